@@ -1,0 +1,48 @@
+/**
+ * Core schema of the embedded DuckDB store. Each module keeps its own list of
+ * migrations; all lists run once each, in order, recorded by id in
+ * `schema_migrations`. Never edit a shipped migration: add one.
+ *
+ * Event layout (what the cohort compiler's DuckDB dialect reads):
+ * - `events`       the reorganized part, physically ordered by (event, ts);
+ * - `events_tail`  fresh appends, moved into `events` by the reorganizer;
+ * - `events_all`   the view every reader uses (both parts).
+ * `uid` is an integer surrogate for the person (see `users`); `ts` is UTC;
+ * `props` is the event properties object as JSON (never NULL, '{}' when none).
+ */
+export interface Migration {
+  /** Stable id, recorded once applied; never reuse or edit a shipped one. */
+  id: string;
+  sql: string;
+}
+
+export const CORE_MIGRATIONS: readonly Migration[] = [
+  {
+    id: 'core-001-events-users',
+    sql: `
+  CREATE TABLE events (
+    seq BIGINT NOT NULL,
+    uid INTEGER NOT NULL,
+    event VARCHAR NOT NULL,
+    ts TIMESTAMP NOT NULL,
+    props JSON NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    message_id VARCHAR
+  );
+  CREATE TABLE events_tail AS SELECT * FROM events LIMIT 0;
+  CREATE VIEW events_all AS SELECT * FROM events UNION ALL SELECT * FROM events_tail;
+
+  -- One row per person; user_id is the id shown to users (the identified id once aliased).
+  CREATE TABLE users (uid INTEGER NOT NULL, user_id VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL);
+  -- Every id a person is known by (user ids and anonymous ids) -> person.
+  CREATE TABLE identities (external_id VARCHAR NOT NULL, uid INTEGER NOT NULL);
+  -- Append-only trait history; the current profile is, per (uid, key), the row
+  -- with the greatest (ts, seq). value is JSON ('null' when a trait was cleared).
+  CREATE TABLE user_traits (seq BIGINT NOT NULL, uid INTEGER NOT NULL, key VARCHAR NOT NULL, value JSON NOT NULL, ts TIMESTAMP NOT NULL);
+  -- Property names and JSON types observed per event name (for pickers).
+  CREATE TABLE event_properties (event VARCHAR NOT NULL, property VARCHAR NOT NULL, type VARCHAR NOT NULL);
+  -- Current membership of every saved cohort (computed for dynamic, the list for static).
+  CREATE TABLE cohort_members (cohort_id VARCHAR NOT NULL, uid INTEGER NOT NULL);
+  `,
+  },
+];
