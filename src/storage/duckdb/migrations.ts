@@ -38,7 +38,7 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   CREATE TABLE identities (external_id VARCHAR NOT NULL, uid INTEGER NOT NULL);
   -- Append-only trait history; the current profile is, per (uid, key), the row
   -- with the greatest (ts, seq). value is JSON ('null' when a trait was cleared).
-  CREATE TABLE user_traits (seq BIGINT NOT NULL, uid INTEGER NOT NULL, key VARCHAR NOT NULL, value JSON NOT NULL, ts TIMESTAMP NOT NULL);
+  CREATE TABLE user_traits (seq BIGINT NOT NULL, uid INTEGER NOT NULL, key VARCHAR NOT NULL, value JSON NOT NULL, ts TIMESTAMP NOT NULL, message_id VARCHAR);
   -- Property names and JSON types observed per event name (for pickers).
   CREATE TABLE event_properties (event VARCHAR NOT NULL, property VARCHAR NOT NULL, type VARCHAR NOT NULL);
   -- Current membership of every saved cohort (computed for dynamic, the list for static).

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Environment variables of the contract (api.md, Configuration), parsed once at start. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  KOHORT_DATA_DIR: z.string().min(1).default('./data'),
+  KOHORT_ADMIN_TOKEN: z.string().min(8, 'KOHORT_ADMIN_TOKEN must be at least 8 characters').optional(),
+  KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
+  KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminToken: string;
+  writeKey: string;
+  scheduler: boolean;
+  /** Keys generated on this start: the caller prints them once. */
+  generated: { adminToken: boolean; writeKey: boolean };
+  secretsFile: string;
+}
+
+export class ConfigError extends Error {}
+
+interface SavedSecrets { adminToken?: string; writeKey?: string }
+
+/**
+ * Reads the environment; keys not given are loaded from (or generated into)
+ * `<dataDir>/secrets.json`, readable by the owner only.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.KOHORT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const secretsFile = join(dataDir, 'secrets.json');
+  const saved: SavedSecrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+  const generated = { adminToken: false, writeKey: false };
+  if (!e.KOHORT_ADMIN_TOKEN && !saved.adminToken) {
+    saved.adminToken = `kha_${randomBytes(24).toString('base64url')}`;
+    generated.adminToken = true;
+  }
+  if (!e.KOHORT_WRITE_KEY && !saved.writeKey) {
+    saved.writeKey = `khw_${randomBytes(24).toString('base64url')}`;
+    generated.writeKey = true;
+  }
+  if (generated.adminToken || generated.writeKey) {
+    writeFileSync(secretsFile, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    adminToken: e.KOHORT_ADMIN_TOKEN ?? saved.adminToken!,
+    writeKey: e.KOHORT_WRITE_KEY ?? saved.writeKey!,
+    scheduler: e.KOHORT_SCHEDULER === 'on',
+    generated,
+    secretsFile,
+  };
+}

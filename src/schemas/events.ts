@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** Limits of the ingestion contract (api.md, Ingestion). */
+export const INGEST_LIMITS = {
+  requestBytes: 1024 * 1024,
+  eventBytes: 32 * 1024,
+  batchEvents: 2000,
+  futureToleranceMs: 24 * 60 * 60 * 1000,
+  /** Deeper property objects are refused: nothing real needs them, and they are a cheap attack. */
+  maxDepth: 16,
+  maxIdLength: 1024,
+} as const;
+
+export const PREDEFINED_EVENTS = [
+  { name: 'view', description: 'user views a product' },
+  { name: 'cart', description: 'user adds a product to the cart' },
+  { name: 'purchase', description: 'user purchases a product' },
+  { name: 'signup_activity', description: 'user signs up' },
+  { name: 'click', description: 'user clicks on a target' },
+] as const;
+
+function depthOf(value: unknown): number {
+  // Iterative so a hostile body cannot overflow the stack.
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (d > INGEST_LIMITS.maxDepth) return d;
+    if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, d + 1]);
+  }
+  return max;
+}
+
+const id = z.string().trim().min(1, 'must not be empty').max(INGEST_LIMITS.maxIdLength, `must be at most ${INGEST_LIMITS.maxIdLength} characters`);
+const idLike = z.union([id, z.number().finite().transform(String)]);
+export const propsObject = z
+  .record(z.string(), z.unknown())
+  .refine((o) => depthOf(o) <= INGEST_LIMITS.maxDepth, `nesting deeper than ${INGEST_LIMITS.maxDepth} levels`);
+const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2024-05-01T12:00:00Z' });
+
+const segmentBase = {
+  userId: idLike.optional().nullable(),
+  anonymousId: idLike.optional().nullable(),
+  timestamp: isoTimestamp.optional(),
+  messageId: idLike.optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+  sentAt: z.unknown().optional(),
+  originalTimestamp: z.unknown().optional(),
+  integrations: z.unknown().optional(),
+};
+
+export const trackSchema = z.object({
+  ...segmentBase,
+  event: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  properties: propsObject.optional().nullable(),
+});
+export const identifySchema = z.object({ ...segmentBase, traits: propsObject.optional().nullable() });
+export const aliasSchema = z.object({
+  previousId: idLike,
+  userId: idLike,
+  timestamp: isoTimestamp.optional(),
+  messageId: idLike.optional(),
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const batchItemSchema = z.discriminatedUnion('type', [
+  trackSchema.extend({ type: z.literal('track') }),
+  identifySchema.extend({ type: z.literal('identify') }),
+  aliasSchema.extend({ type: z.literal('alias') }),
+]);
+
+export const amplitudeEventSchema = z.object({
+  user_id: idLike.optional().nullable(),
+  device_id: idLike.optional().nullable(),
+  event_type: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  time: z.number().int('must be milliseconds since the epoch').nonnegative().optional(),
+  event_properties: propsObject.optional().nullable(),
+  user_properties: propsObject.optional().nullable(),
+  insert_id: idLike.optional(),
+}).passthrough();
+
+export type TrackBody = z.infer<typeof trackSchema>;
+export type IdentifyBody = z.infer<typeof identifySchema>;
+export type AliasBody = z.infer<typeof aliasSchema>;
+export type BatchItem = z.infer<typeof batchItemSchema>;
+export type AmplitudeEvent = z.infer<typeof amplitudeEventSchema>;
+
+/** Query of GET /v1/events/live. */
+export const liveQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  event: z.string().min(1).optional(),
+  userId: z.string().min(1).optional(),
+});
+export type LiveQuery = z.infer<typeof liveQuerySchema>;

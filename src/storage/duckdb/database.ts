@@ -1,0 +1,126 @@
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CORE_MIGRATIONS, type Migration } from './migrations.js';
+
+/**
+ * Serializes the statements sent on one connection: a DuckDB connection runs
+ * one statement at a time, and async callers must not interleave transactions.
+ */
+export class SerialConnection {
+  private tail: Promise<unknown> = Promise.resolve();
+  constructor(readonly raw: DuckDBConnection) {}
+
+  /** Runs fn with exclusive use of the connection. */
+  use<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.tail.then(() => fn(this.raw));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.use(async (c) => {
+      const r = await c.runAndReadAll(sql, params as never);
+      return r.getRowObjects() as T[];
+    });
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<void> {
+    await this.use((c) => c.run(sql, params as never));
+  }
+
+  /** BEGIN ... COMMIT around fn, ROLLBACK if it throws. */
+  transaction<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.use(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        const out = await fn(c);
+        await c.run('COMMIT');
+        return out;
+      } catch (err) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+}
+
+/** A small pool of read connections, each used by one statement at a time. */
+export class ReadPool {
+  private next = 0;
+  constructor(private readonly conns: SerialConnection[]) {}
+  pick(): SerialConnection {
+    const c = this.conns[this.next];
+    this.next = (this.next + 1) % this.conns.length;
+    return c;
+  }
+  rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.pick().rows<T>(sql, params);
+  }
+  closeAll(): void {
+    for (const c of this.conns) c.raw.closeSync();
+  }
+}
+
+export interface Database {
+  instance: DuckDBInstance;
+  /** The only connection that writes events (group commits, reorganization swaps). */
+  writer: SerialConnection;
+  /** Metadata writes (cohorts, syncs) and long background work such as sorting. */
+  background: SerialConnection;
+  reads: ReadPool;
+  /** Opens one more connection (for adapters that want their own). */
+  connect(): Promise<SerialConnection>;
+  close(): Promise<void>;
+}
+
+async function applyMigrations(conn: SerialConnection, lists: readonly (readonly Migration[])[]): Promise<void> {
+  await conn.run('CREATE TABLE IF NOT EXISTS schema_migrations (id VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)');
+  const done = new Set((await conn.rows<{ id: string }>('SELECT id FROM schema_migrations')).map((r) => r.id));
+  for (const list of lists) {
+    for (const m of list) {
+      if (done.has(m.id)) continue;
+      await conn.transaction(async (c) => {
+        await c.run(m.sql);
+        await c.run('INSERT INTO schema_migrations VALUES (?, now())', [m.id]);
+      });
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) the DuckDB file and applies every module's
+ * migrations. `path` may be ':memory:' for tests.
+ */
+export async function openDatabase(
+  path: string,
+  extraMigrations: readonly (readonly Migration[])[] = [],
+  opts: { readConnections?: number } = {},
+): Promise<Database> {
+  const instance = await DuckDBInstance.create(path);
+  const connect = async () => new SerialConnection(await instance.connect());
+  const writer = await connect();
+  const background = await connect();
+  const reads: SerialConnection[] = [];
+  for (let i = 0; i < (opts.readConnections ?? 4); i++) reads.push(await connect());
+  await applyMigrations(writer, [CORE_MIGRATIONS, ...extraMigrations]);
+  const extra: SerialConnection[] = [];
+  return {
+    instance,
+    writer,
+    background,
+    reads: new ReadPool(reads),
+    async connect() {
+      const c = await connect();
+      extra.push(c);
+      return c;
+    },
+    async close() {
+      // Wait for statements in flight, then checkpoint so the next start is fast.
+      await writer.use(async () => undefined);
+      await background.use(async () => undefined);
+      await writer.run('CHECKPOINT').catch(() => undefined);
+      for (const c of [writer, background, ...extra]) c.raw.closeSync();
+      new ReadPool(reads).closeAll();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { EventStore, StoredEvent, WriteItem } from '../event-store.js';
+import type { Database } from './database.js';
+import { getUser, listEventTypes, liveEvents } from './event-reads.js';
+import { EventWriter } from './event-writer.js';
+import { Reorganizer } from './reorganizer.js';
+
+export interface DuckDBEventStore extends EventStore {
+  readonly writer: EventWriter;
+  /** Starts the periodic background work (reorganization, dedup pruning). */
+  startBackground(intervalMs?: number): void;
+}
+
+export async function openDuckDBEventStore(db: Database): Promise<DuckDBEventStore> {
+  const writer = await EventWriter.open(db.writer);
+  const reorganizer = new Reorganizer(writer, db.background);
+  await reorganizer.init();
+  let timer: NodeJS.Timeout | undefined;
+  let lastPrune = Date.now();
+
+  return {
+    writer,
+    write: (items: WriteItem[]) => writer.write(items),
+    listEventTypes: () => listEventTypes(db.reads),
+    liveEvents: (f) => liveEvents(db.reads, writer.ids, f),
+    getUser: (userId, recent = 20) => getUser(db.reads, writer.ids, userId, recent),
+    subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
+    reorganize: () => reorganizer.reorganize(),
+    startBackground(intervalMs = 5_000) {
+      timer = setInterval(() => {
+        if (reorganizer.due()) {
+          reorganizer.reorganize().catch((err) => console.error('reorganization failed; will retry', err));
+        }
+        if (Date.now() - lastPrune > 3_600_000) {
+          writer.pruneDedup();
+          lastPrune = Date.now();
+        }
+      }, intervalMs);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      await reorganizer.whenIdle();
+    },
+  };
+}

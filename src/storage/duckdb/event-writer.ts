@@ -1,0 +1,266 @@
+import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
+import type { SerialConnection } from './database.js';
+import { IdentityMap } from './identity-map.js';
+import { propertyPaths } from './property-paths.js';
+
+const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+/** Upper bound of items in one group commit, so one huge group cannot stall everyone. */
+const MAX_GROUP_ITEMS = 100_000;
+
+interface Pending {
+  items: WriteItem[];
+  resolve: (r: WriteResult) => void;
+  reject: (e: unknown) => void;
+}
+
+const tsValue = (d: Date) => new DuckDBTimestampValue(BigInt(d.getTime()) * 1000n);
+
+/**
+ * Group commit: every request's items wait in a queue; the queue is drained
+ * into one transaction (appenders into `events_tail`, `users`, `identities`,
+ * `user_traits`), and each request is answered only after that transaction
+ * committed. DuckDB fsyncs its WAL on commit, so an answered request survives
+ * a crash.
+ */
+export class EventWriter {
+  private queue: Pending[] = [];
+  private draining = false;
+  private seq = 0;
+  /** `${uid}|${messageId}` -> received at (ms); repeats within 7 days are skipped. */
+  private readonly seen = new Map<string, number>();
+  private readonly catalog = new Set<string>();
+  private readonly listeners = new Set<(events: StoredEvent[]) => void>();
+  /** Person merges done by aliases, replayed onto tables rewritten concurrently. */
+  readonly merges: { from: number; into: number }[] = [];
+  /** Rows appended to events_tail since the last reorganization. */
+  tailRows = 0;
+
+  private constructor(private readonly conn: SerialConnection, readonly ids: IdentityMap) {}
+
+  static async open(conn: SerialConnection): Promise<EventWriter> {
+    const w = new EventWriter(conn, await IdentityMap.load(conn));
+    const [m] = await conn.rows<{ s: bigint | null }>(
+      'SELECT max(s) AS s FROM (SELECT max(seq) AS s FROM events_all UNION ALL SELECT max(seq) FROM user_traits)',
+    );
+    w.seq = Number(m?.s ?? 0);
+    const since = new Date(Date.now() - DEDUP_WINDOW_MS).toISOString();
+    const recent = await conn.rows<{ uid: number; message_id: string; r: number }>(
+      `SELECT uid, message_id, epoch_ms(received_at) AS r FROM events_all
+        WHERE message_id IS NOT NULL AND received_at >= CAST(? AS TIMESTAMP)
+       UNION ALL SELECT uid, message_id, epoch_ms(ts) FROM user_traits WHERE message_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)`,
+      [since, since],
+    );
+    for (const r of recent) w.seen.set(`${r.uid}|${r.message_id}`, Number(r.r));
+    for (const r of await conn.rows<{ event: string; property: string; type: string }>('SELECT * FROM event_properties')) {
+      w.catalog.add(`${r.event}\u0000${r.property}\u0000${r.type}`);
+    }
+    const [t] = await conn.rows<{ n: bigint }>('SELECT count(*) AS n FROM events_tail');
+    w.tailRows = Number(t.n);
+    return w;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  subscribe(listener: (events: StoredEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  write(items: WriteItem[]): Promise<WriteResult> {
+    if (items.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  /** Runs fn between group commits, with the writer connection to itself. */
+  exclusive<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.conn.use(fn);
+  }
+
+  /** Forgets message ids older than the dedup window (called periodically). */
+  pruneDedup(now = Date.now()): void {
+    for (const [k, at] of this.seen) if (now - at > DEDUP_WINDOW_MS) this.seen.delete(k);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const group: Pending[] = [];
+        let n = 0;
+        while (this.queue.length && (n === 0 || n + this.queue[0].items.length <= MAX_GROUP_ITEMS)) {
+          const p = this.queue.shift()!;
+          group.push(p);
+          n += p.items.length;
+        }
+        await this.commitGroup(group);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitGroup(group: Pending[]): Promise<void> {
+    const receivedAt = new Date();
+    const seqBefore = this.seq;
+    const mergesBefore = this.merges.length;
+    const newSeen: string[] = [];
+    const newCatalog: string[] = [];
+    const events: StoredEvent[] = [];
+    this.ids.begin();
+    try {
+      const results = await this.conn.transaction(async (c) => {
+        let created: { uid: number; userId: string }[] = [];
+        const ev = await c.createAppender('events_tail');
+        const tr = await c.createAppender('user_traits');
+        // Statements see appended rows only once flushed: flush before an alias touches them.
+        const flush = async () => {
+          ev.flushSync();
+          tr.flushSync();
+          await appendPeople(c, created, receivedAt);
+          created = [];
+        };
+        const out: WriteResult[] = [];
+        try {
+          for (const p of group) {
+            const r = { stored: 0, duplicates: 0 };
+            for (const item of p.items) {
+              if (item.kind === 'alias') {
+                await flush();
+                await this.alias(c, item.previousId, item.userId, created);
+                r.stored++;
+                continue;
+              }
+              const uid = this.ids.resolve(item.externalId, created);
+              if (item.messageId !== undefined) {
+                const key = `${uid}|${item.messageId}`;
+                if (this.seen.has(key)) {
+                  r.duplicates++;
+                  continue;
+                }
+                this.seen.set(key, receivedAt.getTime());
+                newSeen.push(key);
+              }
+              r.stored++;
+              if (item.kind === 'identify') {
+                for (const [key, value] of Object.entries(item.traits)) {
+                  appendTrait(tr, ++this.seq, uid, key, value, item.ts, item.messageId);
+                }
+                continue;
+              }
+              const seq = ++this.seq;
+              appendEvent(ev, seq, uid, item, receivedAt);
+              events.push({ seq, userId: this.ids.displayOf(uid)!, event: item.event, timestamp: item.ts, properties: item.props, receivedAt });
+              for (const [path, type] of propertyPaths(item.props)) {
+                const k = `${item.event}\u0000${path}\u0000${type}`;
+                if (!this.catalog.has(k)) {
+                  this.catalog.add(k);
+                  newCatalog.push(k);
+                }
+              }
+            }
+            out.push(r);
+          }
+          await flush();
+        } finally {
+          ev.closeSync();
+          tr.closeSync();
+        }
+        for (const k of newCatalog) {
+          const [event, property, type] = k.split('\u0000');
+          await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
+        }
+        return out;
+      });
+      this.ids.commit();
+      this.tailRows += events.length;
+      group.forEach((p, i) => p.resolve(results[i]));
+      if (events.length) for (const l of this.listeners) l(events);
+    } catch (err) {
+      this.ids.rollback();
+      this.seq = seqBefore;
+      this.merges.length = mergesBefore;
+      for (const k of newSeen) this.seen.delete(k);
+      for (const k of newCatalog) this.catalog.delete(k);
+      for (const p of group) p.reject(err);
+    }
+  }
+
+  /** alias(previousId -> userId): the previous id's events count for the user. */
+  private async alias(c: DuckDBConnection, previousId: string, userId: string, created: { uid: number; userId: string }[]): Promise<void> {
+    const prev = this.ids.uidOf(previousId);
+    const user = this.ids.uidOf(userId);
+    if (prev === undefined && user === undefined) {
+      const uid = this.ids.resolve(userId, created);
+      this.ids.setExternal(previousId, uid);
+      await c.run('INSERT INTO identities VALUES (?, ?)', [previousId, uid]);
+    } else if (user === undefined) {
+      // The anonymous person becomes the identified user, keeping its history.
+      this.ids.setExternal(userId, prev!);
+      this.ids.setDisplay(prev!, userId);
+      await c.run('INSERT INTO identities VALUES (?, ?)', [userId, prev!]);
+      await c.run('UPDATE users SET user_id = ? WHERE uid = ?', [userId, prev!]);
+    } else if (prev === undefined) {
+      this.ids.setExternal(previousId, user);
+      await c.run('INSERT INTO identities VALUES (?, ?)', [previousId, user]);
+    } else if (prev !== user) {
+      this.ids.merge(prev, user);
+      for (const t of ['events', 'events_tail', 'user_traits', 'identities', 'cohort_members']) {
+        await c.run(`UPDATE ${t} SET uid = ? WHERE uid = ?`, [user, prev]);
+      }
+      await c.run('DELETE FROM users WHERE uid = ?', [prev]);
+      this.merges.push({ from: prev, into: user });
+    }
+  }
+}
+
+function appendEvent(a: DuckDBAppender, seq: number, uid: number, item: Extract<WriteItem, { kind: 'track' }>, receivedAt: Date): void {
+  a.appendBigInt(BigInt(seq));
+  a.appendInteger(uid);
+  a.appendVarchar(item.event);
+  a.appendTimestamp(tsValue(item.ts));
+  a.appendVarchar(JSON.stringify(item.props));
+  a.appendTimestamp(tsValue(receivedAt));
+  if (item.messageId === undefined) a.appendNull();
+  else a.appendVarchar(item.messageId);
+  a.endRow();
+}
+
+function appendTrait(a: DuckDBAppender, seq: number, uid: number, key: string, value: unknown, ts: Date, messageId?: string): void {
+  a.appendBigInt(BigInt(seq));
+  a.appendInteger(uid);
+  a.appendVarchar(key);
+  a.appendVarchar(JSON.stringify(value ?? null));
+  a.appendTimestamp(tsValue(ts));
+  if (messageId === undefined) a.appendNull();
+  else a.appendVarchar(messageId);
+  a.endRow();
+}
+
+async function appendPeople(c: DuckDBConnection, created: { uid: number; userId: string }[], at: Date): Promise<void> {
+  if (!created.length) return;
+  const users = await c.createAppender('users');
+  const ids = await c.createAppender('identities');
+  try {
+    for (const p of created) {
+      users.appendInteger(p.uid);
+      users.appendVarchar(p.userId);
+      users.appendTimestamp(tsValue(at));
+      users.endRow();
+      ids.appendVarchar(p.userId);
+      ids.appendInteger(p.uid);
+      ids.endRow();
+    }
+    users.flushSync();
+    ids.flushSync();
+  } finally {
+    users.closeSync();
+    ids.closeSync();
+  }
+}
