@@ -1,0 +1,49 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { EventsService } from '../services/events.js';
+import type { IngestService } from '../services/ingest.js';
+import { INGEST_LIMITS } from '../schemas/events.js';
+import { registerErrorHandling } from './errors.js';
+import { registerEventRoutes } from './event-routes.js';
+import { registerIngestRoutes } from './ingest-routes.js';
+
+export interface AppDeps {
+  adminToken: string;
+  writeKey: string;
+  version: string;
+  ingest: IngestService;
+  events: EventsService;
+  /** Further route modules (cohorts, destinations, syncs, web app). */
+  plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Keeps secrets that may sit in a query string (the SSE `token`) out of the logs. */
+export const redactUrl = (url: string) => url.replace(/([?&](?:token|api_key)=)[^&]*/g, '$1[redacted]');
+
+/** Request logs carry method, redacted URL and address: never headers (credentials) or bodies. */
+export function loggerOptions() {
+  return {
+    level: process.env.LOG_LEVEL ?? 'info',
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+    },
+  };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: INGEST_LIMITS.requestBytes,
+    logger: deps.logger === true ? loggerOptions() : (deps.logger ?? false),
+    // Bodies with __proto__ / constructor.prototype are refused, not cleaned.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  // Segment's browser library sends JSON as text/plain (sendBeacon).
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  registerErrorHandling(app);
+  app.get('/healthz', async () => ({ ok: true, version: deps.version }));
+  registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
+  registerEventRoutes(app, { events: deps.events, adminToken: deps.adminToken });
+  for (const p of deps.plugins ?? []) await p(app);
+  return app;
+}

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { liveQuerySchema } from '../schemas/events.js';
+import { invalidInput, zodIssues } from '../services/errors.js';
+import { eventJson, type EventsService } from '../services/events.js';
+import { requireAdmin } from './auth.js';
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'query'): T {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
+  return r.data;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+/** Events and users (api.md): event types, live events, SSE stream, user profile. */
+export function registerEventRoutes(app: FastifyInstance, deps: { events: EventsService; adminToken: string }): void {
+  const { events, adminToken } = deps;
+  const streams = new Set<() => void>();
+  // Streams never end by themselves: close them so shutdown is not held up.
+  app.addHook('onClose', async () => {
+    for (const end of streams) end();
+  });
+  const admin = { preHandler: async (req: FastifyRequest) => requireAdmin(req, adminToken) };
+
+  app.get('/v1/event-types', admin, async () => events.eventTypes());
+  app.get('/v1/events/live', admin, async (req) => events.live(parseWith(liveQuerySchema, req.query)));
+  app.get('/v1/users/:userId', admin, async (req) => events.user((req.params as { userId: string }).userId));
+
+  // Server-Sent Events: one `event` message per stored event, filtered like /live.
+  app.get(
+    '/v1/events/stream',
+    { preHandler: async (req: FastifyRequest) => requireAdmin(req, adminToken, true) },
+    async (req, reply) => {
+      const f = parseWith(liveQuerySchema.omit({ limit: true }), req.query);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write(': connected\n\n');
+      const unsubscribe = events.subscribe((batch) => {
+        for (const e of batch) {
+          if (f.event && e.event !== f.event) continue;
+          if (f.userId && e.userId !== f.userId) continue;
+          res.write(`id: ${e.seq}\nevent: event\ndata: ${JSON.stringify(eventJson(e))}\n\n`);
+        }
+      });
+      const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const stop = () => {
+        clearInterval(beat);
+        unsubscribe();
+        streams.delete(end);
+      };
+      const end = () => {
+        stop();
+        res.end();
+      };
+      streams.add(end);
+      req.raw.on('close', stop);
+      res.on('error', stop);
+    },
+  );
+}

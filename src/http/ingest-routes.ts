@@ -1,0 +1,25 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IngestService } from '../services/ingest.js';
+import { requireWriteKey } from './auth.js';
+
+/** Segment- and Amplitude-style ingestion (api.md, Ingestion). */
+export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: IngestService; writeKey: string }): void {
+  const { ingest, writeKey } = deps;
+  // After body parsing, so Amplitude's api_key in the body can authenticate.
+  const config = { preHandler: async (req: FastifyRequest) => requireWriteKey(req, writeKey) };
+  const segment = (r: { stored: number; duplicates: number }) => ({ success: true, ...r });
+
+  app.post('/v1/track', config, async (req) => segment(await ingest.track(req.body)));
+  app.post('/v1/identify', config, async (req) => segment(await ingest.identify(req.body)));
+  app.post('/v1/alias', config, async (req) => segment(await ingest.alias(req.body)));
+  app.post('/v1/batch', config, async (req) => segment(await ingest.batch(req.body)));
+  app.post('/2/httpapi', config, async (req) => {
+    const r = await ingest.amplitude(req.body);
+    return {
+      code: 200,
+      events_ingested: r.events,
+      payload_size_bytes: Number(req.headers['content-length'] ?? 0),
+      server_upload_time: Date.now(),
+    };
+  });
+}
