@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { parseDefinition, type Definition } from '../../schemas/definition.js';
+import {
+  createCohortSchema,
+  listCohortsQuerySchema,
+  patchCohortSchema,
+  previewSchema,
+  type Cohort,
+  type ListCohortsQuery,
+} from '../../schemas/cohort.js';
+import type { CohortStore, CompiledQuery } from '../../storage/cohort-store.js';
+import { conflict, invalidInput, notFound, ServiceError, zodIssues } from '../errors.js';
+import { listCohorts } from './cohort-list.js';
+import { findCycle, referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
+
+export type CompileFn = (definition: Definition, ctx: { asOf: Date; resolveCohort: CohortResolver }) => CompiledQuery;
+
+/** What the sync engine tells the cohort service (set by the composition root). */
+export interface SyncHooks {
+  syncsOf(cohortId: string): Promise<{ id: string }[]>;
+  deleteSyncsOf(cohortId: string): Promise<void>;
+}
+
+export interface CohortServiceDeps {
+  store: CohortStore;
+  compile: CompileFn;
+  now?: () => Date;
+  syncs?: SyncHooks;
+  /** How long create/patch wait for the first computation before answering (it goes on after). */
+  answerWithinMs?: number;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+const newId = () => randomBytes(6).toString('hex');
+
+function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, what: string): T {
+  const r = schema.safeParse(v ?? {});
+  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
+  return r.data;
+}
+
+function definitionOrThrow(input: unknown): Definition {
+  const r = parseDefinition(input);
+  if (!r.ok) throw new ServiceError(400, 'invalid_definition', `The definition is invalid: ${r.issues[0].message}`, r.issues);
+  return r.value;
+}
+
+export function createCohortService(deps: CohortServiceDeps) {
+  const { store, compile } = deps;
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? ((m, e) => console.error(m, e));
+  /** One computation per cohort at a time; later requests wait for the previous one. */
+  const computing = new Map<string, Promise<Cohort>>();
+
+  const resolverOf = (byId: Map<string, Cohort>): CohortResolver => (id) => {
+    const c = byId.get(id);
+    if (!c) return undefined;
+    return c.kind === 'static' ? { kind: 'static' } : { kind: 'dynamic', definition: c.definition as Definition };
+  };
+  const snapshot = async () => new Map((await store.all()).map((c) => [c.id, c]));
+  const resolverFor = async () => resolverOf(await snapshot());
+
+  async function get(id: string): Promise<Cohort> {
+    const c = await store.get(id);
+    if (!c) throw notFound('Cohort', id);
+    return c;
+  }
+
+  async function runCompute(id: string, asOf: Date): Promise<Cohort> {
+    const started = Date.now();
+    const c = await get(id);
+    if (c.kind === 'static') {
+      const size = await store.memberCount(id);
+      const done = { ...c, size, computedAt: asOf.toISOString() };
+      await store.update(done);
+      return done;
+    }
+    await store.update({ ...c, calculation: { ...c.calculation, state: 'running' } });
+    try {
+      const q = compile(c.definition as Definition, { asOf, resolveCohort: await resolverFor() });
+      const r = await store.replaceMembers(id, q, asOf, started);
+      const fresh = (await store.get(id)) ?? c;
+      const done: Cohort = {
+        ...fresh,
+        size: r.size,
+        computedAt: asOf.toISOString(),
+        calculation: { state: 'idle', lastError: null, lastDurationMs: Date.now() - started },
+      };
+      await store.update(done);
+      return done;
+    } catch (err) {
+      // The last good membership stays; the error says why this one failed.
+      const fresh = (await store.get(id)) ?? c;
+      const failed: Cohort = {
+        ...fresh,
+        calculation: { state: 'failed', lastError: err instanceof Error ? err.message : String(err), lastDurationMs: Date.now() - started },
+      };
+      await store.update(failed).catch(() => undefined);
+      log(`cohort ${id} computation failed`, err);
+      throw err;
+    }
+  }
+
+  /** Computes the membership as of `asOf` (default now), after any computation already under way. */
+  function compute(id: string, asOf?: Date): Promise<Cohort> {
+    const prev = computing.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => runCompute(id, asOf ?? now()));
+    computing.set(id, next);
+    void next.catch(() => undefined).finally(() => {
+      if (computing.get(id) === next) computing.delete(id);
+    });
+    return next;
+  }
+
+  /** Starts a computation and answers with the cohort as it is after `answerWithinMs` at most. */
+  async function computeSoon(id: string): Promise<Cohort> {
+    const job = compute(id).catch(() => undefined);
+    const wait = new Promise((r) => setTimeout(r, deps.answerWithinMs ?? 5_000).unref());
+    await Promise.race([job, wait]);
+    return get(id);
+  }
+
+  /** Schema, then references: every referenced cohort exists, and none leads back here. */
+  async function validateDefinition(raw: unknown, selfId?: string): Promise<Definition> {
+    const def = definitionOrThrow(raw);
+    const byId = await snapshot();
+    const unknown = referencedCohortIds(def).filter((id) => !byId.has(id));
+    if (unknown.length) {
+      throw new ServiceError(400, 'invalid_definition', `The definition refers to cohort ${unknown.map((u) => `"${u}"`).join(', ')}, which does not exist`,
+        unknown.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
+    }
+    if (selfId) {
+      const cycle = findCycle(selfId, def, (id) => (byId.get(id)?.kind === 'dynamic' ? (byId.get(id)!.definition as Definition) : undefined));
+      if (cycle) {
+        const names = cycle.map((id) => byId.get(id)?.name ?? id);
+        throw new ServiceError(400, 'cohort_cycle', `The definition refers to itself: ${names.join(' -> ')}`, { cycle: cycle.map((id, i) => ({ id, name: names[i] })) });
+      }
+    }
+    return def;
+  }
+
+  return {
+    get,
+    compute,
+    all: () => store.all(),
+
+    /** A crash mid-computation leaves `running` behind: say so, and let the scheduler redo it. */
+    async recoverInterrupted(): Promise<void> {
+      for (const c of await store.all()) {
+        if (c.calculation.state === 'running') {
+          await store.update({ ...c, calculation: { ...c.calculation, state: 'failed', lastError: 'interrupted by a restart' } });
+        }
+      }
+    },
+
+    async preview(body: unknown) {
+      const b = parse(previewSchema, body, 'preview request');
+      const def = await validateDefinition(b.definition);
+      const asOf = b.asOf ? new Date(b.asOf.length === 10 ? `${b.asOf}T00:00:00Z` : b.asOf) : now();
+      const started = performance.now();
+      const q = compile(def, { asOf, resolveCohort: await resolverFor() });
+      const r = await store.preview(q, b.sampleSize);
+      return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
+    },
+
+    async create(body: unknown): Promise<Cohort> {
+      const b = parse(createCohortSchema, body, 'cohort');
+      if (b.kind === 'dynamic' && b.definition === undefined) {
+        throw invalidInput('A dynamic cohort needs a definition', [{ field: 'definition', message: 'required for dynamic cohorts' }]);
+      }
+      if (b.kind === 'static' && b.definition !== undefined) {
+        throw invalidInput('A static cohort has no definition: add members instead', [{ field: 'definition', message: 'not allowed for static cohorts' }]);
+      }
+      const definition = b.kind === 'dynamic' ? await validateDefinition(b.definition) : null;
+      const at = now().toISOString();
+      const c: Cohort = {
+        id: newId(),
+        name: b.name,
+        description: b.description,
+        kind: b.kind,
+        definition,
+        status: b.status,
+        tags: b.tags,
+        size: 0,
+        computedAt: b.kind === 'static' ? at : null,
+        refresh: b.kind === 'static' ? 'manual' : b.refresh,
+        calculation: { state: 'idle', lastError: null, lastDurationMs: null },
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.insert(c);
+      return c.kind === 'dynamic' ? computeSoon(c.id) : c;
+    },
+
+    list(query: unknown) {
+      const q: ListCohortsQuery = parse(listCohortsQuerySchema, query, 'query');
+      return store.all().then((all) => listCohorts(all, q));
+    },
+
+    async patch(id: string, body: unknown): Promise<Cohort> {
+      const b = parse(patchCohortSchema, body, 'cohort update');
+      const c = await get(id);
+      if (b.definition !== undefined && c.kind === 'static') {
+        throw invalidInput('A static cohort has no definition', [{ field: 'definition', message: 'not allowed for static cohorts' }]);
+      }
+      const definition = b.definition !== undefined ? await validateDefinition(b.definition, id) : c.definition;
+      const updated: Cohort = {
+        ...c,
+        ...(b.name !== undefined && { name: b.name }),
+        ...(b.description !== undefined && { description: b.description }),
+        ...(b.tags !== undefined && { tags: b.tags }),
+        ...(b.status !== undefined && { status: b.status }),
+        ...(b.refresh !== undefined && c.kind === 'dynamic' && { refresh: b.refresh }),
+        definition,
+        updatedAt: now().toISOString(),
+      };
+      await store.update(updated);
+      return b.definition !== undefined ? computeSoon(id) : updated;
+    },
+
+    async remove(id: string, force: boolean): Promise<void> {
+      const c = await get(id);
+      const all = await store.all();
+      const referrers = all.filter((o) => o.id !== id && o.definition && referencedCohortIds(o.definition as Definition).includes(id));
+      if (referrers.length) {
+        throw conflict('cohort_referenced', `Cohort "${c.name}" is used by ${referrers.map((r) => `"${r.name}"`).join(', ')}; change those first`, {
+          referrers: referrers.map((r) => ({ id: r.id, name: r.name })),
+        });
+      }
+      const syncs = (await deps.syncs?.syncsOf(id)) ?? [];
+      if (syncs.length && !force) {
+        throw conflict('cohort_has_syncs', `Cohort "${c.name}" has ${syncs.length} sync(s); delete them or pass ?force=true`, {
+          syncIds: syncs.map((s) => s.id),
+        });
+      }
+      if (syncs.length) await deps.syncs!.deleteSyncsOf(id);
+      await computing.get(id)?.catch(() => undefined);
+      await store.delete(id);
+    },
+
+    async refresh(id: string): Promise<Cohort> {
+      await get(id);
+      try {
+        return await compute(id);
+      } catch {
+        return get(id); // the cohort says it failed and why
+      }
+    },
+
+    async history(id: string) {
+      await get(id);
+      return store.history(id, 1000);
+    },
+  };
+}
+
+export type CohortService = ReturnType<typeof createCohortService>;

@@ -1,0 +1,154 @@
+import type { Cohort } from '../../schemas/cohort.js';
+import type { CohortStore, CompiledQuery, HistoryEntry } from '../cohort-store.js';
+import type { Database, SerialConnection } from './database.js';
+import type { IdentityMap } from './identity-map.js';
+
+const PAGE = 10_000;
+
+/**
+ * Cohorts on DuckDB. Membership rows live in `cohort_members` keyed by the
+ * integer person key; user ids are joined in on the way out.
+ */
+export function createDuckDBCohortStore(db: Database, conn: SerialConnection, ids: IdentityMap): CohortStore {
+  const reads = db.reads;
+  return {
+    async all() {
+      const rows = await reads.rows<{ doc: string }>('SELECT doc::VARCHAR AS doc FROM cohorts');
+      return rows.map((r) => JSON.parse(r.doc) as Cohort);
+    },
+    async get(id) {
+      const [r] = await reads.rows<{ doc: string }>('SELECT doc::VARCHAR AS doc FROM cohorts WHERE id = ?', [id]);
+      return r ? (JSON.parse(r.doc) as Cohort) : undefined;
+    },
+    async insert(c) {
+      await conn.run('INSERT INTO cohorts VALUES (?, ?)', [c.id, JSON.stringify(c)]);
+    },
+    async update(c) {
+      await conn.run('UPDATE cohorts SET doc = ? WHERE id = ?', [JSON.stringify(c), c.id]);
+    },
+    async delete(id) {
+      await conn.transaction(async (c) => {
+        for (const t of ['cohort_members', 'cohort_history']) await c.run(`DELETE FROM ${t} WHERE cohort_id = ?`, [id]);
+        await c.run('DELETE FROM cohorts WHERE id = ?', [id]);
+      });
+    },
+
+    async preview(q: CompiledQuery, sampleSize: number) {
+      const rows = await reads.rows<{ size: bigint; user_id: string | null }>(
+        `WITH m AS MATERIALIZED (${q.sql})
+         SELECT (SELECT count(*) FROM m) AS size, u.user_id
+           FROM (SELECT 1) one LEFT JOIN (SELECT uid FROM m ORDER BY uid LIMIT ?) s ON true
+           LEFT JOIN users u ON u.uid = s.uid`,
+        [...q.params, sampleSize],
+      );
+      return {
+        size: Number(rows[0]?.size ?? 0),
+        sample: rows.map((r) => r.user_id).filter((u): u is string => u !== null),
+      };
+    },
+
+    async replaceMembers(cohortId, q, at, startedMs) {
+      return conn.transaction(async (c) => {
+        await c.run(`CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql})`, q.params as never);
+        const counts = (
+          await c.runAndReadAll(
+            `SELECT (SELECT count(*) FROM new_members) AS size,
+                    (SELECT count(*) FROM new_members WHERE uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)) AS entered,
+                    (SELECT count(*) FROM cohort_members WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM new_members)) AS exited`,
+            [cohortId],
+          )
+        ).getRowObjects()[0];
+        await c.run('DELETE FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+        await c.run('INSERT INTO cohort_members SELECT ?, uid FROM new_members', [cohortId]);
+        await c.run('DROP TABLE new_members');
+        const r = { size: Number(counts.size), entered: Number(counts.entered), exited: Number(counts.exited) };
+        await c.run('INSERT INTO cohort_history VALUES (?, CAST(? AS TIMESTAMP), ?, ?, ?, ?)', [
+          cohortId, at.toISOString(), r.size, r.entered, r.exited, Math.max(0, Date.now() - startedMs),
+        ]);
+        return r;
+      });
+    },
+
+    async memberCount(cohortId) {
+      const [r] = await reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+      return Number(r.n);
+    },
+
+    async history(cohortId, limit) {
+      const rows = await reads.rows<{ at: bigint; size: bigint; entered: bigint; exited: bigint; d: bigint }>(
+        `SELECT epoch_ms(computed_at) AS at, size, entered, exited, duration_ms AS d FROM cohort_history
+          WHERE cohort_id = ? ORDER BY computed_at DESC LIMIT ?`,
+        [cohortId, limit],
+      );
+      return rows.map((r): HistoryEntry => ({
+        computedAt: new Date(Number(r.at)).toISOString(),
+        size: Number(r.size),
+        entered: Number(r.entered),
+        exited: Number(r.exited),
+        durationMs: Number(r.d),
+      }));
+    },
+
+    async membersPage(cohortId, limit, afterUserId) {
+      const rows = await reads.rows<{ user_id: string }>(
+        `SELECT u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid
+          WHERE m.cohort_id = ? AND (CAST(? AS VARCHAR) IS NULL OR u.user_id > ?) ORDER BY u.user_id LIMIT ?`,
+        [cohortId, afterUserId ?? null, afterUserId ?? null, limit],
+      );
+      return rows.map((r) => r.user_id);
+    },
+
+    async *streamMembers(cohortId) {
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.membersPage(cohortId, PAGE, after);
+        if (page.length) yield page;
+        if (page.length < PAGE) return;
+        after = page[page.length - 1];
+      }
+    },
+
+    async addMembers(cohortId, userIds) {
+      const unknown: string[] = [];
+      const uids = new Set<number>();
+      for (const u of userIds) {
+        const uid = ids.uidOf(u);
+        if (uid === undefined) unknown.push(u);
+        else uids.add(uid);
+      }
+      return conn.transaction(async (c) => {
+        const existing = new Set(
+          (await c.runAndReadAll('SELECT uid FROM cohort_members WHERE cohort_id = ?', [cohortId])).getRowObjects().map((r) => Number(r.uid)),
+        );
+        const fresh = [...uids].filter((u) => !existing.has(u));
+        if (fresh.length) {
+          const a = await c.createAppender('cohort_members');
+          for (const uid of fresh) {
+            a.appendVarchar(cohortId);
+            a.appendInteger(uid);
+            a.endRow();
+          }
+          a.flushSync();
+          a.closeSync();
+        }
+        return { added: fresh.length, alreadyMember: uids.size - fresh.length, unknown };
+      });
+    },
+
+    async removeMembers(cohortId, userIds) {
+      const uids = userIds.map((u) => ids.uidOf(u)).filter((u): u is number => u !== undefined);
+      if (!uids.length) return { removed: 0 };
+      const r = await conn.use((c) =>
+        c.run(`DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT unnest(?::INTEGER[]))`, [cohortId, uids] as never),
+      );
+      return { removed: Number(r.rowsChanged) };
+    },
+
+    async names(idList) {
+      if (!idList.length) return [];
+      const all = await this.all();
+      const wanted = new Set(idList);
+      return all.filter((c) => wanted.has(c.id)).map((c) => ({ id: c.id, name: c.name }));
+    },
+  };
+}
