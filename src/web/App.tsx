@@ -1,0 +1,17 @@
+import { useSession } from './auth/session';
+import { SignIn } from './auth/SignIn';
+import { AppLayout } from './shell/AppLayout';
+import { Routes } from './Routes';
+import { ServerGate } from './auth/ServerGate';
+
+export function App() {
+  const { token } = useSession();
+  if (!token) return <SignIn />;
+  return (
+    <ServerGate>
+      <AppLayout>
+        <Routes />
+      </AppLayout>
+    </ServerGate>
+  );
+}

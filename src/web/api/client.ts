@@ -1,0 +1,110 @@
+import { ApiError, NetworkError } from './errors';
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  method?: string;
+  query?: Query;
+  body?: unknown;
+  accept?: string;
+  signal?: AbortSignal;
+}
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    qs.set(k, String(v));
+  }
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+/** A small typed client for the management API: bearer auth, JSON, typed errors. */
+export class ApiClient {
+  constructor(
+    readonly token: string,
+    readonly baseUrl = '',
+  ) {}
+
+  async raw(path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: opts.accept ?? 'application/json',
+    };
+    let body: BodyInit | undefined;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.baseUrl + withQuery(path, opts.query), {
+        method: opts.method ?? (body ? 'POST' : 'GET'),
+        headers,
+        body,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError') throw err;
+      throw new NetworkError(err);
+    }
+    if (!res.ok) throw await toApiError(res);
+    return res;
+  }
+
+  async request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(path, opts);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
+    return this.request<T>(path, { query, signal });
+  }
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>(path, { method: 'POST', body: body ?? {} });
+  }
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>(path, { method: 'PATCH', body });
+  }
+  delete(path: string, query?: Query): Promise<void> {
+    return this.request<void>(path, { method: 'DELETE', query });
+  }
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
+    if (parsed?.error && typeof parsed.error === 'object') {
+      return new ApiError(
+        res.status,
+        parsed.error.code ?? `http_${res.status}`,
+        parsed.error.message ?? res.statusText,
+        parsed.error.details,
+      );
+    }
+  } catch {
+    // Not JSON (a proxy page, a crash): fall through to a generic error.
+  }
+  const fallback =
+    res.status === 502 || res.status === 503 || res.status === 504
+      ? 'The Kohort server is unavailable right now.'
+      : `Request failed with HTTP ${res.status}.`;
+  return new ApiError(res.status, `http_${res.status}`, fallback);
+}
+
+/** Checks a token against the server: resolves, or throws NetworkError / ApiError. */
+export async function verifyToken(token: string, baseUrl = ''): Promise<void> {
+  let health: Response;
+  try {
+    health = await fetch(`${baseUrl}/healthz`);
+  } catch (err) {
+    throw new NetworkError(err);
+  }
+  if (!health.ok) throw new NetworkError(new Error(`healthz answered ${health.status}`));
+  await new ApiClient(token, baseUrl).request('/v1/event-types');
+}

@@ -1,0 +1,119 @@
+import { useMemo, useState } from 'react';
+import { Alert, Button, Group, Paper, Stack, Tabs, Title } from '@mantine/core';
+import { useSaveCohort } from '../api/cohorts';
+import type { Definition } from '../api/definition';
+import { ApiError, errorMessage, type ApiIssue } from '../api/errors';
+import type { Cohort } from '../api/types';
+import { navigate } from '../router';
+import { CohortMetaFields, type CohortMeta } from './CohortMetaFields';
+import { emptyDefinition } from './defaults';
+import { GroupEditor } from './GroupEditor';
+import { IssuesProvider, issueMap } from './issues';
+import { JsonEditor } from './JsonEditor';
+import { PreviewPanel } from './PreviewPanel';
+import { useEventCatalog } from './useEventCatalog';
+import { validateDefinition } from './validate';
+
+/** Creates a cohort, or edits `cohort` when given: one builder for both. */
+export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
+  const catalog = useEventCatalog();
+  const save = useSaveCohort(cohort?.id);
+  const [meta, setMeta] = useState<CohortMeta>({
+    name: cohort?.name ?? '',
+    description: cohort?.description ?? '',
+    tags: cohort?.tags ?? [],
+    status: cohort?.status ?? 'active',
+    refresh: cohort?.refresh ?? 'daily',
+  });
+  const [definition, setDefinitionState] = useState<Definition>(cohort?.definition ?? emptyDefinition());
+  const [touched, setTouched] = useState(false);
+  const [serverIssues, setServerIssues] = useState<ApiIssue[]>([]);
+  const [tab, setTab] = useState<string | null>('builder');
+
+  const clientIssues = useMemo(() => validateDefinition(definition), [definition]);
+  const valid = clientIssues.length === 0;
+  const issues = useMemo(
+    () => issueMap([...(touched ? clientIssues : []), ...serverIssues]),
+    [clientIssues, serverIssues, touched],
+  );
+  const metaErrors = useMemo(() => {
+    const m = issueMap(serverIssues, false);
+    const out: Partial<Record<keyof CohortMeta, string>> = {};
+    for (const k of ['name', 'description', 'tags', 'status', 'refresh'] as const) {
+      const msg = [...m].find(([key]) => key === k || key.startsWith(`${k}.`))?.[1];
+      if (msg) out[k] = msg;
+    }
+    if (touched && !meta.name.trim()) out.name ??= 'Give the cohort a name';
+    return out;
+  }, [serverIssues, touched, meta.name]);
+
+  function setDefinition(d: Definition) {
+    setDefinitionState(d);
+    setTouched(true);
+    setServerIssues([]);
+  }
+  function takeServerIssues(err: unknown) {
+    if (err instanceof ApiError && err.status === 400) setServerIssues(err.issues);
+  }
+
+  function submit() {
+    setTouched(true);
+    if (!valid || !meta.name.trim()) return;
+    save.mutate(
+      {
+        name: meta.name.trim(),
+        description: meta.description.trim() || undefined,
+        tags: meta.tags,
+        status: meta.status,
+        refresh: meta.refresh,
+        ...(cohort?.kind === 'static' ? {} : { kind: 'dynamic' as const, definition }),
+      },
+      {
+        onSuccess: (c) => navigate(`/cohorts/${c.id}`),
+        onError: takeServerIssues,
+      },
+    );
+  }
+
+  const saveError = save.error && !(save.error instanceof ApiError && save.error.status === 400 && save.error.issues.length > 0)
+    ? save.error : null;
+
+  return (
+    <Stack>
+      <Title order={2}>{cohort ? `Edit ${cohort.name}` : 'New cohort'}</Title>
+      <Paper withBorder p="md" radius="md" component="form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+        <Stack gap="sm">
+          <CohortMetaFields value={meta} onChange={(m) => { setMeta(m); setServerIssues((s) => s.filter((i) => i.path[0] === 'definition')); }} errors={metaErrors} />
+          {saveError && <Alert color="red" role="alert" title="Could not save">{errorMessage(saveError)}</Alert>}
+          {touched && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
+          <Group>
+            <Button type="submit" loading={save.isPending}>{cohort ? 'Save changes' : 'Save cohort'}</Button>
+            {cohort && <Button variant="default" onClick={() => navigate(`/cohorts/${cohort.id}`)}>Cancel</Button>}
+          </Group>
+        </Stack>
+      </Paper>
+      {cohort?.kind === 'static' ? (
+        <Alert color="blue">This is a static cohort: its members are uploaded, not defined by conditions.</Alert>
+      ) : (
+        <>
+          <PreviewPanel definition={definition} valid={valid} onServerIssues={takeServerIssues} />
+          <IssuesProvider issues={issues}>
+            <Tabs value={tab} onChange={setTab} keepMounted={false}>
+              <Tabs.List>
+                <Tabs.Tab value="builder">Builder</Tabs.Tab>
+                <Tabs.Tab value="json">JSON</Tabs.Tab>
+              </Tabs.List>
+              <Tabs.Panel value="builder" pt="md">
+                <GroupEditor match={definition.match} rules={definition.rules} path={[]} depth={1} catalog={catalog} selfId={cohort?.id}
+                  onChange={(match, rules) => setDefinition({ match, rules })} />
+              </Tabs.Panel>
+              <Tabs.Panel value="json" pt="md">
+                <JsonEditor definition={definition} onApply={(d) => { setDefinition(d); setTab('builder'); }} />
+              </Tabs.Panel>
+            </Tabs>
+          </IssuesProvider>
+        </>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,82 @@
+import { ActionIcon, Autocomplete, Group, Select } from '@mantine/core';
+import type { Filter, Op } from '../api/definition';
+import { FILTER_OPS, LIST_OPS, NO_VALUE_OPS } from './labels';
+import { useIssue, type Path } from './issues';
+import { useValueSuggestions } from './useEventCatalog';
+import { ValueInput } from './ValueInput';
+
+export function FilterEditor({
+  filter,
+  onChange,
+  onRemove,
+  path,
+  event,
+  properties,
+}: {
+  filter: Filter;
+  onChange: (f: Filter) => void;
+  onRemove: () => void;
+  path: Path;
+  event: string;
+  properties: { name: string; type: string }[];
+}) {
+  const type = properties.find((p) => p.name === filter.property)?.type;
+  const suggestions = useValueSuggestions(event, filter.property);
+  const propError = useIssue([...path, 'property']);
+  const opError = useIssue([...path, 'op']);
+  const valueIssue = useIssue([...path, 'value']);
+  const filterIssue = useIssue(path);
+  const valueError = valueIssue ?? filterIssue;
+
+  function setOp(op: Op) {
+    let value = filter.value;
+    if (NO_VALUE_OPS.includes(op)) value = undefined;
+    else if (op === 'between') value = Array.isArray(value) ? value : [];
+    else if (LIST_OPS.includes(op)) value = Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
+    else if (Array.isArray(value)) value = value[0];
+    const next: Filter = { property: filter.property, op };
+    if (value !== undefined) next.value = value;
+    onChange(next);
+  }
+
+  return (
+    <Group gap="xs" align="flex-start" wrap="wrap" role="group" aria-label={`Filter on ${filter.property || 'a property'}`}>
+      <Autocomplete
+        label="Property"
+        aria-label="Property"
+        placeholder="e.g. brand"
+        data={properties.map((p) => p.name)}
+        value={filter.property}
+        onChange={(property) => onChange({ ...filter, property })}
+        error={propError}
+        w={{ base: '100%', sm: 180 }}
+      />
+      <Select
+        label="Operator"
+        aria-label="Operator"
+        data={FILTER_OPS}
+        value={filter.op}
+        onChange={(v) => v && setOp(v as Op)}
+        allowDeselect={false}
+        error={opError}
+        w={150}
+      />
+      <ValueInput
+        op={filter.op}
+        value={filter.value}
+        onChange={(value) => {
+          const next: Filter = { property: filter.property, op: filter.op };
+          if (value !== undefined) next.value = value;
+          onChange(next);
+        }}
+        type={type}
+        suggestions={suggestions}
+        error={valueError}
+        label={`Value of ${filter.property || 'property'}`}
+      />
+      <ActionIcon variant="subtle" color="gray" mt={26} onClick={onRemove} aria-label={`Remove filter on ${filter.property || 'property'}`}>
+        ✕
+      </ActionIcon>
+    </Group>
+  );
+}

@@ -1,0 +1,94 @@
+import { Alert, Badge, Button, Group, Loader, Paper, Stack, Text } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { usePreview } from '../api/cohorts';
+import type { Definition } from '../api/definition';
+import { ApiError, errorMessage } from '../api/errors';
+import type { Preview } from '../api/types';
+import { useApi } from '../auth/session';
+import { num } from '../components/format';
+import { Link } from '../router';
+
+/**
+ * Live size estimate that follows edits (debounced, only for locally valid
+ * definitions) and a Run button for the size with a sample of users.
+ */
+export function PreviewPanel({
+  definition,
+  valid,
+  onServerIssues,
+}: {
+  definition: Definition;
+  valid: boolean;
+  onServerIssues: (err: unknown) => void;
+}) {
+  const api = useApi();
+  const json = JSON.stringify(definition);
+  const [debounced] = useDebouncedValue(json, 600);
+  const live = useQuery({
+    queryKey: ['preview', debounced],
+    queryFn: async ({ signal }) => {
+      try {
+        return await api.request<Preview>('/v1/cohorts/preview', {
+          method: 'POST', body: { definition: JSON.parse(debounced), sampleSize: 1 }, signal,
+        });
+      } catch (err) {
+        onServerIssues(err);
+        throw err;
+      }
+    },
+    enabled: valid && debounced === json,
+    placeholderData: keepPreviousData,
+    retry: false,
+    staleTime: 10_000,
+  });
+  const run = usePreview();
+
+  return (
+    <Paper withBorder p="md" radius="md" aria-label="Cohort size preview" role="region">
+      <Stack gap="sm">
+        <Group justify="space-between" wrap="wrap">
+          <Group gap="xs" aria-live="polite">
+            <Text size="sm" fw={600}>Estimated size:</Text>
+            {!valid ? (
+              <Text size="sm" c="dimmed">complete the conditions to see it</Text>
+            ) : live.isFetching && !live.data ? (
+              <Loader size="xs" aria-label="Computing size" />
+            ) : live.isError ? (
+              <Text size="sm" c="red">{live.error instanceof ApiError && live.error.status === 400 ? 'invalid definition' : errorMessage(live.error)}</Text>
+            ) : live.data ? (
+              <Text size="sm" data-testid="live-size">
+                {num(live.data.size)} users {live.isFetching && <Loader size={10} ml={4} aria-label="Updating" />}
+              </Text>
+            ) : null}
+          </Group>
+          <Button
+            onClick={() => run.mutate({ definition, sampleSize: 20 }, { onError: onServerIssues })}
+            loading={run.isPending}
+            disabled={!valid}
+          >
+            Run
+          </Button>
+        </Group>
+        {run.isError && <Alert color="red" role="alert" title="Run failed">{errorMessage(run.error)}</Alert>}
+        {run.data && (
+          <Stack gap={6} data-testid="run-result">
+            <Text size="sm">
+              <b data-testid="run-size">{num(run.data.size)}</b> users as of {new Date(run.data.asOf).toLocaleString()} ({run.data.tookMs} ms)
+            </Text>
+            {run.data.sample.length > 0 ? (
+              <Group gap={6}>
+                <Text size="xs" c="dimmed">Sample:</Text>
+                {run.data.sample.map((u) => (
+                  <Badge key={u} variant="light" tt="none"><Link to={`/users/${encodeURIComponent(u)}`} size="xs">{u}</Link></Badge>
+                ))}
+              </Group>
+            ) : (
+              <Text size="xs" c="dimmed">No user matches this definition.</Text>
+            )}
+          </Stack>
+        )}
+      </Stack>
+    </Paper>
+  );
+}

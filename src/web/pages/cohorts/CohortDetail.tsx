@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import { Alert, Badge, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useCohort, useDeleteCohort, useRefreshCohort } from '../../api/cohorts';
+import { ApiError, errorMessage } from '../../api/errors';
+import { CalculationBadge, StatusBadge } from '../../components/badges';
+import { num } from '../../components/format';
+import { QueryState } from '../../components/QueryState';
+import { Time } from '../../components/Time';
+import { linkProps, navigate } from '../../router';
+import { CohortSyncs } from './CohortSyncs';
+import { HistoryChart } from './HistoryChart';
+import { MembersTable } from './MembersTable';
+
+function Stat({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
+      <Text size="lg" fw={600} component="div">{children}</Text>
+    </div>
+  );
+}
+
+export function CohortDetail({ id }: { id: string }) {
+  const q = useCohort(id);
+  const refresh = useRefreshCohort(id);
+  const del = useDeleteCohort(id);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const c = q.data;
+  const inUse = del.error instanceof ApiError && del.error.status === 409;
+
+  return (
+    <QueryState query={q} what="cohort">
+      {c && (
+        <Stack>
+          <Group justify="space-between" align="flex-start" wrap="wrap">
+            <Stack gap={4}>
+              <Title order={2}>{c.name}</Title>
+              <Group gap={6}>
+                <StatusBadge status={c.status} />
+                <Badge variant="outline" color="gray">{c.kind}</Badge>
+                {c.tags.map((t) => <Badge key={t} variant="outline" size="sm">{t}</Badge>)}
+              </Group>
+              {c.description && <Text size="sm" c="dimmed">{c.description}</Text>}
+            </Stack>
+            <Group gap="xs">
+              <Button variant="default" {...linkProps(`/cohorts/${c.id}/edit`)}>Edit</Button>
+              <Button onClick={() => refresh.mutate()} loading={refresh.isPending || c.calculation.state === 'running'}>Recompute</Button>
+              <Button color="red" variant="light" onClick={() => setConfirmDelete(true)}>Delete</Button>
+            </Group>
+          </Group>
+          {refresh.isError && <Alert color="red" role="alert" title="Recompute failed">{errorMessage(refresh.error)}</Alert>}
+          <Paper withBorder p="md" radius="md">
+            <SimpleGrid cols={{ base: 2, sm: 4 }}>
+              <Stat label="Size"><span data-testid="cohort-size">{num(c.size)}</span></Stat>
+              <Stat label="Last computed"><Time iso={c.computedAt} /></Stat>
+              <Stat label="Calculation"><CalculationBadge calc={c.calculation} /></Stat>
+              <Stat label="Took">{c.calculation.lastDurationMs === null ? '—' : `${num(c.calculation.lastDurationMs)} ms`}</Stat>
+            </SimpleGrid>
+            {c.calculation.lastError && (
+              <Alert mt="sm" color="red" title="Last computation failed" role="alert">{c.calculation.lastError}</Alert>
+            )}
+          </Paper>
+          <HistoryChart cohortId={c.id} />
+          <CohortSyncs cohortId={c.id} />
+          <MembersTable cohortId={c.id} cohortName={c.name} size={c.size} />
+          <Modal opened={confirmDelete} onClose={() => { setConfirmDelete(false); del.reset(); }} title={`Delete ${c.name}?`}>
+            <Stack>
+              <Text size="sm">The cohort and its history are deleted. This cannot be undone.</Text>
+              {inUse && <Alert color="yellow" role="alert">{errorMessage(del.error)} Deleting anyway also deletes its syncs.</Alert>}
+              {del.isError && !inUse && <Alert color="red" role="alert">{errorMessage(del.error)}</Alert>}
+              <Group justify="flex-end">
+                <Button variant="default" onClick={() => setConfirmDelete(false)}>Cancel</Button>
+                <Button color="red" loading={del.isPending}
+                  onClick={() => del.mutate(inUse, { onSuccess: () => navigate('/cohorts') })}>
+                  {inUse ? 'Delete with its syncs' : 'Delete'}
+                </Button>
+              </Group>
+            </Stack>
+          </Modal>
+        </Stack>
+      )}
+    </QueryState>
+  );
+}

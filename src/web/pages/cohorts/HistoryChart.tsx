@@ -1,0 +1,40 @@
+import { BarChart, LineChart } from '@mantine/charts';
+import { Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useCohortHistory } from '../../api/cohorts';
+import { dayjs, num } from '../../components/format';
+import { QueryState } from '../../components/QueryState';
+
+export function HistoryChart({ cohortId }: { cohortId: string }) {
+  const q = useCohortHistory(cohortId);
+  // The API answers newest first; charts read left to right in time.
+  const data = [...(q.data ?? [])].reverse().map((h) => ({
+    at: dayjs(h.computedAt).format('MMM D HH:mm'),
+    size: h.size,
+    entered: h.entered,
+    exited: h.exited,
+  }));
+  return (
+    <Paper withBorder p="md" radius="md">
+      <Stack gap="sm">
+        <Title order={3} size="h4">Size over time</Title>
+        <QueryState query={q} what="history">
+          {data.length === 0 ? (
+            <Text size="sm" c="dimmed">Not computed yet: the history starts with the first computation.</Text>
+          ) : (
+            <SimpleGrid cols={{ base: 1, md: 2 }}>
+              <div role="img" aria-label={`Cohort size over ${data.length} computations, latest ${num(data.at(-1)?.size)}`}>
+                <LineChart h={220} data={data} dataKey="at" series={[{ name: 'size', label: 'Size', color: 'indigo.6' }]}
+                  curveType="linear" valueFormatter={(v) => num(v)} withDots={data.length < 40} />
+              </div>
+              <div role="img" aria-label="Users entering and leaving at each computation">
+                <BarChart h={220} data={data} dataKey="at" withLegend
+                  series={[{ name: 'entered', label: 'Entered', color: 'teal.6' }, { name: 'exited', label: 'Exited', color: 'red.6' }]}
+                  valueFormatter={(v) => num(v)} />
+              </div>
+            </SimpleGrid>
+          )}
+        </QueryState>
+      </Stack>
+    </Paper>
+  );
+}

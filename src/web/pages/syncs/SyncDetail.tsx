@@ -1,0 +1,87 @@
+import { Alert, Button, Group, Paper, SegmentedControl, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useCohort } from '../../api/cohorts';
+import { useDestinations } from '../../api/destinations';
+import { errorMessage } from '../../api/errors';
+import { useDeleteSync, useRunSync, useSync, useUpdateSync } from '../../api/syncs';
+import type { Frequency } from '../../api/types';
+import { SyncStateBadge } from '../../components/badges';
+import { num } from '../../components/format';
+import { QueryState } from '../../components/QueryState';
+import { Time } from '../../components/Time';
+import { Link, navigate } from '../../router';
+import { RunHistory } from './RunHistory';
+
+function Field({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
+      <Text component="div" size="sm">{children}</Text>
+    </div>
+  );
+}
+
+export function SyncDetail({ id }: { id: string }) {
+  const q = useSync(id);
+  const s = q.data;
+  return (
+    <QueryState query={q} what="sync">
+      {s && <SyncBody sync={s} />}
+    </QueryState>
+  );
+}
+
+function SyncBody({ sync: s }: { sync: NonNullable<ReturnType<typeof useSync>['data']> }) {
+  const cohort = useCohort(s.cohortId);
+  const destinations = useDestinations();
+  const run = useRunSync();
+  const update = useUpdateSync();
+  const del = useDeleteSync();
+  const dest = destinations.data?.find((d) => d.id === s.destinationId);
+  const pausedReason = (s as { pausedReason?: string | null }).pausedReason;
+
+  return (
+    <Stack>
+      <Group justify="space-between" wrap="wrap">
+        <Title order={2}>
+          Sync: {cohort.data?.name ?? 'cohort'} → {dest?.name ?? 'destination'}
+        </Title>
+        <Group gap="xs">
+          <Button onClick={() => run.mutate(s.id)} loading={run.isPending} disabled={s.state === 'running'}>Run now</Button>
+          <Button variant="default" onClick={() => update.mutate({ id: s.id, paused: !s.paused })} loading={update.isPending && update.variables?.paused !== undefined}>
+            {s.paused ? 'Resume' : 'Pause'}
+          </Button>
+          <Button variant="subtle" color="red" onClick={() => { if (window.confirm('Delete this sync? Its run history goes too.')) del.mutate(s.id, { onSuccess: () => navigate('/syncs') }); }}>Delete</Button>
+        </Group>
+      </Group>
+      {run.isError && <Alert color="red" role="alert" title="Could not start a run">{errorMessage(run.error)}</Alert>}
+      {update.isError && <Alert color="red" role="alert" title="Could not update the sync">{errorMessage(update.error)}</Alert>}
+      {del.isError && <Alert color="red" role="alert" title="Could not delete the sync">{errorMessage(del.error)}</Alert>}
+      {s.state === 'auth_failed' && (
+        <Alert color="red" title="The destination rejected the credentials" role="alert">
+          The sync is paused until the destination is updated. <Link to="/destinations">Update the destination</Link>.
+        </Alert>
+      )}
+      <Paper withBorder p="md" radius="md">
+        <SimpleGrid cols={{ base: 2, sm: 4 }}>
+          <Field label="State"><SyncStateBadge sync={s} />{pausedReason === 'auth_failed' && ' (auth failed)'}</Field>
+          <Field label="Cohort"><Link to={`/cohorts/${s.cohortId}`}>{cohort.data?.name ?? s.cohortId}</Link></Field>
+          <Field label="Destination">{dest ? `${dest.name} (${dest.type})` : s.destinationId}</Field>
+          <Field label="Next run">{s.paused ? 'paused' : s.nextRunAt ? <Time iso={s.nextRunAt} /> : 'not scheduled'}</Field>
+          <Field label="Last run">{s.lastRun ? <Time iso={s.lastRun.startedAt} /> : 'never'}</Field>
+          <Field label="Batch size">{num(s.batchSize)}</Field>
+          <Field label="Created"><Time iso={s.createdAt} /></Field>
+        </SimpleGrid>
+        <Group mt="md" gap="sm">
+          <Text size="sm" fw={500} id="freq-label">Frequency</Text>
+          <SegmentedControl aria-labelledby="freq-label" value={s.frequency} disabled={update.isPending}
+            data={[{ value: 'once', label: 'Once' }, { value: 'hourly', label: 'Hourly' }, { value: 'daily', label: 'Daily' }]}
+            onChange={(v) => update.mutate({ id: s.id, frequency: v as Frequency })} />
+        </Group>
+      </Paper>
+      <Paper withBorder p="md" radius="md">
+        <Title order={3} size="h4" mb="sm">Run history</Title>
+        <RunHistory syncId={s.id} />
+      </Paper>
+    </Stack>
+  );
+}

@@ -1,0 +1,66 @@
+import { Badge, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { useUser } from '../../api/events';
+import { dateTime, num } from '../../components/format';
+import { QueryState } from '../../components/QueryState';
+import { Time } from '../../components/Time';
+import { Link } from '../../router';
+
+export function UserPage({ userId }: { userId: string }) {
+  const q = useUser(userId);
+  const u = q.data;
+  return (
+    <Stack>
+      <Title order={2}>User {userId}</Title>
+      <QueryState query={q} what="user">
+        {u && (
+          <>
+            <Paper withBorder p="md" radius="md">
+              <SimpleGrid cols={{ base: 1, xs: 3 }}>
+                <div><Text size="xs" c="dimmed" tt="uppercase" fw={600}>First seen</Text><Time iso={u.firstSeen} /></div>
+                <div><Text size="xs" c="dimmed" tt="uppercase" fw={600}>Last seen</Text><Time iso={u.lastSeen} /></div>
+                <div><Text size="xs" c="dimmed" tt="uppercase" fw={600}>Events</Text><Text fw={600}>{num(u.eventCount)}</Text></div>
+              </SimpleGrid>
+            </Paper>
+            <SimpleGrid cols={{ base: 1, md: 2 }}>
+              <Paper withBorder p="md" radius="md">
+                <Title order={3} size="h4" mb="sm">Properties</Title>
+                {Object.keys(u.properties).length === 0 ? (
+                  <Text size="sm" c="dimmed">No properties (no identify call for this user).</Text>
+                ) : (
+                  <Table aria-label="User properties">
+                    <Table.Tbody>
+                      {Object.entries(u.properties).map(([k, v]) => (
+                        <Table.Tr key={k}><Table.Th>{k}</Table.Th><Table.Td><Code>{JSON.stringify(v)}</Code></Table.Td></Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                )}
+                <Title order={3} size="h4" my="sm">Cohorts</Title>
+                {u.cohorts.length === 0 ? (
+                  <Text size="sm" c="dimmed">Not a member of any saved cohort.</Text>
+                ) : (
+                  <Group gap={6}>{u.cohorts.map((c) => <Badge key={c.id} variant="light" tt="none"><Link to={`/cohorts/${c.id}`} size="xs">{c.name}</Link></Badge>)}</Group>
+                )}
+              </Paper>
+              <Paper withBorder p="md" radius="md">
+                <Title order={3} size="h4" mb="sm">Timeline</Title>
+                {u.recentEvents.length === 0 ? (
+                  <Text size="sm" c="dimmed">No events.</Text>
+                ) : (
+                  <Timeline bulletSize={12} lineWidth={2} aria-label="Recent events">
+                    {u.recentEvents.map((e, i) => (
+                      <Timeline.Item key={i} title={e.event}>
+                        <Text size="xs" c="dimmed">{dateTime(e.timestamp)}</Text>
+                        {Object.keys(e.properties ?? {}).length > 0 && <Code block mt={4}>{JSON.stringify(e.properties)}</Code>}
+                      </Timeline.Item>
+                    ))}
+                  </Timeline>
+                )}
+              </Paper>
+            </SimpleGrid>
+          </>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
