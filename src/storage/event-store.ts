@@ -54,6 +54,8 @@ export interface EventStore {
   /** Newest first. */
   liveEvents(filter: { limit: number; event?: string; userId?: string }): Promise<StoredEvent[]>;
   getUser(userId: string, recent?: number): Promise<UserSummary | undefined>;
+  /** Current (merged) properties of these users; unknown ids are left out. */
+  userProperties(userIds: string[]): Promise<Map<string, Record<string, unknown>>>;
   /** Called with each committed group of events, in commit order. */
   subscribe(listener: (events: StoredEvent[]) => void): () => void;
   /** Rewrites fresh events into the ordered layout now (benchmarks, seed, tests). */

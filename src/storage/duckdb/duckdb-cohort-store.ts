@@ -139,7 +139,7 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
       const uids = userIds.map((u) => ids.uidOf(u)).filter((u): u is number => u !== undefined);
       if (!uids.length) return { removed: 0 };
       const r = await conn.use((c) =>
-        c.run(`DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT unnest(?::INTEGER[]))`, [cohortId, uids] as never),
+        c.run(`DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT unnest(string_split(?, ','))::INTEGER)`, [cohortId, uids.join(',')]),
       );
       return { removed: Number(r.rowsChanged) };
     },

@@ -98,3 +98,15 @@ describe('DuckDB event store', () => {
     expect(names).toEqual([...names].sort());
   });
 });
+
+describe('user properties in bulk', () => {
+  it('returns the merged traits of known users and leaves unknown ids out', async () => {
+    await store.write([
+      { kind: 'identify', externalId: 'a', traits: { email: 'a@x.io', plan: 'free' }, ts: at('2024-01-01T00:00:00Z') },
+      { kind: 'identify', externalId: 'a', traits: { plan: 'pro' }, ts: at('2024-01-02T00:00:00Z') },
+      track('b', 'view', '2024-01-01T00:00:00Z'),
+    ]);
+    const m = await store.userProperties(['a', 'b', 'zz']);
+    expect(Object.fromEntries(m)).toEqual({ a: { email: 'a@x.io', plan: 'pro' }, b: {} });
+  });
+});

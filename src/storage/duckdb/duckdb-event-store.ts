@@ -1,6 +1,6 @@
 import type { EventStore, StoredEvent, WriteItem } from '../event-store.js';
 import type { Database } from './database.js';
-import { getUser, listEventTypes, liveEvents } from './event-reads.js';
+import { getUser, listEventTypes, liveEvents, userProperties } from './event-reads.js';
 import { EventWriter } from './event-writer.js';
 import { Reorganizer } from './reorganizer.js';
 
@@ -23,6 +23,7 @@ export async function openDuckDBEventStore(db: Database): Promise<DuckDBEventSto
     listEventTypes: () => listEventTypes(db.reads),
     liveEvents: (f) => liveEvents(db.reads, writer.ids, f),
     getUser: (userId, recent = 20) => getUser(db.reads, writer.ids, userId, recent),
+    userProperties: (userIds) => userProperties(db.reads, writer.ids, userIds),
     subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
     reorganize: () => reorganizer.reorganize(),
     startBackground(intervalMs = 5_000) {

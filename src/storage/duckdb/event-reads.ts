@@ -109,3 +109,24 @@ export async function getUser(reads: ReadPool, ids: IdentityMap, userId: string,
     cohortIds: cohorts.map((c) => c.cohort_id),
   };
 }
+
+export async function userProperties(reads: ReadPool, ids: IdentityMap, userIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const byUid = new Map<number, string>();
+  for (const u of userIds) {
+    const uid = ids.uidOf(u);
+    if (uid !== undefined) byUid.set(uid, u);
+  }
+  const out = new Map<string, Record<string, unknown>>();
+  for (const u of byUid.values()) out.set(u, {});
+  if (!byUid.size) return out;
+  const rows = await reads.rows<{ uid: number; key: string; value: string }>(
+    `SELECT uid, key, arg_max(value, (ts, seq))::VARCHAR AS value FROM user_traits
+      WHERE uid IN (SELECT unnest(string_split(?, ','))::INTEGER) GROUP BY uid, key`,
+    [[...byUid.keys()].join(',')],
+  );
+  for (const r of rows) {
+    const v = JSON.parse(r.value);
+    if (v !== null) out.get(byUid.get(r.uid)!)![r.key] = v;
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+import type { CohortStore } from '../../storage/cohort-store.js';
+import type { EventStore } from '../../storage/event-store.js';
+import type { MembershipSource } from '../syncs/membership-source.js';
+import type { CohortService } from './cohort-service.js';
+
+/**
+ * The cohort engine's side of the sync engine: membership as of a run's
+ * start, recomputed when the stored one is older (sync-protocols.md, Freshness).
+ */
+export function createMembershipSource(cohorts: CohortService, store: CohortStore, events: EventStore): MembershipSource {
+  return {
+    async membersAsOf(cohortId, asOf) {
+      const c = await cohorts.get(cohortId);
+      if (c.kind === 'dynamic' && (!c.computedAt || Date.parse(c.computedAt) < asOf.getTime())) {
+        await cohorts.compute(cohortId, asOf);
+      }
+      const out: string[] = [];
+      for await (const page of store.streamMembers(cohortId)) out.push(...page);
+      return out;
+    },
+    async cohort(cohortId) {
+      const c = await store.get(cohortId);
+      return c ? { id: c.id, name: c.name } : null;
+    },
+    userProperties: (userIds) => events.userProperties(userIds),
+  };
+}
