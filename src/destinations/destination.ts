@@ -2,7 +2,13 @@ import type { DestinationType } from '../schemas/destination.js';
 
 /** What every send/prepare classifies its result as; the runner acts on it. */
 export type SendOutcome =
-  | { kind: 'ok'; /** Users the destination could not address and skipped (not sent). */ skippedUserIds?: string[] }
+  | {
+      kind: 'ok';
+      /** Users the destination could not address and skipped (not sent). */
+      skippedUserIds?: string[];
+      /** True when nothing had to be sent, so no request was made. */
+      noRequest?: boolean;
+    }
   | { kind: 'retry'; afterMs?: number; status?: number; message: string }
   | {
       kind: 'permanent';

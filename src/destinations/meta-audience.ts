@@ -134,7 +134,7 @@ export function createMetaAudienceDestination(
         else skippedUserIds.push(user.userId);
       }
       // Nothing addressable in this batch: nothing to send, and nothing failed.
-      if (data.length === 0) return { kind: 'ok', skippedUserIds };
+      if (data.length === 0) return { kind: 'ok', skippedUserIds, noRequest: true };
       const res = await httpRequest(
         {
           method: batch.op === 'add' ? 'POST' : 'DELETE',

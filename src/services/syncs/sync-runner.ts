@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Batch,
+  BatchDestination,
+  CohortRef,
+  Destination,
+  DestinationOptions,
+  PrepareOutcome,
+  SendOutcome,
+} from '../../destinations/destination.js';
+import type { DestinationRegistry } from '../../destinations/registry.js';
+import type { SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
+import type { SyncStore } from '../../storage/sync-store.js';
+import type { Clock } from './clock.js';
+import { syncNotFound, syncPaused, syncRunning } from './errors.js';
+import type { MembershipSource } from './membership-source.js';
+import { planSync } from './sync-planner.js';
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (spec: 8). */
+  maxRetries: number;
+  /** First backoff (spec: 1 s), doubled per retry up to `maxDelayMs` (spec: 128 s). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Cap on a server's Retry-After (spec: 5 min). */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxRetries: 8,
+  baseDelayMs: 1_000,
+  maxDelayMs: 128_000,
+  maxRetryAfterMs: 300_000,
+};
+
+/** Most errors kept per run, and user ids sampled per error. */
+const MAX_ERRORS = 50;
+const SAMPLE_SIZE = 10;
+
+export interface Logger {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface SyncRunnerDeps {
+  store: SyncStore;
+  membership: MembershipSource;
+  registry: DestinationRegistry;
+  clock: Clock;
+  /** In [0, 1): jitter source (tests pass a constant). */
+  random?: () => number;
+  /** Requests in flight per sync (spec: 4). */
+  concurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Passed to every destination (e.g. a short request timeout in tests). */
+  destinationOptions?: DestinationOptions;
+  newId?: () => string;
+  logger?: Logger;
+}
+
+/**
+ * Backoff before retry number `retry` (0-based): base·2^retry capped at max,
+ * times a jitter factor in [0.5, 1.5) so that many syncs do not retry in step.
+ */
+export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number): number {
+  const nominal = Math.min(policy.baseDelayMs * 2 ** retry, policy.maxDelayMs);
+  return Math.round(nominal * (0.5 + random()));
+}
+
+type Final = Exclude<SendOutcome, { kind: 'retry' }> | (Extract<SendOutcome, { kind: 'retry' }> & { exhausted: true }) | { kind: 'stopped' };
+
+interface RunContext {
+  run: SyncRun;
+  sync: SyncRecord;
+  cohort: CohortRef;
+  destination: Destination;
+  state: Record<string, unknown>;
+  /** Set by a 401/403: no new requests start, no retries continue. */
+  authFailed: boolean;
+  /** Batches that ran out of retries / were accepted. */
+  exhausted: number;
+  accepted: number;
+}
+
+/**
+ * Runs syncs: plans members vs acknowledged, prepares the destination, sends
+ * batches (N in flight) with retries, and commits each accepted batch to the
+ * acknowledged set right away, so a crash resumes without losing a change.
+ */
+export class SyncRunner {
+  private readonly store: SyncStore;
+  private readonly membership: MembershipSource;
+  private readonly registry: DestinationRegistry;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly concurrency: number;
+  private readonly policy: RetryPolicy;
+  private readonly destinationOptions: DestinationOptions;
+  private readonly newId: () => string;
+  private readonly log: Logger;
+  /** syncId -> { runId, done }: two runs of one sync never overlap. */
+  private readonly active = new Map<string, { runId: string; done: Promise<SyncRun> }>();
+
+  constructor(deps: SyncRunnerDeps) {
+    this.store = deps.store;
+    this.membership = deps.membership;
+    this.registry = deps.registry;
+    this.clock = deps.clock;
+    this.random = deps.random ?? Math.random;
+    this.concurrency = Math.max(1, deps.concurrency ?? 4);
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
+    this.destinationOptions = { now: () => this.clock.now(), ...deps.destinationOptions };
+    this.newId = deps.newId ?? randomUUID;
+    this.log = deps.logger ?? silentLogger;
+  }
+
+  isRunning(syncId: string): boolean {
+    return this.active.has(syncId);
+  }
+
+  /** Resolves when every run this runner started has finished. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+  }
+
+  /**
+   * At start-up: runs left `running` by a crash are marked failed (their
+   * acknowledged batches are kept; the next run resumes from there).
+   */
+  async recoverInterrupted(): Promise<string[]> {
+    return this.store.failInterruptedRuns(this.clock.now(), 'interrupted: the server stopped during this run');
+  }
+
+  /**
+   * Starts a run and returns once it is recorded as `running`; `done` resolves
+   * with the finished run. Throws `sync_running` / `sync_paused` / `not_found`.
+   */
+  async start(syncId: string, trigger: 'schedule' | 'manual' = 'manual'): Promise<{ run: SyncRun; done: Promise<SyncRun> }> {
+    if (this.active.has(syncId)) throw syncRunning(syncId, this.active.get(syncId)!.runId);
+    // Reserve the slot before any await so concurrent starts cannot both pass.
+    const runId = this.newId();
+    let release!: (r: SyncRun) => void;
+    let fail!: (e: unknown) => void;
+    const done = new Promise<SyncRun>((res, rej) => {
+      release = res;
+      fail = rej;
+    });
+    done.catch(() => undefined);
+    this.active.set(syncId, { runId, done });
+    let run: SyncRun;
+    let sync: SyncRecord | null;
+    try {
+      sync = await this.store.getSync(syncId);
+      if (!sync) throw syncNotFound(syncId);
+      if (sync.paused) throw syncPaused(syncId, sync.pausedReason);
+      run = {
+        id: runId,
+        syncId,
+        startedAt: this.clock.now(),
+        finishedAt: null,
+        status: 'running',
+        full: sync.fullSyncDoneAt === null,
+        trigger,
+        added: 0,
+        removed: 0,
+        failed: 0,
+        skipped: 0,
+        requests: 0,
+        retries: 0,
+        errors: [],
+      };
+      await this.store.insertRun(run);
+      await this.store.updateSync(syncId, { state: 'running', now: run.startedAt });
+    } catch (err) {
+      this.active.delete(syncId);
+      fail(err);
+      throw err;
+    }
+    const startedView = structuredClone(run);
+    void this.execute(sync, run).then(
+      (r) => {
+        this.active.delete(syncId);
+        release(r);
+      },
+      (e) => {
+        this.active.delete(syncId);
+        fail(e);
+      },
+    );
+    return { run: startedView, done };
+  }
+
+  /** Starts a run and waits for it to finish. */
+  async run(syncId: string, trigger: 'schedule' | 'manual' = 'manual'): Promise<SyncRun> {
+    const { done } = await this.start(syncId, trigger);
+    return done;
+  }
+
+  private async execute(sync: SyncRecord, run: SyncRun): Promise<SyncRun> {
+    let ctx: RunContext | null = null;
+    let aborted = false;
+    try {
+      const destRec = await this.store.getDestination(sync.destinationId);
+      if (!destRec) throw new Error(`destination ${sync.destinationId} no longer exists`);
+      const cohort = await this.membership.cohort(sync.cohortId);
+      if (!cohort) throw new Error(`cohort ${sync.cohortId} no longer exists`);
+      const destination = this.registry.create(destRec.type, destRec.config, this.destinationOptions);
+      // Freshness: membership as of the run's start.
+      const members = await this.membership.membersAsOf(sync.cohortId, run.startedAt);
+      const acknowledged = await this.store.acknowledged(sync.id);
+      const plan = planSync(members, acknowledged);
+      ctx = { run, sync, cohort, destination, state: { ...sync.protocolState }, authFailed: false, exhausted: 0, accepted: 0 };
+
+      const prep = await this.withRetry(ctx, () =>
+        destination.prepare({ syncId: sync.id, runId: run.id, cohort, state: ctx!.state, idempotencyKey: `${sync.id}-prepare` }),
+      );
+      if (prep.kind !== 'ok') {
+        aborted = true;
+        this.recordFailure(ctx, prep, [], 'preparing the destination');
+      } else {
+        const patch = (prep as Extract<PrepareOutcome, { kind: 'ok' }>).state;
+        if (patch && Object.keys(patch).length) {
+          await this.store.mergeProtocolState(sync.id, patch);
+          Object.assign(ctx.state, patch);
+        }
+        if (destination.mode === 'snapshot') await this.sendSnapshot(ctx, plan.toAdd, plan.toRemove, members);
+        else await this.sendBatches(ctx, destination, plan.toAdd, plan.toRemove);
+      }
+    } catch (err) {
+      aborted = true;
+      this.addError(run, { at: this.clock.now(), status: null, message: `run failed: ${(err as Error).message}`, sampleUserIds: [] });
+      this.log.error('sync run failed', { syncId: sync.id, runId: run.id, error: (err as Error).message });
+    }
+    return this.finish(sync, run, ctx, aborted);
+  }
+
+  private async finish(sync: SyncRecord, run: SyncRun, ctx: RunContext | null, aborted: boolean): Promise<SyncRun> {
+    const now = this.clock.now();
+    let status: SyncRunStatus;
+    if (aborted || ctx?.authFailed) status = 'failed';
+    else if (run.failed > 0) status = ctx && ctx.exhausted > 0 && ctx.accepted === 0 ? 'failed' : 'partial';
+    else status = 'succeeded';
+    run.status = status;
+    run.finishedAt = now;
+    await this.store.updateRun(run);
+    const state: SyncState = ctx?.authFailed ? 'auth_failed' : status === 'succeeded' ? 'idle' : 'failing';
+    await this.store.updateSync(sync.id, {
+      state,
+      ...(ctx?.authFailed ? { pausedReason: 'auth_failed' as const } : {}),
+      // The initial full sync is done once every member was attempted; users that
+      // failed stay un-acknowledged and are retried by the next (delta) run.
+      ...(run.full && (status === 'succeeded' || status === 'partial') ? { fullSyncDoneAt: now } : {}),
+      now,
+    });
+    this.log.info('sync run finished', { syncId: sync.id, runId: run.id, status, added: run.added, removed: run.removed, failed: run.failed });
+    return structuredClone(run);
+  }
+
+  private async sendSnapshot(ctx: RunContext, toAdd: string[], toRemove: string[], members: string[]): Promise<void> {
+    const dest = ctx.destination;
+    if (dest.mode !== 'snapshot') return;
+    const out = await this.withRetry(ctx, () =>
+      dest.writeSnapshot({
+        syncId: ctx.sync.id,
+        runId: ctx.run.id,
+        cohort: ctx.cohort,
+        runStartedAt: ctx.run.startedAt,
+        full: ctx.run.full,
+        added: toAdd,
+        removed: toRemove,
+        members,
+      }),
+    );
+    if (out.kind === 'ok') {
+      ctx.accepted++;
+      await this.store.commitBatch(ctx.sync.id, 'add', toAdd);
+      await this.store.commitBatch(ctx.sync.id, 'remove', toRemove);
+      ctx.run.added += toAdd.length;
+      ctx.run.removed += toRemove.length;
+    } else {
+      this.recordFailure(ctx, out, [...toAdd, ...toRemove], 'writing the export');
+    }
+    await this.store.updateRun(ctx.run);
+  }
+
+  private async sendBatches(ctx: RunContext, dest: BatchDestination, toAdd: string[], toRemove: string[]): Promise<void> {
+    const size = Math.max(1, Math.min(ctx.sync.batchSize, dest.maxBatchSize ?? Infinity));
+    const work: { op: 'add' | 'remove'; ids: string[]; seq: number; last: boolean; total: number }[] = [];
+    for (const [op, ids] of [['add', toAdd], ['remove', toRemove]] as const) {
+      const n = Math.ceil(ids.length / size);
+      for (let i = 0; i < n; i++) {
+        work.push({ op, ids: ids.slice(i * size, (i + 1) * size), seq: i + 1, last: i === n - 1, total: ids.length });
+      }
+    }
+    let next = 0;
+    const worker = async () => {
+      while (!ctx.authFailed && next < work.length) {
+        const w = work[next++];
+        await this.sendBatch(ctx, dest, w.op, w.ids, w.seq, w.last, w.total, size);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, work.length) }, worker));
+  }
+
+  private async sendBatch(
+    ctx: RunContext,
+    dest: BatchDestination,
+    op: 'add' | 'remove',
+    ids: string[],
+    seq: number,
+    last: boolean,
+    estimatedTotal: number,
+    batchSize: number,
+  ): Promise<void> {
+    const props = dest.needsProperties ? await this.membership.userProperties(ids) : new Map<string, Record<string, unknown>>();
+    const batch: Batch = {
+      op,
+      users: ids.map((userId) => ({ userId, properties: props.get(userId) ?? {} })),
+      // Stable across retries of this batch, unique across runs and batches.
+      idempotencyKey: `${ctx.run.id}-${op}-${seq}`,
+      cohort: ctx.cohort,
+      syncId: ctx.sync.id,
+      runId: ctx.run.id,
+      seq,
+      last,
+      estimatedTotal,
+      batchSize,
+      state: ctx.state,
+    };
+    const out = await this.withRetry(ctx, () => dest.send(batch));
+    if (out.kind === 'stopped') return;
+    if (out.kind === 'ok') {
+      ctx.accepted++;
+      const skipped = new Set(out.skippedUserIds ?? []);
+      const sent = ids.filter((u) => !skipped.has(u));
+      // Skipped adds stay un-acknowledged (tried again once they have the
+      // identifier); skipped removes leave the set: there is nothing to send.
+      await this.store.commitBatch(ctx.sync.id, op, op === 'add' ? sent : ids);
+      if (op === 'add') ctx.run.added += sent.length;
+      else ctx.run.removed += sent.length;
+      ctx.run.skipped += skipped.size;
+    } else if (out.kind === 'permanent' && out.failedUserIds) {
+      const inBatch = new Set(ids);
+      const failed = new Set(out.failedUserIds.filter((u) => inBatch.has(u)));
+      const ok = ids.filter((u) => !failed.has(u));
+      if (ok.length) {
+        ctx.accepted++;
+        await this.store.commitBatch(ctx.sync.id, op, ok);
+        if (op === 'add') ctx.run.added += ok.length;
+        else ctx.run.removed += ok.length;
+      }
+      this.recordFailure(ctx, out, [...failed], `${op} batch ${seq}`);
+    } else {
+      this.recordFailure(ctx, out, ids, `${op} batch ${seq}`);
+    }
+    await this.store.updateRun(ctx.run);
+  }
+
+  /** Runs one request with the retry policy; counts requests and retries on the run. */
+  private async withRetry<T extends SendOutcome | PrepareOutcome>(ctx: RunContext, attempt: () => Promise<T>): Promise<T | Final> {
+    for (let retry = 0; ; retry++) {
+      if (ctx.authFailed) return { kind: 'stopped' };
+      ctx.run.requests++;
+      const out = await attempt();
+      if (out.kind === 'ok' && 'noRequest' in out && out.noRequest) ctx.run.requests--;
+      if (out.kind !== 'retry') return out;
+      if (retry >= this.policy.maxRetries) return { ...out, exhausted: true };
+      const delay =
+        out.afterMs !== undefined ? Math.min(Math.max(0, out.afterMs), this.policy.maxRetryAfterMs) : backoffDelay(retry, this.policy, this.random);
+      ctx.run.retries++;
+      this.log.warn('sync request will be retried', { syncId: ctx.sync.id, runId: ctx.run.id, delayMs: delay, status: out.status, message: out.message });
+      await this.clock.sleep(delay);
+    }
+  }
+
+  private recordFailure(ctx: RunContext, out: Final | SendOutcome | PrepareOutcome, userIds: string[], what: string): void {
+    if (out.kind === 'ok' || out.kind === 'stopped') return;
+    ctx.run.failed += userIds.length;
+    let message = `${what}: ${out.message}`;
+    if (out.kind === 'retry') {
+      ctx.exhausted++;
+      message += ` (gave up after ${this.policy.maxRetries} retries)`;
+    }
+    if (out.kind === 'auth_failed') {
+      ctx.authFailed = true;
+      message += ' — credentials rejected; the sync is paused until the destination is updated';
+    }
+    this.addError(ctx.run, {
+      at: this.clock.now(),
+      status: out.status ?? null,
+      message,
+      sampleUserIds: userIds.slice(0, SAMPLE_SIZE),
+    });
+  }
+
+  private addError(run: SyncRun, e: SyncRunError): void {
+    if (run.errors.length < MAX_ERRORS) run.errors.push(e);
+  }
+}
