@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import { createEventsService } from '../../src/services/events.js';
+import { createIngestService, type Clock } from '../../src/services/ingest.js';
+import { openDatabase, type Database } from '../../src/storage/duckdb/database.js';
+import { openDuckDBEventStore, type DuckDBEventStore } from '../../src/storage/duckdb/duckdb-event-store.js';
+
+export const WRITE_KEY = 'khw_test_write_key_123';
+export const ADMIN_TOKEN = 'kha_test_admin_token_456';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Database;
+  store: DuckDBEventStore;
+  close(): Promise<void>;
+}
+
+/** The HTTP app over a fresh in-memory DuckDB store (no background work). */
+export async function createTestApp(opts: { now?: Clock } = {}): Promise<TestApp> {
+  const db = await openDatabase(':memory:');
+  const store = await openDuckDBEventStore(db);
+  const app = await buildApp({
+    adminToken: ADMIN_TOKEN,
+    writeKey: WRITE_KEY,
+    version: '0.0.0-test',
+    ingest: createIngestService(store, opts.now),
+    events: createEventsService(store),
+  });
+  await app.ready();
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    db,
+    store,
+    close() {
+      closed ??= (async () => {
+        await app.close();
+        await store.close();
+        await db.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+export const basicAuth = (key = WRITE_KEY) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+export const bearer = (token: string) => `Bearer ${token}`;
+export const adminHeaders = { authorization: bearer(ADMIN_TOKEN) };
+
+export const INGEST_ROUTES = ['/v1/track', '/v1/identify', '/v1/alias', '/v1/batch', '/2/httpapi'] as const;
+export type IngestRoute = (typeof INGEST_ROUTES)[number];
+
+/** One valid body per ingestion route (without credentials). */
+export function validBody(route: IngestRoute, n = 0): Record<string, unknown> {
+  switch (route) {
+    case '/v1/track':
+      return { userId: `u-${n}`, event: 'view', properties: { sku: `s${n}` } };
+    case '/v1/identify':
+      return { userId: `u-${n}`, traits: { plan: 'pro' } };
+    case '/v1/alias':
+      return { previousId: `anon-${n}`, userId: `u-${n}` };
+    case '/v1/batch':
+      return { batch: [{ type: 'track', userId: `u-${n}`, event: 'click' }] };
+    case '/2/httpapi':
+      return { events: [{ user_id: `u-${n}`, event_type: 'purchase', event_properties: { price: 1 } }] };
+  }
+}
+
+/** Total rows in every table an ingestion request can write to. */
+export async function storedCounts(db: Database): Promise<Record<string, number>> {
+  const [r] = await db.reads.rows<Record<string, bigint>>(
+    `SELECT (SELECT count(*) FROM events_all) AS events, (SELECT count(*) FROM user_traits) AS traits,
+            (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM identities) AS identities,
+            (SELECT count(*) FROM event_properties) AS props`,
+  );
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+}
+
+/** Asserts the contract's error shape and returns the parsed error. */
+export function expectError(res: { statusCode: number; body: string }, status: number, code?: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  const body = JSON.parse(res.body) as { error: { code: string; message: string; details?: unknown } };
+  expect(body).toEqual({ error: expect.objectContaining({ code: expect.stringMatching(/^[a-z][a-z0-9_]*$/), message: expect.any(String) }) });
+  expect(Object.keys(body.error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  if (code) expect(body.error.code).toBe(code);
+  return body.error;
+}
