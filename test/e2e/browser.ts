@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** Debian's Chromium (apt-get install -y chromium); tests never download a browser. */
+export const CHROMIUM = process.env.KOHORT_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+
+export interface BrowserSession {
+  context: BrowserContext;
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches headless Chromium with a fresh profile directory. Playwright refuses
+ * `--user-data-dir` among the args, so the fresh temp dir goes through
+ * launchPersistentContext, which passes it as exactly that flag.
+ */
+export async function launchBrowser(): Promise<BrowserSession> {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'kohort-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+  return {
+    context,
+    async newPage(viewport) {
+      const page = await context.newPage();
+      if (viewport) await page.setViewportSize(viewport);
+      page.setDefaultTimeout(15_000);
+      return page;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../docs/screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  // Let charts and transitions settle; fonts are local so nothing else loads.
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}

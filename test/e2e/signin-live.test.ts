@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
+import { startKohort, type KohortServer } from './server';
+
+describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
+  let server: KohortServer;
+  let browser: BrowserSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startKohort();
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('rejects a wrong token, then signs in with the right one', async () => {
+    await page.goto(`${server.url}/cohorts`);
+    const token = page.getByLabel('Admin token');
+    await token.fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Token rejected');
+    await screenshot(page, 'sign-in-rejected');
+
+    await token.fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('kohort.adminToken'))).toBe(server.adminToken);
+    // The token survives a reload of the tab.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
+  });
+
+  it('shows an event sent through POST /v1/track as it arrives', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Live events' }).click();
+    await page.getByRole('heading', { name: 'Live events' }).waitFor();
+    await expect.poll(() => page.getByTestId('stream-state').textContent()).toBe('live');
+
+    const userId = `e2e-user-${Date.now()}`;
+    const res = await server.track({ userId, event: 'purchase', properties: { brand: 'something', price: 1500 } });
+    expect(res.status).toBeLessThan(300);
+
+    const row = page.getByTestId('events-table').getByRole('row').filter({ hasText: userId });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('purchase');
+    expect(await row.textContent()).toContain('"brand":"something"');
+    await screenshot(page, 'live-events');
+
+    // Filtering by another user hides it; the list reloads from /v1/events/live.
+    await page.getByLabel('Filter by user id').fill('someone-else');
+    await page.getByText('No events match these filters').waitFor();
+    await page.getByLabel('Filter by user id').fill(userId);
+    await row.waitFor();
+
+    // The user page shows the event on the timeline.
+    await row.getByRole('link', { name: userId }).click();
+    await page.getByRole('heading', { name: `User ${userId}` }).waitFor();
+    await page.getByText('purchase').first().waitFor();
+    await screenshot(page, 'user');
+  });
+
+  it('is usable on a phone-sized screen', async () => {
+    const phone = await browser.newPage({ width: 390, height: 844 });
+    await phone.goto(`${server.url}/events`);
+    // sessionStorage is per tab: a new tab signs in again.
+    await phone.getByLabel('Admin token').fill(server.adminToken);
+    await phone.keyboard.press('Enter');
+    await phone.getByRole('heading', { name: 'Live events' }).waitFor();
+    await phone.getByRole('button', { name: 'Toggle navigation' }).click();
+    await phone.getByRole('navigation').getByRole('link', { name: 'Destinations' }).click();
+    await phone.getByRole('heading', { name: 'Destinations' }).waitFor();
+    await screenshot(phone, 'phone-destinations');
+    await phone.close();
+  });
+});
