@@ -34,7 +34,7 @@ describe('amplitude_list destination', () => {
     const prep = await d.prepare({ syncId: 's1', runId: 'r1', cohort, state: {}, idempotencyKey: 's1-prepare' });
     expect(prep).toEqual({ kind: 'ok', state: { listId: 'L1' } });
     // An existing list id means no creation.
-    expect(await d.prepare({ syncId: 's1', runId: 'r2', cohort, state: { listId: 'L1' }, idempotencyKey: 'x' })).toEqual({ kind: 'ok' });
+    expect(await d.prepare({ syncId: 's1', runId: 'r2', cohort, state: { listId: 'L1' }, idempotencyKey: 'x' })).toEqual({ kind: 'ok', noRequest: true });
     expect(rx.requests).toHaveLength(1);
 
     expect(await d.send(batch('add', ['u1', 'u2', 'u3'], { listId: 'L1' }, 'key-a'))).toEqual({ kind: 'ok' });

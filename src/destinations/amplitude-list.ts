@@ -18,7 +18,7 @@ export function createAmplitudeListDestination(
     needsProperties: false,
 
     async prepare(ctx): Promise<PrepareOutcome> {
-      if (typeof ctx.state.listId === 'string' && ctx.state.listId) return { kind: 'ok' };
+      if (typeof ctx.state.listId === 'string' && ctx.state.listId) return { kind: 'ok', noRequest: true };
       const res = await httpRequest(
         {
           method: 'POST',

@@ -19,7 +19,7 @@ export function createAmplitudePropertyDestination(
     needsProperties: false,
 
     async prepare() {
-      return { kind: 'ok' };
+      return { kind: 'ok', noRequest: true };
     },
 
     async send(batch) {

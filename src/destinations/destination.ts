@@ -60,7 +60,13 @@ export interface PrepareContext {
 }
 
 export type PrepareOutcome =
-  | { kind: 'ok'; /** Keys to merge into the sync's protocol state. */ state?: Record<string, unknown> }
+  | {
+      kind: 'ok';
+      /** Keys to merge into the sync's protocol state. */
+      state?: Record<string, unknown>;
+      /** True when nothing had to be done remotely (no request made). */
+      noRequest?: boolean;
+    }
   | Exclude<SendOutcome, { kind: 'ok' }>;
 
 /** One run's whole change set, for destinations that write it as one unit (files). */

@@ -91,7 +91,7 @@ export function createFileDestination(
     needsProperties: false,
 
     async prepare() {
-      return { kind: 'ok' };
+      return { kind: 'ok', noRequest: true };
     },
 
     async writeSnapshot(s) {

@@ -46,7 +46,7 @@ describe('meta_custom_audience destination', () => {
     });
     // A configured audience is used as is: no request.
     const fixed = createMetaAudienceDestination({ accessToken: 't', adAccountId: '1', audienceId: '999', identifier: 'email', apiBaseUrl: rx.url });
-    expect(await fixed.prepare({ syncId: 's', runId: 'r', cohort, state: {}, idempotencyKey: 'k' })).toEqual({ kind: 'ok', state: { audienceId: '999' } });
+    expect(await fixed.prepare({ syncId: 's', runId: 'r', cohort, state: {}, idempotencyKey: 'k' })).toEqual({ kind: 'ok', noRequest: true, state: { audienceId: '999' } });
     expect(rx.requests).toHaveLength(1);
   });
 

@@ -95,9 +95,9 @@ export function createMetaAudienceDestination(
 
     async prepare(ctx): Promise<PrepareOutcome> {
       if (config.audienceId) {
-        return ctx.state.audienceId === config.audienceId ? { kind: 'ok' } : { kind: 'ok', state: { audienceId: config.audienceId } };
+        return { kind: 'ok', noRequest: true, ...(ctx.state.audienceId === config.audienceId ? {} : { state: { audienceId: config.audienceId } }) };
       }
-      if (typeof ctx.state.audienceId === 'string' && ctx.state.audienceId) return { kind: 'ok' };
+      if (typeof ctx.state.audienceId === 'string' && ctx.state.audienceId) return { kind: 'ok', noRequest: true };
       const res = await httpRequest(
         {
           method: 'POST',

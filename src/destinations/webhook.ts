@@ -46,7 +46,7 @@ export function createWebhookDestination(
     needsProperties: true,
 
     async prepare() {
-      return { kind: 'ok' };
+      return { kind: 'ok', noRequest: true };
     },
 
     async send(batch) {

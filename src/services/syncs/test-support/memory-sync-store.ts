@@ -79,7 +79,7 @@ export class MemorySyncStore implements SyncStore {
     return (await this.getSync(s.id))!;
   }
   private present(row: SyncRow): SyncRecord {
-    const runs = [...this.runs.values()].filter((r) => r.syncId === row.id).sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+    const runs = this.newestFirst(row.id);
     return clone({ ...row, paused: row.pausedReason !== null, lastRun: runs[0] ?? null });
   }
   async getSync(id: string) {
@@ -134,11 +134,15 @@ export class MemorySyncStore implements SyncStore {
     return r ? clone(r) : null;
   }
   async listRuns(syncId: string, opts: { limit?: number } = {}) {
+    return this.newestFirst(syncId).slice(0, opts.limit ?? 100).map(clone);
+  }
+  /** By start time, ties broken by insertion order (the Map keeps it). */
+  private newestFirst(syncId: string): SyncRun[] {
     return [...this.runs.values()]
-      .filter((r) => r.syncId === syncId)
-      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime())
-      .slice(0, opts.limit ?? 100)
-      .map(clone);
+      .map((r, i) => ({ r, i }))
+      .filter(({ r }) => r.syncId === syncId)
+      .sort((a, b) => b.r.startedAt.getTime() - a.r.startedAt.getTime() || b.i - a.i)
+      .map(({ r }) => r);
   }
   async failInterruptedRuns(now: Date, message: string) {
     const ids: string[] = [];
