@@ -1,0 +1,344 @@
+/**
+ * Compiles a cohort definition to one SELECT returning the distinct `uid` of
+ * the members, following the reference evaluator's reading of the spec.
+ *
+ * Every rule compiles to a set of uids in one of two forms: `pos` (the rule's
+ * members are exactly the rows of the query) or `neg` (its members are the
+ * universe minus the rows). Negation flips the form for free, groups combine
+ * forms with `IN` / `NOT IN` (De Morgan for `any`), and rules whose comparison
+ * holds at zero (count lt 3, is_not_set) are computed as complements, so the
+ * universe is only scanned when the final answer is itself a complement.
+ * Hot filters stay on typed columns (`event = ?`, `ts >= ?`) for zonemap pruning.
+ */
+import type { Compare, Definition, Filter, Rule, Step, Window, Duration } from '../schemas/definition';
+import { parseInstant } from '../schemas/definition';
+import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
+import { bind, joinSql, Sql, sql, type SqlDialect, type SqlParam } from './dialect';
+import { duckdbDialect } from './dialects/duckdb';
+
+export interface CompileContext {
+  asOf: Date;
+  resolveCohort: CohortResolver;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  params: SqlParam[];
+}
+
+interface SetExpr {
+  /** true: members = universe minus the rows of `query`. */
+  neg: boolean;
+  /** A SELECT returning distinct `uid`. */
+  query: Sql;
+}
+
+const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const numberOf = (s: string): number | null => {
+  if (!NUMBER_RE.test(s)) return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+};
+
+/**
+ * A string that cannot be the extracted text of a JSON number, boolean, object
+ * or array, so `text = ?` alone proves the value is that string.
+ */
+const isPlainString = (s: string) => s !== 'true' && s !== 'false' && !/^[-+.0-9{[]/.test(s);
+
+const raw = (text: string) => new Sql(text);
+
+export function compileDefinition(definition: Definition, ctx: CompileContext, dialect: SqlDialect = duckdbDialect): CompiledQuery {
+  return new CohortCompiler(dialect, ctx).compile(definition);
+}
+
+class CohortCompiler {
+  private readonly t: { events: Sql; users: Sql; traits: Sql; cohortMembers: Sql };
+
+  constructor(
+    private readonly d: SqlDialect,
+    private readonly ctx: CompileContext,
+  ) {
+    this.t = {
+      events: raw(d.tables.events),
+      users: raw(d.tables.users),
+      traits: raw(d.tables.traits),
+      cohortMembers: raw(d.tables.cohortMembers),
+    };
+  }
+
+  compile(definition: Definition): CompiledQuery {
+    const set = this.group(definition.match, definition.rules, []);
+    const q = set.neg
+      ? sql`SELECT DISTINCT uid FROM ${this.t.users} WHERE uid NOT IN (${set.query})`
+      : sql`SELECT DISTINCT uid FROM (${set.query}) AS cohort`;
+    return { sql: q.text, params: [...q.params] };
+  }
+
+  private asOf(): Sql {
+    return this.d.timestamp(this.ctx.asOf);
+  }
+
+  private universe(): Sql {
+    return sql`SELECT uid FROM ${this.t.users}`;
+  }
+
+  // ------------------------------------------------------------ sets
+
+  private group(match: 'all' | 'any', rules: Rule[], stack: string[]): SetExpr {
+    const sets = rules.map((r) => this.rule(r, stack));
+    if (sets.length === 1) return sets[0];
+    const pos = sets.filter((s) => !s.neg).map((s) => s.query);
+    const neg = sets.filter((s) => s.neg).map((s) => s.query);
+    if (match === 'all') {
+      // A ∩ B ∩ (U \ N1) ∩ (U \ N2) = (A ∩ B) \ N1 \ N2; with no positive part, U \ (N1 ∪ N2).
+      if (pos.length === 0) return { neg: true, query: this.union(neg) };
+      return { neg: false, query: this.filtered(pos[0], pos.slice(1), neg) };
+    }
+    // A ∪ B ∪ (U \ N1) ∪ (U \ N2) = U \ ((N1 ∩ N2) \ A \ B).
+    if (neg.length === 0) return { neg: false, query: this.union(pos) };
+    return { neg: true, query: this.filtered(neg[0], neg.slice(1), pos) };
+  }
+
+  private union(queries: Sql[]): Sql {
+    if (queries.length === 1) return queries[0];
+    return joinSql(
+      queries.map((q) => sql`SELECT uid FROM (${q})`),
+      ' UNION ',
+    );
+  }
+
+  /** Rows of `base` that are in every `inAll` and in no `notIn`. */
+  private filtered(base: Sql, inAll: Sql[], notIn: Sql[]): Sql {
+    const conds = [...inAll.map((q) => sql`uid IN (${q})`), ...notIn.map((q) => sql`uid NOT IN (${q})`)];
+    if (conds.length === 0) return base;
+    return sql`SELECT uid FROM (${base}) WHERE ${joinSql(conds, ' AND ')}`;
+  }
+
+  private rule(rule: Rule, stack: string[]): SetExpr {
+    const set = this.ruleSet(rule, stack);
+    return rule.negate ? { neg: !set.neg, query: set.query } : set;
+  }
+
+  private ruleSet(rule: Rule, stack: string[]): SetExpr {
+    switch (rule.type) {
+      case 'group':
+        return this.group(rule.match, rule.rules, stack);
+      case 'event':
+        return this.eventRule(rule);
+      case 'sequence':
+        return { neg: false, query: this.sequence(rule.steps, rule.within, rule.window) };
+      case 'first_time': {
+        const where = this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch);
+        const first = raw('min(e.ts)');
+        const having = this.windowConditions(first, rule.window);
+        return {
+          neg: false,
+          query: sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having.length ? joinSql(having, ' AND ') : raw('true')}`,
+        };
+      }
+      case 'property': {
+        const [key, ...rest] = rule.property.split('.');
+        const traits = this.d.currentTraits(bind(key), this.asOf());
+        // is_not_set is the only op that holds on a missing value: compute it as a complement.
+        if (rule.op === 'is_not_set') {
+          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(raw('tr.value'), rest, 'is_set', undefined)}` };
+        }
+        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(raw('tr.value'), rest, rule.op, rule.value)}` };
+      }
+      case 'cohort': {
+        const resolved = this.ctx.resolveCohort(rule.cohortId);
+        if (!resolved) throw new UnknownCohortError(rule.cohortId);
+        if (resolved.kind === 'static') {
+          return {
+            neg: false,
+            query: sql`SELECT DISTINCT uid FROM ${this.t.cohortMembers} WHERE cohort_id = ${bind(rule.cohortId)} AND uid IN (${this.universe()})`,
+          };
+        }
+        if (stack.includes(rule.cohortId)) throw new CohortCycleError([...stack.slice(stack.indexOf(rule.cohortId)), rule.cohortId]);
+        return this.group(resolved.definition.match, resolved.definition.rules, [...stack, rule.cohortId]);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ events
+
+  private eventRule(rule: Extract<Rule, { type: 'event' }>): SetExpr {
+    const where = [
+      ...this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch),
+      ...this.windowConditions(raw('e.ts'), rule.window),
+    ];
+    const count: Compare = rule.count ?? { op: 'gte', value: 1 };
+    const countExpr = rule.countBy === 'days' ? sql`count(DISTINCT ${this.d.utcDay(raw('e.ts'))})` : raw('count(*)');
+    const base = (having: Sql) =>
+      sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
+    if (rule.aggregate) {
+      const agg = rule.aggregate;
+      const path = agg.property.split('.');
+      let cond: Sql;
+      if (agg.fn === 'distinct') {
+        const key = this.d.jsonDistinctKey(raw('e.props'), path);
+        cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
+      } else {
+        const num = this.d.numeric(this.d.jsonText(raw('e.props'), path));
+        const expr = agg.fn === 'avg' ? sql`(sum(${num}) / count(${num}))` : sql`${raw(agg.fn)}(${num})`;
+        cond = this.compare(expr, agg);
+      }
+      // Users without matching events never satisfy an aggregate, so no complement is needed.
+      return { neg: false, query: base(sql`${this.compare(countExpr, count)} AND ${cond}`) };
+    }
+    if (!compareHolds(0, count)) return { neg: false, query: base(this.compare(countExpr, count)) };
+    // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
+    return { neg: true, query: base(sql`NOT (${this.compare(countExpr, count)})`) };
+  }
+
+  /** Conditions every matching event meets: name, not after asOf, filters. `e` is the table alias. */
+  private eventConditions(alias: Sql, event: string, where: Filter[] | undefined, whereMatch: 'all' | 'any' | undefined): Sql[] {
+    const conds = [sql`${alias}.event = ${bind(event)}`, sql`${alias}.ts <= ${this.asOf()}`];
+    if (where && where.length > 0) {
+      const preds = where.map((f) => this.valuePredicate(sql`${alias}.props`, f.property.split('.'), f.op, f.value));
+      conds.push(preds.length === 1 ? preds[0] : sql`(${joinSql(preds, whereMatch === 'any' ? ' OR ' : ' AND ')})`);
+    }
+    return conds;
+  }
+
+  private windowConditions(ts: Sql, window: Window | undefined): Sql[] {
+    if (!window) return [];
+    const at = (text: string) => this.d.timestamp(instant(text));
+    switch (window.type) {
+      case 'all_time':
+        return [];
+      case 'last':
+        return [sql`${ts} >= ${this.d.addInterval(this.asOf(), -window.amount, window.unit)}`];
+      case 'since':
+        return [sql`${ts} >= ${at(window.from)}`];
+      case 'until':
+        return [sql`${ts} < ${at(window.to)}`];
+      case 'between':
+        return [sql`${ts} >= ${at(window.from)}`, sql`${ts} < ${at(window.to)}`];
+    }
+  }
+
+  /**
+   * Step 1 in the window, each next step strictly later. For each start the
+   * earliest next step is the best choice, so chains of `min(ts)` joins decide
+   * it; with `within`, every start is kept and each step must also be no later
+   * than start + within.
+   */
+  private sequence(steps: Step[], within: Duration | undefined, window: Window | undefined): Sql {
+    const stepWhere = (s: Step) => joinSql(this.eventConditions(raw('e'), s.event, s.where, s.whereMatch), ' AND ');
+    const [first, ...rest] = steps;
+    const firstWhere = joinSql([stepWhere(first), ...this.windowConditions(raw('e.ts'), window)], ' AND ');
+    if (!within) {
+      let prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e WHERE ${firstWhere} GROUP BY e.uid`;
+      for (const s of rest) {
+        prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t WHERE ${stepWhere(s)} GROUP BY e.uid`;
+      }
+      return sql`SELECT uid FROM (${prev})`;
+    }
+    let prev = sql`SELECT DISTINCT e.uid, e.ts AS t1, e.ts AS t FROM ${this.t.events} e WHERE ${firstWhere}`;
+    for (const s of rest) {
+      const limit = this.d.addInterval(raw('p.t1'), within.amount, within.unit);
+      prev = sql`SELECT e.uid, p.t1, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t AND e.ts <= ${limit} WHERE ${stepWhere(s)} GROUP BY e.uid, p.t1`;
+    }
+    return sql`SELECT DISTINCT uid FROM (${prev})`;
+  }
+
+  // ------------------------------------------------------------ comparisons
+
+  private compare(expr: Sql, c: { op: Compare['op']; value: number | [number, number] }): Sql {
+    if (c.op === 'between') {
+      const [lo, hi] = c.value as [number, number];
+      return sql`(${expr} BETWEEN ${bind(lo)} AND ${bind(hi)})`;
+    }
+    const sym = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.op];
+    return sql`(${expr} ${raw(sym)} ${bind(c.value as number)})`;
+  }
+
+  /** A two-valued condition: the JSON value at path inside `json` passes op/value. */
+  private valuePredicate(json: Sql, path: string[], op: Filter['op'], value: Filter['value']): Sql {
+    const d = this.d;
+    const text = d.jsonText(json, path);
+    const isSet = sql`(${text} IS NOT NULL)`;
+    const two = (p: Sql) => sql`coalesce(${p}, false)`;
+    const setAndNot = (p: Sql) => sql`(${isSet} AND NOT ${two(p)})`;
+    switch (op) {
+      case 'is_set':
+        return isSet;
+      case 'is_not_set':
+        return sql`(${text} IS NULL)`;
+      case 'eq':
+        return two(this.equals(json, path, [value as string | number | boolean]));
+      case 'in':
+        return two(this.equals(json, path, value as (string | number | boolean)[]));
+      case 'neq':
+        return setAndNot(this.equals(json, path, [value as string | number | boolean]));
+      case 'not_in':
+        return setAndNot(this.equals(json, path, value as (string | number | boolean)[]));
+      case 'contains':
+      case 'not_contains':
+      case 'starts_with':
+      case 'ends_with': {
+        const fn = op === 'starts_with' ? d.startsWith : op === 'ends_with' ? d.endsWith : d.contains;
+        const p = sql`(${d.jsonIs(json, path, 'string')} AND ${fn(d.lower(text), d.lower(bind(value as string)))})`;
+        return op === 'not_contains' ? setAndNot(p) : two(p);
+      }
+      case 'gt':
+      case 'gte':
+      case 'lt':
+      case 'lte':
+      case 'between':
+        return two(this.compare(d.numeric(text), { op, value: value as number | [number, number] }));
+      case 'before':
+      case 'after':
+        // Only a string can match the Instant pattern, so no type test is needed.
+        return two(sql`(${d.instant(text)} ${raw(op === 'before' ? '<' : '>')} ${d.timestamp(instant(value as string))})`);
+      case 'regex':
+        return two(sql`(${d.jsonIs(json, path, 'string')} AND ${d.regexFind(text, bind(value as string))})`);
+    }
+  }
+
+  /** The value equals one of `values` (numbers numerically, strings exactly, booleans as booleans). */
+  private equals(json: Sql, path: string[], values: (string | number | boolean)[]): Sql {
+    const d = this.d;
+    const text = d.jsonText(json, path);
+    const plain: string[] = [];
+    const typedStrings: string[] = [];
+    const numbers: number[] = [];
+    const numbersFromStrings: number[] = [];
+    const bools: boolean[] = [];
+    for (const v of values) {
+      if (typeof v === 'boolean') bools.push(v);
+      else if (typeof v === 'number') numbers.push(v);
+      else {
+        (isPlainString(v) ? plain : typedStrings).push(v);
+        // A string filter value equals a JSON number it parses to.
+        const n = numberOf(v);
+        if (n !== null) numbersFromStrings.push(n);
+      }
+    }
+    const list = (xs: SqlParam[]) => joinSql(xs.map(bind), ', ');
+    const parts: Sql[] = [];
+    if (plain.length) parts.push(sql`${text} IN (${list(plain)})`);
+    if (typedStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'string')} AND ${text} IN (${list(typedStrings)}))`);
+    if (numbers.length) parts.push(sql`${d.numeric(text)} IN (${list(numbers)})`);
+    if (numbersFromStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'number')} AND ${d.numeric(text)} IN (${list(numbersFromStrings)}))`);
+    if (bools.length) parts.push(sql`(${d.jsonIs(json, path, 'boolean')} AND ${text} IN (${list(bools.map(String))}))`);
+    return parts.length === 1 ? parts[0] : sql`(${joinSql(parts, ' OR ')})`;
+  }
+}
+
+function instant(text: string): Date {
+  const d = parseInstant(text);
+  if (!d) throw new Error(`not an Instant: ${text}`);
+  return d;
+}
+
+function compareHolds(n: number, c: Compare): boolean {
+  if (c.op === 'between') {
+    const [lo, hi] = c.value as [number, number];
+    return n >= lo && n <= hi;
+  }
+  const x = c.value as number;
+  return { eq: n === x, neq: n !== x, gt: n > x, gte: n >= x, lt: n < x, lte: n <= x }[c.op];
+}

@@ -1,0 +1,76 @@
+/**
+ * SQL fragments and the dialect interface: everything engine-specific the
+ * cohort compiler needs. A fragment carries its own bound parameters, so
+ * composing fragments keeps `?` placeholders and params in the same order.
+ */
+import type { Unit } from '../schemas/definition';
+
+export type SqlParam = string | number | boolean;
+
+export class Sql {
+  constructor(
+    readonly text: string,
+    readonly params: readonly SqlParam[] = [],
+  ) {}
+}
+
+/** Template tag: interpolations must be Sql fragments (never raw values). */
+export function sql(strings: TemplateStringsArray, ...parts: Sql[]): Sql {
+  let text = strings[0];
+  const params: SqlParam[] = [];
+  parts.forEach((p, i) => {
+    text += p.text + strings[i + 1];
+    params.push(...p.params);
+  });
+  return new Sql(text, params);
+}
+
+/** A bound parameter. */
+export const bind = (value: SqlParam): Sql => new Sql('?', [value]);
+
+export function joinSql(parts: Sql[], separator: string): Sql {
+  return new Sql(
+    parts.map((p) => p.text).join(separator),
+    parts.flatMap((p) => p.params),
+  );
+}
+
+export interface SqlTables {
+  events: string;
+  users: string;
+  traits: string;
+  cohortMembers: string;
+}
+
+export type JsonKind = 'string' | 'number' | 'boolean';
+
+export interface SqlDialect {
+  readonly name: string;
+  readonly tables: SqlTables;
+  /** The one audited escaping function: a string literal for this engine. */
+  quoteString(s: string): string;
+  /** A timestamp (UTC) value. */
+  timestamp(d: Date): Sql;
+  /** ts + amount*unit (amount may be negative); month is calendar, day clamped. */
+  addInterval(ts: Sql, amount: number, unit: Unit): Sql;
+  /** The UTC calendar day of a timestamp, for counting distinct days. */
+  utcDay(ts: Sql): Sql;
+  /** Text of the JSON value at path (strings unquoted), NULL when missing or null. */
+  jsonText(json: Sql, path: string[]): Sql;
+  /** Whether the JSON value at path is of this kind (NULL when missing). */
+  jsonIs(json: Sql, path: string[], kind: JsonKind): Sql;
+  /** A value identifying the JSON value at path for distinct counting (numbers by value), NULL when missing or null. */
+  jsonDistinctKey(json: Sql, path: string[]): Sql;
+  /** The double a text stands for under the numeric rule, else NULL. */
+  numeric(text: Sql): Sql;
+  /** The UTC timestamp a text holding an Instant stands for, else NULL. */
+  instant(text: Sql): Sql;
+  lower(text: Sql): Sql;
+  contains(haystack: Sql, needle: Sql): Sql;
+  startsWith(text: Sql, prefix: Sql): Sql;
+  endsWith(text: Sql, suffix: Sql): Sql;
+  /** Current trait rows (uid, value JSON) for key as of asOf: the greatest (ts, seq) per uid with ts <= asOf. */
+  currentTraits(key: Sql, asOf: Sql): Sql;
+  /** RE2 search (unanchored) of pattern in text. */
+  regexFind(text: Sql, pattern: Sql): Sql;
+}

@@ -1,0 +1,84 @@
+/**
+ * DuckDB dialect of the cohort compiler. Property paths and values are bound
+ * parameters; only constants of this file go through `quoteString`.
+ */
+import type { Unit } from '../../schemas/definition';
+import { bind, Sql, sql, type JsonKind, type SqlDialect } from '../dialect';
+
+/** The numeric rule (same as the reference evaluator's NUMBER_RE): no spaces, no underscores, no inf/nan. */
+const NUMBER_PATTERN = '[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?';
+/** An Instant held in a property: date, or date-time with Z/offset, up to 9 fraction digits (truncated to µs). */
+const INSTANT_PATTERN =
+  '[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?';
+/** DuckDB's TIMESTAMPTZ cast needs seconds: "…T10:00Z" becomes "…T10:00:00Z". */
+const NO_SECONDS_PATTERN = '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})([Z+-])';
+
+/** JSONPath with every key quoted: `$."a"."b"`; quotes and backslashes escaped inside keys. */
+export function duckdbJsonPath(path: string[]): string {
+  return '$' + path.map((k) => `."${k.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('');
+}
+
+function quoteString(s: string): string {
+  if (s.includes('\0')) throw new Error('NUL is not allowed in a SQL string literal');
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+const lit = (s: string) => new Sql(quoteString(s));
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, the form DuckDB casts to TIMESTAMP without a time zone. */
+export function duckdbTimestampText(d: Date): string {
+  if (Number.isNaN(d.getTime())) throw new Error('invalid date');
+  const y = d.getUTCFullYear();
+  if (y < 1 || y > 9999) throw new Error(`timestamp out of range: ${d.toISOString()}`);
+  return `${pad(y, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}`;
+}
+
+const INTERVAL_FN: Record<Unit, string> = {
+  minute: 'to_minutes',
+  hour: 'to_hours',
+  day: 'to_days',
+  week: 'to_weeks',
+  month: 'to_months',
+};
+
+const JSON_KIND_TEST: Record<JsonKind, string> = {
+  string: "= 'VARCHAR'",
+  boolean: "= 'BOOLEAN'",
+  number: "IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT', 'INTEGER')",
+};
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  tables: { events: 'events_all', users: 'users', traits: 'user_traits', cohortMembers: 'cohort_members' },
+  quoteString,
+  timestamp: (d) => sql`CAST(${bind(duckdbTimestampText(d))} AS TIMESTAMP)`,
+  addInterval(ts, amount, unit) {
+    if (!Number.isInteger(amount)) throw new Error('interval amount must be an integer');
+    return sql`(${ts} + ${new Sql(INTERVAL_FN[unit])}(CAST(${bind(amount)} AS INTEGER)))`;
+  },
+  utcDay: (ts) => sql`CAST(${ts} AS DATE)`,
+  jsonText: (json, path) => sql`(${json}->>${bind(duckdbJsonPath(path))})`,
+  jsonIs: (json, path, kind) => sql`(json_type(${json}, ${bind(duckdbJsonPath(path))}) ${new Sql(JSON_KIND_TEST[kind])})`,
+  jsonDistinctKey(json, path) {
+    const t = sql`json_type(${json}, ${bind(duckdbJsonPath(path))})`;
+    const text = sql`(${json}->>${bind(duckdbJsonPath(path))})`;
+    // -0.0 + 0.0 is 0.0, so 0 and -0 are one value; DOUBLE renders shortest round-trip text.
+    return sql`(CASE ${t} WHEN 'VARCHAR' THEN 's:' || ${text} WHEN 'BOOLEAN' THEN 'b:' || ${text} WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN 'j:' || ${text} WHEN 'ARRAY' THEN 'j:' || ${text} ELSE 'n:' || CAST(CAST(${text} AS DOUBLE) + 0.0 AS VARCHAR) END)`;
+  },
+  numeric: (text) =>
+    sql`(CASE WHEN regexp_full_match(${text}, ${lit(NUMBER_PATTERN)}) THEN TRY_CAST(${text} AS DOUBLE) END)`,
+  // A bare date is midnight UTC whatever the session TimeZone; an offset is applied, then the UTC wall time kept.
+  instant: (text) =>
+    sql`(CASE WHEN NOT regexp_full_match(${text}, ${lit(INSTANT_PATTERN)}) THEN NULL WHEN length(${text}) = 10 THEN TRY_CAST(${text} AS TIMESTAMP) ELSE timezone('UTC', TRY_CAST(regexp_replace(${text}, ${lit(NO_SECONDS_PATTERN)}, ${lit('\\1:00\\2')}) AS TIMESTAMPTZ)) END)`,
+  currentTraits: (key, asOf) =>
+    sql`(SELECT uid, value FROM user_traits WHERE key = ${key} AND ts <= ${asOf} QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`,
+  lower: (text) => sql`lower(${text})`,
+  contains: (h, n) => sql`contains(${h}, ${n})`,
+  startsWith: (t, p) => sql`starts_with(${t}, ${p})`,
+  endsWith: (t, s) => sql`ends_with(${t}, ${s})`,
+  regexFind: (t, p) => sql`regexp_matches(${t}, ${p})`,
+};

@@ -1,0 +1,127 @@
+/**
+ * An in-memory DuckDB with the core schema, loaded from the reference
+ * evaluator's data model, to run compiled cohort queries against.
+ * User ids map to uids 1..n in the order of `users`; every other event goes to
+ * `events_tail` so queries are exercised through the `events_all` view.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { CORE_MIGRATIONS } from '../../storage/duckdb/migrations';
+import type { CompiledQuery } from '../cohort-compiler';
+import { duckdbTimestampText } from '../dialects/duckdb';
+import { parseDefinition, type Definition } from '../../schemas/definition';
+import type { CohortResolver, ResolvedCohort } from '../cohort-references';
+import type { EvalData, EvalEvent, EvalTrait } from '../reference-evaluator';
+
+type Param = string | number | boolean;
+
+export class DuckDbCohortFixture {
+  private uidOf = new Map<string, number>();
+  private userOf = new Map<number, string>();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async create(): Promise<DuckDbCohortFixture> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await instance.connect();
+    for (const m of CORE_MIGRATIONS) await connection.run(m.sql);
+    return new DuckDbCohortFixture(instance, connection);
+  }
+
+  async clear(): Promise<void> {
+    for (const t of ['events', 'events_tail', 'users', 'user_traits', 'cohort_members']) await this.connection.run(`DELETE FROM ${t}`);
+    this.uidOf.clear();
+    this.userOf.clear();
+  }
+
+  async load(data: EvalData): Promise<void> {
+    await this.clear();
+    data.users.forEach((u, i) => {
+      this.uidOf.set(u, i + 1);
+      this.userOf.set(i + 1, u);
+    });
+    const uid = (u: string) => {
+      const id = this.uidOf.get(u);
+      if (id === undefined) throw new Error(`fixture: user ${u} is not in the universe`);
+      return id;
+    };
+    await this.insert('users (uid, user_id, created_at)', '(?, ?, CAST(? AS TIMESTAMP))', data.users.map((u) => [uid(u), u, '2020-01-01 00:00:00']));
+    const eventRows = data.events.map((e) => [e.seq, uid(e.userId), e.event, duckdbTimestampText(e.ts), JSON.stringify(e.props), duckdbTimestampText(e.ts), `m${e.seq}`]);
+    const eventTuple = '(?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)';
+    await this.insert('events (seq, uid, event, ts, props, received_at, message_id)', eventTuple, eventRows.filter((_, i) => i % 2 === 0));
+    await this.insert('events_tail (seq, uid, event, ts, props, received_at, message_id)', eventTuple, eventRows.filter((_, i) => i % 2 === 1));
+    await this.insert(
+      'user_traits (seq, uid, key, value, ts)',
+      '(?, ?, ?, ?, CAST(? AS TIMESTAMP))',
+      data.traits.map((t) => [t.seq, uid(t.userId), t.key, JSON.stringify(t.value), duckdbTimestampText(t.ts)]),
+    );
+    await this.insert(
+      'cohort_members (cohort_id, uid)',
+      '(?, ?)',
+      Object.entries(data.staticMembers).flatMap(([id, users]) => users.map((u) => [id, uid(u)])),
+    );
+  }
+
+  private async insert(table: string, tuple: string, rows: Param[][]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      await this.connection.run(`INSERT INTO ${table} VALUES ${chunk.map(() => tuple).join(', ')}`, chunk.flat());
+    }
+  }
+
+  /** Runs a compiled cohort query; returns the member user ids. */
+  async members(query: CompiledQuery): Promise<Set<string>> {
+    const reader = await this.connection.runAndReadAll(query.sql, query.params);
+    const rows = reader.getRowObjectsJS();
+    const out = new Set<string>();
+    for (const row of rows) {
+      const user = this.userOf.get(Number(row.uid));
+      if (user === undefined) throw new Error(`query returned unknown uid ${String(row.uid)}`);
+      if (out.has(user)) throw new Error(`query returned uid ${String(row.uid)} twice`);
+      out.add(user);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+// ---------------------------------------------------------------- scenario builders
+
+let seq = 0;
+
+export function ev(userId: string, event: string, ts: string, props: Record<string, unknown> = {}): EvalEvent {
+  return { userId, event, ts: new Date(ts), props, seq: ++seq };
+}
+
+export function trait(userId: string, key: string, value: unknown, ts: string, traitSeq?: number): EvalTrait {
+  return { userId, key, value, ts: new Date(ts), seq: traitSeq ?? ++seq };
+}
+
+export function data(users: string[], events: EvalEvent[] = [], traits: EvalTrait[] = [], staticMembers: Record<string, string[]> = {}): EvalData {
+  return { users, events, traits, staticMembers };
+}
+
+/** A definition checked against the schema, so scenarios only use valid input. */
+export function def(match: 'all' | 'any', ...rules: unknown[]): Definition {
+  const parsed = parseDefinition({ match, rules });
+  if (!parsed.ok) throw new Error(`invalid test definition: ${parsed.issues.map((i) => i.message).join('; ')}`);
+  return parsed.value;
+}
+
+export const all = (...rules: unknown[]) => def('all', ...rules);
+export const one = (rule: unknown): Definition => def('all', rule);
+
+export function resolver(cohorts: Record<string, Definition | 'static'>): CohortResolver {
+  return (id: string): ResolvedCohort | undefined => {
+    const c = cohorts[id];
+    if (c === undefined) return undefined;
+    return c === 'static' ? { kind: 'static' } : { kind: 'dynamic', definition: c };
+  };
+}
+
