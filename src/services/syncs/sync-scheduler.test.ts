@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { amplitudeListSimulator, MockReceiver } from '../../destinations/test-support/mock-receiver.js';
+import { nextRunAfter, SyncScheduler } from './sync-scheduler.js';
+import { userIds } from './test-support/fake-membership.js';
+import { makeHarness } from './test-support/harness.js';
+
+const H = 3_600_000;
+let rx: MockReceiver;
+let sim: ReturnType<typeof amplitudeListSimulator>;
+beforeEach(async () => {
+  rx = await new MockReceiver().start();
+  sim = amplitudeListSimulator('key');
+  rx.handler = sim.handler;
+});
+afterEach(() => rx.close());
+
+const setup = async (frequency: 'once' | 'hourly' | 'daily') => {
+  const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx.url, apiKey: 'key' }, members: userIds(3), frequency });
+  const scheduler = new SyncScheduler({ store: h.store, runner: h.runner, clock: h.clock });
+  return { h, scheduler };
+};
+const settle = async (started: { done: Promise<unknown> }[]) => {
+  await Promise.all(started.map((s) => s.done));
+};
+
+describe('nextRunAfter', () => {
+  it('steps on the grid and skips slots missed while down', () => {
+    const t0 = new Date('2025-01-01T00:00:00Z');
+    expect(nextRunAfter('once', t0, t0)).toBeNull();
+    expect(nextRunAfter('hourly', t0, new Date(t0.getTime() + 5 * 60_000))).toEqual(new Date(t0.getTime() + H));
+    expect(nextRunAfter('hourly', t0, new Date(t0.getTime() + 5.5 * H))).toEqual(new Date(t0.getTime() + 6 * H));
+    expect(nextRunAfter('hourly', t0, new Date(t0.getTime() + 6 * H))).toEqual(new Date(t0.getTime() + 7 * H));
+    expect(nextRunAfter('daily', t0, new Date(t0.getTime() + 60_000))).toEqual(new Date(t0.getTime() + 24 * H));
+  });
+});
+
+describe('SyncScheduler', () => {
+  it('runs a once sync right after creation, and never again', async () => {
+    const { h, scheduler } = await setup('once');
+    const started = await scheduler.tick();
+    expect(started.map((s) => s.syncId)).toEqual([h.syncId]);
+    await settle(started);
+    expect(await h.store.getSync(h.syncId)).toMatchObject({ nextRunAt: null, lastRun: { status: 'succeeded', trigger: 'schedule' } });
+    h.clock.advance(48 * H);
+    expect(await scheduler.tick()).toEqual([]);
+    expect(await h.store.listRuns(h.syncId)).toHaveLength(1);
+  });
+
+  it('runs an hourly sync on schedule', async () => {
+    const { h, scheduler } = await setup('hourly');
+    const t0 = h.clock.now().getTime();
+    await settle(await scheduler.tick());
+    expect((await h.store.getSync(h.syncId))!.nextRunAt).toEqual(new Date(t0 + H));
+    h.clock.advance(30 * 60_000);
+    expect(await scheduler.tick()).toEqual([]);
+    h.clock.advance(30 * 60_000);
+    const second = await scheduler.tick();
+    expect(second).toHaveLength(1);
+    await settle(second);
+    expect((await h.store.getSync(h.syncId))!.nextRunAt).toEqual(new Date(t0 + 2 * H));
+    expect(await h.store.listRuns(h.syncId)).toHaveLength(2);
+  });
+
+  it('runs missed while down run once at start, not once per missed slot', async () => {
+    const { h, scheduler } = await setup('hourly');
+    const t0 = h.clock.now().getTime();
+    await settle(await scheduler.tick());
+    h.clock.advance(10.5 * H); // "down" for ten slots
+    const started = await scheduler.tick();
+    expect(started).toHaveLength(1);
+    await settle(started);
+    expect(await scheduler.tick()).toEqual([]);
+    expect(await h.store.listRuns(h.syncId)).toHaveLength(2);
+    expect((await h.store.getSync(h.syncId))!.nextRunAt).toEqual(new Date(t0 + 11 * H));
+  });
+
+  it('does not run paused syncs, nor start a sync that is already running', async () => {
+    const { h, scheduler } = await setup('hourly');
+    await h.store.updateSync(h.syncId, { pausedReason: 'user', now: h.clock.now() });
+    expect(await scheduler.tick()).toEqual([]);
+    await h.store.updateSync(h.syncId, { pausedReason: null, now: h.clock.now() });
+    const { done } = await h.runner.start(h.syncId, 'manual');
+    expect(await scheduler.tick()).toEqual([]);
+    await done;
+    // The manual run does not consume the slot: the schedule still runs it.
+    const started = await scheduler.tick();
+    expect(started).toHaveLength(1);
+    await settle(started);
+  });
+
+  it('a run interrupted by a crash is marked failed at start and the sync runs again', async () => {
+    const { h, scheduler } = await setup('once');
+    const now = h.clock.now();
+    await h.store.insertRun({
+      id: 'ghost', syncId: h.syncId, startedAt: now, finishedAt: null, status: 'running', full: true, trigger: 'schedule',
+      added: 0, removed: 0, failed: 0, skipped: 0, requests: 0, retries: 0, errors: [],
+    });
+    await h.store.updateSync(h.syncId, { state: 'running', now });
+    await scheduler.start();
+    await scheduler.stop();
+    expect(await h.store.getRun('ghost')).toMatchObject({ status: 'failed' });
+    const runs = await h.store.listRuns(h.syncId);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'failed']);
+    expect([...sim.lists.get('L1')!.members].sort()).toEqual(userIds(3));
+  });
+
+  it('keeps a schedule changed while the run was going', async () => {
+    const { h, scheduler } = await setup('hourly');
+    const started = await scheduler.tick();
+    const moved = new Date(h.clock.now().getTime() + 5 * H);
+    await h.store.updateSync(h.syncId, { frequency: 'daily', nextRunAt: moved, now: h.clock.now() });
+    await settle(started);
+    expect((await h.store.getSync(h.syncId))!.nextRunAt).toEqual(moved);
+  });
+});
