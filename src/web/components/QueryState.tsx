@@ -24,7 +24,8 @@ export function QueryState({
 }
 
 export function ErrorAlert({ error, what, onRetry }: { error: unknown; what?: string; onRetry?: () => void }) {
-  const notFound = error instanceof ApiError && error.status === 404;
+  // A 404 from a route that does not exist is not an unknown id.
+  const notFound = error instanceof ApiError && error.status === 404 && error.code !== 'not_found_route' && !/^No route/i.test(error.message);
   return (
     <Alert role="alert" color="red" title={notFound ? `${what ?? 'Item'} not found` : `Could not load ${what ?? 'data'}`}>
       <Group justify="space-between" wrap="nowrap" align="flex-start">

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
+import { startKohort, type KohortServer } from './server';
+import { ingest, pick, signIn } from './ui';
+
+/** The example cohort of the product brief (cohort-definition.md). */
+const BRIEF_DEFINITION = {
+  match: 'all',
+  rules: [
+    {
+      type: 'event',
+      event: 'purchase',
+      where: [
+        { property: 'brand', op: 'eq', value: 'something' },
+        { property: 'price', op: 'gt', value: 1000 },
+      ],
+      count: { op: 'gt', value: 1 },
+      window: { type: 'since', from: '2023-03-22' },
+    },
+  ],
+};
+
+const buy = (userId: string, brand: string, price: number, timestamp: string) => ({
+  type: 'track', userId, event: 'purchase', properties: { brand, price }, timestamp,
+});
+
+describe.skipIf(!hasChromium)('web app: cohort builder', () => {
+  let server: KohortServer;
+  let browser: BrowserSession;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startKohort();
+    await ingest(server, [
+      // Matches: two qualifying purchases after 2023-03-22.
+      buy('alice', 'something', 1500, '2024-01-10T10:00:00Z'),
+      buy('alice', 'something', 2500, '2024-02-10T10:00:00Z'),
+      buy('bob', 'something', 1200, '2023-05-01T10:00:00Z'),
+      buy('bob', 'something', 1300, '2023-06-01T10:00:00Z'),
+      buy('bob', 'something', 1400, '2023-07-01T10:00:00Z'),
+      // Only once.
+      buy('carol', 'something', 5000, '2024-01-01T10:00:00Z'),
+      // Too cheap.
+      buy('dave', 'something', 500, '2024-01-01T10:00:00Z'),
+      buy('dave', 'something', 900, '2024-01-02T10:00:00Z'),
+      // Other brand.
+      buy('erin', 'other', 5000, '2024-01-01T10:00:00Z'),
+      buy('erin', 'other', 5000, '2024-01-02T10:00:00Z'),
+      // Before the window.
+      buy('frank', 'something', 5000, '2023-01-01T10:00:00Z'),
+      buy('frank', 'something', 5000, '2023-02-01T10:00:00Z'),
+      // Downloaded the app; only gina signed up.
+      { type: 'track', userId: 'gina', event: 'app_download', timestamp: '2024-03-01T10:00:00Z' },
+      { type: 'track', userId: 'gina', event: 'signup_activity', timestamp: '2024-03-02T10:00:00Z' },
+      { type: 'track', userId: 'hank', event: 'app_download', timestamp: '2024-03-01T10:00:00Z' },
+    ]);
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await signIn(page, server);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('builds the brief example cohort, runs it, saves it and finds it through the filters', async () => {
+    await page.getByRole('link', { name: 'Create cohort' }).click();
+    await page.getByRole('heading', { name: 'New cohort' }).waitFor();
+
+    const rule = page.getByRole('group', { name: 'Performed event' });
+    await rule.getByLabel('Event', { exact: true }).fill('purchase');
+    await page.keyboard.press('Escape');
+    await rule.getByRole('button', { name: '+ Where property' }).click();
+    await rule.getByLabel('Property', { exact: true }).nth(0).fill('brand');
+    await page.keyboard.press('Escape');
+    await rule.getByLabel('Value of brand').fill('something');
+    await page.keyboard.press('Escape');
+    await rule.getByRole('button', { name: '+ Where property' }).click();
+    await rule.getByLabel('Property', { exact: true }).nth(1).fill('price');
+    await page.keyboard.press('Escape');
+    await pick(page, rule.getByLabel('Operator').nth(1), '>');
+    await rule.getByLabel('Value of price').fill('1000');
+    await pick(page, rule.getByLabel('Count comparison'), 'more than');
+    await rule.getByLabel('Count', { exact: true }).fill('1');
+    await pick(page, rule.getByLabel('When (time window)'), 'after a date');
+    await rule.getByLabel('Window start date').fill('2023-03-22');
+
+    // The JSON view holds exactly the spec's example.
+    await page.getByRole('tab', { name: 'JSON' }).click();
+    const json = JSON.parse(await page.getByLabel('Definition JSON').inputValue());
+    expect(json).toEqual(BRIEF_DEFINITION);
+    await page.getByRole('tab', { name: 'Builder' }).click();
+
+    // Run shows the size the API reports for this definition.
+    const api = await server.api<{ size: number }>('POST', '/v1/cohorts/preview', { definition: BRIEF_DEFINITION });
+    expect(api.status).toBe(200);
+    expect(api.body.size).toBe(2);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => page.getByTestId('run-size').textContent()).toBe(String(api.body.size));
+    const sample = await page.getByTestId('run-result').textContent();
+    expect(sample).toContain('alice');
+    expect(sample).toContain('bob');
+    await expect.poll(() => page.getByTestId('live-size').textContent()).toContain('2 users');
+    await screenshot(page, 'cohort-builder');
+
+    await page.getByLabel('Cohort name').fill('Big spenders');
+    await page.getByLabel('Tags').fill('e2e');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Save cohort' }).click();
+    await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+    await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('2');
+    await page.getByRole('table', { name: 'Members' }).getByRole('link', { name: 'alice' }).waitFor();
+    await screenshot(page, 'cohort-detail');
+
+    // Find it through the list filters.
+    await page.getByRole('navigation').getByRole('link', { name: 'Cohorts' }).click();
+    const table = page.getByRole('table', { name: 'Cohorts' });
+    await page.getByLabel('Filter by name').fill('nothing-like-this');
+    await page.getByText('No cohort matches these filters.').waitFor();
+    await page.getByLabel('Filter by name').fill('big');
+    await table.getByRole('link', { name: 'Big spenders' }).waitFor();
+    await page.getByLabel('Filter by tag').fill('e2e');
+    await pick(page, page.getByLabel('Filter by status'), 'active');
+    await table.getByRole('link', { name: 'Big spenders' }).waitFor();
+    await screenshot(page, 'cohorts-list');
+    await table.getByRole('link', { name: 'Big spenders' }).click();
+    await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+  });
+
+  it('shows validation messages beside the field at fault', async () => {
+    await page.goto(`${server.url}/cohorts/new`);
+    const rule = page.getByRole('group', { name: 'Performed event' });
+    await rule.getByRole('button', { name: '+ Where property' }).click();
+    await rule.getByLabel('Property', { exact: true }).fill('price');
+    await page.keyboard.press('Escape');
+    await pick(page, rule.getByLabel('Operator'), '>');
+    // A numeric operator with no number, and no event: both flagged where they are.
+    await expect.poll(() => rule.getByText('event needs an event name').count()).toBe(1);
+    await expect.poll(() => rule.getByText('gt needs a number').count()).toBe(1);
+    await expect.poll(async () => (await page.getByRole('button', { name: 'Run' }).isDisabled())).toBe(true);
+  });
+
+  it('builds a did-not-perform cohort', async () => {
+    await page.goto(`${server.url}/cohorts/new`);
+    const first = page.getByRole('group', { name: 'Performed event' });
+    await first.getByLabel('Event', { exact: true }).fill('app_download');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: '+ Add condition' }).click();
+    await page.getByRole('menuitem', { name: 'Did not perform an event' }).click();
+    const not = page.getByRole('group', { name: 'Did not perform' });
+    // Predefined events come first in the picker, with their descriptions.
+    await not.getByLabel('Event', { exact: true }).click();
+    const options = await page.getByRole('option').allTextContents();
+    expect(options.slice(0, 5).map((o) => o.split(/User /)[0])).toEqual(['view', 'cart', 'purchase', 'signup_activity', 'click']);
+    expect(options).toContain('app_download');
+    await page.getByRole('option', { name: /^signup_activity/ }).click();
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
+    expect(await page.getByTestId('run-result').textContent()).toContain('hank');
+    await page.getByLabel('Cohort name').fill('Downloaded, never signed up');
+    await page.getByRole('button', { name: 'Save cohort' }).click();
+    await page.getByRole('heading', { name: 'Downloaded, never signed up' }).waitFor();
+    const saved = await server.api<{ items: { name: string; definition: unknown }[] }>('GET', '/v1/cohorts?q=never');
+    expect(saved.body.items[0]?.definition).toEqual({
+      match: 'all',
+      rules: [
+        { type: 'event', event: 'app_download' },
+        { type: 'event', event: 'signup_activity', negate: true },
+      ],
+    });
+  });
+});

@@ -1,0 +1,26 @@
+import type { Locator, Page } from 'playwright-core';
+import type { KohortServer } from './server';
+
+/** Signs the page in with the server's admin token (sessionStorage is per tab). */
+export async function signIn(page: Page, server: KohortServer, path = '/cohorts'): Promise<void> {
+  await page.goto(server.url + path);
+  await page.getByLabel('Admin token').fill(server.adminToken);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Admin token').waitFor({ state: 'detached' });
+}
+
+/** Chooses an option of a Mantine Select / Autocomplete by its visible label. */
+export async function pick(page: Page, input: Locator, option: string): Promise<void> {
+  await input.click();
+  await page.getByRole('option', { name: option, exact: true }).click();
+}
+
+/** Sends events through the batch ingestion route; throws unless accepted. */
+export async function ingest(server: KohortServer, batch: Record<string, unknown>[]): Promise<void> {
+  const res = await fetch(`${server.apiUrl}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.writeKey}` },
+    body: JSON.stringify({ batch }),
+  });
+  if (!res.ok) throw new Error(`batch rejected: ${res.status} ${await res.text()}`);
+}
