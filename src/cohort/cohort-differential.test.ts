@@ -1,0 +1,225 @@
+/**
+ * Property-based differential tests: random small data sets × random
+ * definitions of every rule type × random asOf; the compiled SQL on DuckDB
+ * must return exactly the reference evaluator's members.
+ *
+ * Numbers are small integers and halves so that sums are exact in any order
+ * (floating-point sums of arbitrary values legitimately differ by summation order).
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { parseDefinition, type Definition } from '../schemas/definition';
+import { compileDefinition } from './cohort-compiler';
+import { evaluateDefinition, type EvalData, type EvalEvent, type EvalTrait } from './reference-evaluator';
+import { DuckDbCohortFixture, resolver } from './test-support/duckdb-fixture';
+
+let fx: DuckDbCohortFixture;
+beforeAll(async () => {
+  fx = await DuckDbCohortFixture.create();
+});
+afterAll(() => fx.close());
+
+const BASE = Date.UTC(2023, 0, 25); // spans the end of January and February
+const STEP = 6 * 3_600_000;
+const USERS = ['u1', 'u2', 'u3', 'u4', 'u5'];
+const EVENTS = ['a', 'b', 'c'];
+
+// ------------------------------------------------------------------ values
+
+const numberV = fc.oneof(fc.integer({ min: -4, max: 6 }), fc.integer({ min: -8, max: 12 }).map((n) => n / 2));
+const numericStrings = ['1', '01', '1.0', '-2', '+3', '.5', '5.', '1e1', '2E-1', ' 1', '1 ', '1_0', '0x10', 'inf', 'NaN', '1e999', '-0', '3'];
+const textStrings = ['abc', 'Abc', 'ABC', 'xabcx', 'É', 'é', 'İ', 'i', 'straße', 'STRASSE', '', 'true', 'a.b', 'a"b', "it's", 'x\ny'];
+const instantStrings = [
+  '2023-02-01', '2023-02-01T00:00:00Z', '2023-02-01T02:00:00+02:00', '2023-02-01T00:00:00.000001Z', '2023-01-31T23:59:59.999999999Z',
+  '2023-02-01T00:00Z', '2023-02-30', '2023-02-01T00:00:00', '2023-02-01 00:00:00Z', '2023-02-01T24:00:00Z', '2023-01-31T20:00:00-05:00',
+];
+const stringV = fc.constantFrom(...numericStrings, ...textStrings, ...instantStrings);
+const scalarV = fc.oneof(numberV, stringV, fc.boolean());
+/** A property value as stored: scalars, null, occasionally an object or array. */
+const storedV = fc.oneof(
+  { weight: 6, arbitrary: scalarV },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constantFrom({ k: 1 }, { k: 'abc' }, [1, 2], { k: null }) },
+);
+
+const propsArb = fc.record(
+  { p: storedV, q: storedV, nested: fc.oneof(fc.record({ k: storedV }, { requiredKeys: [] }), storedV) },
+  { requiredKeys: [] },
+);
+
+const tsArb = fc.integer({ min: 0, max: 160 }).map((k) => new Date(BASE + k * STEP));
+
+const eventArb = fc.record({ userId: fc.constantFrom(...USERS.slice(0, 4)), event: fc.constantFrom(...EVENTS), ts: tsArb, props: propsArb });
+const traitArb = fc.record({
+  userId: fc.constantFrom(...USERS.slice(0, 4)),
+  key: fc.constantFrom('plan', 'score', 'addr'),
+  value: fc.oneof(storedV, fc.record({ city: storedV }, { requiredKeys: [] })),
+  ts: tsArb,
+});
+
+const dataArb = fc
+  .record({
+    events: fc.array(eventArb, { maxLength: 24 }),
+    traits: fc.array(traitArb, { maxLength: 8 }),
+    staticS: fc.subarray(USERS),
+  })
+  .map(({ events, traits, staticS }): EvalData => {
+    let seq = 0;
+    return {
+      users: USERS,
+      events: events.map((e): EvalEvent => ({ ...e, props: e.props as Record<string, unknown>, seq: ++seq })),
+      // Shuffled seq order makes (ts, seq) ties meaningful.
+      traits: traits.map((t, i): EvalTrait => ({ ...t, seq: ((i * 7) % 11) + 1000 })),
+      staticMembers: { S: staticS },
+    };
+  });
+
+const asOfArb = fc.oneof(
+  fc.integer({ min: 0, max: 170 }).map((k) => new Date(BASE + k * STEP)),
+  fc.integer({ min: 0, max: 170 }).map((k) => new Date(BASE + k * STEP + 1)),
+  fc.constant(new Date(Date.UTC(2023, 2, 31, 12))), // month arithmetic from the 31st
+);
+
+// ------------------------------------------------------------------ definitions
+
+const windowInstant = fc.constantFrom('2023-01-31', '2023-02-01T12:00:00Z', '2023-02-28', '2023-03-01T00:00:00+01:00', '2023-02-10T06:00:00Z');
+const unitArb = fc.constantFrom('minute', 'hour', 'day', 'week', 'month');
+const windowArb = fc.oneof(
+  fc.constant({ type: 'all_time' }),
+  fc.record({ type: fc.constant('last'), amount: fc.integer({ min: 1, max: 3 }), unit: unitArb }),
+  fc.record({ type: fc.constant('last'), amount: fc.constantFrom(36, 720, 2880), unit: fc.constantFrom('minute', 'hour') }),
+  fc.record({ type: fc.constant('since'), from: windowInstant }),
+  fc.record({ type: fc.constant('until'), to: windowInstant }),
+  fc.tuple(windowInstant, windowInstant)
+    .filter(([a, b]) => new Date(a.length === 10 ? `${a}T00:00:00Z` : a).getTime() < new Date(b.length === 10 ? `${b}T00:00:00Z` : b).getTime())
+    .map(([from, to]) => ({ type: 'between', from, to })),
+);
+
+const pairArb = (n: fc.Arbitrary<number>) => fc.tuple(n, n).map(([a, b]) => (a <= b ? [a, b] : [b, a]));
+const filterValue = (op: string): fc.Arbitrary<unknown> => {
+  switch (op) {
+    case 'eq': case 'neq': return scalarV;
+    case 'in': case 'not_in': return fc.array(scalarV, { minLength: 1, maxLength: 3 });
+    case 'contains': case 'not_contains': case 'starts_with': case 'ends_with':
+      return fc.constantFrom('a', 'A', 'bc', 'É', 'é', 'i', '', 'SS', 'ß', '"', '.', '1');
+    case 'gt': case 'gte': case 'lt': case 'lte': return numberV;
+    case 'between': return pairArb(numberV);
+    case 'before': case 'after':
+      return fc.constantFrom('2023-02-01', '2023-02-01T00:00:00Z', '2023-01-31T23:59:59.999Z', '2023-02-01T00:00:00.001+00:00', '2023-01-31T21:00:00-03:00');
+    case 'regex': return fc.constantFrom('^a', 'c$', '(?i)abc', '[0-9]+', '^$', 'é', '^-?[0-9]', 'x.y', '(?s)x.y', '\\.');
+    default: return fc.constant(undefined);
+  }
+};
+const OPS = ['eq', 'neq', 'contains', 'not_contains', 'starts_with', 'ends_with', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'not_in', 'is_set', 'is_not_set', 'before', 'after', 'regex'];
+const opValue = fc.constantFrom(...OPS).chain((op) => filterValue(op).map((value) => (value === undefined ? { op } : { op, value })));
+const filterArb = fc.record({ property: fc.constantFrom('p', 'q', 'nested.k', 'nested', 'missing'), ov: opValue }).map(({ property, ov }) => ({ property, ...ov }));
+const whereArb = fc.array(filterArb, { maxLength: 2 });
+
+const cmpArb = fc.oneof(
+  fc.record({ op: fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte'), value: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ op: fc.constant('between'), value: pairArb(fc.integer({ min: 0, max: 3 })) }),
+);
+const aggArb = fc.oneof(
+  fc.record({ fn: fc.constantFrom('sum', 'avg', 'min', 'max'), property: fc.constantFrom('p', 'q', 'nested.k'), op: fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte'), value: numberV }),
+  fc.record({ fn: fc.constantFrom('sum', 'avg', 'min', 'max'), property: fc.constantFrom('p', 'q'), op: fc.constant('between'), value: pairArb(numberV) }),
+  fc.record({ fn: fc.constant('distinct'), property: fc.constantFrom('p', 'q', 'nested'), op: fc.constantFrom('eq', 'gt', 'lt', 'gte'), value: fc.integer({ min: 0, max: 3 }) }),
+);
+
+/** Drops undefined fields so the strict schema sees only what was generated. */
+const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+
+const eventRule = fc
+  .record({
+    event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), count: opt(cmpArb),
+    countBy: opt(fc.constantFrom('events', 'days')), aggregate: opt(aggArb), window: opt(windowArb), negate: opt(fc.boolean()),
+  })
+  .map((r) => clean({ type: 'event', ...r }));
+const stepArb = fc.record({ event: fc.constantFrom(...EVENTS), where: opt(fc.array(filterArb, { maxLength: 1 })), whereMatch: opt(fc.constantFrom('all', 'any')) }).map(clean);
+const sequenceRule = fc
+  .record({
+    steps: fc.array(stepArb, { minLength: 2, maxLength: 3 }),
+    within: opt(fc.record({ amount: fc.integer({ min: 1, max: 3 }), unit: fc.constantFrom('hour', 'day', 'week', 'month') })),
+    window: opt(windowArb), negate: opt(fc.boolean()),
+  })
+  .map((r) => clean({ type: 'sequence', ...r }));
+const firstTimeRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), window: windowArb, negate: opt(fc.boolean()) })
+  .map((r) => clean({ type: 'first_time', ...r }));
+const propertyRule = fc
+  .record({ property: fc.constantFrom('plan', 'score', 'addr', 'addr.city', 'nope'), ov: opValue, negate: opt(fc.boolean()) })
+  .map(({ property, ov, negate }) => clean({ type: 'property', property, ...ov, negate }));
+const cohortRule = fc.record({ cohortId: fc.constantFrom('S', 'D'), negate: opt(fc.boolean()) }).map((r) => clean({ type: 'cohort', ...r }));
+
+const leafRule = fc.oneof({ weight: 4, arbitrary: eventRule }, { weight: 2, arbitrary: sequenceRule }, { weight: 2, arbitrary: firstTimeRule }, { weight: 2, arbitrary: propertyRule }, { weight: 1, arbitrary: cohortRule });
+const groupRule = (depth: number): fc.Arbitrary<unknown> =>
+  fc
+    .record({
+      match: fc.constantFrom('all', 'any'),
+      rules: fc.array(depth > 0 ? fc.oneof({ weight: 3, arbitrary: leafRule }, { weight: 1, arbitrary: groupRule(depth - 1) }) : leafRule, { minLength: 1, maxLength: 3 }),
+      negate: opt(fc.boolean()),
+    })
+    .map((r) => clean({ type: 'group', ...r }));
+
+const toDefinition = (raw: { match: string; rules: unknown[] }): Definition => {
+  const parsed = parseDefinition(raw);
+  if (!parsed.ok) throw new Error(`generator produced an invalid definition: ${JSON.stringify(parsed.issues)}\n${JSON.stringify(raw)}`);
+  return parsed.value;
+};
+const definitionArb = (rule: fc.Arbitrary<unknown>) =>
+  fc.record({ match: fc.constantFrom('all', 'any'), rules: fc.array(rule, { minLength: 1, maxLength: 3 }) }).map(toDefinition);
+
+const dynamicD = fc.record({ match: fc.constantFrom('all', 'any'), rules: fc.array(fc.oneof(eventRule, propertyRule, sequenceRule), { minLength: 1, maxLength: 2 }) }).map(toDefinition);
+
+// ------------------------------------------------------------------ the property
+
+async function sameMembers(data: EvalData, asOf: Date, d: Definition, defs: Definition[]) {
+  const ctx = { asOf, resolveCohort: resolver({ S: 'static', D: d }) };
+  await fx.load(data);
+  for (const definition of defs) {
+    const expected = [...evaluateDefinition(data, definition, ctx)].sort();
+    const compiled = compileDefinition(definition, ctx);
+    const actual = [...(await fx.members(compiled))].sort();
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+      throw new Error(
+        `SQL and evaluator differ as of ${asOf.toISOString()}\nexpected ${JSON.stringify(expected)} got ${JSON.stringify(actual)}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}\nsql ${compiled.sql}\nparams ${JSON.stringify(compiled.params)}`,
+      );
+    }
+  }
+}
+
+/** COHORT_FC_SCALE=10 for a long soak; the default keeps the file well under a minute. */
+const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.COHORT_FC_SCALE ?? '1')));
+
+const runProperty = (defs: fc.Arbitrary<Definition[]>, numRuns: number) =>
+  fc.assert(
+    fc.asyncProperty(dataArb, asOfArb, dynamicD, defs, (data, asOf, d, ds) => sameMembers(data, asOf, d, ds)),
+    { numRuns },
+  );
+
+describe('compiled SQL on DuckDB == reference evaluator', () => {
+  it('event rules with filters, counts, aggregates and windows', async () => {
+    await runProperty(fc.array(definitionArb(eventRule), { minLength: 4, maxLength: 4 }), runs(150));
+  });
+
+  it('sequences and first_time', async () => {
+    await runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(120));
+  });
+
+  it('property rules and cohort references', async () => {
+    await runProperty(fc.array(definitionArb(fc.oneof(propertyRule, cohortRule)), { minLength: 4, maxLength: 4 }), runs(120));
+  });
+
+  it('nested groups mixing every rule type, with negation', async () => {
+    await runProperty(fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 3, maxLength: 3 }), runs(120));
+  });
+
+  it('a filter on its own, for every operator', async () => {
+    const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
+    await runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(120));
+  });
+
+  it('generates valid definitions only', () => {
+    fc.assert(fc.property(definitionArb(fc.oneof(leafRule, groupRule(2))), (d) => parseDefinition(d).ok), { numRuns: 200 });
+  });
+});
