@@ -50,5 +50,12 @@ export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../docs/scre
 export async function screenshot(page: Page, name: string): Promise<void> {
   // Let charts and transitions settle; fonts are local so nothing else loads.
   await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  // The app shell's header and navbar are fixed: a fullPage capture would paint
+  // them mid-page, so grow the viewport to the content instead (capped).
+  const before = page.viewportSize() ?? { width: 1280, height: 800 };
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: before.width, height: Math.min(Math.max(height, before.height), 2400) });
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
+  await page.setViewportSize(before);
 }

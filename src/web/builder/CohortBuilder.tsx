@@ -27,6 +27,7 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
   });
   const [definition, setDefinitionState] = useState<Definition>(cohort?.definition ?? emptyDefinition());
   const [touched, setTouched] = useState(false);
+  const [attempted, setAttempted] = useState(false);
   const [serverIssues, setServerIssues] = useState<ApiIssue[]>([]);
   const [tab, setTab] = useState<string | null>('builder');
 
@@ -43,9 +44,9 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
       const msg = [...m].find(([key]) => key === k || key.startsWith(`${k}.`))?.[1];
       if (msg) out[k] = msg;
     }
-    if (touched && !meta.name.trim()) out.name ??= 'Give the cohort a name';
+    if (attempted && !meta.name.trim()) out.name ??= 'Give the cohort a name';
     return out;
-  }, [serverIssues, touched, meta.name]);
+  }, [serverIssues, attempted, meta.name]);
 
   function setDefinition(d: Definition) {
     setDefinitionState(d);
@@ -58,6 +59,7 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
 
   function submit() {
     setTouched(true);
+    setAttempted(true);
     if (!valid || !meta.name.trim()) return;
     save.mutate(
       {
@@ -85,7 +87,7 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
         <Stack gap="sm">
           <CohortMetaFields value={meta} onChange={(m) => { setMeta(m); setServerIssues((s) => s.filter((i) => i.path[0] === 'definition')); }} errors={metaErrors} />
           {saveError && <Alert color="red" role="alert" title="Could not save">{errorMessage(saveError)}</Alert>}
-          {touched && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
+          {attempted && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
           <Group>
             <Button type="submit" loading={save.isPending}>{cohort ? 'Save changes' : 'Save cohort'}</Button>
             {cohort && <Button variant="default" onClick={() => navigate(`/cohorts/${cohort.id}`)}>Cancel</Button>}
