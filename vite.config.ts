@@ -12,6 +12,8 @@ export default defineConfig({
     outDir: here('./dist/web'),
     emptyOutDir: true,
     sourcemap: true,
+    // Mantine's core is most of the entry chunk; pages with charts and the builder are split off.
+    chunkSizeWarningLimit: 700,
   },
   server: {
     proxy: {

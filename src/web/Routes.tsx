@@ -1,15 +1,21 @@
-import { useEffect } from 'react';
-import { Title, Text, Stack } from '@mantine/core';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { Center, Loader, Title, Text, Stack } from '@mantine/core';
 import { matchPath, navigate, useLocation, Link } from './router';
 import { CohortsList } from './pages/cohorts/CohortsList';
-import { CohortBuilderPage } from './builder/CohortBuilderPage';
-import { CohortDetail } from './pages/cohorts/CohortDetail';
 import { LiveEvents } from './pages/events/LiveEvents';
 import { UsersPage } from './pages/users/UsersPage';
 import { UserPage } from './pages/users/UserPage';
 import { DestinationsPage } from './pages/destinations/DestinationsPage';
 import { SyncsPage } from './pages/syncs/SyncsPage';
 import { SyncDetail } from './pages/syncs/SyncDetail';
+
+// The builder and the chart-heavy detail page load on first use.
+const CohortBuilderPage = lazy(() => import('./builder/CohortBuilderPage').then((m) => ({ default: m.CohortBuilderPage })));
+const CohortDetail = lazy(() => import('./pages/cohorts/CohortDetail').then((m) => ({ default: m.CohortDetail })));
+
+function Lazy({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Center py="xl"><Loader size="sm" aria-label="Loading page" /></Center>}>{children}</Suspense>;
+}
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -21,9 +27,9 @@ export function Routes() {
   let m: Record<string, string> | null;
   if (path === '/' || path === '') return <Redirect to="/cohorts" />;
   if (matchPath('/cohorts', path)) return <CohortsList />;
-  if (matchPath('/cohorts/new', path)) return <CohortBuilderPage key="new" />;
-  if ((m = matchPath('/cohorts/:id/edit', path))) return <CohortBuilderPage key={m.id} cohortId={m.id} />;
-  if ((m = matchPath('/cohorts/:id', path))) return <CohortDetail key={m.id} id={m.id!} />;
+  if (matchPath('/cohorts/new', path)) return <Lazy><CohortBuilderPage key="new" /></Lazy>;
+  if ((m = matchPath('/cohorts/:id/edit', path))) return <Lazy><CohortBuilderPage key={m.id} cohortId={m.id} /></Lazy>;
+  if ((m = matchPath('/cohorts/:id', path))) return <Lazy><CohortDetail key={m.id} id={m.id!} /></Lazy>;
   if (matchPath('/events', path)) return <LiveEvents />;
   if (matchPath('/users', path)) return <UsersPage />;
   if ((m = matchPath('/users/:userId', path))) return <UserPage key={m.userId} userId={m.userId!} />;

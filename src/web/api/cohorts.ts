@@ -24,6 +24,8 @@ export function useCohorts(params: CohortListParams) {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
+    refetchInterval: (q) =>
+      q.state.data?.pages.some((p) => p.items.some((c) => c.calculation.state === 'running')) ? 3000 : false,
   });
 }
 
@@ -42,8 +44,12 @@ export function useCohort(id: string) {
   return useQuery({
     queryKey: ['cohort', id],
     queryFn: ({ signal }) => api.get<Cohort>(`/v1/cohorts/${id}`, undefined, signal),
-    // While a computation runs, follow it.
-    refetchInterval: (q) => (q.state.data?.calculation.state === 'running' ? 2000 : false),
+    // While a computation runs (or the first one is still to come), follow it.
+    refetchInterval: (q) => {
+      const c = q.state.data;
+      if (!c || q.state.error) return false;
+      return c.calculation.state === 'running' || (c.kind === 'dynamic' && !c.computedAt && c.calculation.state !== 'failed') ? 1500 : false;
+    },
   });
 }
 

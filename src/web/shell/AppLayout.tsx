@@ -23,6 +23,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
       navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
       padding="md"
     >
+      <a href="#main" className="kohort-skip-link">Skip to content</a>
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between">
           <Group gap="sm">
@@ -44,7 +45,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
           />
         ))}
       </AppShell.Navbar>
-      <AppShell.Main>{children}</AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1}>{children}</AppShell.Main>
     </AppShell>
   );
 }

@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Badge, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useCohort, useDeleteCohort, useRefreshCohort } from '../../api/cohorts';
 import { ApiError, errorMessage } from '../../api/errors';
@@ -26,6 +27,14 @@ export function CohortDetail({ id }: { id: string }) {
   const del = useDeleteCohort(id);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const c = q.data;
+  const qc = useQueryClient();
+  const computedAt = c?.computedAt;
+  // A new computation means new history points and members.
+  useEffect(() => {
+    if (!computedAt) return;
+    void qc.invalidateQueries({ queryKey: ['cohort', id, 'history'] });
+    void qc.invalidateQueries({ queryKey: ['cohort', id, 'members'] });
+  }, [computedAt, id, qc]);
   const inUse = del.error instanceof ApiError && del.error.status === 409;
 
   return (
