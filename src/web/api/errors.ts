@@ -59,8 +59,11 @@ export function extractIssues(details: unknown): ApiIssue[] {
   for (const item of list) {
     if (!item || typeof item !== 'object') continue;
     const it = item as Record<string, unknown>;
-    const path = toPath(it.path ?? it.field ?? it.pointer) ?? [];
-    const message = typeof it.message === 'string' ? it.message : 'Invalid value';
+    const rawPath = it.path ?? it.field ?? it.pointer;
+    const path = toPath(rawPath) ?? [];
+    let message = typeof it.message === 'string' ? it.message : 'Invalid value';
+    // Some messages repeat their path ("rules[0].event: needs ..."); beside the field it is noise.
+    if (typeof rawPath === 'string' && rawPath && message.startsWith(`${rawPath}: `)) message = message.slice(rawPath.length + 2);
     out.push({ path, message });
   }
   return out;

@@ -31,35 +31,16 @@ export interface UserProfile {
   cohorts: { id: string; name: string }[];
 }
 
-export type CohortStatus = 'draft' | 'active' | 'archived';
-export type CohortKind = 'dynamic' | 'static';
-export type Refresh = 'manual' | 'hourly' | 'daily';
+import type { z } from 'zod';
+import type { Cohort as SharedCohort, createCohortSchema, CohortKind as SharedKind, CohortStatus as SharedStatus, RefreshMode } from '../../schemas/cohort';
 
-export interface Cohort {
-  id: string;
-  name: string;
-  description: string | null;
-  kind: CohortKind;
-  definition: Definition | null;
-  status: CohortStatus;
-  tags: string[];
-  size: number | null;
-  computedAt: string | null;
-  refresh: Refresh;
-  calculation: { state: 'idle' | 'running' | 'failed'; lastError: string | null; lastDurationMs: number | null };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CohortInput {
-  name: string;
-  description?: string;
-  kind?: CohortKind;
-  definition?: Definition;
-  tags?: string[];
-  status?: CohortStatus;
-  refresh?: Refresh;
-}
+export type CohortStatus = SharedStatus;
+export type CohortKind = SharedKind;
+export type Refresh = RefreshMode;
+/** The API's Cohort, with the definition typed (the server stores a validated one). */
+export type Cohort = Omit<SharedCohort, 'definition' | 'size'> & { definition: Definition | null; size: number | null };
+/** What a create or update sends (the schema's input side: defaults may be left out). */
+export type CohortInput = z.input<typeof createCohortSchema>;
 
 export interface Page<T> {
   items: T[];
