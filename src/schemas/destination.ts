@@ -9,8 +9,7 @@ export const SECRET_KEYS = ['apiKey', 'accessToken', 'secret'] as const;
 const httpUrl = z
   .string()
   .trim()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http(s) URL' })
+  .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
   // Trailing slashes would produce `//lists` paths.
   .transform((u) => u.replace(/\/+$/, ''));
 const secretString = z.string().trim().min(1).refine((s) => s !== SECRET_MASK, {

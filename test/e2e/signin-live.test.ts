@@ -18,6 +18,15 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
     await server?.stop();
   });
 
+  it('says so clearly when the server cannot be reached', async () => {
+    await page.goto(`${server.url}/cohorts`);
+    await page.route(/\/(healthz|v1\/)/, (route) => route.abort('connectionrefused'));
+    await page.getByLabel('Admin token').fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Server unreachable');
+    await page.unroute(/\/(healthz|v1\/)/);
+  });
+
   it('rejects a wrong token, then signs in with the right one', async () => {
     await page.goto(`${server.url}/cohorts`);
     const token = page.getByLabel('Admin token');
@@ -32,6 +41,14 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('kohort.adminToken'))).toBe(server.adminToken);
     // The token survives a reload of the tab.
     await page.reload();
+    await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
+
+    // Signed in, a server that stops answering gets a full-screen notice with a retry.
+    await page.route(/\/healthz/, (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await page.getByText('The Kohort server is not answering').waitFor();
+    await page.unroute(/\/healthz/);
+    await page.getByRole('button', { name: 'Try again' }).click();
     await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
   });
 

@@ -1,7 +1,7 @@
 import type { SyncFrequency, SyncRun } from '../../schemas/sync.js';
 import type { SyncStore } from '../../storage/sync-store.js';
 import type { Clock } from './clock.js';
-import { SyncServiceError } from './errors.js';
+import { ServiceError } from '../errors.js';
 import type { Logger, SyncRunner } from './sync-runner.js';
 
 const INTERVAL_MS: Record<Exclude<SyncFrequency, 'once'>, number> = {
@@ -115,7 +115,7 @@ export class SyncScheduler {
       try {
         handle = await this.runner.start(sync.id, 'schedule');
       } catch (err) {
-        if (err instanceof SyncServiceError) continue; // started elsewhere, paused or deleted meanwhile
+        if (err instanceof ServiceError) continue; // started elsewhere, paused or deleted meanwhile
         throw err;
       }
       const done = handle.done.finally(() => this.reschedule(sync.id, scheduledAt));
