@@ -30,7 +30,7 @@ export function PreviewPanel({
     queryFn: async ({ signal }) => {
       try {
         return await api.request<Preview>('/v1/cohorts/preview', {
-          method: 'POST', body: { definition: JSON.parse(debounced), sampleSize: 1 }, signal,
+          method: 'POST', body: { definition: JSON.parse(debounced), sampleSize: 0 }, signal,
         });
       } catch (err) {
         onServerIssues(err);
