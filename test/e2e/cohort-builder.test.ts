@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
@@ -126,6 +127,30 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await screenshot(page, 'cohorts-list');
     await table.getByRole('link', { name: 'Big spenders' }).click();
     await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+
+    // Members as CSV, through the authenticated download.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toBe('user_id');
+    expect(csv).toContain('alice');
+    expect(csv).toContain('bob');
+  });
+
+  it('edits a saved cohort with the same builder', async () => {
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit Big spenders' }).waitFor();
+    const rule = page.getByRole('group', { name: 'Performed event' });
+    expect(await rule.getByLabel('Value of brand').inputValue()).toBe('something');
+    await rule.getByLabel('Count', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Run' }).click();
+    // Only bob bought more than twice.
+    await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+    await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('1');
   });
 
   it('shows validation messages beside the field at fault', async () => {
