@@ -1,4 +1,5 @@
 import type { EventStore, StoredEvent, WriteItem } from '../event-store.js';
+import { bulkLoad, type BulkBatch, type BulkLoadResult } from './bulk-loader.js';
 import type { Database } from './database.js';
 import { getUser, listEventTypes, liveEvents, userProperties } from './event-reads.js';
 import { EventWriter } from './event-writer.js';
@@ -8,6 +9,8 @@ export interface DuckDBEventStore extends EventStore {
   readonly writer: EventWriter;
   /** Starts the periodic background work (reorganization, dedup pruning). */
   startBackground(intervalMs?: number): void;
+  /** Appends large batches through DuckDB data chunks, between group commits (seed, imports). */
+  bulkLoad(batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>, onProgress?: (r: BulkLoadResult) => void): Promise<BulkLoadResult>;
 }
 
 export async function openDuckDBEventStore(db: Database): Promise<DuckDBEventStore> {
@@ -26,6 +29,7 @@ export async function openDuckDBEventStore(db: Database): Promise<DuckDBEventSto
     userProperties: (userIds) => userProperties(db.reads, writer.ids, userIds),
     subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
     reorganize: () => reorganizer.reorganize(),
+    bulkLoad: (batches, onProgress) => writer.exclusive((c) => bulkLoad(c, writer, batches, onProgress)),
     startBackground(intervalMs = 5_000) {
       timer = setInterval(() => {
         if (reorganizer.due()) {

@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { openDatabase, type Database } from '../storage/duckdb/database.js';
+import { openDuckDBEventStore } from '../storage/duckdb/duckdb-event-store.js';
+import { generateShopData } from './seed-data.js';
+
+const count = (name: string, min: number) =>
+  z.coerce.number({ message: `--${name} must be a number` }).int(`--${name} must be a whole number`).min(min, `--${name} must be at least ${min}`);
+
+const optionsSchema = z.object({
+  users: count('users', 1).default(10_000),
+  events: count('events', 0).default(200_000),
+  days: count('days', 1).max(36_500, '--days must be at most 36500').default(180),
+  seed: count('seed', 0).max(2 ** 32 - 1, '--seed must be below 2^32').default(1),
+});
+export type SeedCommandOptions = z.infer<typeof optionsSchema>;
+
+export class SeedError extends Error {}
+
+export interface SeedSummary {
+  users: number;
+  events: number;
+  traits: number;
+  loadMs: number;
+  reorganizeMs: number;
+  totalMs: number;
+}
+
+/** Opens the store file, turning DuckDB's lock error into advice. */
+async function openStore(dataDir: string): Promise<Database> {
+  const file = join(dataDir, 'kohort.duckdb');
+  try {
+    return await openDatabase(file);
+  } catch (err) {
+    if (/lock/i.test(String((err as Error).message))) {
+      throw new SeedError(
+        `Cannot seed: ${file} is locked by another process (probably a running Kohort server). ` +
+          'Stop it, run `kohort seed` again, then start the server.',
+      );
+    }
+    throw err;
+  }
+}
+
+/** Writes demo shop data into the store of `dataDir`, then reorganizes it. */
+export async function seed(dataDir: string, o: SeedCommandOptions, log: (line: string) => void = () => undefined): Promise<SeedSummary> {
+  const started = performance.now();
+  const db = await openStore(dataDir);
+  try {
+    const store = await openDuckDBEventStore(db);
+    try {
+      let nextReport = 1_000_000;
+      const loaded = await store.bulkLoad(
+        generateShopData({ users: o.users, events: o.events, days: o.days, seed: o.seed, end: new Date() }),
+        (r) => {
+          if (r.events < nextReport) return;
+          nextReport += 1_000_000;
+          const s = (performance.now() - started) / 1000;
+          log(`  ${r.events.toLocaleString('en-US')} events (${Math.round(r.events / s).toLocaleString('en-US')}/s)`);
+        },
+      );
+      const loadMs = performance.now() - started;
+      log('Reorganizing (sorting events by event, ts)...');
+      await store.reorganize();
+      const reorganizeMs = performance.now() - started - loadMs;
+      await store.close();
+      await db.close();
+      return { users: loaded.users, events: loaded.events, traits: loaded.traits, loadMs, reorganizeMs, totalMs: performance.now() - started };
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** `kohort seed [--users N] [--events N] [--days N] [--seed N]` */
+export async function runSeedCommand(config: Config, raw: { users?: string; events?: string; days?: string; seed?: string }): Promise<void> {
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    console.error(parsed.error.issues.map((i) => i.message).join('\n'));
+    process.exitCode = 2;
+    return;
+  }
+  const o = parsed.data;
+  console.log(
+    `Seeding ${fmt(o.events)} events for ${fmt(o.users)} users over ${fmt(o.days)} days (seed ${o.seed}) into ${config.dataDir}`,
+  );
+  try {
+    const s = await seed(config.dataDir, o, (line) => console.log(line));
+    const secs = (ms: number) => (ms / 1000).toFixed(1);
+    console.log(
+      `Done: ${fmt(s.users)} new users, ${fmt(s.events)} events, ${fmt(s.traits)} trait values in ${secs(s.totalMs)} s ` +
+        `(load ${secs(s.loadMs)} s at ${fmt(Math.round(s.events / (s.loadMs / 1000 || 1)))} events/s, reorganize ${secs(s.reorganizeMs)} s)`,
+    );
+  } catch (err) {
+    if (err instanceof SeedError) {
+      console.error(err.message);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
