@@ -69,8 +69,9 @@ export const duckdbDialect: SqlDialect = {
     // -0.0 + 0.0 is 0.0, so 0 and -0 are one value; DOUBLE renders shortest round-trip text.
     return sql`(CASE ${t} WHEN 'VARCHAR' THEN 's:' || ${text} WHEN 'BOOLEAN' THEN 'b:' || ${text} WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN 'j:' || ${text} WHEN 'ARRAY' THEN 'j:' || ${text} ELSE 'n:' || CAST(CAST(${text} AS DOUBLE) + 0.0 AS VARCHAR) END)`;
   },
+  // TRY_CAST('1e999' AS DOUBLE) is Infinity, which the rule excludes.
   numeric: (text) =>
-    sql`(CASE WHEN regexp_full_match(${text}, ${lit(NUMBER_PATTERN)}) THEN TRY_CAST(${text} AS DOUBLE) END)`,
+    sql`(CASE WHEN regexp_full_match(${text}, ${lit(NUMBER_PATTERN)}) AND isfinite(TRY_CAST(${text} AS DOUBLE)) THEN TRY_CAST(${text} AS DOUBLE) END)`,
   // A bare date is midnight UTC whatever the session TimeZone; an offset is applied, then the UTC wall time kept.
   instant: (text) =>
     sql`(CASE WHEN NOT regexp_full_match(${text}, ${lit(INSTANT_PATTERN)}) THEN NULL WHEN length(${text}) = 10 THEN TRY_CAST(${text} AS TIMESTAMP) ELSE timezone('UTC', TRY_CAST(regexp_replace(${text}, ${lit(NO_SECONDS_PATTERN)}, ${lit('\\1:00\\2')}) AS TIMESTAMPTZ)) END)`,
