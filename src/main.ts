@@ -1,59 +1,108 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { compileDefinition } from './cohort/cohort-compiler.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { registerCohortRoutes } from './http/cohort-routes.js';
+import { registerWebApp } from './http/web-static.js';
+import { createMembersService } from './services/cohorts/cohort-members.js';
+import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
+import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
 import { createEventsService } from './services/events.js';
 import { createIngestService } from './services/ingest.js';
+import { COHORT_MIGRATIONS } from './storage/duckdb/cohort-migrations.js';
 import { openDatabase, type Database } from './storage/duckdb/database.js';
+import { createDuckDBCohortStore } from './storage/duckdb/duckdb-cohort-store.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './storage/duckdb/duckdb-event-store.js';
+
+const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
-export interface Running {
+export interface KohortOptions {
+  /** DuckDB file, or ':memory:' (tests). */
+  dbPath: string;
+  adminToken: string;
+  writeKey: string;
+  /** Background reorganization of events and dedup pruning (tests may turn it off). */
+  background?: boolean;
+  /** Cohort refresh and sync schedulers (tests may turn them off). */
+  schedulers?: boolean;
+  logger?: boolean;
+}
+
+export interface Kohort {
   app: FastifyInstance;
-  url: string;
   db: Database;
   events: DuckDBEventStore;
+  cohorts: CohortService;
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  logger?: boolean;
-  /** Run background work (reorganization, schedulers); tests may turn it off. */
-  background?: boolean;
-}
-
-/** Composition root: opens the store, wires services and routes, listens. */
-export async function startServer(config: Config, opts: StartOptions = {}): Promise<Running> {
-  const db = await openDatabase(join(config.dataDir, 'kohort.duckdb'));
+/** Composition root: opens the store, wires services and routes; does not listen. */
+export async function createKohort(opts: KohortOptions): Promise<Kohort> {
+  const background = opts.background ?? true;
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
-  if (opts.background ?? true) events.startBackground();
+
+  const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
+  const cohorts = createCohortService({ store: cohortStore, compile: compileDefinition });
+  await cohorts.recoverInterrupted();
+  const members = createMembersService(cohortStore, cohorts);
+
   const app = await buildApp({
-    adminToken: config.adminToken,
-    writeKey: config.writeKey,
+    adminToken: opts.adminToken,
+    writeKey: opts.writeKey,
     version: VERSION,
     ingest: createIngestService(events),
-    events: createEventsService(events),
+    events: createEventsService(events, (ids) => cohortStore.names(ids)),
     logger: opts.logger ?? false,
+    plugins: [
+      (a) => registerCohortRoutes(a, { cohorts, members, adminToken: opts.adminToken }),
+      (a) => registerWebApp(a, { distDir: WEB_DIST }),
+    ],
   });
-  await app.listen({ port: config.port, host: config.host });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
+  if (background) events.startBackground();
+  if (opts.schedulers ?? true) cohortScheduler.start();
+
   let closing: Promise<void> | undefined;
   return {
     app,
-    url: `http://localhost:${port}`,
     db,
     events,
+    cohorts,
     close() {
       // Stop accepting, let in-flight requests (and their writes) finish, then close the store.
       closing ??= (async () => {
         await app.close();
+        await cohortScheduler.stop();
         await events.close();
         await db.close();
       })();
       return closing;
     },
   };
+}
+
+export interface Running extends Kohort {
+  url: string;
+}
+
+/** `kohort serve`: the whole product on the configured data dir and port. */
+export async function startServer(config: Config, opts: { logger?: boolean; background?: boolean } = {}): Promise<Running> {
+  const k = await createKohort({
+    dbPath: join(config.dataDir, 'kohort.duckdb'),
+    adminToken: config.adminToken,
+    writeKey: config.writeKey,
+    background: opts.background,
+    schedulers: (opts.background ?? true) && config.scheduler,
+    logger: opts.logger,
+  });
+  await k.app.listen({ port: config.port, host: config.host });
+  const addr = k.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  return { ...k, url: `http://localhost:${port}` };
 }
