@@ -253,6 +253,45 @@ describe('happy paths', () => {
   });
 });
 
+describe('odd Unicode', () => {
+  it('well-formed odd ids and names (emoji, RTL, zero-width, NUL) round-trip through every read', async () => {
+    const odd = ['👩‍👩‍👧‍👦 family', 'مرحبا\u202e', 'zero\u200bwi\ufeffdth', 'nul\u0000inside', 'e\u0301'];
+    for (const [i, name] of odd.entries()) {
+      const res = await post('/v1/track', { userId: name, event: `ev ${name}`, properties: { [`k ${name}`]: i }, messageId: `m ${name}` });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    const types = (await get('/v1/event-types')).json() as { name: string; count: number; properties: { name: string; type: string }[] }[];
+    for (const [i, name] of odd.entries()) {
+      const u = await user(name);
+      expect(u, JSON.stringify(name)).toMatchObject({ userId: name, eventCount: 1 });
+      expect(u.recentEvents[0]).toMatchObject({ event: `ev ${name}`, properties: { [`k ${name}`]: i } });
+      expect(types.find((x) => x.name === `ev ${name}`), JSON.stringify(name)).toMatchObject({ count: 1, properties: [{ name: `k ${name}`, type: 'number' }] });
+      expect(await live(`?event=${encodeURIComponent(`ev ${name}`)}`)).toHaveLength(1);
+    }
+    // Nothing leaked into other event names through the property catalog.
+    expect(types.slice(5).map((x) => x.name).sort()).toEqual(odd.map((n) => `ev ${n}`).sort());
+  });
+
+  it('ids, event names and message ids with lone surrogates are refused (they could not be stored as sent)', async () => {
+    const cases: [string, unknown, string][] = [
+      ['/v1/track', { userId: 'u\ud800', event: 'view' }, 'userId'],
+      ['/v1/track', { anonymousId: '\udc00x', event: 'view' }, 'anonymousId'],
+      ['/v1/track', { userId: 'u', event: 'view\udfff' }, 'event'],
+      ['/v1/track', { userId: 'u', event: 'view', messageId: 'm\ud83d' }, 'messageId'],
+      ['/v1/alias', { previousId: 'a\ud800', userId: 'u' }, 'previousId'],
+      ['/2/httpapi', { events: [{ user_id: 'u', event_type: 'x\ud800' }] }, 'event_type'],
+    ];
+    for (const [route, body, field] of cases) {
+      const err = expectError(await post(route, body), 400, 'invalid_input');
+      expect(err.details, `${route} ${field}`).toEqual(expect.arrayContaining([expect.objectContaining({ index: 0, field })]));
+    }
+    expect(await storedCounts(t.db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
+    // A proper surrogate pair (an emoji) is fine.
+    expect((await post('/v1/track', { userId: 'u\ud83d\ude00', event: 'view' })).statusCode).toBe(200);
+    expect((await user('u😀')).eventCount).toBe(1);
+  });
+});
+
 describe('all or nothing', () => {
   it('one invalid event in a batch rejects the request with details and stores nothing', async () => {
     const before = await storedCounts(t.db);

@@ -32,7 +32,18 @@ function depthOf(value: unknown): number {
   return max;
 }
 
-const id = z.string().trim().min(1, 'must not be empty').max(INGEST_LIMITS.maxIdLength, `must be at most ${INGEST_LIMITS.maxIdLength} characters`);
+// Lone UTF-16 surrogates cannot be stored (DuckDB keeps UTF-8 and would turn them into U+FFFD), so an id or
+// event name holding one would stop matching itself once written: refuse it at the edge.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+const UNICODE_MESSAGE = 'must be valid Unicode text (no lone surrogates)';
+const id = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(INGEST_LIMITS.maxIdLength, `must be at most ${INGEST_LIMITS.maxIdLength} characters`)
+  .refine(wellFormed, UNICODE_MESSAGE);
+const eventName = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(wellFormed, UNICODE_MESSAGE);
 const idLike = z.union([id, z.number().finite().transform(String)]);
 export const propsObject = z
   .record(z.string(), z.unknown())
@@ -52,7 +63,7 @@ const segmentBase = {
 
 export const trackSchema = z.object({
   ...segmentBase,
-  event: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  event: eventName,
   properties: propsObject.optional().nullable(),
 });
 export const identifySchema = z.object({ ...segmentBase, traits: propsObject.optional().nullable() });
@@ -73,7 +84,7 @@ export const batchItemSchema = z.discriminatedUnion('type', [
 export const amplitudeEventSchema = z.object({
   user_id: idLike.optional().nullable(),
   device_id: idLike.optional().nullable(),
-  event_type: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  event_type: eventName,
   time: z.number().int('must be milliseconds since the epoch').nonnegative().optional(),
   event_properties: propsObject.optional().nullable(),
   user_properties: propsObject.optional().nullable(),

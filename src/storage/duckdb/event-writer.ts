@@ -14,6 +14,9 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** Event names and property paths may hold any character (NUL included), so no separator is safe: encode as JSON. */
+const catalogKey = (event: string, property: string, type: string) => JSON.stringify([event, property, type]);
+
 const tsValue = (d: Date) => new DuckDBTimestampValue(BigInt(d.getTime()) * 1000n);
 
 /**
@@ -53,7 +56,7 @@ export class EventWriter {
     );
     for (const r of recent) w.seen.set(`${r.uid}|${r.message_id}`, Number(r.r));
     for (const r of await conn.rows<{ event: string; property: string; type: string }>('SELECT * FROM event_properties')) {
-      w.catalog.add(`${r.event}\u0000${r.property}\u0000${r.type}`);
+      w.catalog.add(catalogKey(r.event, r.property, r.type));
     }
     const [t] = await conn.rows<{ n: bigint }>('SELECT count(*) AS n FROM events_tail');
     w.tailRows = Number(t.n);
@@ -158,7 +161,7 @@ export class EventWriter {
               appendEvent(ev, seq, uid, item, receivedAt);
               events.push({ seq, userId: this.ids.displayOf(uid)!, event: item.event, timestamp: item.ts, properties: item.props, receivedAt });
               for (const [path, type] of propertyPaths(item.props)) {
-                const k = `${item.event}\u0000${path}\u0000${type}`;
+                const k = catalogKey(item.event, path, type);
                 if (!this.catalog.has(k)) {
                   this.catalog.add(k);
                   newCatalog.push(k);
@@ -173,7 +176,7 @@ export class EventWriter {
           tr.closeSync();
         }
         for (const k of newCatalog) {
-          const [event, property, type] = k.split('\u0000');
+          const [event, property, type] = JSON.parse(k) as [string, string, string];
           await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
         }
         return out;
