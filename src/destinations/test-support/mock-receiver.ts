@@ -143,12 +143,18 @@ export function basicAuthOf(req: RecordedRequest): { user: string; password: str
 export function amplitudeListSimulator(apiKey: string) {
   const lists = new Map<string, { name: string; members: Set<string> }>();
   const seenKeys = new Set<string>();
+  const created = new Map<string, string>();
   let next = 1;
   const handler: Handler = (req) => {
     const auth = basicAuthOf(req);
     if (!auth || auth.user !== apiKey || auth.password !== '') return { status: 401, body: { error: 'bad api key' } };
     if (req.method === 'POST' && req.path === '/lists') {
+      // A repeated Idempotency-Key gets the list created the first time.
+      const key = String(req.headers['idempotency-key']);
+      const known = created.get(key);
+      if (known) return { status: 200, body: { listId: known } };
       const id = `L${next++}`;
+      created.set(key, id);
       lists.set(id, { name: req.json.name, members: new Set() });
       return { status: 200, body: { listId: id } };
     }

@@ -96,7 +96,7 @@ describe('SyncRunner with the list protocol', () => {
     const members = userIds(10);
     const h = await listHarness(members);
     rx.inject({ kind: 'hang' }, { match: batchWith('u00000') });
-    const run = await h.runner.run(h.syncId);
+    const run = await h.newRunner({ destinationOptions: { timeoutMs: 300 } }).run(h.syncId);
     expect(h.clock.sleeps).toEqual([1000]);
     expect(run).toMatchObject({ status: 'succeeded', retries: 1, requests: 3 });
     expect(listMembers()).toEqual(members);
@@ -263,5 +263,33 @@ describe('backoffDelay', () => {
     const seen = new Set(Array.from({ length: 50 }, () => backoffDelay(3, DEFAULT_RETRY_POLICY, Math.random)));
     expect(seen.size).toBeGreaterThan(1);
     for (const d of seen) expect(d >= 4000 && d < 12000).toBe(true);
+  });
+});
+
+describe('SyncRunner when the store fails', () => {
+  let rx2: MockReceiver;
+  beforeEach(async () => {
+    rx2 = await new MockReceiver().start();
+    rx2.handler = amplitudeListSimulator('key').handler;
+    return () => rx2.close();
+  });
+
+  it('a failed commit stops new batches, waits for those in flight, and fails the run with the error', async () => {
+    const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx2.url, apiKey: 'key' }, members: userIds(100), batchSize: 10 });
+    const commit = h.store.commitBatch.bind(h.store);
+    let calls = 0;
+    h.store.commitBatch = async (...args) => {
+      if (++calls === 2) throw new Error('disk full');
+      return commit(...args);
+    };
+    const run = await h.runner.run(h.syncId);
+    expect(run.status).toBe('failed');
+    expect(run.errors.at(-1)!.message).toContain('disk full');
+    // No batch started after the failure: at most the 4 in flight besides it.
+    expect(rx2.requests.length).toBeLessThanOrEqual(1 + 2 + 4);
+    expect((await h.store.acknowledged(h.syncId)).length).toBe((calls - 1) * 10);
+    const after = rx2.requests.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rx2.requests.length).toBe(after);
   });
 });

@@ -295,13 +295,20 @@ export class SyncRunner {
       }
     }
     let next = 0;
+    let fatal: unknown = null;
     const worker = async () => {
-      while (!ctx.authFailed && next < work.length) {
+      while (!ctx.authFailed && fatal === null && next < work.length) {
         const w = work[next++];
-        await this.sendBatch(ctx, dest, w.op, w.ids, w.seq, w.last, w.total, size);
+        try {
+          await this.sendBatch(ctx, dest, w.op, w.ids, w.seq, w.last, w.total, size);
+        } catch (err) {
+          // E.g. the store failed to commit: stop starting batches, let the others settle.
+          fatal ??= err;
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, work.length) }, worker));
+    if (fatal !== null) throw fatal;
   }
 
   private async sendBatch(

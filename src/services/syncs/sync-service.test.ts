@@ -18,7 +18,7 @@ function setup() {
   const store = new MemorySyncStore();
   const clock = new FakeClock();
   const membership = new FakeMembership().setCohort('c1', 'VIP', ['u1', 'u2']).setCohort('c2', 'Other', []);
-  const registry = createDestinationRegistry(undefined, { timeoutMs: 300 });
+  const registry = createDestinationRegistry(undefined, { timeoutMs: 5_000 });
   const runner = new SyncRunner({ store, membership, registry, clock, random: () => 0.5 });
   let pokes = 0;
   let n = 0;
