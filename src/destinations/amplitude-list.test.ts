@@ -109,6 +109,10 @@ describe('amplitude_list destination', () => {
   it('tests the connection: a rejected key and an unreachable server are reported', async () => {
     rx.handler = amplitudeListSimulator('good').handler;
     expect((await createAmplitudeListDestination({ baseUrl: rx.url, apiKey: 'good' }).test()).ok).toBe(true);
+    expect(rx.requests[0]).toMatchObject({ method: 'GET', path: '/lists' });
+    expect(basicAuthOf(rx.requests[0])).toEqual({ user: 'good', password: '' });
+    expect(rx.requests[0].headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(rx.requests[0].headers['content-type']).toBe('application/json');
     const bad = await createAmplitudeListDestination({ baseUrl: rx.url, apiKey: 'bad' }).test();
     expect(bad).toEqual({ ok: false, message: expect.stringContaining('401') });
     const url = rx.url;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type DestinationOptions, type SendOutcome } from './destination.js';
 
 /** Longest wait a `Retry-After` can ask for; the spec caps it at 5 minutes. */
@@ -22,13 +23,15 @@ export async function httpRequest(req: HttpRequest, opts: DestinationOptions): P
   const doFetch = opts.fetch ?? fetch;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-  if (req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
-  let body: string | undefined;
-  if (req.body !== undefined) {
-    body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    headers['content-type'] = 'application/json';
-  }
+  // Every request carries both, even a body-less GET of "test connection";
+  // callers pass the key that must stay stable across retries of a batch.
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/json',
+    ...req.headers,
+    'idempotency-key': req.idempotencyKey ?? randomUUID(),
+  };
+  const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
   try {
     const res = await doFetch(req.url, { method: req.method, headers, body, signal: controller.signal });
     // The body read is under the same timeout: a receiver that stalls mid-body is a timeout too.
