@@ -200,6 +200,9 @@ async function sameMembers(data: EvalData, asOf: Date, d: Definition, defs: Defi
 /** COHORT_FC_SCALE=10 for a long soak; the default keeps the file well under a minute. */
 const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.COHORT_FC_SCALE ?? '1')));
 
+/** Each property awaits every case; a timed-out test would keep loading the shared fixture under the next one. */
+const TIMEOUT = 120_000 * Math.max(1, Number(process.env.COHORT_FC_SCALE ?? '1'));
+
 const runProperty = (defs: fc.Arbitrary<Definition[]>, numRuns: number, data = dataArb) =>
   fc.assert(
     fc.asyncProperty(data, asOfArb, dynamicD, defs, (data, asOf, d, ds) => sameMembers(data, asOf, d, ds)),
@@ -209,25 +212,25 @@ const runProperty = (defs: fc.Arbitrary<Definition[]>, numRuns: number, data = d
 describe('compiled SQL on DuckDB == reference evaluator', () => {
   it('event rules with filters, counts, aggregates and windows', async () => {
     await runProperty(fc.array(definitionArb(eventRule), { minLength: 4, maxLength: 4 }), runs(100));
-  });
+  }), TIMEOUT);
 
   it('sequences and first_time', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(90));
-  });
+  }), TIMEOUT);
 
   it('property rules and cohort references', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(propertyRule, cohortRule)), { minLength: 4, maxLength: 4 }), runs(90));
-  });
+  }), TIMEOUT);
 
   it('nested groups mixing every rule type, with negation', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 3, maxLength: 3 }), runs(50));
-  });
+  }), TIMEOUT);
 
   it('a filter on its own, for every operator', async () => {
     const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
     // Only event a, so most events are candidates for the filter.
     await runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(100), dataArbOf(['a']));
-  });
+  }), TIMEOUT);
 
   it('generates valid definitions only', () => {
     fc.assert(fc.property(definitionArb(fc.oneof(leafRule, groupRule(2))), (d) => parseDefinition(d).ok), { numRuns: 200 });

@@ -3,7 +3,7 @@
  * parameters; only constants of this file go through `quoteString`.
  */
 import type { Unit } from '../../schemas/definition';
-import { bind, Sql, sql, type JsonKind, type SqlDialect } from '../dialect';
+import { bind, joinSql, Sql, sql, type JsonKind, type SqlDialect } from '../dialect';
 
 /** The numeric rule (same as the reference evaluator's NUMBER_RE): no spaces, no underscores, no inf/nan. */
 const NUMBER_PATTERN = '[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?';
@@ -13,9 +13,32 @@ const INSTANT_PATTERN =
 /** DuckDB's TIMESTAMPTZ cast needs seconds: "…T10:00Z" becomes "…T10:00:00Z". */
 const NO_SECONDS_PATTERN = '^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})([Z+-])';
 
-/** JSONPath with every key quoted: `$."a"."b"`; quotes and backslashes escaped inside keys. */
+/**
+ * JSON Pointer (RFC 6901) for a path of keys: "/a/b", with "~" and "/" escaped.
+ * Not JSONPath: DuckDB reads `$."*"` as a wildcard, while a pointer takes every
+ * key literally. The root is "$".
+ */
 export function duckdbJsonPath(path: string[]): string {
-  return '$' + path.map((k) => `."${k.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('');
+  if (path.length === 0) return '$';
+  return path.map((k) => '/' + k.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+/**
+ * A pointer indexes arrays by all-digit segments, but a path only reads
+ * objects: such a segment must have an object as its parent.
+ */
+function objectGuards(json: Sql, path: string[]): Sql[] {
+  const guards: Sql[] = [];
+  path.forEach((seg, i) => {
+    if (/^[0-9]+$/.test(seg)) guards.push(sql`json_type(${json}, ${bind(duckdbJsonPath(path.slice(0, i)))}) = 'OBJECT'`);
+  });
+  return guards;
+}
+
+function guarded(json: Sql, path: string[], expr: Sql): Sql {
+  const guards = objectGuards(json, path);
+  if (guards.length === 0) return expr;
+  return sql`(CASE WHEN ${joinSql(guards, ' AND ')} THEN ${expr} END)`;
 }
 
 function quoteString(s: string): string {
@@ -61,13 +84,13 @@ export const duckdbDialect: SqlDialect = {
     return sql`(${ts} + ${new Sql(INTERVAL_FN[unit])}(CAST(${bind(amount)} AS INTEGER)))`;
   },
   utcDay: (ts) => sql`CAST(${ts} AS DATE)`,
-  jsonText: (json, path) => sql`(${json}->>${bind(duckdbJsonPath(path))})`,
-  jsonIs: (json, path, kind) => sql`(json_type(${json}, ${bind(duckdbJsonPath(path))}) ${new Sql(JSON_KIND_TEST[kind])})`,
+  jsonText: (json, path) => guarded(json, path, sql`(${json}->>${bind(duckdbJsonPath(path))})`),
+  jsonIs: (json, path, kind) => guarded(json, path, sql`(json_type(${json}, ${bind(duckdbJsonPath(path))}) ${new Sql(JSON_KIND_TEST[kind])})`),
   jsonDistinctKey(json, path) {
     const t = sql`json_type(${json}, ${bind(duckdbJsonPath(path))})`;
     const text = sql`(${json}->>${bind(duckdbJsonPath(path))})`;
     // -0.0 + 0.0 is 0.0, so 0 and -0 are one value; DOUBLE renders shortest round-trip text.
-    return sql`(CASE ${t} WHEN 'VARCHAR' THEN 's:' || ${text} WHEN 'BOOLEAN' THEN 'b:' || ${text} WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN 'j:' || ${text} WHEN 'ARRAY' THEN 'j:' || ${text} ELSE 'n:' || CAST(CAST(${text} AS DOUBLE) + 0.0 AS VARCHAR) END)`;
+    return guarded(json, path, sql`(CASE ${t} WHEN 'VARCHAR' THEN 's:' || ${text} WHEN 'BOOLEAN' THEN 'b:' || ${text} WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN 'j:' || ${text} WHEN 'ARRAY' THEN 'j:' || ${text} ELSE 'n:' || CAST(CAST(${text} AS DOUBLE) + 0.0 AS VARCHAR) END)`);
   },
   // TRY_CAST('1e999' AS DOUBLE) is Infinity, which the rule excludes.
   numeric: (text) =>

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDefinition } from './cohort-compiler';
+import { duckdbJsonPath, duckdbTimestampText } from './dialects/duckdb';
+import { evaluateDefinition } from './reference-evaluator';
+import { data, DuckDbCohortFixture, ev, one, resolver, trait } from './test-support/duckdb-fixture';
+
+/** `?` outside string literals (the dialect's constant regexes contain `?`). */
+const placeholders = (text: string) => text.replace(/'(?:[^']|'')*'/g, '').split('?').length - 1;
+
+const ctx = { asOf: new Date('2024-01-01T00:00:00Z'), resolveCohort: resolver({ vip: 'static' }) };
+const NUM = `(CASE WHEN regexp_full_match((e.props->>?), '[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?') AND isfinite(TRY_CAST((e.props->>?) AS DOUBLE)) THEN TRY_CAST((e.props->>?) AS DOUBLE) END)`;
+
+describe('exact SQL', () => {
+  it('the brief example keeps hot filters on typed columns and counts with HAVING', () => {
+    const q = compileDefinition(
+      one({
+        type: 'event', event: 'purchase',
+        where: [{ property: 'brand', op: 'eq', value: 'something' }, { property: 'price', op: 'gt', value: 1000 }],
+        count: { op: 'gt', value: 1 }, window: { type: 'since', from: '2023-03-22' },
+      }),
+      ctx,
+    );
+    expect(q.sql).toBe(
+      'SELECT DISTINCT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
+        ` AND (coalesce((e.props->>?) IN (?), false) AND coalesce((${NUM} > ?), false))` +
+        ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
+    );
+    expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', '/brand', 'something', '/price', '/price', '/price', 1000, '2023-03-22 00:00:00.000', 1]);
+  });
+
+  it('"did not perform" and "lt" counts are complements against users', () => {
+    const q = compileDefinition(one({ type: 'event', event: 'signup', negate: true }), ctx);
+    expect(q.sql).toBe(
+      'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?))',
+    );
+    const lt = compileDefinition(one({ type: 'event', event: 'login', count: { op: 'lt', value: 3 } }), ctx);
+    expect(lt.sql).toBe(
+      'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING NOT ((count(*) < ?)))',
+    );
+    expect(lt.params).toEqual(['login', '2024-01-01 00:00:00.000', 3]);
+  });
+
+  it('groups combine with IN / NOT IN; static cohorts read cohort_members', () => {
+    const q = compileDefinition(
+      { match: 'all', rules: [{ type: 'cohort', cohortId: 'vip' }, { type: 'event', event: 'x', negate: true }] },
+      ctx,
+    );
+    expect(q.sql).toBe(
+      'SELECT DISTINCT uid FROM (SELECT uid FROM (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT uid FROM users))' +
+        ' WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?))) AS cohort',
+    );
+    expect(q.params).toEqual(['vip', 'x', '2024-01-01 00:00:00.000', 1]);
+  });
+
+  it('relative windows and within use dialect date arithmetic with bound amounts', () => {
+    const q = compileDefinition(one({ type: 'event', event: 'x', window: { type: 'last', amount: 3, unit: 'month' } }), ctx);
+    expect(q.sql).toContain('e.ts >= (CAST(? AS TIMESTAMP) + to_months(CAST(? AS INTEGER)))');
+    expect(q.params).toContain(-3);
+    const s = compileDefinition(one({ type: 'sequence', steps: [{ event: 'a' }, { event: 'b' }], within: { amount: 2, unit: 'week' } }), ctx);
+    expect(s.sql).toContain('e.ts <= (p.t1 + to_weeks(CAST(? AS INTEGER)))');
+  });
+
+  it('dynamic cohort references compile inline', () => {
+    const c = { asOf: ctx.asOf, resolveCohort: resolver({ d: one({ type: 'event', event: 'inner' }) }) };
+    const q = compileDefinition(one({ type: 'cohort', cohortId: 'd' }), c);
+    expect(q.sql).not.toContain('cohort_members');
+    expect(q.params).toContain('inner');
+  });
+});
+
+describe('dialect helpers', () => {
+  it('builds JSON pointers, escaping ~ and / only', () => {
+    expect(duckdbJsonPath(['a', 'b'])).toBe('/a/b');
+    expect(duckdbJsonPath(['x"y', '*', '$.[0]'])).toBe('/x"y/*/$.[0]');
+    expect(duckdbJsonPath(['t~i/l'])).toBe('/t~0i~1l');
+    expect(duckdbJsonPath([])).toBe('$');
+  });
+  it('formats timestamps as UTC text', () => {
+    expect(duckdbTimestampText(new Date('2023-03-22T10:00:00.5+02:00'))).toBe('2023-03-22 08:00:00.500');
+  });
+});
+
+describe('injection: names and values are matched literally and never change the query', () => {
+  let fx: DuckDbCohortFixture;
+  beforeAll(async () => {
+    fx = await DuckDbCohortFixture.create();
+  });
+  afterAll(() => fx.close());
+
+  const nasty = [
+    "it's", 'x"y', 'back\\slash', "'; DROP TABLE events; --", '-- comment', 'a;b', 'ünïcödé ✓ 日本', '$.price', 'a.b', '[0]', '"quoted"',
+    "\\' OR 1=1 --", '$', '*', '%_', "?", "$1", '\u2028', '\\"',
+    'a/b', '~0', '~1/', '*.*',
+  ];
+
+  it.each(nasty)('property name and value %j', async (s) => {
+    const key = s.replace(/\./g, '_'); // a dot in a property name means nesting; covered separately below
+    const d = data(['match', 'other', 'traitful'], [
+      ev('match', 'ev' + s, '2023-01-01', { [key]: s }),
+      ev('other', 'ev' + s, '2023-01-01', { [key]: s + 'x' }),
+      ev('other', 'ev' + s, '2023-01-01', { price: s }),
+    ], [trait('traitful', key, s, '2023-01-01')]);
+    await fx.load(d);
+    const defs = [
+      one({ type: 'event', event: 'ev' + s, where: [{ property: key, op: 'eq', value: s }] }),
+      one({ type: 'event', event: 'ev' + s, where: [{ property: key, op: 'in', value: [s, 1] }] }),
+      one({ type: 'event', event: 'ev' + s, where: [{ property: key, op: 'ends_with', value: s }] }),
+      one({ type: 'property', property: key, op: 'eq', value: s }),
+      one({ type: 'cohort', cohortId: s }),
+    ];
+    const expected = [['match'], ['match'], ['match'], ['traitful'], []];
+    const c = { asOf: ctx.asOf, resolveCohort: resolver({ [s]: 'static' }) };
+    for (const [i, def] of defs.entries()) {
+      const q = compileDefinition(def, c);
+      // The value is nowhere in the SQL text: it travels as a parameter.
+      if (s.length > 1) expect(q.sql).not.toContain(s);
+      expect(placeholders(q.sql)).toBe(q.params.length);
+      expect([...(await fx.members(q))]).toEqual(expected[i]);
+      expect([...evaluateDefinition(d, def, c)]).toEqual(expected[i]);
+    }
+    // The tables are intact.
+    const count = await fx.connection.runAndReadAll('SELECT count(*) AS n FROM events_all');
+    expect(Number(count.getRowObjectsJS()[0].n)).toBe(3);
+  });
+
+  it('a dot means nesting: "a.b" reads {a: {b}} and never a key named "a.b"', async () => {
+    const d = data(['nested', 'flat'], [ev('nested', 'e', '2023-01-01', { a: { b: 1 } }), ev('flat', 'e', '2023-01-01', { 'a.b': 1 })]);
+    await fx.load(d);
+    const def = one({ type: 'event', event: 'e', where: [{ property: 'a.b', op: 'eq', value: 1 }] });
+    expect([...(await fx.members(compileDefinition(def, ctx)))]).toEqual(['nested']);
+    expect([...evaluateDefinition(d, def, ctx)]).toEqual(['nested']);
+  });
+
+  it('"[0]" and "$" in a name are keys, not JSONPath syntax', async () => {
+    const d = data(['key', 'array'], [ev('key', 'e', '2023-01-01', { '[0]': 'v', $: 'w' }), ev('array', 'e', '2023-01-01', { list: ['v'] })]);
+    await fx.load(d);
+    for (const [property, value] of [['[0]', 'v'], ['$', 'w'], ['list.0', 'v']]) {
+      const def = one({ type: 'event', event: 'e', where: [{ property, op: 'is_set' }, { property, op: 'eq', value }] });
+      const expected = property === 'list.0' ? [] : ['key'];
+      expect([...(await fx.members(compileDefinition(def, ctx)))]).toEqual(expected);
+      expect([...evaluateDefinition(d, def, ctx)]).toEqual(expected);
+    }
+  });
+
+  it('regex patterns are bound too', async () => {
+    const d = data(['a', 'b'], [ev('a', 'e', '2023-01-01', { s: "x'); --" }), ev('b', 'e', '2023-01-01', { s: 'y' })]);
+    await fx.load(d);
+    const def = one({ type: 'event', event: 'e', where: [{ property: 's', op: 'regex', value: "'\\); --$" }] });
+    const q = compileDefinition(def, ctx);
+    expect(q.sql).not.toContain("'); --");
+    expect([...(await fx.members(q))]).toEqual(['a']);
+  });
+});
