@@ -106,10 +106,10 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await screenshot(page, 'cohort-builder');
 
     await page.getByLabel('Cohort name').fill('Big spenders');
-    await page.getByLabel('Tags').fill('e2e');
+    await page.getByLabel('Tags', { exact: true }).and(page.locator('input:not([type=hidden])')).fill('e2e');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Save cohort' }).click();
-    await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+    await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('2');
     await page.getByRole('table', { name: 'Members' }).getByRole('link', { name: 'alice' }).waitFor();
     await screenshot(page, 'cohort-detail');
@@ -126,7 +126,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await table.getByRole('link', { name: 'Big spenders' }).waitFor();
     await screenshot(page, 'cohorts-list');
     await table.getByRole('link', { name: 'Big spenders' }).click();
-    await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+    await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
 
     // Members as CSV, through the authenticated download.
     const [download] = await Promise.all([
@@ -149,7 +149,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     // Only bob bought more than twice.
     await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
+    await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('1');
   });
 
@@ -176,8 +176,9 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     const not = page.getByRole('group', { name: 'Did not perform' });
     // Predefined events come first in the picker, with their descriptions.
     await not.getByLabel('Event', { exact: true }).click();
-    const options = await page.getByRole('option').allTextContents();
-    expect(options.slice(0, 5).map((o) => o.split(/User /)[0])).toEqual(['view', 'cart', 'purchase', 'signup_activity', 'click']);
+    await page.getByRole('option').first().waitFor();
+    const options = await page.getByRole('option').evaluateAll((os) => os.map((o) => o.querySelector('p')?.textContent ?? ''));
+    expect(options.slice(0, 5)).toEqual(['view', 'cart', 'purchase', 'signup_activity', 'click']);
     expect(options).toContain('app_download');
     await page.getByRole('option', { name: /^signup_activity/ }).click();
     await page.getByRole('button', { name: 'Run' }).click();
@@ -185,7 +186,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     expect(await page.getByTestId('run-result').textContent()).toContain('hank');
     await page.getByLabel('Cohort name').fill('Downloaded, never signed up');
     await page.getByRole('button', { name: 'Save cohort' }).click();
-    await page.getByRole('heading', { name: 'Downloaded, never signed up' }).waitFor();
+    await page.getByRole('heading', { name: 'Downloaded, never signed up', exact: true }).waitFor();
     const saved = await server.api<{ items: { name: string; definition: unknown }[] }>('GET', '/v1/cohorts?q=never');
     expect(saved.body.items[0]?.definition).toEqual({
       match: 'all',

@@ -14,6 +14,8 @@ import { PreviewPanel } from './PreviewPanel';
 import { useEventCatalog } from './useEventCatalog';
 import { validateDefinition } from './validate';
 
+const FIELD_ROOTS = ['name', 'description', 'tags', 'status', 'refresh', 'definition', 'rules', 'match'];
+
 /** Creates a cohort, or edits `cohort` when given: one builder for both. */
 export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
   const catalog = useEventCatalog();
@@ -61,15 +63,17 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
     setTouched(true);
     setAttempted(true);
     if (!valid || !meta.name.trim()) return;
+    const body = {
+      name: meta.name.trim(),
+      description: meta.description.trim(),
+      tags: meta.tags,
+      status: meta.status,
+      refresh: meta.refresh,
+      ...(cohort?.kind === 'static' ? {} : { definition }),
+    };
     save.mutate(
-      {
-        name: meta.name.trim(),
-        description: meta.description.trim() || undefined,
-        tags: meta.tags,
-        status: meta.status,
-        refresh: meta.refresh,
-        ...(cohort?.kind === 'static' ? {} : { kind: 'dynamic' as const, definition }),
-      },
+      // kind is fixed at creation; PATCH does not take it.
+      cohort ? body : { ...body, kind: 'dynamic' as const },
       {
         onSuccess: (c) => navigate(`/cohorts/${c.id}`),
         onError: takeServerIssues,
@@ -77,7 +81,11 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
     );
   }
 
-  const saveError = save.error && !(save.error instanceof ApiError && save.error.status === 400 && save.error.issues.length > 0)
+  // Issues no field shows (unknown fields, a whole-body problem) go in the alert with the message.
+  const unclaimed = save.error instanceof ApiError
+    ? save.error.issues.filter((i) => !FIELD_ROOTS.includes(String(i.path[0] ?? '')))
+    : [];
+  const saveError = save.error && (!(save.error instanceof ApiError) || save.error.issues.length === 0 || unclaimed.length > 0)
     ? save.error : null;
 
   return (
@@ -86,7 +94,12 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
       <Paper withBorder p="md" radius="md" component="form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <Stack gap="sm">
           <CohortMetaFields value={meta} onChange={(m) => { setMeta(m); setServerIssues((s) => s.filter((i) => i.path[0] === 'definition')); }} errors={metaErrors} />
-          {saveError && <Alert color="red" role="alert" title="Could not save">{errorMessage(saveError)}</Alert>}
+          {saveError && (
+            <Alert color="red" role="alert" title="Could not save">
+              {errorMessage(saveError)}
+              {unclaimed.map((i) => <div key={i.path.join('.') + i.message}>{i.path.length ? `${i.path.join('.')}: ` : ''}{i.message}</div>)}
+            </Alert>
+          )}
           {attempted && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
           <Group>
             <Button type="submit" loading={save.isPending}>{cohort ? 'Save changes' : 'Save cohort'}</Button>
