@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { amplitudeListSimulator, MockReceiver } from '../../destinations/test-support/mock-receiver.js';
+import { systemClock } from './clock.js';
 import { nextRunAfter, SyncScheduler } from './sync-scheduler.js';
 import { userIds } from './test-support/fake-membership.js';
 import { makeHarness } from './test-support/harness.js';
@@ -112,4 +113,25 @@ describe('SyncScheduler', () => {
     await settle(started);
     expect((await h.store.getSync(h.syncId))!.nextRunAt).toEqual(moved);
   });
+
+  it('start() runs what is due at once, poke() wakes it for a new sync, stop() ends the loop', async () => {
+    const { h } = await setup('once');
+    const scheduler = new SyncScheduler({ store: h.store, runner: h.runner, clock: systemClock, pollIntervalMs: 60_000 });
+    await scheduler.start();
+    await waitFor(async () => (await h.store.getSync(h.syncId))!.lastRun?.status === 'succeeded');
+    h.membership.setCohort('c2', 'Second', ['x']);
+    await h.store.createSync({ id: 's2', cohortId: 'c2', destinationId: h.destinationId, frequency: 'once', batchSize: 10, nextRunAt: h.clock.now(), now: h.clock.now() });
+    scheduler.poke();
+    await waitFor(async () => (await h.store.getSync('s2'))!.lastRun?.status === 'succeeded');
+    await scheduler.stop();
+    expect(sim.lists.size).toBe(2);
+  });
 });
+
+async function waitFor(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -60,6 +60,7 @@ export class SyncScheduler {
   private loop: Promise<void> | null = null;
   private stopper: AbortController | null = null;
   private wake: AbortController | null = null;
+  private poked = false;
   private pending = new Set<Promise<unknown>>();
 
   constructor(deps: SyncSchedulerDeps) {
@@ -78,11 +79,14 @@ export class SyncScheduler {
     const stopper = (this.stopper = new AbortController());
     this.loop = (async () => {
       while (!stopper.signal.aborted) {
+        this.poked = false;
         try {
           await this.tick();
         } catch (err) {
           this.log?.error('sync scheduler tick failed', { error: (err as Error).message });
         }
+        // A poke during the tick must not wait a whole interval.
+        if (this.poked) continue;
         this.wake = new AbortController();
         const both = AbortSignal.any([stopper.signal, this.wake.signal]);
         await this.clock.sleep(this.pollIntervalMs, both);
@@ -92,6 +96,7 @@ export class SyncScheduler {
 
   /** Look for due syncs now (e.g. right after a sync was created). */
   poke(): void {
+    this.poked = true;
     this.wake?.abort();
   }
 
