@@ -212,25 +212,25 @@ const runProperty = (defs: fc.Arbitrary<Definition[]>, numRuns: number, data = d
 describe('compiled SQL on DuckDB == reference evaluator', () => {
   it('event rules with filters, counts, aggregates and windows', async () => {
     await runProperty(fc.array(definitionArb(eventRule), { minLength: 4, maxLength: 4 }), runs(100));
-  }), TIMEOUT);
+  }, TIMEOUT);
 
   it('sequences and first_time', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(90));
-  }), TIMEOUT);
+  }, TIMEOUT);
 
   it('property rules and cohort references', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(propertyRule, cohortRule)), { minLength: 4, maxLength: 4 }), runs(90));
-  }), TIMEOUT);
+  }, TIMEOUT);
 
   it('nested groups mixing every rule type, with negation', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 3, maxLength: 3 }), runs(50));
-  }), TIMEOUT);
+  }, TIMEOUT);
 
   it('a filter on its own, for every operator', async () => {
     const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
     // Only event a, so most events are candidates for the filter.
     await runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(100), dataArbOf(['a']));
-  }), TIMEOUT);
+  }, TIMEOUT);
 
   it('generates valid definitions only', () => {
     fc.assert(fc.property(definitionArb(fc.oneof(leafRule, groupRule(2))), (d) => parseDefinition(d).ok), { numRuns: 200 });
