@@ -63,7 +63,7 @@ export function WindowEditor({
         </>
       )}
       {(w.type === 'since' || w.type === 'between') && (
-        <TextInput type="date" label={w.type === 'since' ? 'After (from)' : 'From'} aria-label="Window start date" required
+        <TextInput type="date" label={w.type === 'since' ? 'On or after' : 'From'} aria-label="Window start date" required
           value={dateValue(w.from)} onChange={(e) => onChange({ ...w, from: e.currentTarget.value })} error={fromErr} w={170} />
       )}
       {(w.type === 'until' || w.type === 'between') && (

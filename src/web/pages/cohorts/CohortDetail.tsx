@@ -47,7 +47,7 @@ export function CohortDetail({ id }: { id: string }) {
               <Group gap={6}>
                 <StatusBadge status={c.status} />
                 <Badge variant="outline" color="gray">{c.kind}</Badge>
-                {c.tags.map((t) => <Badge key={t} variant="outline" size="sm">{t}</Badge>)}
+                {c.tags.map((t) => <Badge key={t} variant="outline" size="sm" tt="none">{t}</Badge>)}
               </Group>
               {c.description && <Text size="sm" c="dimmed">{c.description}</Text>}
             </Stack>

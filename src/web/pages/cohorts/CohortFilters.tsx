@@ -24,7 +24,7 @@ export function CohortFilters({
         placeholder="Search names"
         value={value.q ?? ''}
         onChange={(e) => set({ q: e.currentTarget.value })}
-        w={{ base: '100%', xs: 200 }}
+        w={{ base: '100%', xs: 170 }}
       />
       <Select
         label="Status"
@@ -42,7 +42,7 @@ export function CohortFilters({
         placeholder="Any tag"
         value={value.tag ?? ''}
         onChange={(e) => set({ tag: e.currentTarget.value })}
-        w={140}
+        w={120}
       />
       <TextInput
         type="date"
@@ -50,7 +50,7 @@ export function CohortFilters({
         aria-label="Created from"
         value={value.createdFrom ?? ''}
         onChange={(e) => set({ createdFrom: e.currentTarget.value || undefined })}
-        w={160}
+        w={150}
       />
       <TextInput
         type="date"
@@ -58,7 +58,7 @@ export function CohortFilters({
         aria-label="Created to"
         value={value.createdTo ?? ''}
         onChange={(e) => set({ createdTo: e.currentTarget.value || undefined })}
-        w={160}
+        w={150}
       />
       <Group gap={4} align="flex-end" wrap="nowrap">
         <Select

@@ -60,7 +60,7 @@ export function CohortsList() {
                     <Table.Td><Link to={`/cohorts/${c.id}`} fw={500}>{c.name}</Link></Table.Td>
                     <Table.Td><StatusBadge status={c.status} /></Table.Td>
                     <Table.Td>
-                      <Group gap={4}>{c.tags.map((t) => <Badge key={t} variant="outline" size="sm">{t}</Badge>)}</Group>
+                      <Group gap={4}>{c.tags.map((t) => <Badge key={t} variant="outline" size="sm" tt="none">{t}</Badge>)}</Group>
                     </Table.Td>
                     <Table.Td ta="right">{num(c.size)}</Table.Td>
                     <Table.Td><Time iso={c.computedAt} /></Table.Td>
