@@ -24,7 +24,7 @@ const BRIEF = {
 
 async function api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) {
   const r = await k.app.inject({ method, url, payload: payload as never, headers: { ...admin, ...headers } });
-  return { status: r.statusCode, body: r.body ? (r.headers['content-type']?.includes('json') ? r.json() : r.body) : undefined, headers: r.headers };
+  return { status: r.statusCode, body: r.body ? (String(r.headers['content-type'] ?? '').includes('json') ? r.json() : r.body) : undefined, headers: r.headers };
 }
 
 beforeAll(async () => {
