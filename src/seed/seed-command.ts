@@ -96,7 +96,8 @@ export async function runSeedCommand(config: Config, raw: { users?: string; even
     const secs = (ms: number) => (ms / 1000).toFixed(1);
     console.log(
       `Done: ${fmt(s.users)} new users, ${fmt(s.events)} events, ${fmt(s.traits)} trait values in ${secs(s.totalMs)} s ` +
-        `(load ${secs(s.loadMs)} s at ${fmt(Math.round(s.events / (s.loadMs / 1000 || 1)))} events/s, reorganize ${secs(s.reorganizeMs)} s)`,
+        `(load ${secs(s.loadMs)} s at ${fmt(Math.round(s.events / (s.loadMs / 1000 || 1)))} events/s, reorganize ${secs(s.reorganizeMs)} s; ` +
+        `peak memory ${fmt(Math.round(process.resourceUsage().maxRSS / 1024))} MiB)`,
     );
   } catch (err) {
     if (err instanceof SeedError) {

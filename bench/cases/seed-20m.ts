@@ -1,0 +1,51 @@
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchContext, CaseResult } from '../harness.js';
+import { runCli } from '../support/processes.js';
+
+export const name = 'seed-20m';
+export const description =
+  '`kohort seed --users 1000000 --events 20000000 --days 1460 --seed 1` in a child process into an empty data dir, ' +
+  'timed end to end (process start to exit, including the final reorganization). The result is kept in `.tmp/bench-20m/` for other cases.';
+
+export const SEED_ARGS = ['--users', '1000000', '--events', '20000000', '--days', '1460', '--seed', '1'];
+
+/** Where the 20M-event store lives for other cases; seeds it when missing. */
+export async function data20m(ctx: BenchContext): Promise<string> {
+  const dir = join(ctx.tmp, 'bench-20m');
+  if (!existsSync(join(dir, 'kohort.duckdb'))) await seedInto(ctx, dir);
+  return dir;
+}
+
+async function seedInto(ctx: BenchContext, dir: string): Promise<{ ms: number; output: string }> {
+  const next = `${dir}.next`;
+  rmSync(next, { recursive: true, force: true });
+  const started = performance.now();
+  const { output } = await runCli(['seed', ...SEED_ARGS], { KOHORT_DATA_DIR: next }, ctx.log);
+  const ms = performance.now() - started;
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
+  return { ms, output };
+}
+
+export async function run(ctx: BenchContext): Promise<CaseResult> {
+  const dir = join(ctx.tmp, 'bench-20m');
+  const { ms, output } = await seedInto(ctx, dir);
+  const done = /Done: ([\d,]+) new users, ([\d,]+) events, ([\d,]+) trait values in ([\d.]+) s \(load ([\d.]+) s at ([\d,]+) events\/s, reorganize ([\d.]+) s; peak memory ([\d,]+) MiB\)/.exec(output);
+  if (!done) throw new Error(`seed output not understood:\n${output.slice(-1000)}`);
+  const n = (s: string) => Number(s.replace(/,/g, ''));
+  const events = n(done[2]);
+  if (events !== 20_000_000) throw new Error(`seeded ${events} events, expected 20,000,000`);
+  const fileMiB = statSync(join(dir, 'kohort.duckdb')).size / 2 ** 20;
+  return {
+    figures: [
+      { label: 'end to end (process start to exit)', value: ms / 1000, unit: 's', target: 120 },
+      { label: 'events per second, end to end', value: Math.round(events / (ms / 1000)), unit: 'events/s' },
+      { label: 'bulk load (generate + append + commit)', value: n(done[5]), unit: 's' },
+      { label: 'reorganization (sort by event, ts)', value: n(done[7]), unit: 's' },
+      { label: 'peak memory of the seed process', value: n(done[8]), unit: 'MiB' },
+      { label: 'database file', value: Math.round(fileMiB), unit: 'MiB' },
+    ],
+    notes: [`${done[1]} users, ${done[2]} events, ${done[3]} trait values.`],
+  };
+}
