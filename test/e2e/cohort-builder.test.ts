@@ -196,4 +196,14 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
       ],
     });
   });
+
+  it('sorts the cohort list', async () => {
+    await page.getByRole('navigation').getByRole('link', { name: 'Cohorts' }).click();
+    const names = () =>
+      page.getByRole('table', { name: 'Cohorts' }).getByRole('row').locator('td:first-child').allTextContents();
+    await pick(page, page.getByLabel('Sort by'), 'Name');
+    await expect.poll(names).toEqual(['Downloaded, never signed up', 'Big spenders']);
+    await page.getByRole('button', { name: /Sort descending/ }).click();
+    await expect.poll(names).toEqual(['Big spenders', 'Downloaded, never signed up']);
+  });
 });

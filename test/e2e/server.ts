@@ -49,7 +49,7 @@ export async function startKohort(): Promise<KohortServer> {
   child.stderr!.on('data', (d) => (output += d));
 
   const apiUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 120 s:\n${output}`)), 120_000);
     const check = () => {
       const m = /listening on (http:\/\/[^\s"]+)/i.exec(output);
       if (m && /\bready\b/.test(output)) {

@@ -11,7 +11,8 @@ export async function signIn(page: Page, server: KohortServer, path = '/cohorts'
 
 /** Chooses an option of a Mantine Select / Autocomplete by its visible label. */
 export async function pick(page: Page, input: Locator, option: string): Promise<void> {
-  await input.click();
+  // A label may also name the listbox; the control to click is the input.
+  await input.and(page.locator('input:not([type=hidden])')).click();
   await page.getByRole('option', { name: option, exact: true }).click();
 }
 
