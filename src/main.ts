@@ -6,7 +6,16 @@ import { compileDefinition } from './cohort/cohort-compiler.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
+import { registerSyncRoutes } from './http/sync-routes.js';
 import { registerWebApp } from './http/web-static.js';
+import { createDestinationRegistry } from './destinations/registry.js';
+import { createMembershipSource } from './services/cohorts/cohort-membership.js';
+import { systemClock } from './services/syncs/clock.js';
+import { createSyncService, type SyncService } from './services/syncs/sync-service.js';
+import { SyncRunner } from './services/syncs/sync-runner.js';
+import { SyncScheduler } from './services/syncs/sync-scheduler.js';
+import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
+import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
 import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
@@ -38,19 +47,33 @@ export interface Kohort {
   db: Database;
   events: DuckDBEventStore;
   cohorts: CohortService;
+  syncs: SyncService;
   close(): Promise<void>;
 }
 
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS]);
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
 
   const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
-  const cohorts = createCohortService({ store: cohortStore, compile: compileDefinition });
+  // The cohort and sync services refer to each other (deleting a cohort asks about its syncs).
+  let syncs: SyncService | undefined;
+  const cohorts = createCohortService({
+    store: cohortStore,
+    compile: compileDefinition,
+    syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
+  });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
+
+  const syncStore = new DuckDBSyncStore((await db.connect()).raw);
+  const registry = createDestinationRegistry();
+  const membership = createMembershipSource(cohorts, cohortStore, events);
+  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock });
+  const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
+  syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
 
   const app = await buildApp({
     adminToken: opts.adminToken,
@@ -61,12 +84,18 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     logger: opts.logger ?? false,
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, adminToken: opts.adminToken }),
+      (a) => registerSyncRoutes(a, { syncs: syncs!, adminToken: opts.adminToken }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
   const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
   if (background) events.startBackground();
-  if (opts.schedulers ?? true) cohortScheduler.start();
+  if (opts.schedulers ?? true) {
+    cohortScheduler.start();
+    await syncScheduler.start();
+  } else {
+    await runner.recoverInterrupted();
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -74,11 +103,15 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     db,
     events,
     cohorts,
+    syncs,
     close() {
       // Stop accepting, let in-flight requests (and their writes) finish, then close the store.
       closing ??= (async () => {
         await app.close();
         await cohortScheduler.stop();
+        await syncScheduler.stop();
+        // Runs resume from their last committed batch, so shutdown need not wait out a long backoff.
+        await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await events.close();
         await db.close();
       })();
