@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
-import { ingest, pick, signIn } from './ui';
+import { field, ingest, pick, signIn } from './ui';
 
 /** The example cohort of the product brief (cohort-definition.md). */
 const BRIEF_DEFINITION = {
@@ -55,6 +55,8 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
       { type: 'track', userId: 'gina', event: 'app_download', timestamp: '2024-03-01T10:00:00Z' },
       { type: 'track', userId: 'gina', event: 'signup_activity', timestamp: '2024-03-02T10:00:00Z' },
       { type: 'track', userId: 'hank', event: 'app_download', timestamp: '2024-03-01T10:00:00Z' },
+      { type: 'identify', userId: 'gina', traits: { plan: 'pro' }, timestamp: '2024-03-02T10:00:00Z' },
+      { type: 'identify', userId: 'alice', traits: { plan: 'pro' }, timestamp: '2024-03-02T10:00:00Z' },
     ]);
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -205,5 +207,78 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await expect.poll(names).toEqual(['Downloaded, never signed up', 'Big spenders']);
     await page.getByRole('button', { name: /Sort descending/ }).click();
     await expect.poll(names).toEqual(['Big spenders', 'Downloaded, never signed up']);
+  });
+
+  it('builds sequences, user properties, cohort membership and nested groups', async () => {
+    const big = await server.api<{ items: { id: string }[] }>('GET', '/v1/cohorts?q=Big%20spenders');
+    const bigId = big.body.items[0]!.id;
+    await page.goto(`${server.url}/cohorts/new`);
+    await page.getByRole('heading', { name: 'New cohort' }).waitFor();
+    const addRoot = async (kind: string) => {
+      await page.getByRole('button', { name: '+ Add condition' }).last().click();
+      await page.getByRole('menuitem', { name: kind }).click();
+    };
+
+    await addRoot('Performed a sequence');
+    const seq = page.getByRole('group', { name: 'Sequence' });
+    await field(page, seq, 'Step 1 event').fill('app_download');
+    await page.keyboard.press('Escape');
+    await field(page, seq, 'Step 2 event').fill('signup_activity');
+    await page.keyboard.press('Escape');
+    await seq.getByLabel('all within').check();
+
+    await addRoot('Has a user property');
+    const prop = page.getByRole('group', { name: 'User property' });
+    await field(page, prop, 'User property').fill('plan');
+    await field(page, prop, 'Value of plan').fill('pro');
+    await page.keyboard.press('Escape');
+
+    await addRoot('Is in another cohort');
+    const member = page.getByRole('group', { name: 'Cohort membership' });
+    await pick(page, member.getByLabel('In or not in cohort'), 'is not in');
+    await pick(page, member.getByLabel('Cohort', { exact: true }), 'Big spenders');
+
+    await addRoot('Group of conditions (AND / OR)');
+    const group = page.getByRole('group', { name: 'Group (level 2)' });
+    const inner = group.getByRole('group', { name: 'Performed event' });
+    await field(page, inner, 'Event').fill('purchase');
+    await page.keyboard.press('Escape');
+    await inner.getByRole('button', { name: '+ Aggregate of a property' }).click();
+    await field(page, inner, 'Aggregated property').fill('price');
+    await page.keyboard.press('Escape');
+    await field(page, inner, 'Aggregate').fill('3000');
+    await group.getByRole('button', { name: '+ Add condition' }).click();
+    await page.getByRole('menuitem', { name: 'Did an event for the first time' }).click();
+    const first = group.getByRole('group', { name: 'First time' });
+    await field(page, first, 'Event').fill('app_download');
+    await page.keyboard.press('Escape');
+    await pick(page, first.getByLabel('First time was (time window)'), 'all time');
+
+    // Drop the empty condition the builder starts with.
+    await page.getByRole('button', { name: 'Remove condition: Performed event' }).first().click();
+
+    await page.getByRole('tab', { name: 'JSON' }).click();
+    const json = JSON.parse(await page.getByLabel('Definition JSON').inputValue());
+    expect(json).toEqual({
+      match: 'all',
+      rules: [
+        { type: 'sequence', steps: [{ event: 'app_download' }, { event: 'signup_activity' }], within: { amount: 1, unit: 'day' } },
+        { type: 'property', property: 'plan', op: 'eq', value: 'pro' },
+        { type: 'cohort', cohortId: bigId, negate: true },
+        {
+          type: 'group', match: 'any', rules: [
+            { type: 'event', event: 'purchase', aggregate: { fn: 'sum', property: 'price', op: 'gt', value: 3000 } },
+            { type: 'first_time', event: 'app_download', window: { type: 'all_time' } },
+          ],
+        },
+      ],
+    });
+    await page.getByRole('tab', { name: 'Builder' }).click();
+    const api = await server.api<{ size: number; sample: string[] }>('POST', '/v1/cohorts/preview', { definition: json });
+    expect(api.body.sample).toEqual(['gina']);
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
+    expect(await page.getByTestId('run-result').textContent()).toContain('gina');
+    await screenshot(page, 'cohort-builder-advanced');
   });
 });

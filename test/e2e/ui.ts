@@ -25,3 +25,8 @@ export async function ingest(server: KohortServer, batch: Record<string, unknown
   });
   if (!res.ok) throw new Error(`batch rejected: ${res.status} ${await res.text()}`);
 }
+
+/** The input a label names inside `scope` (labels may also name groups and listboxes). */
+export function field(page: Page, scope: Locator | Page, label: string): Locator {
+  return scope.getByLabel(label, { exact: true }).and(page.locator('input:not([type=hidden])'));
+}
