@@ -66,9 +66,12 @@ describe.skipIf(!hasChromium)('web app: destinations and syncs', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: /^Sync: Repeat buyers → Local hook/ }).waitFor();
 
+    // A new hourly sync runs right away (the full sync); Run now adds a delta run.
     await page.getByRole('button', { name: 'Run now' }).click();
     const history = page.getByTestId('run-history');
-    await expect.poll(() => history.textContent(), { timeout: 30_000 }).toContain('succeeded');
+    const statuses = () => history.locator('tbody tr td:nth-child(2)').allTextContents();
+    await expect.poll(statuses, { timeout: 30_000 }).toEqual(['succeeded', 'succeeded']);
+    expect(await history.locator('tbody tr').last().textContent()).toContain('full');
     const added = receiver.received
       .map((r) => r.body as { type: string; users: { userId: string }[] })
       .filter((b) => b.type === 'cohort.members_added')
