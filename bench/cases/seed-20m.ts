@@ -31,7 +31,7 @@ async function seedInto(ctx: BenchContext, dir: string): Promise<{ ms: number; o
 export async function run(ctx: BenchContext): Promise<CaseResult> {
   const dir = join(ctx.tmp, 'bench-20m');
   const { ms, output } = await seedInto(ctx, dir);
-  const done = /Done: ([\d,]+) new users, ([\d,]+) events, ([\d,]+) trait values in ([\d.]+) s \(load ([\d.]+) s at ([\d,]+) events\/s, reorganize ([\d.]+) s; peak memory ([\d,]+) MiB\)/.exec(output);
+  const done = /Done: ([\d,]+) new users, ([\d,]+) events, ([\d,]+) trait values in ([\d.]+) s \(load ([\d.]+) s at ([\d,]+) events\/s, reorganize ([\d.]+) s; peak memory ([\d,]+) MiB(?:; CPU ([\d.]+) s)?\)/.exec(output);
   if (!done) throw new Error(`seed output not understood:\n${output.slice(-1000)}`);
   const n = (s: string) => Number(s.replace(/,/g, ''));
   const events = n(done[2]);
@@ -44,6 +44,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       { label: 'bulk load (generate + append + commit)', value: n(done[5]), unit: 's' },
       { label: 'reorganization (sort by event, ts)', value: n(done[7]), unit: 's' },
       { label: 'peak memory of the seed process', value: n(done[8]), unit: 'MiB' },
+      ...(done[9] ? [{ label: 'CPU time of the seed process (all threads)', value: n(done[9]), unit: 's' }] : []),
       { label: 'database file', value: Math.round(fileMiB), unit: 'MiB' },
     ],
     notes: [`${done[1]} users, ${done[2]} events, ${done[3]} trait values.`],

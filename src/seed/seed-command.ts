@@ -97,7 +97,8 @@ export async function runSeedCommand(config: Config, raw: { users?: string; even
     console.log(
       `Done: ${fmt(s.users)} new users, ${fmt(s.events)} events, ${fmt(s.traits)} trait values in ${secs(s.totalMs)} s ` +
         `(load ${secs(s.loadMs)} s at ${fmt(Math.round(s.events / (s.loadMs / 1000 || 1)))} events/s, reorganize ${secs(s.reorganizeMs)} s; ` +
-        `peak memory ${fmt(Math.round(process.resourceUsage().maxRSS / 1024))} MiB)`,
+        `peak memory ${fmt(Math.round(process.resourceUsage().maxRSS / 1024))} MiB; ` +
+        `CPU ${secs((process.cpuUsage().user + process.cpuUsage().system) / 1000)} s)`,
     );
   } catch (err) {
     if (err instanceof SeedError) {
