@@ -17,7 +17,12 @@
  *   with seconds, up to 9 fraction digits truncated to microseconds, and Z or
  *   an offset); anything else never matches.
  * - An empty `where` list filters nothing, whatever `whereMatch` says.
- * - A dotted path always means nesting ("a.b" is key b inside object a).
+ * - A dotted path always means nesting ("a.b" is key b inside object a); it
+ *   reads objects only, never array elements ("list.0" is missing).
+ * - For a property rule the first path segment is the trait key, the rest
+ *   navigates inside the trait's JSON value.
+ * - `distinct` counts numbers by value (1 and 1.0 are one), and a number and
+ *   the string of its digits as two values.
  */
 import { RE2JS } from 're2js';
 import {
