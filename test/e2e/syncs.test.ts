@@ -38,6 +38,13 @@ describe.skipIf(!hasChromium)('web app: destinations and syncs', () => {
   it('creates a webhook destination and tests its connection', async () => {
     await page.getByRole('button', { name: 'New destination' }).click();
     const dialog = page.getByRole('dialog');
+    // Each type has its own form.
+    await pick(page, dialog.getByLabel('Destination type'), 'Meta Ads Custom Audience');
+    for (const label of ['Access token', 'Ad account id', 'Audience id', 'Identifier']) await dialog.getByLabel(label, { exact: true }).first().waitFor();
+    await pick(page, dialog.getByLabel('Destination type'), 'Files (CSV / NDJSON)');
+    await dialog.getByLabel('Directory on the server', { exact: true }).waitFor();
+    await screenshot(page, 'destination-form');
+    await pick(page, dialog.getByLabel('Destination type'), 'Webhook (signed)');
     await dialog.getByLabel('Destination name').fill('Local hook');
     await dialog.getByLabel('URL', { exact: true }).fill(receiver.url);
     await dialog.getByRole('button', { name: 'Create destination' }).click();
@@ -62,14 +69,15 @@ describe.skipIf(!hasChromium)('web app: destinations and syncs', () => {
     await page.getByRole('heading', { name: 'Repeat buyers' }).waitFor();
     await page.getByRole('button', { name: 'Sync', exact: true }).click();
     await pick(page, page.getByRole('dialog').getByLabel('Destination'), 'Local hook (webhook)');
-    await page.getByRole('dialog').getByText('Hourly').click();
+    await page.getByRole('dialog').getByText('Once').click();
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('heading', { name: /^Sync: Repeat buyers → Local hook/ }).waitFor();
 
-    // A new hourly sync runs right away (the full sync); Run now adds a delta run.
-    await page.getByRole('button', { name: 'Run now' }).click();
+    // A "once" sync runs right after creation (the full sync); Run now adds a delta run.
     const history = page.getByTestId('run-history');
     const statuses = () => history.locator('tbody tr td:nth-child(2)').allTextContents();
+    await expect.poll(statuses, { timeout: 30_000 }).toEqual(['succeeded']);
+    await page.getByRole('button', { name: 'Run now' }).click();
     await expect.poll(statuses, { timeout: 30_000 }).toEqual(['succeeded', 'succeeded']);
     expect(await history.locator('tbody tr').last().textContent()).toContain('full');
     const added = receiver.received
@@ -99,5 +107,10 @@ describe.skipIf(!hasChromium)('web app: destinations and syncs', () => {
     const syncs = await server.api<{ frequency: string }[] | { items: { frequency: string }[] }>('GET', `/v1/syncs?cohortId=${cohortId}`);
     const list = Array.isArray(syncs.body) ? syncs.body : syncs.body.items;
     expect(list.map((s) => s.frequency)).toEqual(['daily']);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Syncs' }).click();
+    const row = page.getByRole('table', { name: 'Syncs' }).getByRole('row').filter({ hasText: 'Repeat buyers' });
+    expect(await row.textContent()).toContain('daily');
+    await screenshot(page, 'syncs');
   });
 });
