@@ -114,6 +114,14 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('2');
     await page.getByRole('table', { name: 'Members' }).getByRole('link', { name: 'alice' }).waitFor();
+    // Recompute adds a point to the history.
+    const before = (await server.api<unknown[]>('GET', `/v1/cohorts?q=Big`)).status;
+    expect(before).toBe(200);
+    await page.getByRole('button', { name: 'Recompute' }).click();
+    await expect.poll(async () => {
+      const id = new URL(page.url()).pathname.split('/')[2];
+      return (await server.api<unknown[]>('GET', `/v1/cohorts/${id}/history`)).body.length;
+    }, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     await screenshot(page, 'cohort-detail');
 
     // Find it through the list filters.
@@ -166,6 +174,22 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await expect.poll(() => rule.getByText('event needs an event name').count()).toBe(1);
     await expect.poll(() => rule.getByText('gt needs a number').count()).toBe(1);
     await expect.poll(async () => (await page.getByRole('button', { name: 'Run' }).isDisabled())).toBe(true);
+  });
+
+  it('edits the definition as JSON and loads it into the builder', async () => {
+    await page.goto(`${server.url}/cohorts/new`);
+    await page.getByRole('tab', { name: 'JSON' }).click();
+    const editor = page.getByLabel('Definition JSON');
+    await editor.fill('{ "match": "all", "rules": [ { "type": "event" } ] }');
+    await page.getByRole('button', { name: 'Apply JSON' }).click();
+    await page.getByText('rules.0.event: event needs an event name').waitFor();
+    await editor.fill(JSON.stringify(BRIEF_DEFINITION));
+    await page.getByRole('button', { name: 'Apply JSON' }).click();
+    const rule = page.getByRole('group', { name: 'Performed event' });
+    expect(await rule.getByLabel('Event', { exact: true }).inputValue()).toBe('purchase');
+    expect(await rule.getByLabel('Value of price').inputValue()).toBe('1000');
+    expect(await rule.getByLabel('Window start date').inputValue()).toBe('2023-03-22');
+    await expect.poll(() => page.getByTestId('live-size').textContent()).toContain('2 users');
   });
 
   it('builds a did-not-perform cohort', async () => {

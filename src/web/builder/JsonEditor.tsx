@@ -39,7 +39,6 @@ export function JsonEditor({ definition, onApply }: { definition: Definition; on
         autosize
         minRows={10}
         maxRows={30}
-        formatOnBlur
         validationError="Not valid JSON"
         styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 13 } }}
       />
