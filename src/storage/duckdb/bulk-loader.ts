@@ -44,7 +44,7 @@ const CHUNK = DuckDBVector.standardSize();
  * Appends whole data chunks (2,048 rows) instead of one appender call per
  * value: the per-call cost of the row appender is what limits `write()`.
  */
-class ChunkAppender {
+export class ChunkAppender {
   private readonly chunk: DuckDBDataChunk;
   constructor(readonly appender: DuckDBAppender) {
     const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
@@ -103,6 +103,39 @@ function setAllNull(v: DuckDBVector, n: number): void {
   else for (let i = 1; i < n; i++) v.setItem(i, null);
 }
 const asTimestamp = (us: number) => new DuckDBTimestampValue(BigInt(us));
+
+/** Columnar `events_tail` rows gathered by a group commit (times in epoch ms). */
+export interface EventRows {
+  seq: number[];
+  uid: number[];
+  event: string[];
+  ts: number[];
+  props: string[];
+  messageId: (string | null)[];
+}
+export const emptyEventRows = (): EventRows => ({ seq: [], uid: [], event: [], ts: [], props: [], messageId: [] });
+
+/**
+ * Appends gathered `events_tail` rows through data chunks: for EventWriter's
+ * group commit, in place of one row-appender call per value.
+ */
+export function appendEventRows(a: ChunkAppender, rows: EventRows, receivedAtMs: number): void {
+  a.append(rows.seq.length, (v, from, n) => {
+    const seqAt = int64Writer(v[0], asBigInt);
+    const tsAt = int64Writer(v[3], asTimestamp);
+    const receivedAt = int64Writer(v[5], asTimestamp);
+    for (let i = 0; i < n; i++) {
+      const r = from + i;
+      seqAt(i, rows.seq[r]);
+      v[1].setItem(i, rows.uid[r]);
+      v[2].setItem(i, rows.event[r]);
+      tsAt(i, rows.ts[r] * 1000);
+      v[4].setItem(i, rows.props[r]);
+      receivedAt(i, receivedAtMs * 1000);
+      v[6].setItem(i, rows.messageId[r]);
+    }
+  });
+}
 
 /**
  * Bulk path of the DuckDB adapter (seed data, imports): appends batches into

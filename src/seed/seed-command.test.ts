@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../storage/duckdb/database.js';
+import { seed, SeedError } from './seed-command.js';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kohort-seed-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('kohort seed', () => {
+  it('writes the requested users and events, reorganized, and appends on a second run', async () => {
+    const dir = tempDir();
+    const s = await seed(dir, { users: 300, events: 6_000, days: 90, seed: 5 });
+    expect(s).toMatchObject({ users: 300, events: 6_000 });
+    expect(s.traits).toBeGreaterThan(300);
+    const again = await seed(dir, { users: 300, events: 1_000, days: 90, seed: 6 });
+    expect(again.users).toBe(0); // same user ids: their people already exist
+
+    const db = await openDatabase(join(dir, 'kohort.duckdb'));
+    try {
+      const [n] = await db.reads.rows<{ main_rows: bigint; tail_rows: bigint; users: bigint; seqs: bigint; all_rows: bigint }>(
+        `SELECT (SELECT count(*) FROM events) AS main_rows, (SELECT count(*) FROM events_tail) AS tail_rows, (SELECT count(*) FROM users) AS users,
+                (SELECT count(DISTINCT seq) FROM (SELECT seq FROM events_all UNION ALL SELECT seq FROM user_traits)) AS seqs,
+                (SELECT count(*) FROM events_all) + (SELECT count(*) FROM user_traits) AS all_rows`,
+      );
+      expect(n).toMatchObject({ main_rows: 7_000n, tail_rows: 0n, users: 300n });
+      expect(n.seqs).toBe(n.all_rows);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses with advice while another process holds the store', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'kohort.duckdb');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `import('@duckdb/node-api').then(async ({ DuckDBInstance }) => { await DuckDBInstance.create(${JSON.stringify(file)}); console.log('held'); setInterval(() => {}, 1000); })`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => holder.stdout.on('data', () => resolve()));
+      const err = await seed(dir, { users: 10, events: 10, days: 1, seed: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SeedError);
+      expect((err as Error).message).toMatch(/locked by another process.*Stop it/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+});
