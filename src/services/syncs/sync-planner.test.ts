@@ -23,6 +23,24 @@ describe('planSync', () => {
     );
   });
 
+  it('the sorted merge path plans what the hash path plans, orders kept', () => {
+    const sorted = (xs: string[]) => [...new Set(xs)].sort();
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 3, unit: 'binary' })), fc.array(fc.string({ maxLength: 3, unit: 'binary' })), (m, a) => {
+        const members = sorted(m);
+        const acked = sorted(a);
+        // Iterables (not arrays) always take the hash path.
+        const hashed = planSync(new Set(members), new Set(acked));
+        expect(planSync(members, acked)).toEqual(hashed);
+        expect(planSync(members, acked).toAdd).toEqual(members.filter((u) => !acked.includes(u)));
+        expect(planSync(members, acked).toRemove).toEqual(acked.filter((u) => !members.includes(u)));
+      }),
+    );
+    // Not ascending, or duplicated: the hash path, still right.
+    expect(planSync(['b', 'a', 'c'], ['a', 'd'])).toEqual({ toAdd: ['b', 'c'], toRemove: ['d'] });
+    expect(planSync(['a', 'a', 'b'], ['b'])).toEqual({ toAdd: ['a'], toRemove: [] });
+  });
+
   it('plans 1M members with 10k movers (timing lives in the benchmark)', () => {
     const members = Array.from({ length: 1_000_000 }, (_, i) => `user-${i}`);
     const acked = members.slice(5_000).concat(Array.from({ length: 5_000 }, (_, i) => `gone-${i}`));

@@ -59,6 +59,9 @@ interface RunContext {
   /** Batches that ran out of retries / were accepted. */
   exhausted: number;
   accepted: number;
+  /** The run-progress write under way, and whether counts changed since it began. */
+  saving?: Promise<void> | null;
+  saveAgain?: boolean;
 }
 
 /**
@@ -339,7 +342,31 @@ export class SyncRunner {
     } else {
       this.recordFailure(ctx, out, ids, `${op} batch ${seq}`);
     }
-    await this.store.updateRun(ctx.run);
+    await this.saveProgress(ctx);
+  }
+
+  /**
+   * Writes the run's counts. Batches finishing while a write is under way share
+   * the next one (which holds all their counts) instead of queueing a write
+   * each: with 4 in flight, per-batch writes were half the cost of a full sync.
+   */
+  private saveProgress(ctx: RunContext): Promise<void> {
+    if (ctx.saving) {
+      ctx.saveAgain = true;
+      return ctx.saving;
+    }
+    const saving = (async () => {
+      try {
+        do {
+          ctx.saveAgain = false;
+          await this.store.updateRun(ctx.run);
+        } while (ctx.saveAgain);
+      } finally {
+        ctx.saving = null;
+      }
+    })();
+    ctx.saving = saving;
+    return saving;
   }
 
   /** Runs one request with the retry policy; counts requests and retries on the run. */

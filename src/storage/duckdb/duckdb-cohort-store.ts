@@ -99,13 +99,16 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
     },
 
     async *streamMembers(cohortId) {
-      let after: string | undefined;
-      for (;;) {
-        const page = await this.membersPage(cohortId, PAGE, after);
-        if (page.length) yield page;
-        if (page.length < PAGE) return;
-        after = page[page.length - 1];
-      }
+      // One sorted read, handed out in pages: paging with keyset queries joined and
+      // filtered the whole cohort once per page (1M members: 100 pages, ~40 s).
+      const ids = await reads.pick().use(async (c) => {
+        const r = await c.runAndReadAll(
+          'SELECT u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid WHERE m.cohort_id = ? ORDER BY u.user_id',
+          [cohortId],
+        );
+        return (r.getColumnsJS()[0] ?? []) as string[];
+      });
+      for (let i = 0; i < ids.length; i += PAGE) yield ids.slice(i, i + PAGE);
     },
 
     async addMembers(cohortId, userIds) {
