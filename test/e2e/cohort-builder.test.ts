@@ -77,6 +77,9 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await rule.getByRole('button', { name: '+ Where property' }).click();
     await rule.getByLabel('Property', { exact: true }).nth(0).fill('brand');
     await page.keyboard.press('Escape');
+    // Value suggestions come from the events the server has seen.
+    await rule.getByLabel('Value of brand').click();
+    await page.getByRole('option', { name: 'other', exact: true }).waitFor();
     await rule.getByLabel('Value of brand').fill('something');
     await page.keyboard.press('Escape');
     await rule.getByRole('button', { name: '+ Where property' }).click();

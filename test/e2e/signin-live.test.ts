@@ -43,6 +43,13 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
 
+    // Keyboard users can skip the navigation.
+    await page.keyboard.press('Tab');
+    const skip = page.getByRole('link', { name: 'Skip to content' });
+    expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+
     // Signed in, a server that stops answering gets a full-screen notice with a retry.
     await page.route(/\/healthz/, (route) => route.abort('connectionrefused'));
     await page.reload();

@@ -58,7 +58,7 @@ export function PreviewPanel({
               <Text size="sm" c="red">{live.error instanceof ApiError && live.error.status === 400 ? 'invalid definition' : errorMessage(live.error)}</Text>
             ) : live.data ? (
               <Text size="sm" data-testid="live-size">
-                {num(live.data.size)} users {live.isFetching && <Loader size={10} ml={4} aria-label="Updating" />}
+                {num(live.data.size)} {live.data.size === 1 ? 'user' : 'users'} {live.isFetching && <Loader size={10} ml={4} aria-label="Updating" />}
               </Text>
             ) : null}
           </Group>
@@ -74,7 +74,7 @@ export function PreviewPanel({
         {run.data && (
           <Stack gap={6} data-testid="run-result">
             <Text size="sm">
-              <b data-testid="run-size">{num(run.data.size)}</b> users as of {new Date(run.data.asOf).toLocaleString()} ({run.data.tookMs} ms)
+              <b data-testid="run-size">{num(run.data.size)}</b> {run.data.size === 1 ? 'user' : 'users'} as of {new Date(run.data.asOf).toLocaleString()} ({run.data.tookMs} ms)
             </Text>
             {run.data.sample.length > 0 ? (
               <Group gap={6}>
