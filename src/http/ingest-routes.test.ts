@@ -452,3 +452,20 @@ describe('limits', () => {
     expect((await live())[0].timestamp).toBe(fine);
   });
 });
+
+describe('Amplitude user_properties', () => {
+  it('refuses a $set that is not an object instead of inventing traits', async () => {
+    const t = await createTestApp();
+    try {
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/2/httpapi',
+        payload: { api_key: WRITE_KEY, events: [{ user_id: 'amp-1', event_type: 'view', user_properties: { $set: ['a', 'b'] } }] },
+      });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error.details).toEqual([{ index: 0, field: 'user_properties.$set', message: 'must be an object of properties' }]);
+    } finally {
+      await t.close();
+    }
+  });
+});

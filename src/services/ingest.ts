@@ -71,7 +71,10 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     if (up && Object.keys(up).length) {
       // Amplitude's identify operations: $set / $setOnce objects, or plain keys meaning $set.
       const set = { ...(Object.fromEntries(Object.entries(up).filter(([k]) => !k.startsWith('$'))) as Record<string, unknown>) };
-      if (up.$set && typeof up.$set === 'object') Object.assign(set, up.$set);
+      if (up.$set !== undefined) {
+        if (up.$set && typeof up.$set === 'object' && !Array.isArray(up.$set)) Object.assign(set, up.$set);
+        else issues.push({ index, field: 'user_properties.$set', message: 'must be an object of properties' });
+      }
       if (Object.keys(set).length) out.push({ kind: 'identify', externalId, traits: set, ts });
     }
     return out;
