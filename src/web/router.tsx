@@ -43,21 +43,10 @@ function isPlainClick(e: MouseEvent) {
 }
 
 export function Link({ to, children, ...rest }: { to: string; children: ReactNode } & AnchorProps) {
-  return (
-    <Anchor
-      href={to}
-      onClick={(e: MouseEvent<HTMLAnchorElement>) => {
-        if (!isPlainClick(e)) return;
-        e.preventDefault();
-        navigate(to);
-      }}
-      {...rest}
-    >
-      {children}
-    </Anchor>
-  );
+  return <Anchor {...linkProps(to)} {...rest}>{children}</Anchor>;
 }
 
+/** Props that make any polymorphic Mantine component a client-side link (new tabs still work). */
 export function linkProps(to: string) {
   return {
     component: 'a' as const,

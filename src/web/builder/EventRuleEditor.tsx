@@ -5,6 +5,7 @@ import { CountEditor } from './CountEditor';
 import { EventPicker } from './EventPicker';
 import { FilterListEditor } from './FilterListEditor';
 import { useIssue, type Path } from './issues';
+import { patched } from './patch';
 import { EVENT_FIELDS, RuleCard } from './RuleCard';
 import type { EventCatalog } from './useEventCatalog';
 import { WindowEditor } from './WindowEditor';
@@ -24,11 +25,7 @@ export function EventRuleEditor({
 }) {
   const eventErr = useIssue([...path, 'event']);
   const props = catalog.propertiesOf(rule.event);
-  const set = (patch: Partial<EventRule>) => {
-    const next: EventRule = { ...rule, ...patch };
-    for (const k of Object.keys(next) as (keyof EventRule)[]) if (next[k] === undefined) delete next[k];
-    onChange(next);
-  };
+  const set = (patch: Partial<EventRule>) => onChange(patched(rule, patch));
   return (
     <RuleCard title={rule.negate ? 'Did not perform' : 'Performed event'} path={path} claimed={EVENT_FIELDS} onRemove={onRemove}>
       <Group gap="xs" align="flex-start" wrap="wrap">

@@ -1,6 +1,7 @@
 import { ActionIcon, Autocomplete, Group, Select } from '@mantine/core';
 import type { Filter, Op } from '../api/definition';
-import { FILTER_OPS, LIST_OPS, NO_VALUE_OPS } from './labels';
+import { FILTER_OPS } from './labels';
+import { patched, valueForOp } from './patch';
 import { useIssue, type Path } from './issues';
 import { useValueSuggestions } from './useEventCatalog';
 import { ValueInput } from './ValueInput';
@@ -28,16 +29,6 @@ export function FilterEditor({
   const filterIssue = useIssue(path);
   const valueError = valueIssue ?? filterIssue;
 
-  function setOp(op: Op) {
-    let value = filter.value;
-    if (NO_VALUE_OPS.includes(op)) value = undefined;
-    else if (op === 'between') value = Array.isArray(value) ? value : [];
-    else if (LIST_OPS.includes(op)) value = Array.isArray(value) ? value : value === undefined || value === '' ? [] : [value];
-    else if (Array.isArray(value)) value = value[0];
-    const next: Filter = { property: filter.property, op };
-    if (value !== undefined) next.value = value;
-    onChange(next);
-  }
 
   return (
     <Group gap="xs" align="flex-start" wrap="wrap" role="group" aria-label={`Filter on ${filter.property || 'a property'}`}>
@@ -56,7 +47,7 @@ export function FilterEditor({
         aria-label="Operator"
         data={FILTER_OPS}
         value={filter.op}
-        onChange={(v) => v && setOp(v as Op)}
+        onChange={(v) => v && onChange(patched(filter, { op: v as Op, value: valueForOp(v as Op, filter.value) }))}
         allowDeselect={false}
         error={opError}
         w={150}
@@ -64,11 +55,7 @@ export function FilterEditor({
       <ValueInput
         op={filter.op}
         value={filter.value}
-        onChange={(value) => {
-          const next: Filter = { property: filter.property, op: filter.op };
-          if (value !== undefined) next.value = value;
-          onChange(next);
-        }}
+        onChange={(value) => onChange(patched(filter, { value }))}
         type={type}
         suggestions={suggestions}
         error={valueError}

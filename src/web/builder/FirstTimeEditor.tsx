@@ -3,6 +3,7 @@ import type { FirstTimeRule } from '../api/definition';
 import { EventPicker } from './EventPicker';
 import { FilterListEditor } from './FilterListEditor';
 import { useIssue, type Path } from './issues';
+import { patched } from './patch';
 import { EVENT_FIELDS, RuleCard } from './RuleCard';
 import type { EventCatalog } from './useEventCatalog';
 import { WindowEditor } from './WindowEditor';
@@ -17,11 +18,7 @@ export function FirstTimeEditor({
   catalog: EventCatalog;
 }) {
   const eventErr = useIssue([...path, 'event']);
-  const set = (patch: Partial<FirstTimeRule>) => {
-    const next = { ...rule, ...patch };
-    for (const k of Object.keys(next) as (keyof FirstTimeRule)[]) if (next[k] === undefined) delete next[k];
-    onChange(next);
-  };
+  const set = (patch: Partial<FirstTimeRule>) => onChange(patched(rule, patch));
   return (
     <RuleCard title="First time" path={path} claimed={EVENT_FIELDS} onRemove={onRemove}>
       <Group gap="xs" align="flex-start" wrap="wrap">

@@ -1,6 +1,7 @@
 import { Group, Select, TextInput } from '@mantine/core';
 import type { Op, PropertyRule } from '../api/definition';
-import { FILTER_OPS, LIST_OPS, NO_VALUE_OPS } from './labels';
+import { FILTER_OPS } from './labels';
+import { patched, valueForOp } from './patch';
 import { useIssue, type Path } from './issues';
 import { RuleCard } from './RuleCard';
 import { ValueInput } from './ValueInput';
@@ -11,18 +12,7 @@ export function PropertyRuleEditor({ rule, onChange, onRemove, path }: {
 }) {
   const propErr = useIssue([...path, 'property']);
   const valueIssue = useIssue([...path, 'value']);
-  const set = (patch: Partial<PropertyRule>) => {
-    const next = { ...rule, ...patch };
-    for (const k of Object.keys(next) as (keyof PropertyRule)[]) if (next[k] === undefined) delete next[k];
-    onChange(next);
-  };
-  function setOp(op: Op) {
-    let value = rule.value;
-    if (NO_VALUE_OPS.includes(op)) value = undefined;
-    else if (op === 'between' || LIST_OPS.includes(op)) value = Array.isArray(value) ? value : [];
-    else if (Array.isArray(value)) value = value[0];
-    set({ op, value });
-  }
+  const set = (patch: Partial<PropertyRule>) => onChange(patched(rule, patch));
   return (
     <RuleCard title="User property" path={path} claimed={['property', 'op', 'value', 'negate', 'type']} onRemove={onRemove}>
       <Group gap="xs" align="flex-start" wrap="wrap">
@@ -32,7 +22,7 @@ export function PropertyRuleEditor({ rule, onChange, onRemove, path }: {
         <TextInput label="Property" aria-label="User property" placeholder="e.g. plan" value={rule.property}
           onChange={(e) => set({ property: e.currentTarget.value })} error={propErr} w={{ base: '100%', sm: 180 }} />
         <Select label="Operator" aria-label="User property operator" data={FILTER_OPS} value={rule.op} allowDeselect={false}
-          onChange={(v) => v && setOp(v as Op)} w={150} />
+          onChange={(v) => v && set({ op: v as Op, value: valueForOp(v as Op, rule.value) })} w={150} />
         <ValueInput op={rule.op} value={rule.value} type={undefined} suggestions={[]} error={valueIssue}
           label={`Value of ${rule.property || 'user property'}`} onChange={(value) => set({ value })} />
       </Group>

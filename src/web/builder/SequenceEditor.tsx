@@ -3,6 +3,7 @@ import type { SequenceRule, Step, Unit } from '../api/definition';
 import { EventPicker } from './EventPicker';
 import { FilterListEditor } from './FilterListEditor';
 import { useIssue, type Path } from './issues';
+import { patched } from './patch';
 import { UNITS } from './labels';
 import { RuleCard } from './RuleCard';
 import type { EventCatalog } from './useEventCatalog';
@@ -23,12 +24,7 @@ function StepEditor({ step, index, onChange, onRemove, path, catalog }: {
         </Group>
         <FilterListEditor where={step.where} whereMatch={step.whereMatch} path={path} event={step.event}
           properties={catalog.propertiesOf(step.event)}
-          onChange={(where, whereMatch) => {
-            const next: Step = { event: step.event };
-            if (where) next.where = where;
-            if (whereMatch) next.whereMatch = whereMatch;
-            onChange(next);
-          }} />
+          onChange={(where, whereMatch) => onChange(patched(step, { where, whereMatch }))} />
       </Stack>
     </Paper>
   );
@@ -38,11 +34,7 @@ export function SequenceEditor({ rule, onChange, onRemove, path, catalog }: {
   rule: SequenceRule; onChange: (r: SequenceRule) => void; onRemove?: () => void; path: Path; catalog: EventCatalog;
 }) {
   const withinErr = useIssue([...path, 'within']);
-  const set = (patch: Partial<SequenceRule>) => {
-    const next = { ...rule, ...patch };
-    for (const k of Object.keys(next) as (keyof SequenceRule)[]) if (next[k] === undefined) delete next[k];
-    onChange(next);
-  };
+  const set = (patch: Partial<SequenceRule>) => onChange(patched(rule, patch));
   const steps = rule.steps;
   return (
     <RuleCard title="Sequence" path={path} claimed={['steps', 'within', 'window', 'negate', 'type']} onRemove={onRemove}

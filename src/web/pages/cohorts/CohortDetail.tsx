@@ -6,20 +6,12 @@ import { ApiError, errorMessage } from '../../api/errors';
 import { CalculationBadge, StatusBadge } from '../../components/badges';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
 import { linkProps, navigate } from '../../router';
 import { CohortSyncs } from './CohortSyncs';
 import { HistoryChart } from './HistoryChart';
 import { MembersTable } from './MembersTable';
-
-function Stat({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
-      <Text size="lg" fw={600} component="div">{children}</Text>
-    </div>
-  );
-}
 
 export function CohortDetail({ id }: { id: string }) {
   const q = useCohort(id);

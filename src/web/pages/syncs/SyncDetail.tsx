@@ -7,18 +7,10 @@ import type { Frequency } from '../../api/types';
 import { SyncStateBadge } from '../../components/badges';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
 import { Link, navigate } from '../../router';
 import { RunHistory } from './RunHistory';
-
-function Field({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed" tt="uppercase" fw={600}>{label}</Text>
-      <Text component="div" size="sm">{children}</Text>
-    </div>
-  );
-}
 
 export function SyncDetail({ id }: { id: string }) {
   const q = useSync(id);
@@ -63,13 +55,13 @@ function SyncBody({ sync: s }: { sync: NonNullable<ReturnType<typeof useSync>['d
       )}
       <Paper withBorder p="md" radius="md">
         <SimpleGrid cols={{ base: 2, sm: 4 }}>
-          <Field label="State"><SyncStateBadge sync={s} />{pausedReason === 'auth_failed' && ' (auth failed)'}</Field>
-          <Field label="Cohort"><Link to={`/cohorts/${s.cohortId}`}>{cohort.data?.name ?? s.cohortId}</Link></Field>
-          <Field label="Destination">{dest ? `${dest.name} (${dest.type})` : s.destinationId}</Field>
-          <Field label="Next run">{s.paused ? 'paused' : s.nextRunAt ? <Time iso={s.nextRunAt} /> : 'not scheduled'}</Field>
-          <Field label="Last run">{s.lastRun ? <Time iso={s.lastRun.startedAt} /> : 'never'}</Field>
-          <Field label="Batch size">{num(s.batchSize)}</Field>
-          <Field label="Created"><Time iso={s.createdAt} /></Field>
+          <Stat size="sm" label="State"><SyncStateBadge sync={s} />{pausedReason === 'auth_failed' && ' (auth failed)'}</Stat>
+          <Stat size="sm" label="Cohort"><Link to={`/cohorts/${s.cohortId}`}>{cohort.data?.name ?? s.cohortId}</Link></Stat>
+          <Stat size="sm" label="Destination">{dest ? `${dest.name} (${dest.type})` : s.destinationId}</Stat>
+          <Stat size="sm" label="Next run">{s.paused ? 'paused' : s.nextRunAt ? <Time iso={s.nextRunAt} /> : 'not scheduled'}</Stat>
+          <Stat size="sm" label="Last run">{s.lastRun ? <Time iso={s.lastRun.startedAt} /> : 'never'}</Stat>
+          <Stat size="sm" label="Batch size">{num(s.batchSize)}</Stat>
+          <Stat size="sm" label="Created"><Time iso={s.createdAt} /></Stat>
         </SimpleGrid>
         <Group mt="md" gap="sm">
           <Text size="sm" fw={500} id="freq-label">Frequency</Text>

@@ -2,6 +2,7 @@ import { Badge, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Timeline, Ti
 import { useUser } from '../../api/events';
 import { dateTime, num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
 import { Link } from '../../router';
 
@@ -16,9 +17,9 @@ export function UserPage({ userId }: { userId: string }) {
           <>
             <Paper withBorder p="md" radius="md">
               <SimpleGrid cols={{ base: 1, xs: 3 }}>
-                <div><Text size="xs" c="dimmed" tt="uppercase" fw={600}>First seen</Text><Time iso={u.firstSeen} /></div>
-                <div><Text size="xs" c="dimmed" tt="uppercase" fw={600}>Last seen</Text><Time iso={u.lastSeen} /></div>
-                <div><Text size="xs" c="dimmed" tt="uppercase" fw={600}>Events</Text><Text fw={600}>{num(u.eventCount)}</Text></div>
+                <Stat label="First seen"><Time iso={u.firstSeen} /></Stat>
+                <Stat label="Last seen"><Time iso={u.lastSeen} /></Stat>
+                <Stat label="Events">{num(u.eventCount)}</Stat>
               </SimpleGrid>
             </Paper>
             <SimpleGrid cols={{ base: 1, md: 2 }}>
