@@ -145,6 +145,11 @@ for (const [label, make] of stores) {
       expect((await store.acknowledged('s2')).length).toBe(25_001);
       await store.commitBatch('s2', 'remove', many.slice(0, 24_000));
       expect((await store.acknowledged('s2')).sort()).toEqual([...many.slice(24_000), 'z'].sort());
+      // Concurrent commits (grouped into one transaction by the DuckDB store) keep their order; odd ids survive.
+      const odd = ['a\u0000b', '😀', 'q"\\', '\u2028', ''];
+      await Promise.all([store.commitBatch('s1', 'add', odd), store.commitBatch('s1', 'remove', ['b']), store.commitBatch('s1', 'add', ['b2'])]);
+      await Promise.all([store.commitBatch('s1', 'add', ['e']), store.commitBatch('s1', 'remove', ['e', '😀'])]);
+      expect((await store.acknowledged('s1')).sort()).toEqual(['a\u0000b', 'q"\\', '\u2028', '', 'b2', 'c', 'd'].sort());
     });
 
     it('records runs, newest first, with errors; lastRun on the sync', async () => {

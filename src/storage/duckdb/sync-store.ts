@@ -321,12 +321,14 @@ export class DuckDBSyncStore implements SyncStore {
         // in arrival order, so an add and a later remove of one user keep their order.
         await this.tx(async (q) => {
           for (const e of group) {
+            // Ids travel as one JSON text: binding a LIST value converts each string
+            // separately and cost about a third of the statement.
             const sql =
               e.op === 'add'
-                ? 'INSERT OR IGNORE INTO sync_acknowledged SELECT ?, unnest(?)'
-                : 'DELETE FROM sync_acknowledged WHERE sync_id = ? AND user_id IN (SELECT unnest(?))';
+                ? `INSERT OR IGNORE INTO sync_acknowledged SELECT ?, unnest(from_json(?, '["VARCHAR"]'))`
+                : `DELETE FROM sync_acknowledged WHERE sync_id = ? AND user_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
             for (let i = 0; i < e.userIds.length; i += CHUNK) {
-              await q(sql, [e.syncId, listValue(e.userIds.slice(i, i + CHUNK))], [VARCHAR, LIST(VARCHAR)]);
+              await q(sql, [e.syncId, JSON.stringify(e.userIds.slice(i, i + CHUNK))], [VARCHAR, VARCHAR]);
             }
           }
         });

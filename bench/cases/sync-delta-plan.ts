@@ -1,0 +1,106 @@
+import { createDuckDBCohortStore } from '../../src/storage/duckdb/duckdb-cohort-store.js';
+import { DuckDBSyncStore } from '../../src/storage/duckdb/sync-store.js';
+import { planSync } from '../../src/services/syncs/sync-planner.js';
+import { percentile, type BenchContext, type CaseResult } from '../harness.js';
+import { EXTRA, MEMBERS, openSyncBench, uidOf } from '../support/sync-1m.js';
+
+export const name = 'sync-delta-plan';
+export const description =
+  'Delta planning of a 1,000,000-member cohort with 10,000 movers (5,000 leave by a `churned` event, 5,000 enter by ' +
+  '`app_open`), after a full sync to an amplitude_list receiver in a child process (not timed). `planSync` is timed alone ' +
+  '(median of 7, on the arrays the stores return), so are the reads it needs (members, acknowledged set; median of 5), and ' +
+  'the delta run as a whole: its planning phase is run start → first request at the receiver, which also includes the ' +
+  'freshness recompute of the cohort.';
+
+const RUNS = 7;
+const median = (xs: number[]) => percentile(xs, 50);
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
+export async function run(ctx: BenchContext): Promise<CaseResult> {
+  const b = await openSyncBench(ctx, 'bench-sync-delta-plan');
+  try {
+    const cohort = await b.createCohort();
+    if (cohort.size !== MEMBERS) throw new Error(`cohort has ${cohort.size} members, expected ${MEMBERS}`);
+    const syncId = await b.createSync(cohort.id, 1000);
+    const full = await b.runSync(syncId);
+    if (full.status !== 'succeeded' || full.added !== MEMBERS) throw new Error(`full sync: ${JSON.stringify(full)}`);
+    ctx.log(`full sync done (${full.added} added)`);
+
+    // 10,000 movers: every 200th member churns, the 5,000 extra people open the app.
+    const leavers = Array.from({ length: EXTRA }, (_, k) => uidOf(k * 200));
+    const newcomers = Array.from({ length: EXTRA }, (_, k) => uidOf(MEMBERS + k));
+    await b.ingest([
+      ...leavers.map((userId) => ({ type: 'track', userId, event: 'churned' })),
+      ...newcomers.map((userId) => ({ type: 'track', userId, event: 'app_open' })),
+    ]);
+    const refreshed = await b.api<any>('POST', `/v1/cohorts/${cohort.id}/refresh`);
+    if (refreshed.status !== 200 || refreshed.body.size !== MEMBERS) throw new Error(`refresh: ${JSON.stringify(refreshed.body)}`);
+
+    // The planner alone, on what the stores hand the runner.
+    const cohortStore = createDuckDBCohortStore(b.k.db, await b.k.db.connect(), b.k.events.writer.ids);
+    const syncStore = new DuckDBSyncStore((await b.k.db.connect()).raw);
+    const readMembers = async () => {
+      const out: string[] = [];
+      for await (const page of cohortStore.streamMembers(cohort.id)) out.push(...page);
+      return out;
+    };
+    const memberReads: number[] = [];
+    const ackReads: number[] = [];
+    let members: string[] = [];
+    let acked: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const m = await timed(readMembers);
+      const a = await timed(() => syncStore.acknowledged(syncId));
+      memberReads.push(m.ms);
+      ackReads.push(a.ms);
+      members = m.value;
+      acked = a.value;
+    }
+    const plans: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const p = await timed(() => planSync(members, acked));
+      if (p.value.toAdd.length !== EXTRA || p.value.toRemove.length !== EXTRA) {
+        throw new Error(`plan: ${p.value.toAdd.length} to add, ${p.value.toRemove.length} to remove`);
+      }
+      plans.push(p.ms);
+    }
+    // The hash path (unsorted input), for comparison.
+    const shuffled = [...acked].reverse();
+    const hashed = await timed(() => planSync(members, shuffled));
+
+    // The delta run as a whole.
+    await b.receiver('POST', '/reset');
+    const delta = await b.runSync(syncId);
+    const st = await b.receiver('GET', '/stats');
+    if (delta.status !== 'succeeded' || delta.added !== EXTRA || delta.removed !== EXTRA || delta.full || st.size !== MEMBERS) {
+      throw new Error(`delta run ${JSON.stringify(delta)}; receiver ${JSON.stringify(st)}`);
+    }
+    const startedAt = Date.parse(delta.startedAt);
+    const runMs = Date.parse(delta.finishedAt!) - startedAt;
+    const planPhase = st.firstAt - startedAt;
+    ctx.log(`planSync ${plans.map((x) => x.toFixed(0)).join(' ')} ms; delta run ${runMs} ms, ${planPhase} ms before its first request`);
+    return {
+      figures: [
+        { label: `planSync, 1M members vs 1M acknowledged, 10k movers (median of ${RUNS})`, value: median(plans), unit: 'ms', target: 1000 },
+        { label: 'planSync, slowest run', value: Math.max(...plans), unit: 'ms' },
+        { label: 'planSync on unsorted input (hash path), one run', value: hashed.ms, unit: 'ms' },
+        { label: 'read 1M members (median of 5)', value: median(memberReads), unit: 'ms' },
+        { label: 'read 1M acknowledged (median of 5)', value: median(ackReads), unit: 'ms' },
+        { label: 'delta run: start → first request (recompute, reads, plan)', value: planPhase, unit: 'ms' },
+        { label: 'delta run: whole run (10 requests)', value: runMs, unit: 'ms' },
+      ],
+      notes: [
+        `planSync runs (ms): ${plans.map((x) => x.toFixed(1)).join(', ')}.`,
+        `Delta run ${delta.status}: ${delta.added} added, ${delta.removed} removed in ${delta.requests} requests; the receiver's list holds ${st.size} users.`,
+        `The full sync before it (not timed here, see sync-full-1m) took ${(Date.parse(full.finishedAt!) - Date.parse(full.startedAt)) / 1000} s.`,
+      ],
+    };
+  } finally {
+    await b.close();
+  }
+}
