@@ -6,6 +6,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Debian's Chromium (apt-get install -y chromium); tests never download a browser. */
 export const CHROMIUM = process.env.KOHORT_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) {
+  // Skipped, not failed: say loudly why, since a skipped browser suite proves nothing.
+  console.warn(`Browser tests SKIPPED: ${CHROMIUM} not found. Install it with: apt-get update && apt-get install -y chromium`);
+}
 
 export interface BrowserSession {
   context: BrowserContext;

@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -8,21 +7,41 @@ import { randomBytes } from 'node:crypto';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const DIST = path.join(ROOT, 'dist/web');
 
-/** Builds the web app once per test process (the repo script skips the build when it is fresh). */
+/**
+ * Builds the web app once per test process (the repo script skips the build
+ * when it is fresh). Test files run in parallel processes, and a build empties
+ * dist/web first, so a lock directory lets one build while the others wait.
+ */
 let built = false;
 export function ensureWebBuild(): void {
   if (built) return;
-  const script = path.join(ROOT, 'scripts/build-web.mjs');
-  const args = existsSync(script) ? [script] : [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'];
-  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`web build failed (exit ${r.status})`);
-  built = true;
+  const lock = path.join(ROOT, 'dist/.web-build.lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`web build lock ${lock} held for 3 minutes; remove it if no build runs`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    const script = path.join(ROOT, 'scripts/build-web.mjs');
+    const args = existsSync(script) ? [script] : [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'];
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`web build failed (exit ${r.status})`);
+    built = true;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface KohortServer {
-  /** Where the browser goes: the server itself, or a front serving the build when the server does not yet. */
+  /** Where the browser goes (the server serves API and app on one port). */
   url: string;
-  /** The API server itself. */
+  /** The same origin, for API calls made by the test itself. */
   apiUrl: string;
   adminToken: string;
   writeKey: string;
@@ -62,9 +81,13 @@ export async function startKohort(): Promise<KohortServer> {
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
   });
 
-  const front = await frontIfNeeded(apiUrl);
+  const page = await fetch(`${apiUrl}/cohorts`);
+  if (!(page.headers.get('content-type') ?? '').includes('text/html')) {
+    await stopChild(child);
+    throw new Error(`the server does not serve the web app at / (GET /cohorts answered ${page.status})`);
+  }
   const server: KohortServer = {
-    url: front?.url ?? apiUrl,
+    url: apiUrl,
     apiUrl,
     adminToken,
     writeKey,
@@ -86,7 +109,6 @@ export async function startKohort(): Promise<KohortServer> {
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as never };
     },
     async stop() {
-      await front?.close();
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -101,47 +123,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-}
-
-/**
- * Until the composition root registers the web app, serve the build from a
- * small front in the test process and pass every other request to the server
- * (streaming, so Server-Sent Events work). Returns null when the server serves
- * the app itself.
- */
-async function frontIfNeeded(apiUrl: string): Promise<{ url: string; close(): Promise<void> } | null> {
-  const res = await fetch(`${apiUrl}/cohorts`).catch(() => null);
-  if (res && res.ok && (res.headers.get('content-type') ?? '').includes('text/html')) return null;
-  const Fastify = (await import('fastify')).default;
-  const { registerWebApp } = await import('../../src/http/web-static.js');
-  const target = new URL(apiUrl);
-  const app = Fastify();
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
-  const pass = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const up = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', () => { res.writeHead(502); res.end(); });
-    req.pipe(up);
-    res.on('close', () => up.destroy());
-  };
-  app.addHook('onRequest', (req, reply, done) => {
-    const p = req.url.split('?')[0]!;
-    if (p === '/healthz' || p.startsWith('/v1/') || p.startsWith('/2/')) {
-      reply.hijack();
-      pass(req.raw, reply.raw);
-      return;
-    }
-    done();
-  });
-  await registerWebApp(app, { distDir: DIST });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
