@@ -1,11 +1,11 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from './api/errors';
 import { useSession } from './auth/session';
 
 /** One query client per session; a 401 anywhere signs the user out with a reason. */
 export function QueryProvider({ children }: { children: ReactNode }) {
-  const { signOut } = useSession();
+  const { signOut, token } = useSession();
   const [client] = useState(() => {
     const onError = (err: unknown) => {
       if (err instanceof ApiError && err.status === 401) {
@@ -26,5 +26,9 @@ export function QueryProvider({ children }: { children: ReactNode }) {
     });
     return client;
   });
+  // Nothing cached under one token may show under another.
+  useEffect(() => {
+    if (!token) client.clear();
+  }, [token, client]);
   return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }
