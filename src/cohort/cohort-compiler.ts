@@ -180,7 +180,7 @@ class CohortCompiler {
         const key = this.d.jsonDistinctKey(raw('e.props'), path);
         cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
       } else {
-        const num = this.d.numeric(this.d.jsonText(raw('e.props'), path));
+        const num = this.d.jsonNumber(raw('e.props'), path);
         const expr = agg.fn === 'avg' ? sql`(sum(${num}) / count(${num}))` : sql`${raw(agg.fn)}(${num})`;
         cond = this.compare(expr, agg);
       }
@@ -288,7 +288,7 @@ class CohortCompiler {
       case 'lt':
       case 'lte':
       case 'between':
-        return two(this.compare(d.numeric(text), { op, value: value as number | [number, number] }));
+        return two(this.compare(d.jsonNumber(json, path), { op, value: value as number | [number, number] }));
       case 'before':
       case 'after':
         // Only a string can match the Instant pattern, so no type test is needed.
@@ -321,8 +321,8 @@ class CohortCompiler {
     const parts: Sql[] = [];
     if (plain.length) parts.push(sql`${text} IN (${list(plain)})`);
     if (typedStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'string')} AND ${text} IN (${list(typedStrings)}))`);
-    if (numbers.length) parts.push(sql`${d.numeric(text)} IN (${list(numbers)})`);
-    if (numbersFromStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'number')} AND ${d.numeric(text)} IN (${list(numbersFromStrings)}))`);
+    if (numbers.length) parts.push(sql`${d.jsonNumber(json, path)} IN (${list(numbers)})`);
+    if (numbersFromStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'number')} AND ${d.jsonNumber(json, path)} IN (${list(numbersFromStrings)}))`);
     if (bools.length) parts.push(sql`(${d.jsonIs(json, path, 'boolean')} AND ${text} IN (${list(bools.map(String))}))`);
     return parts.length === 1 ? parts[0] : sql`(${joinSql(parts, ' OR ')})`;
   }

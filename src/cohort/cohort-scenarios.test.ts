@@ -155,6 +155,22 @@ describe('event rules', () => {
     await expectMembers(w, one({ type: 'event', event: 'pay', count: { op: 'gte', value: 3 }, aggregate: { fn: 'sum', property: 'amount', op: 'gte', value: 40 } }), NOW, ['mixed']);
   });
 
+  it('numeric comparisons read JSON numbers in any notation and only strings that parse fully', async () => {
+    const w = data(['big', 'exp', 'neg', 'str', 'strexp', 'space', 'under', 'word', 'hex', 'huge', 'obj', 'bool', 'nul', 'missing'], [
+      ev('big', 'e', '2023-01-01', { n: 1e21 }), ev('exp', 'e', '2023-01-01', { n: 2.5e-7 }), ev('neg', 'e', '2023-01-01', { n: -0 }),
+      ev('str', 'e', '2023-01-01', { n: '2000.5' }), ev('strexp', 'e', '2023-01-01', { n: '+2E3' }), ev('space', 'e', '2023-01-01', { n: ' 2000' }),
+      ev('under', 'e', '2023-01-01', { n: '2_000' }), ev('word', 'e', '2023-01-01', { n: 'Infinity' }), ev('hex', 'e', '2023-01-01', { n: '0x7D1' }),
+      ev('huge', 'e', '2023-01-01', { n: '1e999' }), ev('obj', 'e', '2023-01-01', { n: { v: 2000 } }), ev('bool', 'e', '2023-01-01', { n: true }),
+      ev('nul', 'e', '2023-01-01', { n: null }), ev('missing', 'e', '2023-01-01', {}),
+    ]);
+    const f = (op: string, value: unknown) => one({ type: 'event', event: 'e', where: [{ property: 'n', op, value }] });
+    await expectMembers(w, f('gt', 1000), NOW, ['big', 'str', 'strexp']);
+    await expectMembers(w, f('between', [-1, 1]), NOW, ['exp', 'neg']);
+    await expectMembers(w, f('eq', 0), NOW, ['neg']);
+    await expectMembers(w, f('in', [2000.5, 2000]), NOW, ['str', 'strexp']);
+    await expectMembers(w, one({ type: 'event', event: 'e', aggregate: { fn: 'max', property: 'n', op: 'gt', value: 1000 } }), NOW, ['big', 'str', 'strexp']);
+  });
+
   it('distinct treats 1 and 1.0 and -0/0 as one number, "1" and 1 as two values', async () => {
     const w = data(['a', 'b'], [
       ev('a', 'e', '2023-01-01', { v: 1 }), ev('a', 'e', '2023-01-02', { v: 1.0 }), ev('a', 'e', '2023-01-03', { v: 0 }), ev('a', 'e', '2023-01-04', { v: -0 }),

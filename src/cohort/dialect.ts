@@ -61,8 +61,11 @@ export interface SqlDialect {
   jsonIs(json: Sql, path: string[], kind: JsonKind): Sql;
   /** A value identifying the JSON value at path for distinct counting (numbers by value), NULL when missing or null. */
   jsonDistinctKey(json: Sql, path: string[]): Sql;
-  /** The double a text stands for under the numeric rule, else NULL. */
-  numeric(text: Sql): Sql;
+  /**
+   * The number the JSON value at path stands for under the numeric rule (a
+   * finite JSON number, or a string that parses fully as one), else NULL.
+   */
+  jsonNumber(json: Sql, path: string[]): Sql;
   /** The UTC timestamp a text holding an Instant stands for, else NULL. */
   instant(text: Sql): Sql;
   lower(text: Sql): Sql;

@@ -48,6 +48,15 @@ function quoteString(s: string): string {
 
 const lit = (s: string) => new Sql(quoteString(s));
 
+/** The lambda parameter that binds an extracted JSON value (a name no column has). */
+const LET = 'kohort_v';
+
+/**
+ * The double a text stands for, NULL unless finite (TRY_CAST yields NaN and
+ * ±Infinity for some spellings, which the numeric rule excludes).
+ */
+const finiteDouble = (text: Sql) => sql`(CASE WHEN isfinite(TRY_CAST(${text} AS DOUBLE)) THEN TRY_CAST(${text} AS DOUBLE) END)`;
+
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
@@ -92,9 +101,16 @@ export const duckdbDialect: SqlDialect = {
     // -0.0 + 0.0 is 0.0, so 0 and -0 are one value; DOUBLE renders shortest round-trip text.
     return guarded(json, path, sql`(CASE ${t} WHEN 'VARCHAR' THEN 's:' || ${text} WHEN 'BOOLEAN' THEN 'b:' || ${text} WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN 'j:' || ${text} WHEN 'ARRAY' THEN 'j:' || ${text} ELSE 'n:' || CAST(CAST(${text} AS DOUBLE) + 0.0 AS VARCHAR) END)`);
   },
-  // TRY_CAST('1e999' AS DOUBLE) is Infinity, which the rule excludes.
-  numeric: (text) =>
-    sql`(CASE WHEN regexp_full_match(${text}, ${lit(NUMBER_PATTERN)}) AND isfinite(TRY_CAST(${text} AS DOUBLE)) THEN TRY_CAST(${text} AS DOUBLE) END)`,
+  jsonNumber(json, path) {
+    // One extraction, bound once by a lambda over a one-element list (DuckDB does not
+    // share repeated subexpressions inside a filter). A JSON number's text is always in
+    // the numeric rule's language, so only strings pay for the regex.
+    const j = new Sql(LET);
+    const jt = sql`CAST(${j} AS VARCHAR)`;
+    const s = sql`(${j}->>'$')`;
+    const body = sql`CASE WHEN NOT starts_with(${jt}, '"') THEN ${finiteDouble(jt)} WHEN regexp_full_match(${s}, ${lit(NUMBER_PATTERN)}) THEN ${finiteDouble(s)} END`;
+    return guarded(json, path, sql`list_apply([${json}->${bind(duckdbJsonPath(path))}], lambda ${j}: ${body})[1]`);
+  },
   // A bare date is midnight UTC whatever the session TimeZone; an offset is applied, then the UTC wall time kept.
   instant: (text) =>
     sql`(CASE WHEN NOT regexp_full_match(${text}, ${lit(INSTANT_PATTERN)}) THEN NULL WHEN length(${text}) = 10 THEN TRY_CAST(${text} AS TIMESTAMP) ELSE timezone('UTC', TRY_CAST(regexp_replace(${text}, ${lit(NO_SECONDS_PATTERN)}, ${lit('\\1:00\\2')}) AS TIMESTAMPTZ)) END)`,
