@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -49,7 +49,14 @@ export async function launchBrowser(): Promise<BrowserSession> {
   };
 }
 
-export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../docs/screenshots');
+/**
+ * Screenshots go to docs/screenshots only when asked (KOHORT_SCREENSHOTS=1), so
+ * an ordinary test run leaves the tracked images alone; otherwise to test-results/.
+ */
+export const SCREENSHOT_DIR = path.resolve(
+  import.meta.dirname,
+  process.env.KOHORT_SCREENSHOTS === '1' ? '../../docs/screenshots' : '../../test-results/screenshots',
+);
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   // Let charts and transitions settle; fonts are local so nothing else loads.
@@ -60,6 +67,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   await page.setViewportSize({ width: before.width, height: Math.min(Math.max(height, before.height), 2400) });
   await page.waitForTimeout(150);
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
   await page.setViewportSize(before);
 }
