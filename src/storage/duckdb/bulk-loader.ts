@@ -1,3 +1,4 @@
+import { PropertyCatalog } from './property-catalog.js';
 import {
   DuckDBDataChunk,
   DuckDBTimestampValue,
@@ -32,11 +33,6 @@ export interface BulkLoadResult {
   lastSeq: number;
 }
 
-/** What the bulk loader must move forward in the writer; see `adoptIntoWriter`. */
-interface WriterState {
-  seq: number;
-  catalog: Set<string>;
-}
 
 const CHUNK = DuckDBVector.standardSize();
 
@@ -154,14 +150,14 @@ export async function bulkLoad(
   batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>,
   onProgress?: (r: BulkLoadResult) => void,
 ): Promise<BulkLoadResult> {
-  const state = writerState(writer);
   const firstSeq = writer.lastSeq + 1;
   let seq = writer.lastSeq;
   const result: BulkLoadResult = { events: 0, traits: 0, users: 0, firstSeq, lastSeq: seq };
-  const known = new Set(
-    (await c.runAndReadAll('SELECT event, property, type FROM event_properties')).getRows().map((r) => r.join('\u0000')),
-  );
-  const newCatalog: string[] = [];
+  const known = new PropertyCatalog();
+  for (const r of (await c.runAndReadAll('SELECT event, property, type FROM event_properties')).getRows()) {
+    known.add(String(r[0]), String(r[1]), String(r[2]));
+  }
+  const newCatalog: [string, string, string][] = [];
   const loadedAt = Date.now();
   const receivedAt = micros(loadedAt);
   const ids = writer.ids;
@@ -228,12 +224,8 @@ export async function bulkLoad(
             v[1].setItem(i, created[from + i].uid);
           }
         });
-        for (const p of b.properties) {
-          const k = p.join('\u0000');
-          if (!known.has(k)) {
-            known.add(k);
-            newCatalog.push(k);
-          }
+        for (const [event, path, type] of b.properties) {
+          if (known.add(event, path, type)) newCatalog.push([event, path, type]);
         }
         result.events += e.event.length;
         result.traits += t.key.length;
@@ -244,8 +236,7 @@ export async function bulkLoad(
     } finally {
       for (const a of [events, traits, users, identities]) a.close();
     }
-    for (const k of newCatalog) {
-      const [event, property, type] = k.split('\u0000');
+    for (const [event, property, type] of newCatalog) {
       await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
     }
     await c.run('COMMIT');
@@ -257,23 +248,7 @@ export async function bulkLoad(
   ids.commit();
   // Move the writer past the loaded rows: its next group commit continues the
   // numbering and does not re-insert known property paths.
-  state.seq = seq;
-  // Same key format as EventWriter's catalogKey (not exported); the bulk-loader test fails if they drift.
-  for (const k of newCatalog) state.catalog.add(JSON.stringify(k.split('\u0000')));
-  writer.tailRows += result.events;
+  writer.adoptBulkLoad(seq, newCatalog, result.events);
   return result;
 }
 
-/**
- * EventWriter keeps its sequence and property catalogue private and has no
- * method to advance them after a bulk load yet, hence this narrow cast
- * (checked, so a refactor of the writer fails loudly instead of corrupting
- * the numbering). To be replaced by such a method on EventWriter.
- */
-function writerState(writer: EventWriter): WriterState {
-  const w = writer as unknown as WriterState;
-  if (typeof w.seq !== 'number' || !(w.catalog instanceof Set)) {
-    throw new Error('EventWriter internals changed: bulkLoad cannot advance its sequence');
-  }
-  return w;
-}

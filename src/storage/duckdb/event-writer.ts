@@ -1,7 +1,9 @@
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
+import { DedupIndex } from './dedup-index.js';
 import { IdentityMap } from './identity-map.js';
+import { PropertyCatalog } from './property-catalog.js';
 import { propertyPaths } from './property-paths.js';
 
 const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -15,7 +17,6 @@ interface Pending {
 }
 
 /** Event names and property paths may hold any character (NUL included), so no separator is safe: encode as JSON. */
-const catalogKey = (event: string, property: string, type: string) => JSON.stringify([event, property, type]);
 
 const tsValue = (d: Date) => new DuckDBTimestampValue(BigInt(d.getTime()) * 1000n);
 
@@ -31,8 +32,8 @@ export class EventWriter {
   private draining = false;
   private seq = 0;
   /** `${uid}|${messageId}` -> received at (ms); repeats within 7 days are skipped. */
-  private readonly seen = new Map<string, number>();
-  private readonly catalog = new Set<string>();
+  private readonly seen = new DedupIndex(DEDUP_WINDOW_MS);
+  private readonly catalog = new PropertyCatalog();
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
   /** Person merges done by aliases, replayed onto tables rewritten concurrently. */
   readonly merges: { from: number; into: number }[] = [];
@@ -54,9 +55,9 @@ export class EventWriter {
        UNION ALL SELECT uid, message_id, epoch_ms(ts) FROM user_traits WHERE message_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)`,
       [since, since],
     );
-    for (const r of recent) w.seen.set(`${r.uid}|${r.message_id}`, Number(r.r));
+    for (const r of recent) w.seen.add(`${r.uid}|${r.message_id}`, Number(r.r));
     for (const r of await conn.rows<{ event: string; property: string; type: string }>('SELECT * FROM event_properties')) {
-      w.catalog.add(catalogKey(r.event, r.property, r.type));
+      w.catalog.add(r.event, r.property, r.type);
     }
     const [t] = await conn.rows<{ n: bigint }>('SELECT count(*) AS n FROM events_tail');
     w.tailRows = Number(t.n);
@@ -65,6 +66,16 @@ export class EventWriter {
 
   get lastSeq(): number {
     return this.seq;
+  }
+
+  /**
+   * Moves the writer past rows a bulk load appended on its connection (inside
+   * `exclusive`): numbering continues after them and their property paths are known.
+   */
+  adoptBulkLoad(lastSeq: number, properties: Iterable<[string, string, string]>, events: number): void {
+    this.seq = Math.max(this.seq, lastSeq);
+    for (const [e, p, t] of properties) this.catalog.add(e, p, t);
+    this.tailRows += events;
   }
 
   subscribe(listener: (events: StoredEvent[]) => void): () => void {
@@ -87,7 +98,7 @@ export class EventWriter {
 
   /** Forgets message ids older than the dedup window (called periodically). */
   pruneDedup(now = Date.now()): void {
-    for (const [k, at] of this.seen) if (now - at > DEDUP_WINDOW_MS) this.seen.delete(k);
+    this.seen.prune(now);
   }
 
   private async drain(): Promise<void> {
@@ -114,8 +125,11 @@ export class EventWriter {
     const seqBefore = this.seq;
     const mergesBefore = this.merges.length;
     const newSeen: string[] = [];
-    const newCatalog: string[] = [];
+    const newCatalog: [string, string, string][] = [];
+    // Stored events are built only for live subscribers (SSE); ingestion alone needs none.
+    const notify = this.listeners.size > 0;
     const events: StoredEvent[] = [];
+    let appended = 0;
     this.ids.begin();
     try {
       const results = await this.conn.transaction(async (c) => {
@@ -147,7 +161,7 @@ export class EventWriter {
                   r.duplicates++;
                   continue;
                 }
-                this.seen.set(key, receivedAt.getTime());
+                this.seen.add(key, receivedAt.getTime());
                 newSeen.push(key);
               }
               r.stored++;
@@ -159,13 +173,10 @@ export class EventWriter {
               }
               const seq = ++this.seq;
               appendEvent(ev, seq, uid, item, receivedAt);
-              events.push({ seq, userId: this.ids.displayOf(uid)!, event: item.event, timestamp: item.ts, properties: item.props, receivedAt });
+              appended++;
+              if (notify) events.push({ seq, userId: this.ids.displayOf(uid)!, event: item.event, timestamp: item.ts, properties: item.props, receivedAt });
               for (const [path, type] of propertyPaths(item.props)) {
-                const k = catalogKey(item.event, path, type);
-                if (!this.catalog.has(k)) {
-                  this.catalog.add(k);
-                  newCatalog.push(k);
-                }
+                if (this.catalog.add(item.event, path, type)) newCatalog.push([item.event, path, type]);
               }
             }
             out.push(r);
@@ -175,22 +186,21 @@ export class EventWriter {
           ev.closeSync();
           tr.closeSync();
         }
-        for (const k of newCatalog) {
-          const [event, property, type] = JSON.parse(k) as [string, string, string];
+        for (const [event, property, type] of newCatalog) {
           await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
         }
         return out;
       });
       this.ids.commit();
-      this.tailRows += events.length;
+      this.tailRows += appended;
       group.forEach((p, i) => p.resolve(results[i]));
       if (events.length) for (const l of this.listeners) l(events);
     } catch (err) {
       this.ids.rollback();
       this.seq = seqBefore;
       this.merges.length = mergesBefore;
-      for (const k of newSeen) this.seen.delete(k);
-      for (const k of newCatalog) this.catalog.delete(k);
+      for (const k of newSeen) this.seen.remove(k, receivedAt.getTime());
+      for (const [e, p, t] of newCatalog) this.catalog.delete(e, p, t);
       for (const p of group) p.reject(err);
     }
   }
