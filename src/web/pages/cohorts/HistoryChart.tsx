@@ -7,8 +7,12 @@ import { QueryState } from '../../components/QueryState';
 export function HistoryChart({ cohortId }: { cohortId: string }) {
   const q = useCohortHistory(cohortId);
   // The API answers newest first; charts read left to right in time.
-  const data = [...(q.data ?? [])].reverse().map((h) => ({
-    at: dayjs(h.computedAt).format('MMM D HH:mm'),
+  const points = [...(q.data ?? [])].reverse();
+  // Computations minutes apart need seconds on the axis; weeks of them need only the day.
+  const span = points.length > 1 ? dayjs(points.at(-1)!.computedAt).diff(points[0]!.computedAt, 'hour') : 0;
+  const format = span > 72 ? 'MMM D' : span > 1 ? 'MMM D HH:mm' : 'HH:mm:ss';
+  const data = points.map((h) => ({
+    at: dayjs(h.computedAt).format(format),
     size: h.size,
     entered: h.entered,
     exited: h.exited,
