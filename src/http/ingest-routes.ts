@@ -2,6 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IngestService } from '../services/ingest.js';
 import { requireWriteKey } from './auth.js';
 
+const bodyBytes = (req: FastifyRequest) => {
+  const n = Number(req.headers['content-length']);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+};
+
 /** Segment- and Amplitude-style ingestion (api.md, Ingestion). */
 export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: IngestService; writeKey: string }): void {
   const { ingest, writeKey } = deps;
@@ -12,9 +17,9 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: Inges
   app.post('/v1/track', config, async (req) => segment(await ingest.track(req.body)));
   app.post('/v1/identify', config, async (req) => segment(await ingest.identify(req.body)));
   app.post('/v1/alias', config, async (req) => segment(await ingest.alias(req.body)));
-  app.post('/v1/batch', config, async (req) => segment(await ingest.batch(req.body)));
+  app.post('/v1/batch', config, async (req) => segment(await ingest.batch(req.body, bodyBytes(req))));
   app.post('/2/httpapi', config, async (req) => {
-    const r = await ingest.amplitude(req.body);
+    const r = await ingest.amplitude(req.body, bodyBytes(req));
     return {
       code: 200,
       events_ingested: r.events,
