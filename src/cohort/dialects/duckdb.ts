@@ -96,10 +96,14 @@ export const duckdbDialect: SqlDialect = {
   jsonText: (json, path) => guarded(json, path, sql`(${json}->>${bind(duckdbJsonPath(path))})`),
   jsonIs: (json, path, kind) => guarded(json, path, sql`(json_type(${json}, ${bind(duckdbJsonPath(path))}) ${new Sql(JSON_KIND_TEST[kind])})`),
   jsonDistinctKey(json, path) {
-    const t = sql`json_type(${json}, ${bind(duckdbJsonPath(path))})`;
-    const text = sql`(${json}->>${bind(duckdbJsonPath(path))})`;
-    // -0.0 + 0.0 is 0.0, so 0 and -0 are one value; DOUBLE renders shortest round-trip text.
-    return guarded(json, path, sql`(CASE ${t} WHEN 'VARCHAR' THEN 's:' || ${text} WHEN 'BOOLEAN' THEN 'b:' || ${text} WHEN 'NULL' THEN NULL WHEN 'OBJECT' THEN 'j:' || ${text} WHEN 'ARRAY' THEN 'j:' || ${text} ELSE 'n:' || CAST(CAST(${text} AS DOUBLE) + 0.0 AS VARCHAR) END)`);
+    // One extraction bound by a lambda. The extracted JSON text is canonical (DuckDB
+    // re-serializes the parsed value), so it identifies strings, booleans, objects and
+    // arrays as they are; -0.0 + 0.0 is 0.0, so 0 and -0 are one value; DOUBLE renders
+    // shortest round-trip text.
+    const j = new Sql(LET);
+    const jt = sql`CAST(${j} AS VARCHAR)`;
+    const body = sql`CASE WHEN ${j} IS NULL OR ${jt} = 'null' THEN NULL WHEN starts_with(${jt}, '"') THEN 's:' || ${jt} WHEN ${jt} IN ('true', 'false') THEN 'b:' || ${jt} WHEN starts_with(${jt}, '{') OR starts_with(${jt}, '[') THEN 'j:' || ${jt} ELSE 'n:' || CAST(CAST(${jt} AS DOUBLE) + 0.0 AS VARCHAR) END`;
+    return guarded(json, path, sql`list_apply([${json}->${bind(duckdbJsonPath(path))}], lambda ${j}: ${body})[1]`);
   },
   jsonNumber(json, path) {
     // One extraction, bound once by a lambda over a one-element list (DuckDB does not
