@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKohort, type Kohort } from '../main.js';
+import { BRIEF_EXAMPLE } from '../schemas/examples.js';
 
 const ADMIN = 'kha_cohort_routes_test';
 const WRITE = 'khw_cohort_routes_test';
 const admin = { authorization: `Bearer ${ADMIN}` };
 let k: Kohort;
 
-const BRIEF = {
-  match: 'all',
-  rules: [
-    {
-      type: 'event',
-      event: 'purchase',
-      where: [
-        { property: 'brand', op: 'eq', value: 'something' },
-        { property: 'price', op: 'gt', value: 1000 },
-      ],
-      count: { op: 'gt', value: 1 },
-      window: { type: 'since', from: '2023-03-22' },
-    },
-  ],
-};
+const BRIEF = BRIEF_EXAMPLE;
 
 async function api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) {
   const r = await k.app.inject({ method, url, payload: payload as never, headers: { ...admin, ...headers } });

@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDefinition, parseInstant } from './definition';
+import { BRIEF_EXAMPLE } from './examples';
 
-const briefExample = {
-  match: 'all',
-  rules: [
-    {
-      type: 'event',
-      event: 'purchase',
-      where: [
-        { property: 'brand', op: 'eq', value: 'something' },
-        { property: 'price', op: 'gt', value: 1000 },
-      ],
-      count: { op: 'gt', value: 1 },
-      window: { type: 'since', from: '2023-03-22' },
-    },
-  ],
-};
+const briefExample = BRIEF_EXAMPLE;
 
 const withRule = (rule: unknown) => ({ match: 'all', rules: [rule] });
 const issuesOf = (input: unknown) => {

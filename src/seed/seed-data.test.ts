@@ -4,6 +4,7 @@ import { definitionSchema } from '../schemas/definition.js';
 import type { BulkBatch } from '../storage/duckdb/bulk-loader.js';
 import { propertyPaths } from '../storage/duckdb/property-paths.js';
 import { createRandom, generateShopData, SHOP_PROPERTIES, type SeedOptions } from './seed-data.js';
+import { BRIEF_EXAMPLE } from '../schemas/examples.js';
 
 const END = new Date('2026-06-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -98,21 +99,7 @@ describe('shop demo data', () => {
   it('with the default density (20 events a user, 180 days), a meaningful share of users is in the brief example cohort', () => {
     // A fifth of the default sizes: the reference evaluator is built for obviousness, not speed.
     const data = toEvalData([...generateShopData({ users: 2_000, events: 40_000, days: 180, seed: 1, end: END })]);
-    const cohort = members(data, {
-      match: 'all',
-      rules: [
-        {
-          type: 'event',
-          event: 'purchase',
-          where: [
-            { property: 'brand', op: 'eq', value: 'something' },
-            { property: 'price', op: 'gt', value: 1000 },
-          ],
-          count: { op: 'gt', value: 1 },
-          window: { type: 'since', from: '2023-03-22' },
-        },
-      ],
-    });
+    const cohort = members(data, BRIEF_EXAMPLE);
     expect(cohort.size / 2_000).toBeGreaterThan(0.05);
     expect(cohort.size / 2_000).toBeLessThan(0.5);
   });

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /**
  * Crash test of the ingestion promise "a 2xx means the data survives kill -9":
@@ -17,7 +16,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  * Reproduce a run with CRASH_SEED=<seed printed below>.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SEED = process.env.CRASH_SEED ? Number(process.env.CRASH_SEED) : Date.now() % 2 ** 31;
 const ADMIN_TOKEN = 'crash-admin-token-0123';
 const WRITE_KEY = 'crash-write-key-0123';
@@ -38,67 +36,9 @@ function rng(seed: number) {
 }
 
 // ---------- server process ----------
-interface Server {
-  proc: ChildProcess;
-  base: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  tail: string[];
-}
-const started: ChildProcess[] = [];
-
-function startServer(dataDir: string): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      KOHORT_DATA_DIR: dataDir,
-      KOHORT_ADMIN_TOKEN: ADMIN_TOKEN,
-      KOHORT_WRITE_KEY: WRITE_KEY,
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(proc);
-  const tail: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-  return new Promise((resolve, reject) => {
-    let port: number | undefined;
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`server did not get ready in 120 s:\n${tail.join('\n')}`)), 120_000);
-    const onLine = (line: string) => {
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      let msg: string | undefined;
-      try {
-        msg = (JSON.parse(line) as { msg?: string }).msg;
-      } catch {
-        return;
-      }
-      const m = msg?.match(/Kohort listening on http:\/\/localhost:(\d+)/);
-      if (m) port = Number(m[1]);
-      if (msg === 'ready' && port) {
-        clearTimeout(timer);
-        resolve({ proc, base: `http://127.0.0.1:${port}`, exited, tail });
-      }
-    };
-    // Always drain both pipes: request logs must never fill them and stall the server.
-    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        onLine(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => tail.push(...chunk.split('\n').filter(Boolean)));
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before it was ready:\n${tail.join('\n')}`));
-    });
-  });
-}
+type Server = ServerProcess;
+const startServer = (dataDir: string, env: Record<string, string> = {}): Promise<Server> =>
+  startServerProcess(dataDir, { adminToken: ADMIN_TOKEN, writeKey: WRITE_KEY }, env);
 
 // ---------- requests and what happened to them ----------
 type Fate = 'acked' | 'rejected' | 'unknown';
@@ -193,7 +133,7 @@ async function stopGracefully(s: Server) {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'kohort-crash-'));
 afterAll(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAllServers();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /**
  * Crash test of the sync promise "acknowledged changes only for accepted
@@ -20,7 +19,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  * again equal the cohort (removals sent). No timing assertions.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN_TOKEN = 'sync-crash-admin-token-0123';
 const WRITE_KEY = 'sync-crash-write-key-0123';
 const API_KEY = 'sync-crash-list-api-key';
@@ -36,69 +34,9 @@ const NEWCOMERS = 180;
 const uid = (i: number) => `sc-${String(i).padStart(5, '0')}`;
 
 // ---------- server process ----------
-interface Server {
-  proc: ChildProcess;
-  base: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  tail: string[];
-}
-const started: ChildProcess[] = [];
-
-function startServer(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      KOHORT_DATA_DIR: dataDir,
-      KOHORT_ADMIN_TOKEN: ADMIN_TOKEN,
-      KOHORT_WRITE_KEY: WRITE_KEY,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(proc);
-  const tail: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    let port: number | undefined;
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error(`server did not get ready in 120 s:\n${tail.join('\n')}`)), 120_000);
-    const onLine = (line: string) => {
-      tail.push(line);
-      if (tail.length > 60) tail.shift();
-      let msg: string | undefined;
-      try {
-        msg = (JSON.parse(line) as { msg?: string }).msg;
-      } catch {
-        return;
-      }
-      const m = msg?.match(/Kohort listening on http:\/\/localhost:(\d+)/);
-      if (m) port = Number(m[1]);
-      if (msg === 'ready' && port) {
-        clearTimeout(timer);
-        resolve({ proc, base: `http://127.0.0.1:${port}`, exited, tail });
-      }
-    };
-    // Always drain both pipes so logs never stall the server.
-    proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        onLine(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => tail.push(...chunk.split('\n').filter(Boolean)));
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before it was ready:\n${tail.join('\n')}`));
-    });
-  });
-}
+type Server = ServerProcess;
+const startServer = (dataDir: string, env: Record<string, string> = {}): Promise<Server> =>
+  startServerProcess(dataDir, { adminToken: ADMIN_TOKEN, writeKey: WRITE_KEY }, env);
 
 // ---------- slow list receiver (amplitude_list protocol) ----------
 interface ListRequest {
@@ -257,7 +195,7 @@ const sortedEq = (a: Iterable<string>, b: Iterable<string>) => {
 const dataDir = mkdtempSync(join(tmpdir(), 'kohort-sync-crash-'));
 const receiver = new SlowListReceiver();
 afterAll(async () => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  killAllServers();
   await receiver.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -4,23 +4,10 @@ import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
 import { field, ingest, pick, signIn } from './ui';
+import { BRIEF_EXAMPLE } from '../../src/schemas/examples';
 
 /** The example cohort of the product brief (cohort-definition.md). */
-const BRIEF_DEFINITION = {
-  match: 'all',
-  rules: [
-    {
-      type: 'event',
-      event: 'purchase',
-      where: [
-        { property: 'brand', op: 'eq', value: 'something' },
-        { property: 'price', op: 'gt', value: 1000 },
-      ],
-      count: { op: 'gt', value: 1 },
-      window: { type: 'since', from: '2023-03-22' },
-    },
-  ],
-};
+const BRIEF_DEFINITION = BRIEF_EXAMPLE;
 
 const buy = (userId: string, brand: string, price: number, timestamp: string) => ({
   type: 'track', userId, event: 'purchase', properties: { brand, price }, timestamp,
