@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../storage/duckdb/database.js';
+import type { BulkBatch } from '../storage/duckdb/bulk-loader.js';
 import { openDuckDBEventStore } from '../storage/duckdb/duckdb-event-store.js';
 import { generateShopData } from './seed-data.js';
 
@@ -43,7 +44,25 @@ async function openStore(dataDir: string): Promise<Database> {
   }
 }
 
-/** Writes demo shop data into the store of `dataDir`, then reorganizes it. */
+const SLICE_EVENTS = 2_500_000;
+
+/** Groups consecutive batches into slices of about `events` events. */
+function* slices(batches: Iterable<BulkBatch>, events: number): Generator<Iterable<BulkBatch>> {
+  const it = batches[Symbol.iterator]();
+  let next = it.next();
+  while (!next.done) {
+    let n = 0;
+    yield (function* () {
+      while (!next.done && n < events) {
+        n += next.value.events.event.length;
+        yield next.value;
+        next = it.next();
+      }
+    })();
+  }
+}
+
+/** Writes demo shop data into the store of `dataDir`, sorting it into the ordered layout as it goes. */
 export async function seed(dataDir: string, o: SeedCommandOptions, log: (line: string) => void = () => undefined): Promise<SeedSummary> {
   const started = performance.now();
   const db = await openStore(dataDir);
@@ -51,19 +70,28 @@ export async function seed(dataDir: string, o: SeedCommandOptions, log: (line: s
     const store = await openDuckDBEventStore(db);
     try {
       let nextReport = 1_000_000;
-      const loaded = await store.bulkLoad(
-        generateShopData({ users: o.users, events: o.events, days: o.days, seed: o.seed, end: new Date() }),
-        (r) => {
-          if (r.events < nextReport) return;
+      const loaded = { users: 0, events: 0, traits: 0 };
+      let reorganizeMs = 0;
+      // Loaded in slices, each sorted into the ordered table as soon as it is in:
+      // sorted runs of a few million rows cost far less than one sort of everything.
+      const batches = generateShopData({ users: o.users, events: o.events, days: o.days, seed: o.seed, end: new Date() });
+      for (const slice of slices(batches, SLICE_EVENTS)) {
+        const base = { ...loaded };
+        const r = await store.bulkLoad(slice, (p) => {
+          const events = base.events + p.events;
+          if (events < nextReport) return;
           nextReport += 1_000_000;
           const s = (performance.now() - started) / 1000;
-          log(`  ${r.events.toLocaleString('en-US')} events (${Math.round(r.events / s).toLocaleString('en-US')}/s)`);
-        },
-      );
-      const loadMs = performance.now() - started;
-      log('Reorganizing (sorting events by event, ts)...');
-      await store.reorganize();
-      const reorganizeMs = performance.now() - started - loadMs;
+          log(`  ${events.toLocaleString('en-US')} events (${Math.round(events / s).toLocaleString('en-US')}/s)`);
+        });
+        loaded.users += r.users;
+        loaded.events += r.events;
+        loaded.traits += r.traits;
+        const t = performance.now();
+        await store.reorganize();
+        reorganizeMs += performance.now() - t;
+      }
+      const loadMs = performance.now() - started - reorganizeMs;
       await store.close();
       await db.close();
       return { users: loaded.users, events: loaded.events, traits: loaded.traits, loadMs, reorganizeMs, totalMs: performance.now() - started };

@@ -110,3 +110,29 @@ describe('user properties in bulk', () => {
     expect(Object.fromEntries(m)).toEqual({ a: { email: 'a@x.io', plan: 'pro' }, b: {} });
   });
 });
+
+describe('reorganization into sorted runs', () => {
+  it('appends the sorted tail as a run once the table is large, keeping every event and replaying merges', async () => {
+    const db2 = await openDatabase(':memory:');
+    const s2 = await openDuckDBEventStore(db2, { fullRewriteBelow: 3 });
+    try {
+      await s2.write([track('a', 'view', '2024-01-05T00:00:00Z'), track('b', 'cart', '2024-01-01T00:00:00Z'), track('c', 'view', '2024-01-02T00:00:00Z')]);
+      await s2.reorganize(); // small table: full rewrite
+      await s2.write([track('d', 'view', '2024-01-03T00:00:00Z'), track('anon', 'cart', '2024-01-04T00:00:00Z'), track('e', 'apply', '2024-01-01T00:00:00Z')]);
+      const merging = s2.write([{ kind: 'alias', previousId: 'anon', userId: 'a', ts: at('2024-01-06T00:00:00Z') }]);
+      const [{ moved }] = await Promise.all([s2.reorganize(), merging]);
+      expect(moved).toBe(3);
+      const rows = await db2.reads.rows<{ event: string; user_id: string }>(
+        'SELECT e.event, u.user_id FROM events e JOIN users u USING (uid) ORDER BY e.rowid',
+      );
+      // First run (rewritten), then the second run, each ordered by (event, ts).
+      expect(rows.map((r) => r.event)).toEqual(['cart', 'view', 'view', 'apply', 'cart', 'view']);
+      expect((await s2.getUser('a'))?.eventCount).toBe(2);
+      const [tail] = await db2.reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM events_tail');
+      expect(Number(tail.n)).toBe(0);
+    } finally {
+      await s2.close();
+      await db2.close();
+    }
+  });
+});

@@ -13,9 +13,10 @@ export interface DuckDBEventStore extends EventStore {
   bulkLoad(batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>, onProgress?: (r: BulkLoadResult) => void): Promise<BulkLoadResult>;
 }
 
-export async function openDuckDBEventStore(db: Database): Promise<DuckDBEventStore> {
+/** `fullRewriteBelow`: table size under which reorganizing rewrites everything (tests lower it). */
+export async function openDuckDBEventStore(db: Database, opts: { fullRewriteBelow?: number } = {}): Promise<DuckDBEventStore> {
   const writer = await EventWriter.open(db.writer);
-  const reorganizer = new Reorganizer(writer, db.background);
+  const reorganizer = new Reorganizer(writer, db.background, opts.fullRewriteBelow);
   await reorganizer.init();
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = Date.now();

@@ -1,20 +1,31 @@
 import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
 
+/** Below this many sorted rows a reorganization rewrites the whole table; above, it appends a sorted run. */
+const FULL_REWRITE_BELOW = 2_000_000;
+
 /**
  * Keeps `events` physically ordered by (event, ts), the layout that lets
  * DuckDB's zone maps skip most row groups (measured ~10x on cohort queries).
  *
- * Fresh appends land in `events_tail`. A reorganization sorts `events` plus
- * the committed tail into `events_sorted` on the background connection, while
- * ingestion and reads go on; only the swap (replaying any alias merges made
- * meanwhile, drop, rename, trim the tail) runs between two group commits.
+ * Fresh appends land in `events_tail`. A reorganization sorts the committed
+ * tail (plus the whole of `events` while it is small) into `events_sorted` on
+ * the background connection, while ingestion and reads go on; only the
+ * hand-over (replaying alias merges made meanwhile, moving the sorted rows,
+ * trimming the tail) runs between two group commits. A large table is thus
+ * a sequence of sorted runs of a million rows or more: each run keeps an
+ * event's rows together, so zone maps prune as well as on one global order,
+ * and the cost of a reorganization follows the tail, not the table.
  */
 export class Reorganizer {
   private running: Promise<{ moved: number }> | null = null;
   private mainRows = 0;
 
-  constructor(private readonly writer: EventWriter, private readonly background: SerialConnection) {}
+  constructor(
+    private readonly writer: EventWriter,
+    private readonly background: SerialConnection,
+    private readonly fullRewriteBelow = FULL_REWRITE_BELOW,
+  ) {}
 
   async init(): Promise<void> {
     await this.background.run('DROP TABLE IF EXISTS events_sorted'); // left by a crash mid-sort
@@ -47,10 +58,12 @@ export class Reorganizer {
       upTo: this.writer.lastSeq,
       mergesSeen: this.writer.merges.length,
     }));
+    const rewrite = this.mainRows < this.fullRewriteBelow;
     await this.background.run(
-      `CREATE TABLE events_sorted AS
-         SELECT * FROM (SELECT * FROM events UNION ALL SELECT * FROM events_tail WHERE seq <= ?)
-         ORDER BY event, ts`,
+      rewrite
+        ? `CREATE TABLE events_sorted AS
+             SELECT * FROM (SELECT * FROM events UNION ALL SELECT * FROM events_tail WHERE seq <= ?) ORDER BY event, ts`
+        : 'CREATE TABLE events_sorted AS SELECT * FROM events_tail WHERE seq <= ? ORDER BY event, ts',
       [upTo],
     );
     try {
@@ -60,8 +73,13 @@ export class Reorganizer {
           for (const m of this.writer.merges.slice(mergesSeen)) {
             await c.run('UPDATE events_sorted SET uid = ? WHERE uid = ?', [m.into, m.from]);
           }
-          await c.run('DROP TABLE events');
-          await c.run('ALTER TABLE events_sorted RENAME TO events');
+          if (rewrite) {
+            await c.run('DROP TABLE events');
+            await c.run('ALTER TABLE events_sorted RENAME TO events');
+          } else {
+            await c.run('INSERT INTO events SELECT * FROM events_sorted');
+            await c.run('DROP TABLE events_sorted');
+          }
           const r = await c.run('DELETE FROM events_tail WHERE seq <= ?', [upTo]);
           await c.run('COMMIT');
           const moved = Number(r.rowsChanged);
