@@ -219,6 +219,12 @@ class CohortCompiler {
     }
   }
 
+  /** The window's lower bound on ts (`ts >= start`), if it has one. */
+  private windowStart(ts: Sql, window: Window | undefined): Sql[] {
+    if (window?.type === 'until') return [];
+    return this.windowConditions(ts, window).slice(0, 1);
+  }
+
   /**
    * Step 1 in the window, each next step strictly later. For each start the
    * earliest next step is the best choice, so chains of `min(ts)` joins decide
@@ -226,20 +232,23 @@ class CohortCompiler {
    * than start + within.
    */
   private sequence(steps: Step[], within: Duration | undefined, window: Window | undefined): Sql {
-    const stepWhere = (s: Step) => joinSql(this.eventConditions(raw('e'), s.event, s.where, s.whereMatch), ' AND ');
+    // Later steps are strictly after step 1, which is inside the window, so they are
+    // also after its start: an implied condition that lets zonemaps skip older rows.
+    const after = this.windowStart(raw('e.ts'), window);
+    const stepWhere = (s: Step, extra: Sql[] = []) => joinSql([...this.eventConditions(raw('e'), s.event, s.where, s.whereMatch), ...extra], ' AND ');
     const [first, ...rest] = steps;
     const firstWhere = joinSql([stepWhere(first), ...this.windowConditions(raw('e.ts'), window)], ' AND ');
     if (!within) {
       let prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e WHERE ${firstWhere} GROUP BY e.uid`;
       for (const s of rest) {
-        prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t WHERE ${stepWhere(s)} GROUP BY e.uid`;
+        prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t WHERE ${stepWhere(s, after)} GROUP BY e.uid`;
       }
       return sql`SELECT uid FROM (${prev})`;
     }
     let prev = sql`SELECT DISTINCT e.uid, e.ts AS t1, e.ts AS t FROM ${this.t.events} e WHERE ${firstWhere}`;
     for (const s of rest) {
       const limit = this.d.addInterval(raw('p.t1'), within.amount, within.unit);
-      prev = sql`SELECT e.uid, p.t1, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t AND e.ts <= ${limit} WHERE ${stepWhere(s)} GROUP BY e.uid, p.t1`;
+      prev = sql`SELECT e.uid, p.t1, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t AND e.ts <= ${limit} WHERE ${stepWhere(s, after)} GROUP BY e.uid, p.t1`;
     }
     return sql`SELECT DISTINCT uid FROM (${prev})`;
   }

@@ -258,6 +258,18 @@ describe('sequence', () => {
     await expectMembers(w, s2({ window: win }), '2023-05-01T00:00:00Z', ['in']);
   });
 
+  it('a relative window bounds step 1; later steps before its start never count', async () => {
+    const w = data(['b_before_only', 'b_before_and_after', 'a_before'], [
+      ev('b_before_only', 'b', '2023-12-01T00:00:00Z'), ev('b_before_only', 'a', '2023-12-20T00:00:00Z'),
+      ev('b_before_and_after', 'b', '2023-12-01T00:00:00Z'), ev('b_before_and_after', 'a', '2023-12-20T00:00:00Z'), ev('b_before_and_after', 'b', '2023-12-20T00:00:01Z'),
+      ev('a_before', 'a', '2023-12-01T00:00:00Z'), ev('a_before', 'b', '2023-12-20T00:00:00Z'),
+    ]);
+    const last = { type: 'last', amount: 14, unit: 'day' };
+    await expectMembers(w, s2({ window: last }), NOW, ['b_before_and_after']);
+    await expectMembers(w, s2({ window: last, within: { amount: 1, unit: 'hour' } }), NOW, ['b_before_and_after']);
+    await expectMembers(w, s2({ window: { type: 'since', from: '2023-11-01' }, within: { amount: 30, unit: 'day' } }), NOW, ['b_before_and_after', 'a_before']);
+  });
+
   it('within bounds last step minus first step, inclusive', async () => {
     const w = data(['exact', 'over', 'second_try', 'three_steps'], [
       ev('exact', 'a', '2023-01-01T00:00:00Z'), ev('exact', 'b', '2023-01-02T00:00:00Z'),
