@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { EventsService } from '../services/events.js';
 import type { IngestService } from '../services/ingest.js';
 import { INGEST_LIMITS } from '../schemas/events.js';
@@ -33,6 +33,13 @@ export function loggerOptions() {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: INGEST_LIMITS.requestBytes,
+    // User ids may be up to 1,024 characters, each up to 9 bytes once percent-encoded.
+    routerOptions: { maxParamLength: 10_000 },
+    // Errors raised before routing (bad URL encoding, over-long ids) in the contract's shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void (reply as FastifyReply).status(status).send({ error: { code: 'bad_request', message: err.message } });
+    },
     logger: deps.logger === true ? loggerOptions() : (deps.logger ?? false),
     // Bodies with __proto__ / constructor.prototype are refused, not cleaned.
     onProtoPoisoning: 'error',

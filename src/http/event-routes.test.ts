@@ -291,3 +291,35 @@ describe('GET /v1/events/stream (Server-Sent Events)', () => {
     expect((await res.json()).error.code).toBe('invalid_input');
   });
 });
+
+describe('long user ids', () => {
+  it('reads a user whose id is the longest allowed, even percent-encoded', async () => {
+    const t = await createTestApp();
+    try {
+      const userId = '\u00e9'.repeat(1000) + '/?#';
+      const r = await t.app.inject({ method: 'POST', url: '/v1/track', payload: { userId, event: 'view' }, headers: { authorization: basicAuth() } });
+      expect(r.statusCode).toBe(200);
+      const u = await t.app.inject({ method: 'GET', url: `/v1/users/${encodeURIComponent(userId)}`, headers: adminHeaders });
+      expect(u.statusCode).toBe(200);
+      expect(u.json().userId).toBe(userId);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('framework errors', () => {
+  it('answers a malformed URL and an over-long id in the error shape', async () => {
+    const t = await createTestApp();
+    try {
+      for (const url of ['/v1/users/%E0%A4%A', `/v1/users/${'x'.repeat(20_000)}`]) {
+        const r = await t.app.inject({ method: 'GET', url, headers: adminHeaders });
+        expect(r.statusCode).toBeGreaterThanOrEqual(400);
+        expect(r.statusCode).toBeLessThan(500);
+        expect(r.json().error.code).toBe('bad_request');
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
