@@ -32,11 +32,12 @@ describe('exact SQL', () => {
     expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', '/brand', 'something', '/price', 1000, '2023-03-22 00:00:00.000', 1]);
   });
 
-  it('"did not perform" and "lt" counts are complements against users', () => {
+  it('"did not perform" and "lt" counts are complements against users; "at least once" needs no GROUP BY inside NOT IN', () => {
     const q = compileDefinition(one({ type: 'event', event: 'signup', negate: true }), ctx);
     expect(q.sql).toBe(
-      'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?))',
+      'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP))',
     );
+    expect(q.params).toEqual(['signup', '2024-01-01 00:00:00.000']);
     const lt = compileDefinition(one({ type: 'event', event: 'login', count: { op: 'lt', value: 3 } }), ctx);
     expect(lt.sql).toBe(
       'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING NOT ((count(*) < ?)))',
@@ -51,9 +52,12 @@ describe('exact SQL', () => {
     );
     expect(q.sql).toBe(
       'SELECT DISTINCT uid FROM (SELECT uid FROM (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT uid FROM users))' +
-        ' WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?))) AS cohort',
+        ' WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP))) AS cohort',
     );
-    expect(q.params).toEqual(['vip', 'x', '2024-01-01 00:00:00.000', 1]);
+    expect(q.params).toEqual(['vip', 'x', '2024-01-01 00:00:00.000']);
+    // A count other than "at least once" keeps its GROUP BY inside NOT IN.
+    const twice = compileDefinition({ match: 'all', rules: [{ type: 'cohort', cohortId: 'vip' }, { type: 'event', event: 'x', count: { op: 'gte', value: 2 }, negate: true }] }, ctx);
+    expect(twice.sql).toContain('uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?))');
   });
 
   it('relative windows and within use dialect date arithmetic with bound amounts', () => {

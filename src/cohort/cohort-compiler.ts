@@ -31,7 +31,15 @@ interface SetExpr {
   neg: boolean;
   /** A SELECT returning distinct `uid`. */
   query: Sql;
+  /**
+   * The same set as a SELECT that may repeat a `uid`, for `IN` / `NOT IN` only:
+   * the hash join dedups for free, so "did the event at least once" skips the GROUP BY.
+   */
+  inQuery?: Sql;
 }
+
+/** The query of a set where it only feeds `IN` / `NOT IN`. */
+const forIn = (s: SetExpr) => s.inQuery ?? s.query;
 
 const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const numberOf = (s: string): number | null => {
@@ -70,7 +78,7 @@ class CohortCompiler {
   compile(definition: Definition): CompiledQuery {
     const set = this.group(definition.match, definition.rules, []);
     const q = set.neg
-      ? sql`SELECT DISTINCT uid FROM ${this.t.users} WHERE uid NOT IN (${set.query})`
+      ? sql`SELECT DISTINCT uid FROM ${this.t.users} WHERE uid NOT IN (${forIn(set)})`
       : sql`SELECT DISTINCT uid FROM (${set.query}) AS cohort`;
     return { sql: q.text, params: [...q.params] };
   }
@@ -88,36 +96,36 @@ class CohortCompiler {
   private group(match: 'all' | 'any', rules: Rule[], stack: string[]): SetExpr {
     const sets = rules.map((r) => this.rule(r, stack));
     if (sets.length === 1) return sets[0];
-    const pos = sets.filter((s) => !s.neg).map((s) => s.query);
-    const neg = sets.filter((s) => s.neg).map((s) => s.query);
+    const pos = sets.filter((s) => !s.neg);
+    const neg = sets.filter((s) => s.neg);
     if (match === 'all') {
       // A ∩ B ∩ (U \ N1) ∩ (U \ N2) = (A ∩ B) \ N1 \ N2; with no positive part, U \ (N1 ∪ N2).
       if (pos.length === 0) return { neg: true, query: this.union(neg) };
-      return { neg: false, query: this.filtered(pos[0], pos.slice(1), neg) };
+      return { neg: false, query: this.filtered(pos[0].query, pos.slice(1), neg) };
     }
     // A ∪ B ∪ (U \ N1) ∪ (U \ N2) = U \ ((N1 ∩ N2) \ A \ B).
     if (neg.length === 0) return { neg: false, query: this.union(pos) };
-    return { neg: true, query: this.filtered(neg[0], neg.slice(1), pos) };
+    return { neg: true, query: this.filtered(neg[0].query, neg.slice(1), pos) };
   }
 
-  private union(queries: Sql[]): Sql {
-    if (queries.length === 1) return queries[0];
+  private union(sets: SetExpr[]): Sql {
+    if (sets.length === 1) return sets[0].query;
     return joinSql(
-      queries.map((q) => sql`SELECT uid FROM (${q})`),
+      sets.map((s) => sql`SELECT uid FROM (${s.query})`),
       ' UNION ',
     );
   }
 
   /** Rows of `base` that are in every `inAll` and in no `notIn`. */
-  private filtered(base: Sql, inAll: Sql[], notIn: Sql[]): Sql {
-    const conds = [...inAll.map((q) => sql`uid IN (${q})`), ...notIn.map((q) => sql`uid NOT IN (${q})`)];
+  private filtered(base: Sql, inAll: SetExpr[], notIn: SetExpr[]): Sql {
+    const conds = [...inAll.map((s) => sql`uid IN (${forIn(s)})`), ...notIn.map((s) => sql`uid NOT IN (${forIn(s)})`)];
     if (conds.length === 0) return base;
     return sql`SELECT uid FROM (${base}) WHERE ${joinSql(conds, ' AND ')}`;
   }
 
   private rule(rule: Rule, stack: string[]): SetExpr {
     const set = this.ruleSet(rule, stack);
-    return rule.negate ? { neg: !set.neg, query: set.query } : set;
+    return rule.negate ? { ...set, neg: !set.neg } : set;
   }
 
   private ruleSet(rule: Rule, stack: string[]): SetExpr {
@@ -187,7 +195,12 @@ class CohortCompiler {
       // Users without matching events never satisfy an aggregate, so no complement is needed.
       return { neg: false, query: base(sql`${this.compare(countExpr, count)} AND ${cond}`) };
     }
-    if (!compareHolds(0, count)) return { neg: false, query: base(this.compare(countExpr, count)) };
+    if (!compareHolds(0, count)) {
+      const query = base(this.compare(countExpr, count));
+      // "At least one matching event" (or day: the same users) needs no count where only IN reads it.
+      if (!atLeastOne(count)) return { neg: false, query };
+      return { neg: false, query, inQuery: sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')}` };
+    }
     // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
     return { neg: true, query: base(sql`NOT (${this.compare(countExpr, count)})`) };
   }
@@ -341,6 +354,12 @@ function instant(text: string): Date {
   const d = parseInstant(text);
   if (!d) throw new Error(`not an Instant: ${text}`);
   return d;
+}
+
+/** Whether the comparison holds for every count from 1 up and fails at 0 (given it fails at 0). */
+function atLeastOne(c: Compare): boolean {
+  const x = c.value as number;
+  return (c.op === 'gte' && x > 0 && x <= 1) || (c.op === 'gt' && x >= 0 && x < 1) || (c.op === 'neq' && x === 0);
 }
 
 function compareHolds(n: number, c: Compare): boolean {
