@@ -60,4 +60,16 @@ export const SYNC_MIGRATIONS: Migration[] = [
   CREATE INDEX sync_runs_by_sync ON sync_runs (sync_id);
   `,
   },
+  {
+    // The primary key's index cost more than the inserts it guarded: an accepted
+    // batch holds only users not yet acknowledged (the planner subtracts them), and
+    // reads are DISTINCT, so a repeat after a crash cannot double a user.
+    id: 'sync-002-acknowledged-without-index',
+    sql: `
+  CREATE TABLE sync_acknowledged_new (sync_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL);
+  INSERT INTO sync_acknowledged_new SELECT sync_id, user_id FROM sync_acknowledged;
+  DROP TABLE sync_acknowledged;
+  ALTER TABLE sync_acknowledged_new RENAME TO sync_acknowledged;
+  `,
+  },
 ];

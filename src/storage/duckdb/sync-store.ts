@@ -291,7 +291,7 @@ export class DuckDBSyncStore implements SyncStore {
   async acknowledged(syncId: string): Promise<string[]> {
     return this.lease.use(async (c) => {
       // Sorted, like the members: the planner then merges instead of hashing 1M ids.
-      const reader = await c.runAndReadAll('SELECT user_id FROM sync_acknowledged WHERE sync_id = ? ORDER BY user_id', [syncId]);
+      const reader = await c.runAndReadAll('SELECT DISTINCT user_id FROM sync_acknowledged WHERE sync_id = ? ORDER BY user_id', [syncId]);
       return (reader.getColumnsJS()[0] ?? []) as string[];
     });
   }
@@ -325,7 +325,7 @@ export class DuckDBSyncStore implements SyncStore {
             // separately and cost about a third of the statement.
             const sql =
               e.op === 'add'
-                ? `INSERT OR IGNORE INTO sync_acknowledged SELECT ?, unnest(from_json(?, '["VARCHAR"]'))`
+                ? `INSERT INTO sync_acknowledged SELECT ?, unnest(from_json(?, '["VARCHAR"]'))`
                 : `DELETE FROM sync_acknowledged WHERE sync_id = ? AND user_id IN (SELECT unnest(from_json(?, '["VARCHAR"]')))`;
             for (let i = 0; i < e.userIds.length; i += CHUNK) {
               await q(sql, [e.syncId, JSON.stringify(e.userIds.slice(i, i + CHUNK))], [VARCHAR, VARCHAR]);
