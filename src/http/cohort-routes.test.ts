@@ -83,13 +83,15 @@ describe('cohort routes', () => {
     expect(h[1]).toMatchObject({ size: 1, entered: 1, exited: 0 });
   });
 
-  it('pages members with a cursor and exports them as CSV', async () => {
+  it('pages members with a cursor, searches them and exports them as CSV', async () => {
     const def = { match: 'all', rules: [{ type: 'event', event: 'purchase' }] };
     const c = (await api('POST', '/v1/cohorts', { name: 'Buyers', definition: def })).body;
     const p1 = (await api('GET', `/v1/cohorts/${c.id}/members?limit=2`)).body;
     expect(p1.items).toEqual(['alice', 'bob']);
     const p2 = (await api('GET', `/v1/cohorts/${c.id}/members?limit=2&cursor=${p1.nextCursor}`)).body;
     expect(p2).toEqual({ items: ['carol', 'dave'], nextCursor: null });
+    const found = await api('GET', `/v1/cohorts/${c.id}/members?q=AR`);
+    expect(found.body).toEqual({ items: ['carol'], nextCursor: null });
     const csv = await api('GET', `/v1/cohorts/${c.id}/members`, undefined, { accept: 'text/csv' });
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body).toBe('user_id\nalice\nbob\ncarol\ndave\n');

@@ -56,6 +56,8 @@ export const previewSchema = z.strictObject({
 
 export const membersQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Keeps user ids containing this text, in any case. */
+  q: z.string().trim().min(1).max(200).optional(),
   cursor: z.string().max(200).optional(),
 });
 

@@ -37,8 +37,8 @@ export interface CohortStore {
   memberCount(cohortId: string): Promise<number>;
   history(cohortId: string, limit: number): Promise<HistoryEntry[]>;
 
-  /** Members ordered by user id, after `afterUserId`. */
-  membersPage(cohortId: string, limit: number, afterUserId?: string): Promise<string[]>;
+  /** Members ordered by user id, after `afterUserId`; `search` keeps ids containing it (any case). */
+  membersPage(cohortId: string, limit: number, afterUserId?: string, search?: string): Promise<string[]>;
   /** Every member's user id, in order, without holding them all in memory. */
   streamMembers(cohortId: string): AsyncIterable<string[]>;
   /** Static lists: adds known users; returns which ids were unknown and which already members. */

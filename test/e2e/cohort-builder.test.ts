@@ -103,7 +103,13 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await page.getByRole('button', { name: 'Save cohort' }).click();
     await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('2');
-    await page.getByRole('table', { name: 'Members' }).getByRole('link', { name: 'alice' }).waitFor();
+    const membersTable = page.getByRole('table', { name: 'Members' });
+    await membersTable.getByRole('link', { name: 'alice' }).waitFor();
+    // The search asks the server, so it finds members beyond the loaded page.
+    await page.getByLabel('Search members').fill('BO');
+    await expect.poll(() => membersTable.getByRole('link').allTextContents(), { timeout: 10_000 }).toEqual(['bob']);
+    await page.getByLabel('Search members').fill('');
+    await membersTable.getByRole('link', { name: 'alice' }).waitFor();
     // Recompute adds a point to the history.
     const before = (await server.api<unknown[]>('GET', `/v1/cohorts?q=Big`)).status;
     expect(before).toBe(200);

@@ -67,7 +67,7 @@ export function createMembersService(store: CohortStore, cohorts: CohortService)
       const r = membersQuerySchema.safeParse(query ?? {});
       if (!r.success) throw invalidInput('Invalid query', zodIssues(r.error.issues));
       const after = r.data.cursor ? Buffer.from(r.data.cursor, 'base64url').toString('utf8') : undefined;
-      const items = await store.membersPage(id, r.data.limit + 1, after);
+      const items = await store.membersPage(id, r.data.limit + 1, after, r.data.q);
       const more = items.length > r.data.limit;
       const page = items.slice(0, r.data.limit);
       return { items: page, nextCursor: more ? Buffer.from(page[page.length - 1]).toString('base64url') : null };

@@ -89,11 +89,13 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
       }));
     },
 
-    async membersPage(cohortId, limit, afterUserId) {
+    async membersPage(cohortId, limit, afterUserId, search) {
       const rows = await reads.rows<{ user_id: string }>(
         `SELECT u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid
-          WHERE m.cohort_id = ? AND (CAST(? AS VARCHAR) IS NULL OR u.user_id > ?) ORDER BY u.user_id LIMIT ?`,
-        [cohortId, afterUserId ?? null, afterUserId ?? null, limit],
+          WHERE m.cohort_id = ? AND (CAST(? AS VARCHAR) IS NULL OR u.user_id > ?)
+            AND (CAST(? AS VARCHAR) IS NULL OR contains(lower(u.user_id), lower(?)))
+          ORDER BY u.user_id LIMIT ?`,
+        [cohortId, afterUserId ?? null, afterUserId ?? null, search ?? null, search ?? null, limit],
       );
       return rows.map((r) => r.user_id);
     },

@@ -61,12 +61,13 @@ export function useCohortHistory(id: string) {
   });
 }
 
-export function useCohortMembers(id: string) {
+export function useCohortMembers(id: string, search = '') {
   const api = useApi();
+  const q = search.trim() || undefined;
   return useInfiniteQuery({
-    queryKey: ['cohort', id, 'members'],
+    queryKey: ['cohort', id, 'members', q ?? ''],
     queryFn: ({ pageParam, signal }) =>
-      api.get<Page<string>>(`/v1/cohorts/${id}/members`, { limit: 100, cursor: pageParam }, signal),
+      api.get<Page<string>>(`/v1/cohorts/${id}/members`, { limit: 100, cursor: pageParam, q }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });

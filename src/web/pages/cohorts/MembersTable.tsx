@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useDebouncedValue } from '@mantine/hooks';
 import { Alert, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useCohortMembers } from '../../api/cohorts';
 import { errorMessage } from '../../api/errors';
@@ -8,14 +9,15 @@ import { QueryState } from '../../components/QueryState';
 import { Link } from '../../router';
 
 export function MembersTable({ cohortId, cohortName, size }: { cohortId: string; cohortName: string; size: number | null }) {
-  const q = useCohortMembers(cohortId);
   const api = useApi();
   const [search, setSearch] = useState('');
+  // The server searches the whole membership, not just the pages loaded here.
+  const [debounced] = useDebouncedValue(search, 250);
+  const q = useCohortMembers(cohortId, debounced);
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const members = q.data?.pages.flatMap((p) => p.items) ?? [];
-  const needle = search.trim().toLowerCase();
-  const shown = needle ? members.filter((m) => m.toLowerCase().includes(needle)) : members;
+  const searching = debounced.trim() !== '';
 
   async function downloadCsv() {
     setDownloading(true);
@@ -47,25 +49,27 @@ export function MembersTable({ cohortId, cohortName, size }: { cohortId: string;
           <Button variant="default" size="xs" onClick={downloadCsv} loading={downloading}>Download CSV</Button>
         </Group>
         {downloadError != null && <Alert color="red" role="alert">{errorMessage(downloadError)}</Alert>}
-        <TextInput aria-label="Search members" placeholder={`Search the ${num(members.length)} loaded members`}
+        <TextInput aria-label="Search members" placeholder="Search members by user id"
           value={search} onChange={(e) => setSearch(e.currentTarget.value)} />
         <QueryState query={q} what="members">
-          {members.length === 0 ? (
+          {members.length === 0 && searching ? (
+            <Text size="sm" c="dimmed">No member's id contains “{debounced.trim()}”.</Text>
+          ) : members.length === 0 ? (
             <Text size="sm" c="dimmed">No members{size === null ? ' yet: the cohort has not been computed' : ''}.</Text>
-          ) : shown.length === 0 ? (
-            <Text size="sm" c="dimmed">No loaded member matches “{search}”.{q.hasNextPage ? ' Load more to search further.' : ''}</Text>
           ) : (
             <Table aria-label="Members" striped>
               <Table.Thead><Table.Tr><Table.Th>User id</Table.Th></Table.Tr></Table.Thead>
               <Table.Tbody>
-                {shown.map((u) => (
+                {members.map((u) => (
                   <Table.Tr key={u}><Table.Td><Link to={`/users/${encodeURIComponent(u)}`}>{u}</Link></Table.Td></Table.Tr>
                 ))}
               </Table.Tbody>
             </Table>
           )}
           <Group justify="space-between">
-            <Text size="xs" c="dimmed">{num(members.length)} of {num(size)} loaded</Text>
+            <Text size="xs" c="dimmed">
+              {searching ? `${num(members.length)} matching loaded` : `${num(members.length)} of ${num(size)} loaded`}
+            </Text>
             {q.hasNextPage && (
               <Button size="xs" variant="default" onClick={() => q.fetchNextPage()} loading={q.isFetchingNextPage}>Load more</Button>
             )}
