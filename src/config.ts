@@ -11,6 +11,7 @@ const envSchema = z.object({
   KOHORT_ADMIN_TOKEN: z.string().min(8, 'KOHORT_ADMIN_TOKEN must be at least 8 characters').optional(),
   KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
   KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export interface Config {
@@ -20,6 +21,7 @@ export interface Config {
   adminToken: string;
   writeKey: string;
   scheduler: boolean;
+  logLevel: string;
   /** Keys generated on this start: the caller prints them once. */
   generated: { adminToken: boolean; writeKey: boolean };
   secretsFile: string;
@@ -63,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.KOHORT_ADMIN_TOKEN ?? saved.adminToken!,
     writeKey: e.KOHORT_WRITE_KEY ?? saved.writeKey!,
     scheduler: e.KOHORT_SCHEDULER === 'on',
+    logLevel: e.LOG_LEVEL,
     generated,
     secretsFile,
   };

@@ -39,7 +39,8 @@ export interface KohortOptions {
   background?: boolean;
   /** Cohort refresh and sync schedulers (tests may turn them off). */
   schedulers?: boolean;
-  logger?: boolean;
+  /** false, or a log level (true = info). */
+  logger?: boolean | string;
 }
 
 export interface Kohort {
@@ -132,7 +133,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     writeKey: config.writeKey,
     background: opts.background,
     schedulers: (opts.background ?? true) && config.scheduler,
-    logger: opts.logger,
+    logger: opts.logger ? config.logLevel : false,
   });
   await k.app.listen({ port: config.port, host: config.host });
   const addr = k.app.server.address();

@@ -14,16 +14,17 @@ export interface AppDeps {
   events: EventsService;
   /** Further route modules (cohorts, destinations, syncs, web app). */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
-  logger?: FastifyServerOptions['logger'];
+  /** true or a level name: JSON logs without credentials; false: none. */
+  logger?: FastifyServerOptions['logger'] | string;
 }
 
 /** Keeps secrets that may sit in a query string (the SSE `token`) out of the logs. */
 export const redactUrl = (url: string) => url.replace(/([?&](?:token|api_key)=)[^&]*/g, '$1[redacted]');
 
 /** Request logs carry method, redacted URL and address: never headers (credentials) or bodies. */
-export function loggerOptions() {
+export function loggerOptions(level = 'info') {
   return {
-    level: process.env.LOG_LEVEL ?? 'info',
+    level,
     serializers: {
       req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
     },
@@ -40,7 +41,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
       void (reply as FastifyReply).status(status).send({ error: { code: 'bad_request', message: err.message } });
     },
-    logger: deps.logger === true ? loggerOptions() : (deps.logger ?? false),
+    logger: typeof deps.logger === 'string' ? loggerOptions(deps.logger) : deps.logger === true ? loggerOptions() : (deps.logger ?? false),
     // Bodies with __proto__ / constructor.prototype are refused, not cleaned.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
