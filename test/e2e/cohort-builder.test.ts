@@ -301,4 +301,25 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     expect(await page.getByTestId('run-result').textContent()).toContain('gina');
     await screenshot(page, 'cohort-builder-advanced');
   });
+
+  it('creates a static cohort and uploads its members, reporting unknown ids', async () => {
+    await page.goto(`${server.url}/cohorts/new`);
+    await page.getByText('Uploaded list (static)').click();
+    await page.getByLabel('Cohort name').fill('Hand-picked');
+    await page.getByRole('button', { name: 'Save cohort' }).click();
+    await page.getByRole('heading', { name: 'Hand-picked', exact: true }).waitFor();
+    await page.getByLabel('User ids').fill('alice\nbob\nnobody-known');
+    await page.getByRole('button', { name: 'Add these' }).click();
+    const status = page.getByRole('status').filter({ hasText: 'Upload done' });
+    await status.waitFor();
+    expect(await status.textContent()).toContain('2 added, 0 already members, 1 line not added');
+    expect(await status.textContent()).toContain('line 4: unknown user "nobody-known"');
+    const members = page.getByRole('table', { name: 'Members' });
+    await expect.poll(() => members.getByRole('link').allTextContents(), { timeout: 10_000 }).toEqual(['alice', 'bob']);
+    await page.getByLabel('User ids').fill('bob');
+    await page.getByRole('button', { name: 'Remove these' }).click();
+    await expect.poll(() => members.getByRole('link').allTextContents(), { timeout: 10_000 }).toEqual(['alice']);
+    const saved = await server.api<{ items: { kind: string; size: number }[] }>('GET', '/v1/cohorts?q=Hand-picked');
+    expect(saved.body.items[0]).toMatchObject({ kind: 'static', size: 1 });
+  });
 });

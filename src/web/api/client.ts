@@ -6,6 +6,8 @@ export interface RequestOptions {
   method?: string;
   query?: Query;
   body?: unknown;
+  /** A text body sent as is (e.g. CSV), with its content type. */
+  text?: { body: string; contentType: string };
   accept?: string;
   signal?: AbortSignal;
 }
@@ -34,7 +36,10 @@ export class ApiClient {
       accept: opts.accept ?? 'application/json',
     };
     let body: BodyInit | undefined;
-    if (opts.body !== undefined) {
+    if (opts.text) {
+      headers['content-type'] = opts.text.contentType;
+      body = opts.text.body;
+    } else if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(opts.body);
     }

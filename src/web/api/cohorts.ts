@@ -120,3 +120,37 @@ export function useDeleteCohort(id: string) {
     },
   });
 }
+
+export interface MembersUploadResult {
+  added: number;
+  alreadyMember: number;
+  invalid: { line: number; message: string }[];
+}
+
+/** Static cohorts: adds the user ids of a CSV text (a user_id column, or the first column). */
+export function useUploadMembers(id: string) {
+  const api = useApi();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (csv: string) =>
+      api.request<MembersUploadResult>(`/v1/cohorts/${id}/members`, { method: 'POST', text: { body: csv, contentType: 'text/csv' } }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['cohort', id] });
+      void qc.invalidateQueries({ queryKey: ['cohorts'] });
+    },
+  });
+}
+
+/** Static cohorts: removes these user ids. */
+export function useRemoveMembers(id: string) {
+  const api = useApi();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (userIds: string[]) =>
+      api.request<{ removed: number }>(`/v1/cohorts/${id}/members`, { method: 'DELETE', body: { userIds } }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['cohort', id] });
+      void qc.invalidateQueries({ queryKey: ['cohorts'] });
+    },
+  });
+}

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Alert, Button, Group, Paper, Stack, Tabs, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, SegmentedControl, Stack, Tabs, Title } from '@mantine/core';
 import { useSaveCohort } from '../api/cohorts';
 import type { Definition } from '../api/definition';
 import { ApiError, errorMessage, type ApiIssue } from '../api/errors';
@@ -32,6 +32,9 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
   const [attempted, setAttempted] = useState(false);
   const [serverIssues, setServerIssues] = useState<ApiIssue[]>([]);
   const [tab, setTab] = useState<string | null>('builder');
+  // Fixed once created: a static cohort is an uploaded list, a dynamic one follows its conditions.
+  const [kind, setKind] = useState<'dynamic' | 'static'>(cohort?.kind ?? 'dynamic');
+  const isStatic = kind === 'static';
 
   const clientIssues = useMemo(() => validateDefinition(definition), [definition]);
   const valid = clientIssues.length === 0;
@@ -62,18 +65,18 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
   function submit() {
     setTouched(true);
     setAttempted(true);
-    if (!valid || !meta.name.trim()) return;
+    if ((!isStatic && !valid) || !meta.name.trim()) return;
     const body = {
       name: meta.name.trim(),
       description: meta.description.trim(),
       tags: meta.tags,
       status: meta.status,
       refresh: meta.refresh,
-      ...(cohort?.kind === 'static' ? {} : { definition }),
+      ...(isStatic ? {} : { definition }),
     };
     save.mutate(
       // kind is fixed at creation; PATCH does not take it.
-      cohort ? body : { ...body, kind: 'dynamic' as const },
+      cohort ? body : { ...body, kind },
       {
         onSuccess: (c) => navigate(`/cohorts/${c.id}`),
         onError: takeServerIssues,
@@ -93,6 +96,10 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
       <Title order={2}>{cohort ? `Edit ${cohort.name}` : 'New cohort'}</Title>
       <Paper withBorder p="md" radius="md" component="form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <Stack gap="sm">
+          {!cohort && (
+            <SegmentedControl aria-label="Kind of cohort" value={kind} onChange={(v) => setKind(v as 'dynamic' | 'static')}
+              data={[{ value: 'dynamic', label: 'Defined by conditions' }, { value: 'static', label: 'Uploaded list (static)' }]} />
+          )}
           <CohortMetaFields value={meta} onChange={(m) => { setMeta(m); setServerIssues((s) => s.filter((i) => i.path[0] === 'definition')); }} errors={metaErrors} />
           {saveError && (
             <Alert color="red" role="alert" title="Could not save">
@@ -100,15 +107,17 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
               {unclaimed.map((i) => <div key={i.path.join('.') + i.message}>{i.path.length ? `${i.path.join('.')}: ` : ''}{i.message}</div>)}
             </Alert>
           )}
-          {attempted && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
+          {attempted && !isStatic && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
           <Group>
             <Button type="submit" loading={save.isPending}>{cohort ? 'Save changes' : 'Save cohort'}</Button>
             {cohort && <Button variant="default" onClick={() => navigate(`/cohorts/${cohort.id}`)}>Cancel</Button>}
           </Group>
         </Stack>
       </Paper>
-      {cohort?.kind === 'static' ? (
-        <Alert color="blue">This is a static cohort: its members are uploaded, not defined by conditions.</Alert>
+      {isStatic ? (
+        <Alert color="blue">
+          A static cohort is a list you upload: {cohort ? 'add or remove members on its page.' : 'save it, then upload user ids (CSV or one per line) on its page.'}
+        </Alert>
       ) : (
         <>
           <PreviewPanel definition={definition} valid={valid} onServerIssues={takeServerIssues} />

@@ -12,6 +12,7 @@ import { linkProps, navigate } from '../../router';
 import { CohortSyncs } from './CohortSyncs';
 import { HistoryChart } from './HistoryChart';
 import { MembersTable } from './MembersTable';
+import { StaticMembersUpload } from './StaticMembersUpload';
 
 export function CohortDetail({ id }: { id: string }) {
   const q = useCohort(id);
@@ -63,6 +64,7 @@ export function CohortDetail({ id }: { id: string }) {
           </Paper>
           <HistoryChart cohortId={c.id} />
           <CohortSyncs cohortId={c.id} />
+          {c.kind === 'static' && <StaticMembersUpload cohortId={c.id} />}
           <MembersTable cohortId={c.id} cohortName={c.name} size={c.size} />
           <Modal opened={confirmDelete} onClose={() => { setConfirmDelete(false); del.reset(); }} title={`Delete ${c.name}?`}>
             <Stack>
