@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { amplitudeListSimulator, MockReceiver } from '../../destinations/test-support/mock-receiver.js';
+import { describe, expect, it } from 'vitest';
+import type { MockReceiver } from '../../destinations/test-support/mock-receiver.js';
 import type { SyncStore } from '../../storage/sync-store.js';
 import { userIds } from './test-support/fake-membership.js';
 import { makeHarness } from './test-support/harness.js';
 import { MemorySyncStore } from './test-support/memory-sync-store.js';
+import { listReceiverPerTest, type ListSimulator } from './test-support/list-receiver-per-test.js';
 
 /**
  * A store that "crashes" the process after `k` committed batches: from then on
@@ -34,13 +35,11 @@ function crashingAfter(store: SyncStore, k: number): { store: SyncStore; crashed
 }
 
 let rx: MockReceiver;
-let sim: ReturnType<typeof amplitudeListSimulator>;
-beforeEach(async () => {
-  rx = await new MockReceiver().start();
-  sim = amplitudeListSimulator('key');
-  rx.handler = sim.handler;
+let sim: ListSimulator;
+listReceiverPerTest((r, s) => {
+  rx = r;
+  sim = s;
 });
-afterEach(() => rx.close());
 
 describe('crash and resume', () => {
   for (const k of [1, 3]) {

@@ -1,17 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { amplitudeListSimulator, basicAuthOf, MockReceiver, type RecordedRequest } from '../../destinations/test-support/mock-receiver.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from './sync-runner.js';
 import { userIds } from './test-support/fake-membership.js';
 import { makeHarness } from './test-support/harness.js';
+import { listReceiverPerTest, type ListSimulator } from './test-support/list-receiver-per-test.js';
 
 let rx: MockReceiver;
-let sim: ReturnType<typeof amplitudeListSimulator>;
-beforeEach(async () => {
-  rx = await new MockReceiver().start();
-  sim = amplitudeListSimulator('key');
-  rx.handler = sim.handler;
+let sim: ListSimulator;
+listReceiverPerTest((r, s) => {
+  rx = r;
+  sim = s;
 });
-afterEach(() => rx.close());
 
 const listMembers = (id = 'L1') => [...(sim.lists.get(id)?.members ?? [])].sort();
 const listHarness = (members: string[], extra: Partial<Parameters<typeof makeHarness>[0]> = {}) =>

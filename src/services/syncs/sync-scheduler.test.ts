@@ -1,19 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { amplitudeListSimulator, MockReceiver } from '../../destinations/test-support/mock-receiver.js';
+import { describe, expect, it } from 'vitest';
+import type { MockReceiver } from '../../destinations/test-support/mock-receiver.js';
 import { systemClock } from './clock.js';
 import { nextRunAfter, SyncScheduler } from './sync-scheduler.js';
 import { userIds } from './test-support/fake-membership.js';
 import { makeHarness } from './test-support/harness.js';
+import { listReceiverPerTest, type ListSimulator } from './test-support/list-receiver-per-test.js';
 
 const H = 3_600_000;
 let rx: MockReceiver;
-let sim: ReturnType<typeof amplitudeListSimulator>;
-beforeEach(async () => {
-  rx = await new MockReceiver().start();
-  sim = amplitudeListSimulator('key');
-  rx.handler = sim.handler;
+let sim: ListSimulator;
+listReceiverPerTest((r, s) => {
+  rx = r;
+  sim = s;
 });
-afterEach(() => rx.close());
 
 const setup = async (frequency: 'once' | 'hourly' | 'daily') => {
   const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx.url, apiKey: 'key' }, members: userIds(3), frequency });
