@@ -12,8 +12,21 @@ export async function signIn(page: Page, server: KohortServer, path = '/cohorts'
 /** Chooses an option of a Mantine Select / Autocomplete by its visible label. */
 export async function pick(page: Page, input: Locator, option: string): Promise<void> {
   // A label may also name the listbox; the control to click is the input.
-  await input.and(page.locator('input:not([type=hidden])')).click();
-  await page.getByRole('option', { name: option, exact: true }).click();
+  const control = input.and(page.locator('input:not([type=hidden])'));
+  const wanted = page.getByRole('option', { name: option, exact: true });
+  // On a busy machine a click can land while another dropdown is still closing,
+  // and the list never opens: open it again rather than wait in vain.
+  for (let attempt = 1; ; attempt++) {
+    await control.click();
+    try {
+      await wanted.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
+  await wanted.click();
 }
 
 /** Sends events through the batch ingestion route; throws unless accepted. */
