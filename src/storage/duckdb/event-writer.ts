@@ -16,8 +16,6 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** Event names and property paths may hold any character (NUL included), so no separator is safe: encode as JSON. */
-
 const tsValue = (d: Date) => new DuckDBTimestampValue(BigInt(d.getTime()) * 1000n);
 
 /**
@@ -31,7 +29,7 @@ export class EventWriter {
   private queue: Pending[] = [];
   private draining = false;
   private seq = 0;
-  /** `${uid}|${messageId}` -> received at (ms); repeats within 7 days are skipped. */
+  /** `${uid}|${messageId}` of the last 7 days (by receive time): repeats are skipped. */
   private readonly seen = new DedupIndex(DEDUP_WINDOW_MS);
   private readonly catalog = new PropertyCatalog();
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
