@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { compileDefinition } from './cohort/cohort-compiler.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
 import { registerWebApp } from './http/web-static.js';
@@ -76,16 +77,17 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
 
+  const auth = createAuthenticator(opts.adminToken);
   const app = await buildApp({
-    adminToken: opts.adminToken,
+    auth,
     writeKey: opts.writeKey,
     version: VERSION,
     ingest: createIngestService(events),
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
     logger: opts.logger ?? false,
     plugins: [
-      (a) => registerCohortRoutes(a, { cohorts, members, adminToken: opts.adminToken }),
-      (a) => registerSyncRoutes(a, { syncs: syncs!, adminToken: opts.adminToken }),
+      (a) => registerCohortRoutes(a, { cohorts, members, auth }),
+      (a) => registerSyncRoutes(a, { syncs: syncs!, auth }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });

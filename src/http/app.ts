@@ -2,12 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import type { EventsService } from '../services/events.js';
 import type { IngestService } from '../services/ingest.js';
 import { INGEST_LIMITS } from '../schemas/events.js';
+import type { Authenticator } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
 
 export interface AppDeps {
-  adminToken: string;
+  auth: Authenticator;
   writeKey: string;
   version: string;
   ingest: IngestService;
@@ -51,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
-  registerEventRoutes(app, { events: deps.events, adminToken: deps.adminToken });
+  registerEventRoutes(app, { events: deps.events, auth: deps.auth });
   for (const p of deps.plugins ?? []) await p(app);
   return app;
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { BOOTSTRAP_PRINCIPAL, type Principal } from '../schemas/principal.js';
 import { unauthorized } from '../services/errors.js';
 
 function same(a: string, b: string): boolean {
@@ -32,16 +33,50 @@ export function requireWriteKey(req: FastifyRequest, writeKey: string): void {
   if (!same(given, writeKey)) throw unauthorized('The write key is not valid');
 }
 
-/**
- * Admin token as a Bearer header; `?token=` is accepted only where a browser
- * cannot send headers (EventSource), and is redacted from logs.
- */
-export function requireAdmin(req: FastifyRequest, adminToken: string, allowQueryToken = false): void {
-  let given = bearer(req);
-  if (!given && allowQueryToken) {
-    const t = (req.query as { token?: unknown } | undefined)?.token;
-    if (typeof t === 'string') given = t;
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the management pre-handler: who is asking (docs/TEAMS.md). */
+    principal: Principal;
   }
-  if (!given) throw unauthorized('Send the admin token: Authorization: Bearer <token>');
-  if (!same(given, adminToken)) throw unauthorized('The admin token is not valid');
+}
+
+/** Session and personal API tokens (accounts service); null when unknown, expired or disabled. */
+export type TokenResolver = (token: string) => Promise<Principal | null>;
+
+export interface Authenticator {
+  /** Pre-handler for management routes: sets `req.principal` or answers 401. */
+  management(opts?: { allowQueryToken?: boolean }): (req: FastifyRequest) => Promise<void>;
+  /** Lets the accounts service plug in (created after the app's dependencies). */
+  setResolver(resolve: TokenResolver): void;
+}
+
+/**
+ * Bearer credential for management routes: the bootstrap admin token, or a
+ * session / personal token the resolver knows. `?token=` is accepted only where
+ * a browser cannot send headers (EventSource), and is redacted from logs.
+ */
+export function createAuthenticator(adminToken: string, resolve?: TokenResolver): Authenticator {
+  let resolver = resolve;
+  return {
+    setResolver(r) {
+      resolver = r;
+    },
+    management(opts = {}) {
+      return async (req) => {
+        let given = bearer(req);
+        if (!given && opts.allowQueryToken) {
+          const t = (req.query as { token?: unknown } | undefined)?.token;
+          if (typeof t === 'string') given = t;
+        }
+        if (!given) throw unauthorized('Send a token: Authorization: Bearer <admin token, session token or API token>');
+        if (same(given, adminToken)) {
+          req.principal = BOOTSTRAP_PRINCIPAL;
+          return;
+        }
+        const p = resolver ? await resolver(given) : null;
+        if (!p) throw unauthorized('The token is not valid (unknown, expired or revoked)');
+        req.principal = p;
+      };
+    },
+  };
 }

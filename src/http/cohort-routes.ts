@@ -3,15 +3,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cohort } from '../schemas/cohort.js';
 import type { CohortService } from '../services/cohorts/cohort-service.js';
 import type { MembersService } from '../services/cohorts/cohort-members.js';
-import { requireAdmin } from './auth.js';
+import type { Authenticator } from './auth.js';
 
 const amplitudeCohort = (c: Cohort) => ({ id: c.id, name: c.name, size: c.size, lastComputed: c.computedAt, description: c.description });
 const csvCell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** Cohorts (api.md, Cohorts), incl. the Amplitude-style reads. */
-export function registerCohortRoutes(app: FastifyInstance, deps: { cohorts: CohortService; members: MembersService; adminToken: string }): void {
-  const { cohorts, members, adminToken } = deps;
-  const admin = { preHandler: async (req: FastifyRequest) => requireAdmin(req, adminToken) };
+export function registerCohortRoutes(app: FastifyInstance, deps: { cohorts: CohortService; members: MembersService; auth: Authenticator }): void {
+  const { cohorts, members, auth } = deps;
+  const admin = { preHandler: auth.management() };
   const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
   // Static list uploads may be CSV; keep the text for the members service to parse.

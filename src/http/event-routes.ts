@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { liveQuerySchema } from '../schemas/events.js';
 import { invalidInput, zodIssues } from '../services/errors.js';
 import { eventJson, type EventsService } from '../services/events.js';
-import { requireAdmin } from './auth.js';
+import type { Authenticator } from './auth.js';
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'query'): T {
   const r = schema.safeParse(value ?? {});
@@ -14,14 +14,14 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'query
 const HEARTBEAT_MS = 15_000;
 
 /** Events and users (api.md): event types, live events, SSE stream, user profile. */
-export function registerEventRoutes(app: FastifyInstance, deps: { events: EventsService; adminToken: string }): void {
-  const { events, adminToken } = deps;
+export function registerEventRoutes(app: FastifyInstance, deps: { events: EventsService; auth: Authenticator }): void {
+  const { events, auth } = deps;
   const streams = new Set<() => void>();
   // Streams never end by themselves: close them so shutdown is not held up.
   app.addHook('onClose', async () => {
     for (const end of streams) end();
   });
-  const admin = { preHandler: async (req: FastifyRequest) => requireAdmin(req, adminToken) };
+  const admin = { preHandler: auth.management() };
 
   app.get('/v1/event-types', admin, async () => events.eventTypes());
   app.get('/v1/events/live', admin, async (req) => events.live(parseWith(liveQuerySchema, req.query)));
@@ -30,7 +30,7 @@ export function registerEventRoutes(app: FastifyInstance, deps: { events: Events
   // Server-Sent Events: one `event` message per stored event, filtered like /live.
   app.get(
     '/v1/events/stream',
-    { preHandler: async (req: FastifyRequest) => requireAdmin(req, adminToken, true) },
+    { preHandler: auth.management({ allowQueryToken: true }) },
     async (req, reply) => {
       const f = parseWith(liveQuerySchema.omit({ limit: true }), req.query);
       reply.hijack();

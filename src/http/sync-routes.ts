@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SyncService } from '../services/syncs/sync-service.js';
-import { requireAdmin } from './auth.js';
+import type { Authenticator } from './auth.js';
 
 /** Destinations and syncs (api.md, Destinations and Syncs). */
-export function registerSyncRoutes(app: FastifyInstance, deps: { syncs: SyncService; adminToken: string }): void {
-  const { syncs, adminToken } = deps;
-  const admin = { preHandler: async (req: FastifyRequest) => requireAdmin(req, adminToken) };
+export function registerSyncRoutes(app: FastifyInstance, deps: { syncs: SyncService; auth: Authenticator }): void {
+  const { syncs, auth } = deps;
+  const admin = { preHandler: auth.management() };
   const id = (req: FastifyRequest) => (req.params as { id: string }).id;
   const force = (req: FastifyRequest) => (req.query as { force?: string }).force === 'true';
 

@@ -1,3 +1,4 @@
+import { createAuthenticator } from '../../src/http/auth.js';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
@@ -21,7 +22,7 @@ export async function createTestApp(opts: { now?: Clock } = {}): Promise<TestApp
   const db = await openDatabase(':memory:');
   const store = await openDuckDBEventStore(db);
   const app = await buildApp({
-    adminToken: ADMIN_TOKEN,
+    auth: createAuthenticator(ADMIN_TOKEN),
     writeKey: WRITE_KEY,
     version: '0.0.0-test',
     ingest: createIngestService(store, opts.now),
