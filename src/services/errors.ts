@@ -15,6 +15,7 @@ export class ServiceError extends Error {
 
 export const invalidInput = (message: string, details?: unknown) => new ServiceError(400, 'invalid_input', message, details);
 export const unauthorized = (message = 'Missing or invalid credentials') => new ServiceError(401, 'unauthorized', message);
+export const forbidden = (message: string) => new ServiceError(403, 'forbidden', message);
 export const notFound = (what: string, id: string) => new ServiceError(404, 'not_found', `${what} ${JSON.stringify(id)} does not exist`);
 export const conflict = (code: string, message: string, details?: unknown) => new ServiceError(409, code, message, details);
 export const tooLarge = (message: string, details?: unknown) => new ServiceError(413, 'payload_too_large', message, details);
