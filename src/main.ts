@@ -17,6 +17,12 @@ import { SyncRunner } from './services/syncs/sync-runner.js';
 import { SyncScheduler } from './services/syncs/sync-scheduler.js';
 import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
 import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
+import { registerAccountRoutes } from './http/account-routes.js';
+import { registerAuditRoutes } from './http/audit-routes.js';
+import { createAccountService, type AccountService } from './services/accounts/account-service.js';
+import { createAuditService, type AuditService } from './services/accounts/audit.js';
+import { ACCOUNT_MIGRATIONS } from './storage/duckdb/account-migrations.js';
+import { createDuckDBAccountStore } from './storage/duckdb/account-store.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
 import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
@@ -50,13 +56,17 @@ export interface Kohort {
   events: DuckDBEventStore;
   cohorts: CohortService;
   syncs: SyncService;
+  /** Accounts, sessions and personal tokens (getAccount / findByEmail for other services). */
+  accounts: AccountService;
+  /** The audit log: services record changes through `audit.record`. */
+  audit: AuditService;
   close(): Promise<void>;
 }
 
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS]);
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
 
   const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
@@ -77,7 +87,11 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
 
+  const accountStore = createDuckDBAccountStore(db, await db.connect());
+  const audit = createAuditService(accountStore);
+  const accounts = createAccountService({ store: accountStore, audit });
   const auth = createAuthenticator(opts.adminToken);
+  auth.setResolver((token) => accounts.resolveToken(token));
   const app = await buildApp({
     auth,
     writeKey: opts.writeKey,
@@ -88,6 +102,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, auth }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, auth }),
+      (a) => registerAccountRoutes(a, { accounts, auth }),
+      (a) => registerAuditRoutes(a, { audit, auth }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
@@ -107,6 +123,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     events,
     cohorts,
     syncs,
+    accounts,
+    audit,
     close() {
       // Stop accepting, let in-flight requests (and their writes) finish, then close the store.
       closing ??= (async () => {

@@ -34,6 +34,9 @@ function fromFastify(err: FastifyError): { status: number; body: ErrorBody } | u
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ServiceError) {
+      // A 429 says when to try again, in the header clients and proxies understand.
+      const retry = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (err.status === 429 && typeof retry === 'number') reply.header('retry-after', String(retry));
       return reply.status(err.status).send(body(err.code, err.message, err.details));
     }
     const mapped = fromFastify(err);
