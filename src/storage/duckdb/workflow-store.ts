@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { listValue, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import type { Action } from '../../schemas/workflow.js';
+import type { CardRecord, MoveResult, StoredStep, WorkflowStore } from '../workflow-store.js';
+import type { SerialConnection } from './database.js';
+import { createActionQueue } from './workflow-action-queue.js';
+import { queryOn, TS, type Query, type Row } from './workflow-sql.js';
+
+export const newExecutionId = () => `wfx_${randomUUID().replaceAll('-', '')}`;
+/** The same id shape, made by DuckDB for executions enqueued in bulk. */
+const SQL_EXECUTION_ID = `'wfx_' || replace(CAST(gen_random_uuid() AS VARCHAR), '-', '')`;
+
+const toStep = (r: Row): StoredStep => ({
+  id: String(r.id),
+  name: String(r.name),
+  position: Number(r.position),
+  action: r.action === null || r.action === undefined ? null : (JSON.parse(String(r.action)) as Action),
+});
+const toCard = (r: Row): CardRecord => ({
+  userId: String(r.user_id),
+  stepId: String(r.step_id),
+  movedAt: new Date(Number(r.moved_at)),
+  movedBy: r.moved_by === null || r.moved_by === undefined ? null : String(r.moved_by),
+});
+
+const STEP_COLUMNS = 'id, name, position, CAST(action AS VARCHAR) AS action';
+
+/**
+ * Enqueues the step's action for every uid in the temp table `wf_entering`
+ * (a bulk version of what a move does for one card).
+ */
+async function enqueueForEntering(q: Query, cohortId: string, step: StoredStep, atMs: number): Promise<void> {
+  if (!step.action) return;
+  await q(
+    `INSERT INTO workflow_actions (id, cohort_id, step_id, step_name, uid, type, action, status, attempts, last_error,
+                                   attempt_log, created_at, finished_at, next_attempt_at, moved_at, moved_by)
+     SELECT ${SQL_EXECUTION_ID}, ?, ?, ?, uid, ?, ?, 'pending', 0, NULL, '[]', ${TS}, NULL, ${TS}, ${TS}, NULL FROM wf_entering`,
+    [cohortId, step.id, step.name, step.action.type, JSON.stringify(step.action), atMs, atMs, atMs],
+  );
+}
+
+/**
+ * Workflow tables on DuckDB. Everything goes through one serialized connection,
+ * so a read-check-write (a move, a reconcile) can never interleave with another.
+ */
+export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore {
+  const rows = (sql: string, params: unknown[] = [], types?: DuckDBType[]) => conn.use((c) => queryOn(c)(sql, params, types));
+  const tx = <T>(fn: (q: Query) => Promise<T>) => conn.transaction((c) => fn(queryOn(c)));
+  const stepsOf = async (q: Query, cohortId: string) =>
+    (await q(`SELECT ${STEP_COLUMNS} FROM workflow_steps WHERE cohort_id = ? ORDER BY position`, [cohortId])).map(toStep);
+
+  return {
+    steps: (cohortId) => stepsOf(rows, cohortId),
+
+    async cardCounts(cohortId) {
+      const r = await rows('SELECT step_id, count(*) AS n FROM workflow_cards WHERE cohort_id = ? GROUP BY step_id', [cohortId]);
+      return new Map(r.map((x) => [String(x.step_id), Number(x.n)]));
+    },
+
+    async summaries(cohortIds) {
+      const out = new Map<string, { id: string; name: string; cardCount: number }[]>();
+      if (!cohortIds.length) return out;
+      const r = await rows(
+        `SELECT s.cohort_id, s.id, s.name, count(c.uid) AS n
+           FROM workflow_steps s LEFT JOIN workflow_cards c ON c.cohort_id = s.cohort_id AND c.step_id = s.id
+          WHERE s.cohort_id IN (SELECT unnest(?))
+          GROUP BY s.cohort_id, s.id, s.name, s.position ORDER BY s.cohort_id, s.position`,
+        [listValue(cohortIds)],
+        [LIST(VARCHAR)],
+      );
+      for (const x of r) {
+        const list = out.get(String(x.cohort_id)) ?? [];
+        list.push({ id: String(x.id), name: String(x.name), cardCount: Number(x.n) });
+        out.set(String(x.cohort_id), list);
+      }
+      return out;
+    },
+
+    async replaceSteps(cohortId, steps, at) {
+      await tx(async (q) => {
+        const before = await stepsOf(q, cohortId);
+        const keep = new Set(steps.map((s) => s.id));
+        const removed = before.filter((s) => !keep.has(s.id)).map((s) => s.id);
+        const atMs = at.getTime();
+        const created = new Map(
+          (await q('SELECT id, epoch_ms(created_at) AS at FROM workflow_steps WHERE cohort_id = ?', [cohortId])).map((r) => [String(r.id), Number(r.at)]),
+        );
+        await q('DELETE FROM workflow_steps WHERE cohort_id = ?', [cohortId]);
+        for (const s of steps) {
+          await q(`INSERT INTO workflow_steps VALUES (?, ?, ?, ?, ?, ${TS}, ${TS})`, [
+            s.id, cohortId, s.position, s.name, s.action ? JSON.stringify(s.action) : null, created.get(s.id) ?? atMs, atMs,
+          ]);
+        }
+        if (!steps.length) {
+          await q('DELETE FROM workflow_cards WHERE cohort_id = ?', [cohortId]);
+          return;
+        }
+        const first = steps[0].id;
+        if (removed.length) {
+          // Cards keep their moved_at: they were relocated, not moved by anyone.
+          await q(`UPDATE workflow_cards SET step_id = ? WHERE cohort_id = ? AND step_id IN (SELECT unnest(?))`, [first, cohortId, listValue(removed)], [
+            VARCHAR, VARCHAR, LIST(VARCHAR),
+          ]);
+        }
+        if (!before.length) {
+          // A new board: current members start in the first step without firing its action
+          // (only members entering from now on trigger it).
+          await q(
+            `INSERT INTO workflow_cards SELECT ?, uid, ?, ${TS}, NULL FROM (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ?)`,
+            [cohortId, first, atMs, cohortId],
+          );
+        }
+      });
+    },
+
+    async reconcile(cohortId, at) {
+      return tx(async (q) => {
+        const steps = await stepsOf(q, cohortId);
+        if (!steps.length) {
+          const [r] = await q('SELECT count(*) AS n FROM workflow_cards WHERE cohort_id = ?', [cohortId]);
+          if (Number(r.n)) await q('DELETE FROM workflow_cards WHERE cohort_id = ?', [cohortId]);
+          return { entered: 0, left: Number(r.n), enqueued: 0 };
+        }
+        const [left] = await q(
+          `SELECT count(*) AS n FROM workflow_cards WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)`,
+          [cohortId],
+        );
+        if (Number(left.n)) {
+          await q(`DELETE FROM workflow_cards WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)`, [cohortId]);
+        }
+        await q(
+          `CREATE OR REPLACE TEMP TABLE wf_entering AS
+             SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = $1
+                AND uid NOT IN (SELECT uid FROM workflow_cards WHERE cohort_id = $1)`,
+          [cohortId],
+        );
+        const [entering] = await q('SELECT count(*) AS n FROM wf_entering');
+        const atMs = at.getTime();
+        let enqueued = 0;
+        if (Number(entering.n)) {
+          await q(`INSERT INTO workflow_cards SELECT ?, uid, ?, ${TS}, NULL FROM wf_entering`, [cohortId, steps[0].id, atMs]);
+          await enqueueForEntering(q, cohortId, steps[0], atMs);
+          if (steps[0].action) enqueued = Number(entering.n);
+        }
+        await q('DROP TABLE wf_entering');
+        return { entered: Number(entering.n), left: Number(left.n), enqueued };
+      });
+    },
+
+    async move(cohortId, userId, stepId, at, by): Promise<MoveResult> {
+      return tx(async (q) => {
+        const [stepRow] = await q(`SELECT ${STEP_COLUMNS} FROM workflow_steps WHERE cohort_id = ? AND id = ?`, [cohortId, stepId]);
+        if (!stepRow) return { kind: 'no_step' };
+        const step = toStep(stepRow);
+        const [cardRow] = await q(
+          `SELECT c.uid, u.user_id, c.step_id, epoch_ms(c.moved_at) AS moved_at, c.moved_by
+             FROM workflow_cards c JOIN users u ON u.uid = c.uid WHERE c.cohort_id = ? AND u.user_id = ?`,
+          [cohortId, userId],
+        );
+        if (!cardRow) return { kind: 'no_card' };
+        if (String(cardRow.step_id) === stepId) return { kind: 'unchanged', card: toCard(cardRow) };
+        const atMs = at.getTime();
+        await q(`UPDATE workflow_cards SET step_id = ?, moved_at = ${TS}, moved_by = ? WHERE cohort_id = ? AND uid = ?`, [
+          stepId, atMs, by, cohortId, cardRow.uid,
+        ]);
+        let executionId: string | null = null;
+        if (step.action) {
+          executionId = newExecutionId();
+          await q(
+            `INSERT INTO workflow_actions (id, cohort_id, step_id, step_name, uid, type, action, status, attempts, last_error,
+                                           attempt_log, created_at, finished_at, next_attempt_at, moved_at, moved_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, '[]', ${TS}, NULL, ${TS}, ${TS}, ?)`,
+            [executionId, cohortId, step.id, step.name, cardRow.uid, step.action.type, JSON.stringify(step.action), atMs, atMs, atMs, by],
+          );
+        }
+        return { kind: 'moved', card: { userId: String(cardRow.user_id), stepId, movedAt: at, movedBy: by }, executionId };
+      });
+    },
+
+    async cards(cohortId, o) {
+      const r = await rows(
+        `SELECT u.user_id, c.step_id, epoch_ms(c.moved_at) AS moved_at, c.moved_by
+           FROM workflow_cards c JOIN users u ON u.uid = c.uid
+          WHERE c.cohort_id = $1 AND ($2::VARCHAR IS NULL OR c.step_id = $2)
+            AND ($3::VARCHAR IS NULL OR u.user_id > $3)
+            AND ($4::VARCHAR IS NULL OR contains(lower(u.user_id), lower($4)))
+          ORDER BY u.user_id LIMIT $5`,
+        [cohortId, o.stepId ?? null, o.afterUserId ?? null, o.search ?? null, o.limit],
+      );
+      return r.map(toCard);
+    },
+
+    async deleteCohort(cohortId) {
+      await tx(async (q) => {
+        for (const t of ['workflow_cards', 'workflow_actions', 'workflow_steps']) await q(`DELETE FROM ${t} WHERE cohort_id = ?`, [cohortId]);
+      });
+    },
+
+    async orphanCohorts(existing) {
+      const r = await rows(
+        `SELECT cohort_id FROM workflow_steps UNION SELECT cohort_id FROM workflow_cards UNION SELECT cohort_id FROM workflow_actions`,
+      );
+      return r.map((x) => String(x.cohort_id)).filter((id) => !existing.has(id));
+    },
+
+    ...createActionQueue(conn),
+  };
+}

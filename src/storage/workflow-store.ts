@@ -1,0 +1,100 @@
+import type { Action, AttemptEntry, ExecutionStatus } from '../schemas/workflow.js';
+
+/**
+ * Workflow steps, cards and the durable queue of step-action executions: the
+ * port the workflow service and the action runner use. Every method that both
+ * changes cards and enqueues executions does so in one transaction, so a card
+ * reaching a step yields exactly one execution, whatever crashes or repeats.
+ */
+
+/** A step as stored (a webhook action holds its real secret). */
+export interface StoredStep {
+  id: string;
+  name: string;
+  position: number;
+  action: Action | null;
+}
+
+export interface CardRecord {
+  userId: string;
+  stepId: string;
+  movedAt: Date;
+  movedBy: string | null;
+}
+
+export interface ExecutionRecord {
+  id: string;
+  cohortId: string;
+  stepId: string;
+  stepName: string;
+  userId: string;
+  /** The step's action when the card reached it (secret included: never answer with it). */
+  action: Action;
+  status: ExecutionStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  nextAttemptAt: Date | null;
+  /** When and by whom the card reached the step. */
+  movedAt: Date;
+  movedBy: string | null;
+  attemptLog: AttemptEntry[];
+}
+
+export type MoveResult =
+  | { kind: 'moved'; card: CardRecord; executionId: string | null }
+  | { kind: 'unchanged'; card: CardRecord }
+  | { kind: 'no_card' }
+  | { kind: 'no_step' };
+
+export interface ReconcileResult {
+  entered: number;
+  left: number;
+  enqueued: number;
+}
+
+/** How an execution attempt ended, as the runner records it. */
+export type AttemptRecord =
+  | { kind: 'succeeded'; at: Date }
+  | { kind: 'failed'; at: Date; error: string }
+  | { kind: 'retry'; at: Date; error: string; nextAttemptAt: Date };
+
+export interface WorkflowStore {
+  steps(cohortId: string): Promise<StoredStep[]>;
+  /** Cards per step id of one cohort. */
+  cardCounts(cohortId: string): Promise<Map<string, number>>;
+  /** Steps with card counts for many cohorts at once (cohort lists). */
+  summaries(cohortIds: string[]): Promise<Map<string, { id: string; name: string; cardCount: number }[]>>;
+  /**
+   * Replaces the ordered step list. Cards of removed steps go to the first step;
+   * when the cohort had no steps, every member gets a card in the first step
+   * (no action fires for either). An empty list removes the board.
+   */
+  replaceSteps(cohortId: string, steps: StoredStep[], at: Date): Promise<void>;
+  /**
+   * Makes cards match membership: members without a card enter the first step
+   * (and the first step's action is enqueued for each); cards of non-members go.
+   */
+  reconcile(cohortId: string, at: Date): Promise<ReconcileResult>;
+  /** Moves a card and enqueues the target step's action, atomically; no-op when already there. */
+  move(cohortId: string, userId: string, stepId: string, at: Date, by: string | null): Promise<MoveResult>;
+  /** Cards ordered by user id, after `afterUserId`. */
+  cards(cohortId: string, q: { stepId?: string; search?: string; afterUserId?: string; limit: number }): Promise<CardRecord[]>;
+  /** Removes the cohort's steps, cards and executions (the cohort is gone). */
+  deleteCohort(cohortId: string): Promise<void>;
+  /** Cohort ids that have workflow rows but no longer exist in `existing`. */
+  orphanCohorts(existing: Set<string>): Promise<string[]>;
+
+  /** Newest first; `beforeSeq` is the cursor. */
+  executions(cohortId: string, q: { userId?: string; stepId?: string; beforeSeq?: number; limit: number }): Promise<(ExecutionRecord & { seq: number })[]>;
+  /** Marks up to `limit` due pending executions running (attempts + 1) and returns them. */
+  claimDue(now: Date, limit: number): Promise<ExecutionRecord[]>;
+  /** Records the end of a running attempt. */
+  finishAttempt(id: string, r: AttemptRecord): Promise<void>;
+  /** After a restart: executions left running go back to pending (due now). */
+  requeueRunning(now: Date): Promise<number>;
+  /** Earliest next attempt among pending executions, or null when none is pending. */
+  nextDueAt(): Promise<Date | null>;
+  execution(id: string): Promise<ExecutionRecord | undefined>;
+}
