@@ -8,6 +8,9 @@ import { buildApp } from './http/app.js';
 import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
+import { registerContactRoutes } from './http/contact-routes.js';
+import { createContactsService } from './services/contacts.js';
+import { createDuckDBContactReads } from './storage/duckdb/contact-reads.js';
 import { registerWebApp } from './http/web-static.js';
 import { createDestinationRegistry } from './destinations/registry.js';
 import { createMembershipSource } from './services/cohorts/cohort-membership.js';
@@ -102,6 +105,17 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, auth }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, auth }),
+      (a) =>
+        registerContactRoutes(a, {
+          auth,
+          contacts: createContactsService({
+            reads: createDuckDBContactReads(db.reads),
+            compile: compileDefinition,
+            cohortNames: (ids) => cohortStore.names(ids),
+            // Every principal is the bootstrap owner until role enforcement wires Access.visibleCohorts here.
+            visibleCohorts: async () => 'all',
+          }),
+        }),
       (a) => registerAccountRoutes(a, { accounts, auth }),
       (a) => registerAuditRoutes(a, { audit, auth }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),

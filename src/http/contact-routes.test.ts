@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKohort, type Kohort } from '../main.js';
+
+const ADMIN = 'kha_contact_routes_test';
+const WRITE = 'khw_contact_routes_test';
+const admin = { authorization: `Bearer ${ADMIN}` };
+let k: Kohort;
+
+interface Contact {
+  userId: string;
+  properties: Record<string, unknown>;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  eventCount: number;
+  cohorts: { id: string; name: string; stepId: string | null; stepName: string | null }[];
+}
+interface Page {
+  items: Contact[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+async function api(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = admin) {
+  const r = await k.app.inject({ method, url, payload: payload as never, headers });
+  return { status: r.statusCode, body: r.json() };
+}
+
+async function contacts(query: Record<string, string | number> = {}): Promise<{ status: number; body: Page & { error?: { code: string; details?: unknown } } }> {
+  const qs = new URLSearchParams(Object.entries(query).map(([key, v]) => [key, String(v)])).toString();
+  return api('GET', `/v1/contacts${qs ? `?${qs}` : ''}`);
+}
+
+const ids = (p: Page) => p.items.map((c) => c.userId);
+const withFilters = async (filters: unknown) => {
+  const r = await contacts({ filters: JSON.stringify(filters), limit: 500 });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return ids(r.body);
+};
+
+beforeAll(async () => {
+  k = await createKohort({ dbPath: ':memory:', adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false });
+  const identify = (userId: string, traits: Record<string, unknown>, timestamp = '2024-01-01T00:00:00Z') => ({ type: 'identify', userId, traits, timestamp });
+  const track = (userId: string, timestamp: string) => ({ type: 'track', userId, event: 'page_view', timestamp });
+  const batch = [
+    identify('alice', { plan: 'pro', seats: 12, city: 'Paris' }),
+    track('alice', '2024-02-01T10:00:00Z'),
+    track('alice', '2024-03-01T10:00:00Z'),
+    identify('bob', { plan: 'free', seats: '3', vip: true }),
+    track('bob', '2024-02-15T10:00:00Z'),
+    identify('carol', { plan: 'Pro', city: 'Lyon' }),
+    // Cleared later: carol has no plan now.
+    identify('carol', { plan: null }, '2024-02-01T00:00:00Z'),
+    track('dave', '2024-01-05T10:00:00Z'),
+    identify('erin', { company: { name: 'Acme' }, plan: 'free' }),
+    // Changed later: frank's current plan is "pro", his older "free" no longer counts.
+    identify('frank', { plan: 'free' }),
+    identify('frank', { plan: 'pro', seats: 2 }, '2024-03-01T00:00:00Z'),
+  ];
+  const r = await k.app.inject({ method: 'POST', url: '/v1/batch', payload: { batch }, headers: { authorization: `Bearer ${WRITE}` } });
+  expect(r.statusCode, r.body).toBe(200);
+});
+afterAll(() => k?.close());
+
+describe('GET /v1/contacts', () => {
+  it('lists everyone by user id with current traits, activity and a total on the first page', async () => {
+    const r = await contacts();
+    expect(r.status).toBe(200);
+    expect(ids(r.body)).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
+    expect(r.body.total).toBe(6);
+    expect(r.body.nextCursor).toBeNull();
+    const [alice, , carol, dave, , frank] = r.body.items;
+    expect(alice).toEqual({
+      userId: 'alice',
+      properties: { plan: 'pro', seats: 12, city: 'Paris' },
+      firstSeen: '2024-02-01T10:00:00.000Z',
+      lastSeen: '2024-03-01T10:00:00.000Z',
+      eventCount: 2,
+      cohorts: [],
+    });
+    expect(carol.properties).toEqual({ city: 'Lyon' });
+    expect(dave).toMatchObject({ properties: {}, eventCount: 1 });
+    expect(frank).toMatchObject({ properties: { plan: 'pro', seats: 2 }, eventCount: 0, firstSeen: null, lastSeen: null });
+  });
+
+  it('q matches a substring of the user id or of a current trait value, in any case', async () => {
+    expect(ids((await contacts({ q: 'ALI' })).body)).toEqual(['alice']);
+    expect(ids((await contacts({ q: 'paris' })).body)).toEqual(['alice']);
+    expect(ids((await contacts({ q: 'acme' })).body)).toEqual(['erin']);
+    // Only current values count: carol's cleared "Pro" and frank's old "free" do not match.
+    expect(ids((await contacts({ q: 'pro' })).body)).toEqual(['alice', 'frank']);
+    expect(ids((await contacts({ q: 'free' })).body)).toEqual(['bob', 'erin']);
+    const none = await contacts({ q: 'nobody-has-this' });
+    expect(none.body).toEqual({ items: [], nextCursor: null, total: 0 });
+  });
+
+  it('filters on current traits with the definition language meaning (numbers, missing keys, nested paths)', async () => {
+    expect(await withFilters([{ property: 'plan', op: 'eq', value: 'pro' }])).toEqual(['alice', 'frank']);
+    // The numeric rule: the string "3" counts as 3.
+    expect(await withFilters([{ property: 'seats', op: 'gte', value: 3 }])).toEqual(['alice', 'bob']);
+    expect(await withFilters([{ property: 'seats', op: 'between', value: [2, 3] }])).toEqual(['bob', 'frank']);
+    // neq needs the key set; is_not_set holds on missing and cleared keys.
+    expect(await withFilters([{ property: 'plan', op: 'neq', value: 'pro' }])).toEqual(['bob', 'erin']);
+    expect(await withFilters([{ property: 'plan', op: 'is_not_set' }])).toEqual(['carol', 'dave']);
+    expect(await withFilters([{ property: 'company.name', op: 'contains', value: 'ACM' }])).toEqual(['erin']);
+    expect(await withFilters([{ property: 'vip', op: 'eq', value: true }])).toEqual(['bob']);
+    // Several filters must all hold, and combine with q.
+    expect(await withFilters([{ property: 'plan', op: 'in', value: ['pro', 'free'] }, { property: 'seats', op: 'lt', value: 5 }])).toEqual(['bob', 'frank']);
+    const both = await contacts({ q: 'pro', filters: JSON.stringify([{ property: 'seats', op: 'lt', value: 5 }]) });
+    expect(ids(both.body)).toEqual(['frank']);
+  });
+
+  it('a filter selects exactly the members of a cohort made of the same property rule', async () => {
+    const cases = [
+      { property: 'seats', op: 'gt', value: 2.5 },
+      { property: 'plan', op: 'not_in', value: ['free'] },
+      { property: 'city', op: 'is_not_set' },
+      { property: 'plan', op: 'regex', value: '^p' },
+    ];
+    for (const f of cases) {
+      const preview = await api('POST', '/v1/cohorts/preview', { definition: { match: 'all', rules: [{ type: 'property', ...f }] }, sampleSize: 100 });
+      expect(preview.status).toBe(200);
+      expect(await withFilters([f]), JSON.stringify(f)).toEqual([...preview.body.sample].sort());
+    }
+  });
+
+  it('rejects bad filters with 400 naming the filter and field', async () => {
+    const bad = async (filters: string) => {
+      const r = await contacts({ filters });
+      expect(r.status).toBe(400);
+      expect(r.body.error!.code).toBe('invalid_input');
+      return r.body.error!.details as { index?: number; field: string; message: string }[];
+    };
+    expect((await bad('[{"property":'))[0]).toMatchObject({ field: 'filters', message: expect.stringContaining('not valid JSON') });
+    expect((await bad('{"property":"plan"}'))[0]).toMatchObject({ field: 'filters', message: expect.stringContaining('array') });
+    const details = await bad(JSON.stringify([{ property: 'plan', op: 'eq', value: 'pro' }, { property: 'seats', op: 'gt', value: 'many' }]));
+    expect(details).toEqual([{ index: 1, field: 'filters[1].value', message: 'gt needs a number' }]);
+    expect((await bad(JSON.stringify([{ property: 'plan', op: 'like', value: 'x' }])))[0]).toMatchObject({ index: 0, field: 'filters[0].op' });
+    expect((await bad(JSON.stringify([{ property: 'plan', op: 'eq', value: 'x', negated: true }])))[0]).toMatchObject({
+      index: 0,
+      message: expect.stringContaining('"negated"'),
+    });
+    expect((await bad(JSON.stringify([{ property: 'a..b', op: 'is_set' }])))[0]).toMatchObject({ index: 0, field: 'filters[0].property' });
+  });
+
+  it('rejects other bad parameters with 400 naming the field', async () => {
+    for (const [query, field] of [
+      [{ limit: 0 }, 'limit'],
+      [{ limit: 501 }, 'limit'],
+      [{ limit: 'ten' }, 'limit'],
+      [{ q: 'x'.repeat(201) }, 'q'],
+      [{ stepId: 'st_1' }, 'stepId'],
+    ] as const) {
+      const r = await contacts(query);
+      expect(r.status, JSON.stringify(query)).toBe(400);
+      expect(JSON.stringify(r.body.error!.details)).toContain(`"field":"${field}"`);
+    }
+  });
+
+  it('pages by user id with an opaque cursor', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let first = true;
+    do {
+      const r = await contacts({ limit: 4, ...(cursor ? { cursor } : {}) });
+      expect(r.status).toBe(200);
+      expect(r.body.items.length).toBeLessThanOrEqual(4);
+      if (first) expect(r.body.total).toBe(6);
+      else expect(r.body.total).toBeUndefined();
+      first = false;
+      seen.push(...ids(r.body));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
+    // Paging keeps the filters.
+    const p1 = await contacts({ limit: 1, filters: JSON.stringify([{ property: 'plan', op: 'is_set' }]) });
+    expect(ids(p1.body)).toEqual(['alice']);
+    expect(p1.body.total).toBe(4);
+    const p2 = await contacts({ limit: 10, cursor: p1.body.nextCursor!, filters: JSON.stringify([{ property: 'plan', op: 'is_set' }]) });
+    expect(ids(p2.body)).toEqual(['bob', 'erin', 'frank']);
+    expect(p2.body.nextCursor).toBeNull();
+  });
+
+  it('cohortId keeps that cohort’s members and each contact lists its cohorts', async () => {
+    const vips = await api('POST', '/v1/cohorts', { name: 'VIPs', kind: 'static' });
+    expect(vips.status).toBe(201);
+    const added = await api('POST', `/v1/cohorts/${vips.body.id}/members`, { userIds: ['bob', 'erin'] });
+    expect(added.body).toMatchObject({ added: 2 });
+    const pros = await api('POST', '/v1/cohorts', { name: 'Pro plan', definition: { match: 'all', rules: [{ type: 'property', property: 'plan', op: 'eq', value: 'pro' }] } });
+    expect(pros.status).toBe(201);
+
+    const r = await contacts({ cohortId: vips.body.id });
+    expect(ids(r.body)).toEqual(['bob', 'erin']);
+    expect(r.body.total).toBe(2);
+    expect(r.body.items[0].cohorts).toEqual([{ id: vips.body.id, name: 'VIPs', stepId: null, stepName: null }]);
+    const all = await contacts();
+    expect(all.body.items.find((c) => c.userId === 'frank')!.cohorts.map((c) => c.name)).toEqual(['Pro plan']);
+    expect(ids((await contacts({ cohortId: vips.body.id, q: 'er' })).body)).toEqual(['erin']);
+
+    const unknown = await contacts({ cohortId: 'c_does_not_exist' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error!.code).toBe('not_found');
+    const noStep = await contacts({ cohortId: vips.body.id, stepId: 'st_nope' });
+    expect(noStep.status).toBe(404);
+  });
+
+  it('needs a management credential', async () => {
+    expect((await api('GET', '/v1/contacts', undefined, {})).status).toBe(401);
+    expect((await api('GET', '/v1/contacts', undefined, { authorization: `Bearer ${WRITE}` })).status).toBe(401);
+  });
+});
