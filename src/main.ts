@@ -7,6 +7,11 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
+import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
+import { createAccess } from './services/accounts/access.js';
+import { createCollaboratorService } from './services/cohorts/collaborators.js';
+import { COLLABORATOR_MIGRATIONS } from './storage/duckdb/collaborator-migrations.js';
+import { createDuckDBCollaboratorStore } from './storage/duckdb/collaborator-store.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
 import { registerContactRoutes } from './http/contact-routes.js';
 import { createContactsService } from './services/contacts.js';
@@ -69,16 +74,21 @@ export interface Kohort {
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS]);
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
 
   const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
+  const collaboratorStore = createDuckDBCollaboratorStore(await db.connect());
+  // Invitees are looked up in the accounts service, made further down (called only at request time).
+  const collaborators = createCollaboratorService({ store: collaboratorStore, accounts: { find: (id) => accounts.getAccount(id) } });
+  const access = createAccess({ cohorts: cohortStore, collaborators: collaboratorStore });
   // The cohort and sync services refer to each other (deleting a cohort asks about its syncs).
   let syncs: SyncService | undefined;
   const cohorts = createCohortService({
     store: cohortStore,
     compile: compileDefinition,
     syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
+    collaborators,
   });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
@@ -97,14 +107,16 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   auth.setResolver((token) => accounts.resolveToken(token));
   const app = await buildApp({
     auth,
+    access,
     writeKey: opts.writeKey,
     version: VERSION,
     ingest: createIngestService(events),
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
     logger: opts.logger ?? false,
     plugins: [
-      (a) => registerCohortRoutes(a, { cohorts, members, auth }),
-      (a) => registerSyncRoutes(a, { syncs: syncs!, auth }),
+      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit }),
+      (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
+      (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
       (a) =>
         registerContactRoutes(a, {
           auth,

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { Access } from '../services/accounts/access-port.js';
 import type { EventsService } from '../services/events.js';
 import type { IngestService } from '../services/ingest.js';
 import { INGEST_LIMITS } from '../schemas/events.js';
@@ -9,6 +10,8 @@ import { registerIngestRoutes } from './ingest-routes.js';
 
 export interface AppDeps {
   auth: Authenticator;
+  /** Who sees which cohorts (a user's page lists only those). */
+  access: Access;
   writeKey: string;
   version: string;
   ingest: IngestService;
@@ -52,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
-  registerEventRoutes(app, { events: deps.events, auth: deps.auth });
+  registerEventRoutes(app, { events: deps.events, auth: deps.auth, access: deps.access });
   for (const p of deps.plugins ?? []) await p(app);
   return app;
 }

@@ -1,35 +1,113 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { referencedCohortIds } from '../cohort/cohort-references.js';
 import type { Cohort } from '../schemas/cohort.js';
+import { parseDefinition } from '../schemas/definition.js';
+import type { Access, AuditLog } from '../services/accounts/access-port.js';
 import type { CohortService } from '../services/cohorts/cohort-service.js';
+import type { CollaboratorService } from '../services/cohorts/collaborators.js';
 import type { MembersService } from '../services/cohorts/cohort-members.js';
+import { ServiceError } from '../services/errors.js';
+import { q, recordChange } from './audit-trail.js';
 import type { Authenticator } from './auth.js';
+
+export interface CohortRouteDeps {
+  cohorts: CohortService;
+  members: MembersService;
+  collaborators: CollaboratorService;
+  auth: Authenticator;
+  access: Access;
+  audit: AuditLog;
+}
 
 const amplitudeCohort = (c: Cohort) => ({ id: c.id, name: c.name, size: c.size, lastComputed: c.computedAt, description: c.description });
 const csvCell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+const bodyKeys = (b: unknown) => (b && typeof b === 'object' ? Object.keys(b).sort().join(', ') : '');
 
-/** Cohorts (api.md, Cohorts), incl. the Amplitude-style reads. */
-export function registerCohortRoutes(app: FastifyInstance, deps: { cohorts: CohortService; members: MembersService; auth: Authenticator }): void {
-  const { cohorts, members, auth } = deps;
+/** Cohorts (api.md, Cohorts), incl. the Amplitude-style reads, with docs/TEAMS.md's access rules. */
+export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps): void {
+  const { cohorts, members, collaborators, auth, access, audit } = deps;
   const admin = { preHandler: auth.management() };
   const id = (req: FastifyRequest) => (req.params as { id: string }).id;
+
+  /** Cohort → API JSON: the one place that decorates a cohort (owner, collaborators with email and name). */
+  async function present(c: Cohort): Promise<Cohort> {
+    return { ...c, ownerId: c.ownerId ?? null, collaborators: await collaborators.list(c.id) };
+  }
+
+  /** The cohort after checking the caller's level on it (404 if invisible, 403 if below). */
+  async function cohortFor(req: FastifyRequest, min: 'read' | 'edit' | 'owner'): Promise<Cohort> {
+    await access.requireCohort(req.principal, id(req), min);
+    return cohorts.get(id(req));
+  }
+
+  /**
+   * A definition may only refer to cohorts the caller sees; others are
+   * reported like unknown ids, so a reference cannot probe hidden cohorts.
+   */
+  async function checkReferences(req: FastifyRequest, definition: unknown): Promise<void> {
+    const parsed = parseDefinition(definition);
+    if (!parsed.ok) return; // the service reports the definition's own problems
+    const visible = await access.visibleCohorts(req.principal);
+    if (visible === 'all') return;
+    const hidden = referencedCohortIds(parsed.value).filter((r) => !visible.has(r));
+    if (hidden.length) {
+      throw new ServiceError(400, 'invalid_definition', `The definition refers to cohort ${hidden.map((u) => `"${u}"`).join(', ')}, which does not exist`,
+        hidden.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
+    }
+  }
+  const definitionOf = (body: unknown) => (body && typeof body === 'object' ? (body as { definition?: unknown }).definition : undefined);
 
   // Static list uploads may be CSV; keep the text for the members service to parse.
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-  app.post('/v1/cohorts/preview', admin, async (req) => cohorts.preview(req.body));
-  app.post('/v1/cohorts', admin, async (req, reply) => reply.status(201).send(await cohorts.create(req.body)));
-  app.get('/v1/cohorts', admin, async (req) => cohorts.list(req.query));
-  app.get('/v1/cohorts/:id', admin, async (req) => cohorts.get(id(req)));
-  app.patch('/v1/cohorts/:id', admin, async (req) => cohorts.patch(id(req), req.body));
+  app.post('/v1/cohorts/preview', admin, async (req) => {
+    await checkReferences(req, definitionOf(req.body));
+    return cohorts.preview(req.body);
+  });
+  app.post('/v1/cohorts', admin, async (req, reply) => {
+    access.requireRole(req.principal, 'member', 'Creating a cohort');
+    await checkReferences(req, definitionOf(req.body));
+    const c = await cohorts.create(req.body, req.principal);
+    const out = await present(c);
+    const invited = out.collaborators?.length ? ` with ${plural(out.collaborators.length, 'collaborator')}` : '';
+    await recordChange(audit, req, 'cohort.created', { type: 'cohort', id: c.id }, `Created ${c.kind} cohort ${q(c.name)}${invited}`);
+    return reply.status(201).send(out);
+  });
+  app.get('/v1/cohorts', admin, async (req) => {
+    const page = await cohorts.list(req.query, { visible: await access.visibleCohorts(req.principal), accountId: req.principal.accountId });
+    return { items: await Promise.all(page.items.map(present)), nextCursor: page.nextCursor };
+  });
+  app.get('/v1/cohorts/:id', admin, async (req) => present(await cohortFor(req, 'read')));
+  app.patch('/v1/cohorts/:id', admin, async (req) => {
+    await cohortFor(req, 'edit');
+    await checkReferences(req, definitionOf(req.body));
+    const c = await cohorts.patch(id(req), req.body);
+    await recordChange(audit, req, 'cohort.updated', { type: 'cohort', id: c.id }, `Updated cohort ${q(c.name)} (${bodyKeys(req.body) || 'no fields'})`);
+    return present(c);
+  });
   app.delete('/v1/cohorts/:id', admin, async (req, reply) => {
-    await cohorts.remove(id(req), (req.query as { force?: string }).force === 'true');
+    const c = await cohortFor(req, 'owner');
+    const force = (req.query as { force?: string }).force === 'true';
+    await cohorts.remove(c.id, force);
+    await recordChange(audit, req, 'cohort.deleted', { type: 'cohort', id: c.id }, `Deleted cohort ${q(c.name)}${force ? ' (and its syncs)' : ''}`);
     return reply.status(204).send();
   });
-  app.post('/v1/cohorts/:id/refresh', admin, async (req) => cohorts.refresh(id(req)));
-  app.get('/v1/cohorts/:id/history', admin, async (req) => cohorts.history(id(req)));
+  app.post('/v1/cohorts/:id/refresh', admin, async (req) => {
+    await cohortFor(req, 'edit');
+    const c = await cohorts.refresh(id(req));
+    const outcome = c.calculation.state === 'failed' ? `failed: ${c.calculation.lastError ?? 'unknown error'}` : `${plural(c.size, 'member')}`;
+    await recordChange(audit, req, 'cohort.refreshed', { type: 'cohort', id: c.id }, `Refreshed cohort ${q(c.name)}: ${outcome}`);
+    return present(c);
+  });
+  app.get('/v1/cohorts/:id/history', admin, async (req) => {
+    await cohortFor(req, 'read');
+    return cohorts.history(id(req));
+  });
 
   app.get('/v1/cohorts/:id/members', admin, async (req, reply) => {
+    await cohortFor(req, 'read');
     if (!(req.headers.accept ?? '').includes('text/csv')) return members.page(id(req), req.query);
     const pages = await members.stream(id(req));
     reply.header('content-type', 'text/csv; charset=utf-8');
@@ -40,14 +118,24 @@ export function registerCohortRoutes(app: FastifyInstance, deps: { cohorts: Coho
     }
     return reply.send(Readable.from(csv()));
   });
-  app.post('/v1/cohorts/:id/members', { ...admin, bodyLimit: 32 * 1024 * 1024 }, async (req) =>
-    members.add(id(req), req.body, (req.headers['content-type'] ?? '').startsWith('text/csv')),
-  );
-  app.delete('/v1/cohorts/:id/members', admin, async (req) => members.remove(id(req), req.body));
+  app.post('/v1/cohorts/:id/members', { ...admin, bodyLimit: 32 * 1024 * 1024 }, async (req) => {
+    const c = await cohortFor(req, 'edit');
+    const r = await members.add(c.id, req.body, (req.headers['content-type'] ?? '').startsWith('text/csv'));
+    await recordChange(audit, req, 'cohort.members_added', { type: 'cohort', id: c.id },
+      `Added ${plural(r.added, 'member')} to cohort ${q(c.name)} (${r.alreadyMember} already in, ${r.invalid.length} invalid)`);
+    return r;
+  });
+  app.delete('/v1/cohorts/:id/members', admin, async (req) => {
+    const c = await cohortFor(req, 'edit');
+    const r = await members.remove(c.id, req.body);
+    await recordChange(audit, req, 'cohort.members_removed', { type: 'cohort', id: c.id }, `Removed ${plural(r.removed, 'member')} from cohort ${q(c.name)}`);
+    return r;
+  });
 
-  app.get('/2/cohorts', admin, async () => {
-    const all = await cohorts.all();
+  app.get('/2/cohorts', admin, async (req) => {
+    const visible = await access.visibleCohorts(req.principal);
+    const all = (await cohorts.all()).filter((c) => visible === 'all' || visible.has(c.id));
     return { cohorts: all.sort((a, b) => a.name.localeCompare(b.name)).map(amplitudeCohort) };
   });
-  app.get('/2/cohorts/:id', admin, async (req) => amplitudeCohort(await cohorts.get(id(req))));
+  app.get('/2/cohorts/:id', admin, async (req) => amplitudeCohort(await cohortFor(req, 'read')));
 }

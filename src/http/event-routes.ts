@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { liveQuerySchema } from '../schemas/events.js';
+import type { Access } from '../services/accounts/access-port.js';
 import { invalidInput, zodIssues } from '../services/errors.js';
 import { eventJson, type EventsService } from '../services/events.js';
 import type { Authenticator } from './auth.js';
@@ -14,8 +15,8 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'query
 const HEARTBEAT_MS = 15_000;
 
 /** Events and users (api.md): event types, live events, SSE stream, user profile. */
-export function registerEventRoutes(app: FastifyInstance, deps: { events: EventsService; auth: Authenticator }): void {
-  const { events, auth } = deps;
+export function registerEventRoutes(app: FastifyInstance, deps: { events: EventsService; auth: Authenticator; access: Access }): void {
+  const { events, auth, access } = deps;
   const streams = new Set<() => void>();
   // Streams never end by themselves: close them so shutdown is not held up.
   app.addHook('onClose', async () => {
@@ -25,7 +26,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: { events: Events
 
   app.get('/v1/event-types', admin, async () => events.eventTypes());
   app.get('/v1/events/live', admin, async (req) => events.live(parseWith(liveQuerySchema, req.query)));
-  app.get('/v1/users/:userId', admin, async (req) => events.user((req.params as { userId: string }).userId));
+  app.get('/v1/users/:userId', admin, async (req) => {
+    const u = await events.user((req.params as { userId: string }).userId);
+    const visible = await access.visibleCohorts(req.principal);
+    return visible === 'all' ? u : { ...u, cohorts: u.cohorts.filter((c) => visible.has(c.id)) };
+  });
 
   // Server-Sent Events: one `event` message per stored event, filtered like /live.
   app.get(

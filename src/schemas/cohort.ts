@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { collaboratorRoleSchema, type CollaboratorRole } from './principal.js';
 
 /**
  * API bodies and queries of the cohort routes (api.md, Cohorts). The
@@ -16,6 +17,24 @@ const tags = z
   .transform((t) => [...new Set(t)]);
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).or(z.iso.date({ message: 'must be an ISO-8601 date' }));
 
+const accountId = z.string().trim().min(1, 'accountId must not be empty').max(100, 'accountId must be at most 100 characters');
+
+/** `PUT /v1/cohorts/:id/collaborators/:accountId` (docs/TEAMS.md, Collaborators). */
+export const putCollaboratorSchema = z.strictObject({ role: collaboratorRoleSchema });
+
+/** Collaborators invited while creating a cohort; each account at most once. */
+export const collaboratorInvitesSchema = z
+  .array(z.strictObject({ accountId, role: collaboratorRoleSchema }))
+  .max(100, 'at most 100 collaborators')
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      if (seen.has(c.accountId)) ctx.addIssue({ code: 'custom', path: [i, 'accountId'], message: 'this account is listed twice' });
+      seen.add(c.accountId);
+    });
+  });
+export type CollaboratorInvite = z.infer<typeof collaboratorInvitesSchema>[number];
+
 export const createCohortSchema = z.strictObject({
   name,
   description: z.string().max(2000, 'description must be at most 2000 characters').default(''),
@@ -24,6 +43,7 @@ export const createCohortSchema = z.strictObject({
   tags: tags.default([]),
   status: z.enum(COHORT_STATUSES).default('active'),
   refresh: z.enum(REFRESH_MODES).default('daily'),
+  collaborators: collaboratorInvitesSchema.default([]),
 });
 
 export const patchCohortSchema = z.strictObject({
@@ -46,6 +66,8 @@ export const listCohortsQuerySchema = z.object({
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(500).optional(),
+  /** Only cohorts owned by the caller (made with the admin token: ownerless ones). */
+  mine: z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true').optional(),
 });
 
 export const previewSchema = z.strictObject({
@@ -72,7 +94,15 @@ export type CohortStatus = (typeof COHORT_STATUSES)[number];
 export type CohortKind = (typeof COHORT_KINDS)[number];
 export type RefreshMode = (typeof REFRESH_MODES)[number];
 
-/** A cohort as the API returns it. */
+/** A cohort collaborator as the API shows it. */
+export interface Collaborator {
+  accountId: string;
+  email: string;
+  name: string;
+  role: CollaboratorRole;
+}
+
+/** A cohort as the API returns it (`collaborators` is added by the HTTP layer, not stored). */
 export interface Cohort {
   id: string;
   name: string;
@@ -87,4 +117,7 @@ export interface Cohort {
   calculation: { state: 'idle' | 'running' | 'failed'; lastError: string | null; lastDurationMs: number | null };
   createdAt: string;
   updatedAt: string;
+  /** The account that made it; null when made with the admin token (or before accounts existed). */
+  ownerId: string | null;
+  collaborators?: Collaborator[];
 }

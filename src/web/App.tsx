@@ -3,15 +3,18 @@ import { SignIn } from './auth/SignIn';
 import { AppLayout } from './shell/AppLayout';
 import { Routes } from './Routes';
 import { ServerGate } from './auth/ServerGate';
+import { AccountGate } from './auth/AccountGate';
 
 export function App() {
   const { token } = useSession();
   if (!token) return <SignIn />;
   return (
     <ServerGate>
-      <AppLayout>
-        <Routes />
-      </AppLayout>
+      <AccountGate>
+        <AppLayout>
+          <Routes />
+        </AppLayout>
+      </AccountGate>
     </ServerGate>
   );
 }

@@ -10,7 +10,7 @@ export function QueryProvider({ children }: { children: ReactNode }) {
     const onError = (err: unknown) => {
       if (err instanceof ApiError && err.status === 401) {
         client.clear();
-        signOut('The server rejected the admin token. Sign in again.');
+        signOut('The server no longer accepts this sign-in (session ended, token revoked or account disabled). Sign in again.');
       }
     };
     const client: QueryClient = new QueryClient({

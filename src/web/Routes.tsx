@@ -8,6 +8,9 @@ import { UserPage } from './pages/users/UserPage';
 import { DestinationsPage } from './pages/destinations/DestinationsPage';
 import { SyncsPage } from './pages/syncs/SyncsPage';
 import { SyncDetail } from './pages/syncs/SyncDetail';
+import { AccountsPage } from './pages/team/AccountsPage';
+import { ProfilePage } from './pages/me/ProfilePage';
+import { AuditPage } from './pages/audit/AuditPage';
 
 // The builder and the chart-heavy detail page load on first use.
 const CohortBuilderPage = lazy(() => import('./builder/CohortBuilderPage').then((m) => ({ default: m.CohortBuilderPage })));
@@ -36,6 +39,9 @@ export function Routes() {
   if (matchPath('/destinations', path)) return <DestinationsPage />;
   if (matchPath('/syncs', path)) return <SyncsPage />;
   if ((m = matchPath('/syncs/:id', path))) return <SyncDetail key={m.id} id={m.id!} />;
+  if (matchPath('/team', path)) return <AccountsPage />;
+  if (matchPath('/me', path)) return <ProfilePage />;
+  if (matchPath('/audit', path)) return <AuditPage />;
   return (
     <Stack>
       <Title order={2}>Page not found</Title>

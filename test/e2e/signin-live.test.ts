@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
+import { chooseAdminToken } from './ui';
 
 describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
   let server: KohortServer;
@@ -21,6 +22,7 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
   it('says so clearly when the server cannot be reached', async () => {
     await page.goto(`${server.url}/cohorts`);
     await page.route(/\/(healthz|v1\/)/, (route) => route.abort('connectionrefused'));
+    await chooseAdminToken(page);
     await page.getByLabel('Admin token').fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Server unreachable');
@@ -29,6 +31,7 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
 
   it('rejects a wrong token, then signs in with the right one', async () => {
     await page.goto(`${server.url}/cohorts`);
+    await chooseAdminToken(page);
     const token = page.getByLabel('Admin token');
     await token.fill('not-the-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -91,6 +94,7 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
     const phone = await browser.newPage({ width: 390, height: 844 });
     await phone.goto(`${server.url}/events`);
     // sessionStorage is per tab: a new tab signs in again.
+    await chooseAdminToken(phone);
     await phone.getByLabel('Admin token').fill(server.adminToken);
     await phone.keyboard.press('Enter');
     await phone.getByRole('heading', { name: 'Live events' }).waitFor();

@@ -1,9 +1,15 @@
 import type { Locator, Page } from 'playwright-core';
 import type { KohortServer } from './server';
 
+/** On the sign-in screen (email and password first), switches to the admin token form. */
+export async function chooseAdminToken(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Use the admin token instead' }).click();
+}
+
 /** Signs the page in with the server's admin token (sessionStorage is per tab). */
 export async function signIn(page: Page, server: KohortServer, path = '/cohorts'): Promise<void> {
   await page.goto(server.url + path);
+  await chooseAdminToken(page);
   await page.getByLabel('Admin token').fill(server.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Admin token').waitFor({ state: 'detached' });

@@ -2,6 +2,7 @@ import { createAuthenticator } from '../../src/http/auth.js';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
+import { createAccess } from '../../src/services/accounts/access.js';
 import { createEventsService } from '../../src/services/events.js';
 import { createIngestService, type Clock } from '../../src/services/ingest.js';
 import { openDatabase, type Database } from '../../src/storage/duckdb/database.js';
@@ -23,6 +24,11 @@ export async function createTestApp(opts: { now?: Clock } = {}): Promise<TestApp
   const store = await openDuckDBEventStore(db);
   const app = await buildApp({
     auth: createAuthenticator(ADMIN_TOKEN),
+    // This app has no cohort service: no cohorts, so none to see.
+    access: createAccess({
+      cohorts: { get: async () => undefined, all: async () => [] },
+      collaborators: { get: async () => undefined, listForAccount: async () => [] },
+    }),
     writeKey: WRITE_KEY,
     version: '0.0.0-test',
     ingest: createIngestService(store, opts.now),

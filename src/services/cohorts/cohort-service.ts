@@ -6,8 +6,10 @@ import {
   patchCohortSchema,
   previewSchema,
   type Cohort,
+  type CollaboratorInvite,
   type ListCohortsQuery,
 } from '../../schemas/cohort.js';
+import type { Principal } from '../../schemas/principal.js';
 import type { CohortStore, CompiledQuery } from '../../storage/cohort-store.js';
 import { conflict, invalidInput, notFound, ServiceError, zodIssues } from '../errors.js';
 import { listCohorts } from './cohort-list.js';
@@ -21,11 +23,26 @@ export interface SyncHooks {
   deleteSyncsOf(cohortId: string): Promise<void>;
 }
 
+/** Collaborators invited on create (checked before the cohort is made) and dropped with the cohort. */
+export interface CollaboratorHooks {
+  check(list: CollaboratorInvite[], ownerId: string | null): Promise<void>;
+  setInitial(cohortId: string, list: CollaboratorInvite[]): Promise<void>;
+  removeCohort(cohortId: string): Promise<void>;
+}
+
+/** Which cohorts a list may show (access decides; applied before paging so cursors stay right). */
+export interface ListScope {
+  visible: Set<string> | 'all';
+  /** The caller's account, for `?mine=true` (null: the admin token, owner of ownerless cohorts). */
+  accountId: string | null;
+}
+
 export interface CohortServiceDeps {
   store: CohortStore;
   compile: CompileFn;
   now?: () => Date;
   syncs?: SyncHooks;
+  collaborators?: CollaboratorHooks;
   /** How long create/patch wait for the first computation before answering (it goes on after). */
   answerWithinMs?: number;
   log?: (msg: string, err?: unknown) => void;
@@ -163,8 +180,10 @@ export function createCohortService(deps: CohortServiceDeps) {
       return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     },
 
-    async create(body: unknown): Promise<Cohort> {
+    /** `by` becomes the owner (none for the admin token). */
+    async create(body: unknown, by?: Principal): Promise<Cohort> {
       const b = parse(createCohortSchema, body, 'cohort');
+      const ownerId = by?.accountId ?? null;
       if (b.kind === 'dynamic' && b.definition === undefined) {
         throw invalidInput('A dynamic cohort needs a definition', [{ field: 'definition', message: 'required for dynamic cohorts' }]);
       }
@@ -172,6 +191,10 @@ export function createCohortService(deps: CohortServiceDeps) {
         throw invalidInput('A static cohort has no definition: add members instead', [{ field: 'definition', message: 'not allowed for static cohorts' }]);
       }
       const definition = b.kind === 'dynamic' ? await validateDefinition(b.definition) : null;
+      if (b.collaborators.length) {
+        if (!deps.collaborators) throw invalidInput('Collaborators are not available here', [{ field: 'collaborators', message: 'not supported' }]);
+        await deps.collaborators.check(b.collaborators, ownerId);
+      }
       const at = now().toISOString();
       const c: Cohort = {
         id: newId(),
@@ -187,14 +210,22 @@ export function createCohortService(deps: CohortServiceDeps) {
         calculation: { state: 'idle', lastError: null, lastDurationMs: null },
         createdAt: at,
         updatedAt: at,
+        ownerId,
       };
       await store.insert(c);
+      if (b.collaborators.length) await deps.collaborators!.setInitial(c.id, b.collaborators);
       return c.kind === 'dynamic' ? computeSoon(c.id) : c;
     },
 
-    list(query: unknown) {
+    list(query: unknown, scope: ListScope = { visible: 'all', accountId: null }) {
       const q: ListCohortsQuery = parse(listCohortsQuerySchema, query, 'query');
-      return store.all().then((all) => listCohorts(all, q));
+      const { visible, accountId } = scope;
+      return store.all().then((all) =>
+        listCohorts(
+          all.filter((c) => (visible === 'all' || visible.has(c.id)) && (!q.mine || (c.ownerId ?? null) === accountId)),
+          q,
+        ),
+      );
     },
 
     async patch(id: string, body: unknown): Promise<Cohort> {
@@ -236,6 +267,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       if (syncs.length) await deps.syncs!.deleteSyncsOf(id);
       await computing.get(id)?.catch(() => undefined);
       await store.delete(id);
+      await deps.collaborators?.removeCohort(id);
     },
 
     async refresh(id: string): Promise<Cohort> {

@@ -31,10 +31,9 @@ export class ApiClient {
   ) {}
 
   async raw(path: string, opts: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.token}`,
-      accept: opts.accept ?? 'application/json',
-    };
+    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
+    // An empty token is the anonymous client (sign-in), which sends no credential at all.
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: BodyInit | undefined;
     if (opts.text) {
       headers['content-type'] = opts.text.contentType;
@@ -80,7 +79,7 @@ export class ApiClient {
   }
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+export async function toApiError(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => '');
   try {
     const parsed = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };

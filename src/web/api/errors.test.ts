@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, extractIssues } from './errors';
+import { ApiError, errorMessage, extractIssues, NetworkError } from './errors';
 import { issueMap } from '../builder/issues';
 
 describe('API issue mapping', () => {
@@ -29,5 +29,12 @@ describe('API issue mapping', () => {
     ]);
     expect(extractIssues('nope')).toEqual([]);
     expect(extractIssues([null, 3])).toEqual([]);
+  });
+
+  it('words a 403 as a missing permission, keeping the server\'s reason', () => {
+    const msg = errorMessage(new ApiError(403, 'forbidden', 'Creating destinations needs the admin role'));
+    expect(msg).toBe("You don't have permission to do this. Creating destinations needs the admin role");
+    expect(errorMessage(new ApiError(409, 'last_owner', 'The last owner cannot be demoted'))).toBe('The last owner cannot be demoted');
+    expect(errorMessage(new NetworkError(new Error('x')))).toBe('The Kohort server could not be reached.');
   });
 });

@@ -70,6 +70,8 @@ export function extractIssues(details: unknown): ApiIssue[] {
 }
 
 export function errorMessage(err: unknown): string {
+  // A refusal is not a failure of the app: say so, then the server's words on which role is needed.
+  if (err instanceof ApiError && err.status === 403) return `You don't have permission to do this. ${err.message}`;
   if (err instanceof ApiError || err instanceof NetworkError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);

@@ -1,45 +1,81 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { ApiClient } from '../api/client';
+import { logout } from './login';
 
-const STORAGE_KEY = 'kohort.adminToken';
+/** How the tab is signed in: the bootstrap admin token, or an account's session token. */
+export type SessionKind = 'admin_token' | 'session';
+
+// One key per kind; the admin token keeps the key it always had.
+const KEYS: Record<SessionKind, string> = { admin_token: 'kohort.adminToken', session: 'kohort.sessionToken' };
+
+interface Stored {
+  token: string;
+  kind: SessionKind;
+}
 
 interface Session {
   token: string | null;
+  kind: SessionKind | null;
   api: ApiClient | null;
   /** Why the user was signed out (a rejected token), shown on the sign-in screen. */
   signOutReason: string | null;
-  signIn(token: string): void;
+  signIn(token: string, kind?: SessionKind): void;
+  /**
+   * Forgets the credential in this tab. Without a reason it is the user's choice,
+   * so a session token is also ended on the server; with a reason the server
+   * already refused it and there is nothing to end.
+   */
   signOut(reason?: string): void;
 }
 
 const SessionContext = createContext<Session | null>(null);
 
-function readToken(): string | null {
+function readStored(): Stored | null {
   try {
-    return sessionStorage.getItem(STORAGE_KEY);
+    for (const kind of ['session', 'admin_token'] as const) {
+      const token = sessionStorage.getItem(KEYS[kind]);
+      if (token) return { token, kind };
+    }
   } catch {
-    return null;
+    // Storage disabled: the tab starts signed out.
   }
+  return null;
+}
+
+function clearStored() {
+  for (const key of Object.values(KEYS)) sessionStorage.removeItem(key);
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [token, setToken] = useState<string | null>(readToken);
+  const [stored, setStored] = useState<Stored | null>(readStored);
   const [signOutReason, setReason] = useState<string | null>(null);
 
-  const signIn = useCallback((t: string) => {
-    sessionStorage.setItem(STORAGE_KEY, t);
+  const signIn = useCallback((token: string, kind: SessionKind = 'admin_token') => {
+    clearStored();
+    sessionStorage.setItem(KEYS[kind], token);
     setReason(null);
-    setToken(t);
+    setStored({ token, kind });
   }, []);
   const signOut = useCallback((reason?: string) => {
-    sessionStorage.removeItem(STORAGE_KEY);
+    const current = readStored();
+    clearStored();
+    // Ending the session is best effort: the tab forgets the token either way,
+    // and an unreachable server must not keep anyone signed in here.
+    if (!reason && current?.kind === 'session') void logout(current.token).catch(() => {});
     setReason(reason ?? null);
-    setToken(null);
+    setStored(null);
   }, []);
 
   const value = useMemo<Session>(
-    () => ({ token, api: token ? new ApiClient(token) : null, signOutReason, signIn, signOut }),
-    [token, signOutReason, signIn, signOut],
+    () => ({
+      token: stored?.token ?? null,
+      kind: stored?.kind ?? null,
+      api: stored ? new ApiClient(stored.token) : null,
+      signOutReason,
+      signIn,
+      signOut,
+    }),
+    [stored, signOutReason, signIn, signOut],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

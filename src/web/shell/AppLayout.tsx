@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
-import { AppShell, Burger, Button, Group, NavLink, Title } from '@mantine/core';
+import { AppShell, Burger, Group, NavLink, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useSession } from '../auth/session';
+import { useCan } from '../auth/permissions';
+import { UserMenu } from '../auth/UserMenu';
 import { linkProps, useLocation } from '../router';
 
 const NAV = [
@@ -10,11 +11,13 @@ const NAV = [
   { to: '/users', label: 'Users' },
   { to: '/destinations', label: 'Destinations' },
   { to: '/syncs', label: 'Syncs' },
+  { to: '/team', label: 'Team' },
+  { to: '/audit', label: 'Audit log', adminOnly: true },
 ];
 
 export function AppLayout({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
-  const { signOut } = useSession();
+  const { canAdmin } = useCan();
   const { path } = useLocation();
 
   return (
@@ -30,11 +33,11 @@ export function AppLayout({ children }: { children: ReactNode }) {
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
             <Title order={1} size="h3">Kohort</Title>
           </Group>
-          <Button variant="subtle" size="xs" onClick={() => signOut()}>Sign out</Button>
+          <UserMenu />
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main navigation" component="nav">
-        {NAV.map((n) => (
+        {NAV.filter((n) => !n.adminOnly || canAdmin).map((n) => (
           <NavLink
             key={n.to}
             label={n.label}

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useCohorts, type CohortListParams } from '../../api/cohorts';
 import { useDestinations } from '../../api/destinations';
@@ -11,11 +11,13 @@ import { QueryState } from '../../components/QueryState';
 import { Time } from '../../components/Time';
 import { Link, linkProps } from '../../router';
 import { CohortFilters } from './CohortFilters';
+import { REASONS, useCan } from '../../auth/permissions';
 
 export function CohortsList() {
   const [filters, setFilters] = useState<CohortListParams>({ sort: 'updatedAt', order: 'desc' });
   const [debounced] = useDebouncedValue(filters, 300);
   const q = useCohorts(debounced);
+  const { canWrite } = useCan();
   const syncs = useSyncs();
   const destinations = useDestinations();
 
@@ -32,7 +34,13 @@ export function CohortsList() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Cohorts</Title>
-        <Button {...linkProps('/cohorts/new')}>Create cohort</Button>
+        {canWrite ? (
+          <Button {...linkProps('/cohorts/new')}>Create cohort</Button>
+        ) : (
+          <Tooltip label={REASONS.write} multiline maw={280}>
+            <Badge variant="light" color="gray" tt="none" tabIndex={0}>Read only</Badge>
+          </Tooltip>
+        )}
       </Group>
       <CohortFilters value={filters} onChange={setFilters} />
       <QueryState query={q} what="cohorts">

@@ -3,6 +3,8 @@ import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Stack, Table, Tex
 import { useDeleteDestination, useDestinations, useTestDestination } from '../../api/destinations';
 import { errorMessage } from '../../api/errors';
 import type { Destination } from '../../api/types';
+import { Guard } from '../../auth/Guard';
+import { REASONS, useCan } from '../../auth/permissions';
 import { QueryState } from '../../components/QueryState';
 import { DestinationForm } from './DestinationForm';
 import { DESTINATION_FORMS, summarize } from './fields';
@@ -13,6 +15,7 @@ export function DestinationsPage() {
   const q = useDestinations();
   const test = useTestDestination();
   const del = useDeleteDestination();
+  const { canAdmin } = useCan();
   const [editing, setEditing] = useState<Editing>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [results, setResults] = useState<Record<string, { ok: boolean; message: string }>>({});
@@ -28,7 +31,9 @@ export function DestinationsPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Destinations</Title>
-        <Button onClick={() => setEditing({ mode: 'create' })}>New destination</Button>
+        <Guard allowed={canAdmin} reason={REASONS.admin}>
+          <Button onClick={() => setEditing({ mode: 'create' })}>New destination</Button>
+        </Guard>
       </Group>
       {del.isError && <Alert color="red" role="alert" title="Could not delete">{errorMessage(del.error)}</Alert>}
       <QueryState query={q} what="destinations">
@@ -52,13 +57,17 @@ export function DestinationsPage() {
                         {r ? <Text size="sm" c={r.ok ? 'green' : 'red'} role="status">{r.ok ? '✓ ' : '✗ '}{r.message}</Text> : <Text size="sm" c="dimmed">not tested</Text>}
                       </Table.Td>
                       <Table.Td>
-                        <Group gap={4} wrap="nowrap" justify="flex-end">
-                          <Button size="xs" variant="default" aria-label={`Test connection of ${d.name}`}
-                            loading={test.isPending && test.variables === d.id} onClick={() => runTest(d.id)}>Test</Button>
-                          <Button size="xs" variant="default" aria-label={`Edit ${d.name}`} onClick={() => setEditing({ mode: 'edit', destination: d })}>Edit</Button>
-                          <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${d.name}`}
-                            onClick={() => { if (window.confirm(`Delete destination ${d.name}?`)) del.mutate(d.id); }}>Delete</Button>
-                        </Group>
+                        {canAdmin ? (
+                          <Group gap={4} wrap="nowrap" justify="flex-end">
+                            <Button size="xs" variant="default" aria-label={`Test connection of ${d.name}`}
+                              loading={test.isPending && test.variables === d.id} onClick={() => runTest(d.id)}>Test</Button>
+                            <Button size="xs" variant="default" aria-label={`Edit ${d.name}`} onClick={() => setEditing({ mode: 'edit', destination: d })}>Edit</Button>
+                            <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${d.name}`}
+                              onClick={() => { if (window.confirm(`Delete destination ${d.name}?`)) del.mutate(d.id); }}>Delete</Button>
+                          </Group>
+                        ) : (
+                          <Text size="xs" c="dimmed" ta="right" title={REASONS.admin}>read only</Text>
+                        )}
                       </Table.Td>
                     </Table.Tr>
                   );
