@@ -44,6 +44,8 @@ export function createLoginThrottle(opts: { max?: number; windowMs?: number; max
     fail(key, now) {
       const list = recent(key, now);
       list.push(now);
+      // Re-inserted so the Map's order is by last failure (the sweep drops the stalest first).
+      failures.delete(key);
       failures.set(key, list.slice(-max));
       if (failures.size > maxKeys) sweep(now);
     },
