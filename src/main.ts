@@ -127,8 +127,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
             reads: createDuckDBContactReads(db.reads),
             compile: compileDefinition,
             cohortNames: (ids) => cohortStore.names(ids),
-            // Every principal is the bootstrap owner until role enforcement wires Access.visibleCohorts here.
-            visibleCohorts: async () => 'all',
+            visibleCohorts: (p) => access.visibleCohorts(p),
           }),
         }),
       (a) => registerAccountRoutes(a, { accounts, auth }),

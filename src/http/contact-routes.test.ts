@@ -203,6 +203,37 @@ describe('GET /v1/contacts', () => {
     expect(noStep.status).toBe(404);
   });
 
+  it('every role reads contacts, and each sees only the cohorts it may see', async () => {
+    const session = async (email: string, role: string) => {
+      const made = await api('POST', '/v1/accounts', { email, name: role, role, password: 'correct horse battery' });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const login = await api('POST', '/v1/auth/login', { email, password: 'correct horse battery' }, {});
+      expect(login.status).toBe(200);
+      return { authorization: `Bearer ${login.body.token}` };
+    };
+    const member = await session('member@example.com', 'member');
+    const viewer = await session('viewer@example.com', 'viewer');
+    const adminOnly = await api('POST', '/v1/cohorts', { name: 'Admin list', kind: 'static' });
+    await api('POST', `/v1/cohorts/${adminOnly.body.id}/members`, { userIds: ['dave'] });
+    const own = await api('POST', '/v1/cohorts', { name: 'Member list', kind: 'static' }, member);
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    expect((await api('POST', `/v1/cohorts/${own.body.id}/members`, { userIds: ['dave'] }, member)).status).toBe(200);
+
+    const daveAs = async (headers: Record<string, string>) => {
+      const r = await api('GET', '/v1/contacts?q=dave', undefined, headers);
+      expect(r.status).toBe(200);
+      return (r.body as Page).items[0].cohorts.map((c) => c.name);
+    };
+    expect(await daveAs(admin)).toEqual(['Admin list', 'Member list']);
+    expect(await daveAs(member)).toEqual(['Member list']);
+    expect(await daveAs(viewer)).toEqual([]);
+    // A cohort the caller cannot see answers like an unknown one.
+    expect((await api('GET', `/v1/contacts?cohortId=${adminOnly.body.id}`, undefined, member)).status).toBe(404);
+    expect((await api('GET', `/v1/contacts?cohortId=${own.body.id}`, undefined, viewer)).status).toBe(404);
+    const scoped = await api('GET', `/v1/contacts?cohortId=${own.body.id}`, undefined, member);
+    expect(ids(scoped.body as Page)).toEqual(['dave']);
+  });
+
   it('needs a management credential', async () => {
     expect((await api('GET', '/v1/contacts', undefined, {})).status).toBe(401);
     expect((await api('GET', '/v1/contacts', undefined, { authorization: `Bearer ${WRITE}` })).status).toBe(401);
