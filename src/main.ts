@@ -29,6 +29,7 @@ import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuditRoutes } from './http/audit-routes.js';
 import { createAccountService, type AccountService } from './services/accounts/account-service.js';
 import { createAuditService, type AuditService } from './services/accounts/audit.js';
+import type { ScryptParams } from './services/accounts/passwords.js';
 import { ACCOUNT_MIGRATIONS } from './storage/duckdb/account-migrations.js';
 import { createDuckDBAccountStore } from './storage/duckdb/account-store.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
@@ -56,6 +57,8 @@ export interface KohortOptions {
   schedulers?: boolean;
   /** false, or a log level (true = info). */
   logger?: boolean | string;
+  /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
+  passwordCost?: ScryptParams;
 }
 
 export interface Kohort {
@@ -102,7 +105,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
 
   const accountStore = createDuckDBAccountStore(db, await db.connect());
   const audit = createAuditService(accountStore);
-  const accounts = createAccountService({ store: accountStore, audit });
+  const accounts = createAccountService({ store: accountStore, audit, scrypt: opts.passwordCost });
   const auth = createAuthenticator(opts.adminToken);
   auth.setResolver((token) => accounts.resolveToken(token));
   const app = await buildApp({
