@@ -14,6 +14,7 @@ import { AuditPage } from './pages/audit/AuditPage';
 
 // The builder and the chart-heavy detail page load on first use.
 const CohortBuilderPage = lazy(() => import('./builder/CohortBuilderPage').then((m) => ({ default: m.CohortBuilderPage })));
+const CreateCohortPage = lazy(() => import('./pages/cohorts/create/CreateCohortPage').then((m) => ({ default: m.CreateCohortPage })));
 const CohortDetail = lazy(() => import('./pages/cohorts/CohortDetail').then((m) => ({ default: m.CohortDetail })));
 
 function Lazy({ children }: { children: ReactNode }) {
@@ -30,7 +31,7 @@ export function Routes() {
   let m: Record<string, string> | null;
   if (path === '/' || path === '') return <Redirect to="/cohorts" />;
   if (matchPath('/cohorts', path)) return <CohortsList />;
-  if (matchPath('/cohorts/new', path)) return <Lazy><CohortBuilderPage key="new" /></Lazy>;
+  if (matchPath('/cohorts/new', path)) return <Lazy><CreateCohortPage key="new" /></Lazy>;
   if ((m = matchPath('/cohorts/:id/edit', path))) return <Lazy><CohortBuilderPage key={m.id} cohortId={m.id} /></Lazy>;
   if ((m = matchPath('/cohorts/:id', path))) return <Lazy><CohortDetail key={m.id} id={m.id!} /></Lazy>;
   if (matchPath('/events', path)) return <LiveEvents />;

@@ -13,6 +13,17 @@ const buy = (userId: string, brand: string, price: number, timestamp: string) =>
   type: 'track', userId, event: 'purchase', properties: { brand, price }, timestamp,
 });
 
+/**
+ * /cohorts/new is three steps: Continue creates the cohort, then collaborators
+ * are skipped and Finish (with no workflow steps) opens the cohort.
+ */
+async function createThroughSteps(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('table', { name: 'Collaborators' }).or(page.getByText('Nobody else works on this cohort yet.')).waitFor();
+  await page.getByRole('button', { name: 'Skip' }).click();
+  await page.getByRole('button', { name: 'Finish' }).click();
+}
+
 describe.skipIf(!hasChromium)('web app: cohort builder', () => {
   let server: KohortServer;
   let browser: BrowserSession;
@@ -100,7 +111,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await page.getByLabel('Cohort name').fill('Big spenders');
     await page.getByLabel('Tags', { exact: true }).and(page.locator('input:not([type=hidden])')).fill('e2e');
     await page.keyboard.press('Enter');
-    await page.getByRole('button', { name: 'Save cohort' }).click();
+    await createThroughSteps(page);
     await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('2');
     const membersTable = page.getByRole('table', { name: 'Members' });
@@ -207,7 +218,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
     expect(await page.getByTestId('run-result').textContent()).toContain('hank');
     await page.getByLabel('Cohort name').fill('Downloaded, never signed up');
-    await page.getByRole('button', { name: 'Save cohort' }).click();
+    await createThroughSteps(page);
     await page.getByRole('heading', { name: 'Downloaded, never signed up', exact: true }).waitFor();
     const saved = await server.api<{ items: { name: string; definition: unknown }[] }>('GET', '/v1/cohorts?q=never');
     expect(saved.body.items[0]?.definition).toEqual({
@@ -306,7 +317,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await page.goto(`${server.url}/cohorts/new`);
     await page.getByText('Uploaded list (static)').click();
     await page.getByLabel('Cohort name').fill('Hand-picked');
-    await page.getByRole('button', { name: 'Save cohort' }).click();
+    await createThroughSteps(page);
     await page.getByRole('heading', { name: 'Hand-picked', exact: true }).waitFor();
     await page.getByLabel('User ids').fill('alice\nbob\nnobody-known');
     await page.getByRole('button', { name: 'Add these' }).click();

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { Alert, Button, Group, Paper, SegmentedControl, Stack, Tabs, Title } from '@mantine/core';
 import { useSaveCohort } from '../api/cohorts';
 import type { Definition } from '../api/definition';
@@ -16,10 +16,20 @@ import { validateDefinition } from './validate';
 
 const FIELD_ROOTS = ['name', 'description', 'tags', 'status', 'refresh', 'definition', 'rules', 'match'];
 
+/** In the creation wizard (pages/cohorts/create): saving hands the cohort on instead of opening it. */
+export interface WizardStep {
+  /** Set once this step created the cohort, so Continue after Back updates it rather than making another. */
+  createdId: string | null;
+  onSaved: (c: Cohort) => void;
+  /** Shown under a static cohort's note (the wizard's list of user ids). */
+  staticMembers?: ReactNode;
+}
+
 /** Creates a cohort, or edits `cohort` when given: one builder for both. */
-export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
+export function CohortBuilder({ cohort, wizard }: { cohort?: Cohort; wizard?: WizardStep }) {
   const catalog = useEventCatalog();
-  const save = useSaveCohort(cohort?.id);
+  const savedId = cohort?.id ?? wizard?.createdId ?? undefined;
+  const save = useSaveCohort(savedId);
   const [meta, setMeta] = useState<CohortMeta>({
     name: cohort?.name ?? '',
     description: cohort?.description ?? '',
@@ -76,9 +86,9 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
     };
     save.mutate(
       // kind is fixed at creation; PATCH does not take it.
-      cohort ? body : { ...body, kind },
+      savedId ? body : { ...body, kind },
       {
-        onSuccess: (c) => navigate(`/cohorts/${c.id}`),
+        onSuccess: (c) => (wizard ? wizard.onSaved(c) : navigate(`/cohorts/${c.id}`)),
         onError: takeServerIssues,
       },
     );
@@ -93,10 +103,10 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
 
   return (
     <Stack>
-      <Title order={2}>{cohort ? `Edit ${cohort.name}` : 'New cohort'}</Title>
+      {!wizard && <Title order={2}>{cohort ? `Edit ${cohort.name}` : 'New cohort'}</Title>}
       <Paper withBorder p="md" radius="md" component="form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <Stack gap="sm">
-          {!cohort && (
+          {!savedId && (
             <SegmentedControl aria-label="Kind of cohort" value={kind} onChange={(v) => setKind(v as 'dynamic' | 'static')}
               data={[{ value: 'dynamic', label: 'Defined by conditions' }, { value: 'static', label: 'Uploaded list (static)' }]} />
           )}
@@ -109,15 +119,18 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
           )}
           {attempted && !isStatic && !valid && <Alert color="yellow" role="status">Fix the highlighted fields before saving.</Alert>}
           <Group>
-            <Button type="submit" loading={save.isPending}>{cohort ? 'Save changes' : 'Save cohort'}</Button>
+            <Button type="submit" loading={save.isPending}>{wizard ? 'Continue' : cohort ? 'Save changes' : 'Save cohort'}</Button>
             {cohort && <Button variant="default" onClick={() => navigate(`/cohorts/${cohort.id}`)}>Cancel</Button>}
           </Group>
         </Stack>
       </Paper>
       {isStatic ? (
-        <Alert color="blue">
-          A static cohort is a list you upload: {cohort ? 'add or remove members on its page.' : 'save it, then upload user ids (CSV or one per line) on its page.'}
-        </Alert>
+        <>
+          <Alert color="blue">
+            A static cohort is a list you upload: {cohort ? 'add or remove members on its page.' : wizard ? 'paste user ids below (one per line); more can be added on its page later.' : 'save it, then upload user ids (CSV or one per line) on its page.'}
+          </Alert>
+          {wizard?.staticMembers}
+        </>
       ) : (
         <>
           <PreviewPanel definition={definition} valid={valid} onServerIssues={takeServerIssues} />
@@ -128,7 +141,7 @@ export function CohortBuilder({ cohort }: { cohort?: Cohort }) {
                 <Tabs.Tab value="json">JSON</Tabs.Tab>
               </Tabs.List>
               <Tabs.Panel value="builder" pt="md">
-                <GroupEditor match={definition.match} rules={definition.rules} path={[]} depth={1} catalog={catalog} selfId={cohort?.id}
+                <GroupEditor match={definition.match} rules={definition.rules} path={[]} depth={1} catalog={catalog} selfId={savedId}
                   onChange={(match, rules) => setDefinition({ match, rules })} />
               </Tabs.Panel>
               <Tabs.Panel value="json" pt="md">

@@ -3,6 +3,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { Alert, Badge, Button, Group, Modal, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useCohort, useDeleteCohort, useRefreshCohort } from '../../api/cohorts';
 import { ApiError, errorMessage } from '../../api/errors';
+import { Guard } from '../../auth/Guard';
+import { REASONS, useCan } from '../../auth/permissions';
 import { CalculationBadge, StatusBadge } from '../../components/badges';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
@@ -13,6 +15,7 @@ import { CohortSyncs } from './CohortSyncs';
 import { HistoryChart } from './HistoryChart';
 import { MembersTable } from './MembersTable';
 import { StaticMembersUpload } from './StaticMembersUpload';
+import { CohortWorkflow } from './workflow/CohortWorkflow';
 
 export function CohortDetail({ id }: { id: string }) {
   const q = useCohort(id);
@@ -20,6 +23,8 @@ export function CohortDetail({ id }: { id: string }) {
   const del = useDeleteCohort(id);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const c = q.data;
+  const can = useCan();
+  const canEdit = !!c && can.canEditCohort(c);
   const qc = useQueryClient();
   const computedAt = c?.computedAt;
   // A new computation means new history points and members.
@@ -45,9 +50,15 @@ export function CohortDetail({ id }: { id: string }) {
               {c.description && <Text size="sm" c="dimmed">{c.description}</Text>}
             </Stack>
             <Group gap="xs">
-              <Button variant="default" {...linkProps(`/cohorts/${c.id}/edit`)}>Edit</Button>
-              <Button onClick={() => refresh.mutate()} loading={refresh.isPending || c.calculation.state === 'running'}>Recompute</Button>
-              <Button color="red" variant="light" onClick={() => setConfirmDelete(true)}>Delete</Button>
+              <Guard allowed={canEdit} reason={REASONS.cohort}>
+                <Button variant="default" {...(canEdit ? linkProps(`/cohorts/${c.id}/edit`) : {})}>Edit</Button>
+              </Guard>
+              <Guard allowed={canEdit} reason={REASONS.cohort}>
+                <Button onClick={() => refresh.mutate()} loading={refresh.isPending || c.calculation.state === 'running'}>Recompute</Button>
+              </Guard>
+              <Guard allowed={can.canOwnCohort(c)} reason={REASONS.cohortOwner}>
+                <Button color="red" variant="light" onClick={() => setConfirmDelete(true)}>Delete</Button>
+              </Guard>
             </Group>
           </Group>
           {refresh.isError && <Alert color="red" role="alert" title="Recompute failed">{errorMessage(refresh.error)}</Alert>}
@@ -62,9 +73,10 @@ export function CohortDetail({ id }: { id: string }) {
               <Alert mt="sm" color="red" title="Last computation failed" role="alert">{c.calculation.lastError}</Alert>
             )}
           </Paper>
+          <CohortWorkflow cohort={c} />
           <HistoryChart cohortId={c.id} />
-          <CohortSyncs cohortId={c.id} />
-          {c.kind === 'static' && <StaticMembersUpload cohortId={c.id} />}
+          <CohortSyncs cohortId={c.id} canChange={canEdit} />
+          {c.kind === 'static' && canEdit && <StaticMembersUpload cohortId={c.id} />}
           <MembersTable cohortId={c.id} cohortName={c.name} size={c.size} />
           <Modal opened={confirmDelete} onClose={() => { setConfirmDelete(false); del.reset(); }} title={`Delete ${c.name}?`}>
             <Stack>

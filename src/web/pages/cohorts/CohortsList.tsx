@@ -12,6 +12,8 @@ import { Time } from '../../components/Time';
 import { Link, linkProps } from '../../router';
 import { CohortFilters } from './CohortFilters';
 import { REASONS, useCan } from '../../auth/permissions';
+import { StepCounts } from './workflow/StepCounts';
+import { teamFields } from './workflow/access';
 
 export function CohortsList() {
   const [filters, setFilters] = useState<CohortListParams>({ sort: 'updatedAt', order: 'desc' });
@@ -65,7 +67,10 @@ export function CohortsList() {
               <Table.Tbody>
                 {cohorts.map((c) => (
                   <Table.Tr key={c.id}>
-                    <Table.Td><Link to={`/cohorts/${c.id}`} fw={500}>{c.name}</Link></Table.Td>
+                    <Table.Td>
+                      <Link to={`/cohorts/${c.id}`} fw={500}>{c.name}</Link>
+                      <StepCounts steps={teamFields(c).steps} />
+                    </Table.Td>
                     <Table.Td><StatusBadge status={c.status} /></Table.Td>
                     <Table.Td>
                       <Group gap={4}>{c.tags.map((t) => <Badge key={t} variant="outline" size="sm" tt="none">{t}</Badge>)}</Group>
