@@ -3,7 +3,7 @@ import { Center, Loader, Title, Text, Stack } from '@mantine/core';
 import { matchPath, navigate, useLocation, Link } from './router';
 import { CohortsList } from './pages/cohorts/CohortsList';
 import { LiveEvents } from './pages/events/LiveEvents';
-import { UsersPage } from './pages/users/UsersPage';
+import { ContactsPage } from './pages/contacts/ContactsPage';
 import { UserPage } from './pages/users/UserPage';
 import { DestinationsPage } from './pages/destinations/DestinationsPage';
 import { SyncsPage } from './pages/syncs/SyncsPage';
@@ -35,7 +35,9 @@ export function Routes() {
   if ((m = matchPath('/cohorts/:id/edit', path))) return <Lazy><CohortBuilderPage key={m.id} cohortId={m.id} /></Lazy>;
   if ((m = matchPath('/cohorts/:id', path))) return <Lazy><CohortDetail key={m.id} id={m.id!} /></Lazy>;
   if (matchPath('/events', path)) return <LiveEvents />;
-  if (matchPath('/users', path)) return <UsersPage />;
+  if (matchPath('/contacts', path)) return <ContactsPage />;
+  // The people directory is Contacts now; old links to /users keep working.
+  if (matchPath('/users', path)) return <Redirect to="/contacts" />;
   if ((m = matchPath('/users/:userId', path))) return <UserPage key={m.userId} userId={m.userId!} />;
   if (matchPath('/destinations', path)) return <DestinationsPage />;
   if (matchPath('/syncs', path)) return <SyncsPage />;

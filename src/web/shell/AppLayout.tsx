@@ -8,7 +8,7 @@ import { linkProps, useLocation } from '../router';
 const NAV = [
   { to: '/cohorts', label: 'Cohorts' },
   { to: '/events', label: 'Live events' },
-  { to: '/users', label: 'Users' },
+  { to: '/contacts', label: 'Contacts' },
   { to: '/destinations', label: 'Destinations' },
   { to: '/syncs', label: 'Syncs' },
   { to: '/team', label: 'Team' },

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
+import { startKohort, type KohortServer } from './server';
+import { chooseAdminToken, field, ingest, pick } from './ui';
+
+describe.skipIf(!hasChromium)('web app: contacts', () => {
+  let server: KohortServer;
+  let browser: BrowserSession;
+  let page: Page;
+  let cohortId: string;
+
+  beforeAll(async () => {
+    server = await startKohort();
+    const identify = (userId: string, traits: Record<string, unknown>) => ({ type: 'identify', userId, traits, timestamp: '2024-01-01T00:00:00Z' });
+    await ingest(server, [
+      identify('ann', { plan: 'pro', seats: 12 }),
+      identify('ben', { plan: 'pro', seats: 3 }),
+      identify('cat', { plan: 'free', seats: 1 }),
+      { type: 'track', userId: 'ann', event: 'purchase', properties: { price: 20 }, timestamp: '2024-02-01T00:00:00Z' },
+      { type: 'track', userId: 'dan', event: 'view', timestamp: '2024-02-02T00:00:00Z' },
+    ]);
+    const created = await server.api<{ id: string; size: number }>('POST', '/v1/cohorts', { name: 'Pro outreach', kind: 'static' });
+    expect(created.status).toBe(201);
+    expect(created.body.size).toBe(0);
+    cohortId = created.body.id;
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    // Signs in with the admin token (the header's account menu is also labelled "Admin token", so match exactly).
+    await page.goto(`${server.url}/contacts`);
+    await chooseAdminToken(page);
+    await page.getByLabel('Admin token', { exact: true }).fill(server.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Admin token', { exact: true }).waitFor({ state: 'detached' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const rowIds = () => page.getByRole('table', { name: 'Contacts' }).locator('tbody tr td:nth-child(2)').allTextContents();
+
+  it('lists, searches and filters contacts', async () => {
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await expect.poll(rowIds).toEqual(['ann', 'ben', 'cat', 'dan']);
+    expect(await page.getByTestId('contacts-total').textContent()).toBe('4 contacts');
+
+    // Search covers trait values too: "pro" is the plan of ann and ben.
+    await page.getByLabel('Search contacts').fill('PRO');
+    await expect.poll(rowIds).toEqual(['ann', 'ben']);
+
+    // A property filter narrows further (numbers compare as numbers).
+    await page.getByRole('button', { name: '+ Property filter' }).click();
+    await field(page, page, 'Property of filter 1').fill('seats');
+    await pick(page, page.getByLabel('Operator of filter 1'), '>');
+    await page.getByLabel('Value of seats').fill('5');
+    await expect.poll(rowIds).toEqual(['ann']);
+    await page.getByRole('button', { name: 'Remove filter 1' }).click();
+    await expect.poll(rowIds).toEqual(['ann', 'ben']);
+  });
+
+  it('adds two selected contacts to a static cohort and the cohort grows', async () => {
+    await page.getByLabel('Select ann').check();
+    await page.getByLabel('Select ben').check();
+    await page.getByText('2 selected').waitFor();
+    await page.getByRole('button', { name: 'Add to cohort' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add to cohort' });
+    await pick(page, dialog.getByLabel('Static cohort'), 'Pro outreach');
+    await screenshot(page, 'contacts-add-to-cohort');
+    await dialog.getByRole('button', { name: 'Add 2 contacts' }).click();
+    const result = dialog.getByRole('status');
+    await result.waitFor();
+    expect(await result.textContent()).toContain('2 added, 0 already members');
+
+    // The rows now show the cohort, and the cohort page shows its new size.
+    await dialog.getByRole('button', { name: 'Close' }).first().click();
+    const annCohorts = page.getByRole('table', { name: 'Contacts' }).getByRole('row').filter({ hasText: 'ann' }).getByText('Pro outreach');
+    await annCohorts.waitFor();
+    await screenshot(page, 'contacts');
+    await page.goto(`${server.url}/cohorts/${cohortId}`);
+    await expect.poll(() => page.getByTestId('cohort-size').textContent()).toBe('2');
+    const cohort = await server.api<{ size: number }>('GET', `/v1/cohorts/${cohortId}`);
+    expect(cohort.body.size).toBe(2);
+  });
+
+  it('the nav has one people directory, and /users leads to it', async () => {
+    const nav = page.getByRole('navigation');
+    expect(await nav.getByRole('link', { name: 'Users' }).count()).toBe(0);
+    await nav.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.goto(`${server.url}/users`);
+    await page.waitForURL(`${server.url}/contacts`);
+    await page.getByRole('table', { name: 'Contacts' }).getByRole('link', { name: 'ann' }).click();
+    await page.waitForURL(`${server.url}/users/ann`);
+  });
+});
