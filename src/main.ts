@@ -40,6 +40,13 @@ import { createIngestService } from './services/ingest.js';
 import { COHORT_MIGRATIONS } from './storage/duckdb/cohort-migrations.js';
 import { openDatabase, type Database } from './storage/duckdb/database.js';
 import { createDuckDBCohortStore } from './storage/duckdb/duckdb-cohort-store.js';
+import { registerWorkflowRoutes } from './http/workflow-routes.js';
+import type { Clock } from './services/syncs/clock.js';
+import { ActionRunner } from './services/workflows/action-runner.js';
+import { createStepActions } from './services/workflows/step-actions.js';
+import { createWorkflowService, type WorkflowService } from './services/workflows/workflow-service.js';
+import { WORKFLOW_MIGRATIONS } from './storage/duckdb/workflow-migrations.js';
+import { createDuckDBWorkflowStore } from './storage/duckdb/workflow-store.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './storage/duckdb/duckdb-event-store.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
@@ -57,6 +64,8 @@ export interface KohortOptions {
   schedulers?: boolean;
   /** false, or a log level (true = info). */
   logger?: boolean | string;
+  /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
+  workflows?: { clock?: Clock; random?: () => number };
   /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
   passwordCost?: ScryptParams;
 }
@@ -71,13 +80,15 @@ export interface Kohort {
   accounts: AccountService;
   /** The audit log: services record changes through `audit.record`. */
   audit: AuditService;
+  /** Workflow steps and boards; `runner.drain()` runs the step-action queue dry (tests, with schedulers off). */
+  workflows: { service: WorkflowService; runner: ActionRunner };
   close(): Promise<void>;
 }
 
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS]);
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
 
   const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
@@ -87,11 +98,14 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const access = createAccess({ cohorts: cohortStore, collaborators: collaboratorStore });
   // The cohort and sync services refer to each other (deleting a cohort asks about its syncs).
   let syncs: SyncService | undefined;
+  // Boards follow membership: the workflow service is made below, once syncs exist.
+  let workflows: WorkflowService | undefined;
   const cohorts = createCohortService({
     store: cohortStore,
     compile: compileDefinition,
     syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
     collaborators,
+    onMembershipChanged: async (id) => workflows?.membershipChanged(id),
   });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
@@ -102,6 +116,31 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock });
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
+
+  const workflowClock = opts.workflows?.clock ?? systemClock;
+  const workflowStore = createDuckDBWorkflowStore(await db.connect());
+  const actionRunner = new ActionRunner({
+    store: workflowStore,
+    clock: workflowClock,
+    random: opts.workflows?.random,
+    perform: createStepActions({
+      cohortName: async (id) => (await cohortStore.get(id))?.name ?? null,
+      writeEvents: (items) => events.write(items),
+      addMembers: (id, body) => members.add(id, body, false),
+      runSync: (id) => syncs!.runNow(id),
+      now: () => workflowClock.now(),
+    }),
+    log: (msg, data) => app.log.warn(data ?? {}, msg),
+  });
+  workflows = createWorkflowService({
+    store: workflowStore,
+    cohort: (id) => cohorts.get(id),
+    access,
+    syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,
+    clock: workflowClock,
+    onEnqueued: () => actionRunner.poke(),
+  });
+  await workflows.removeOrphans(new Set((await cohortStore.all()).map((c) => c.id)));
 
   const accountStore = createDuckDBAccountStore(db, await db.connect());
   const audit = createAuditService(accountStore);
@@ -132,6 +171,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         }),
       (a) => registerAccountRoutes(a, { accounts, auth }),
       (a) => registerAuditRoutes(a, { audit, auth }),
+      (a) => registerWorkflowRoutes(a, { workflows: workflows!, auth, access, audit }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
@@ -140,8 +180,10 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   if (opts.schedulers ?? true) {
     cohortScheduler.start();
     await syncScheduler.start();
+    await actionRunner.start();
   } else {
     await runner.recoverInterrupted();
+    await actionRunner.recoverInterrupted();
   }
 
   let closing: Promise<void> | undefined;
@@ -153,11 +195,14 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     syncs,
     accounts,
     audit,
+    workflows: { service: workflows, runner: actionRunner },
     close() {
       // Stop accepting, let in-flight requests (and their writes) finish, then close the store.
       closing ??= (async () => {
         await app.close();
         await cohortScheduler.stop();
+        // Step actions in flight may outlast this; they are requeued at the next start.
+        await Promise.race([actionRunner.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await syncScheduler.stop();
         // Runs resume from their last committed batch, so shutdown need not wait out a long backoff.
         await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);

@@ -46,6 +46,12 @@ export interface CohortServiceDeps {
   /** How long create/patch wait for the first computation before answering (it goes on after). */
   answerWithinMs?: number;
   log?: (msg: string, err?: unknown) => void;
+  /**
+   * Called after every successful computation (static lists included, so member
+   * adds and removes count) and after a delete; workflow boards follow membership
+   * here. Its failure is logged, never the computation's.
+   */
+  onMembershipChanged?: (cohortId: string) => Promise<void>;
 }
 
 const newId = () => randomBytes(6).toString('hex');
@@ -66,6 +72,13 @@ export function createCohortService(deps: CohortServiceDeps) {
   const { store, compile } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((m, e) => console.error(m, e));
+  const membershipChanged = async (id: string) => {
+    try {
+      await deps.onMembershipChanged?.(id);
+    } catch (err) {
+      log(`cohort ${id}: the membership hook failed`, err);
+    }
+  };
   /** One computation per cohort at a time; later requests wait for the previous one. */
   const computing = new Map<string, Promise<Cohort>>();
 
@@ -90,6 +103,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       const size = await store.memberCount(id);
       const done = { ...c, size, computedAt: asOf.toISOString() };
       await store.update(done);
+      await membershipChanged(id);
       return done;
     }
     await store.update({ ...c, calculation: { ...c.calculation, state: 'running' } });
@@ -104,6 +118,7 @@ export function createCohortService(deps: CohortServiceDeps) {
         calculation: { state: 'idle', lastError: null, lastDurationMs: Date.now() - started },
       };
       await store.update(done);
+      await membershipChanged(id);
       return done;
     } catch (err) {
       // The last good membership stays; the error says why this one failed.
@@ -267,6 +282,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       if (syncs.length) await deps.syncs!.deleteSyncsOf(id);
       await computing.get(id)?.catch(() => undefined);
       await store.delete(id);
+      await membershipChanged(id);
       await deps.collaborators?.removeCohort(id);
     },
 

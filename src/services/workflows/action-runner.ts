@@ -1,0 +1,177 @@
+import type { ExecutionRecord, WorkflowStore } from '../../storage/workflow-store.js';
+import type { Clock } from '../syncs/clock.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../syncs/retry-policy.js';
+
+/** How one attempt of a step action ended. */
+export type ActionOutcome =
+  | { kind: 'ok' }
+  | { kind: 'retry'; message: string; afterMs?: number }
+  | { kind: 'permanent'; message: string };
+
+export type PerformAction = (e: ExecutionRecord) => Promise<ActionOutcome>;
+
+export interface ActionRunnerDeps {
+  store: Pick<WorkflowStore, 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt'>;
+  perform: PerformAction;
+  clock: Clock;
+  /** In [0, 1): jitter source (tests pass a constant). */
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  /** Executions in flight at once. */
+  concurrency?: number;
+  /** Longest sleep between looks at the queue when nothing pokes the runner. */
+  pollIntervalMs?: number;
+  log?: (msg: string, data?: Record<string, unknown>) => void;
+}
+
+/**
+ * The worker of the durable step-action queue: claims due executions, runs
+ * them, and records each attempt's outcome in the store, retrying with the
+ * sync engine's policy. State lives only in the store, so a restart resumes
+ * where the last one stopped (executions left running are requeued first).
+ */
+export class ActionRunner {
+  private readonly policy: RetryPolicy;
+  private readonly random: () => number;
+  private readonly concurrency: number;
+  private readonly pollIntervalMs: number;
+  private pass: Promise<void> | null = null;
+  private again = false;
+  private loop: Promise<void> | null = null;
+  private stopper: AbortController | null = null;
+  private wake: AbortController | null = null;
+  private poked = false;
+
+  constructor(private readonly deps: ActionRunnerDeps) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
+    this.random = deps.random ?? Math.random;
+    this.concurrency = deps.concurrency ?? 4;
+    this.pollIntervalMs = deps.pollIntervalMs ?? 5_000;
+  }
+
+  /** After a crash: executions left running are run again (their action must tolerate a repeat). */
+  async recoverInterrupted(): Promise<number> {
+    const n = await this.deps.store.requeueRunning(this.deps.clock.now());
+    if (n) this.deps.log?.('requeued step actions interrupted by a restart', { count: n });
+    return n;
+  }
+
+  /** Runs every execution due now (and those that fall due meanwhile); one pass at a time. */
+  runDue(): Promise<void> {
+    if (this.pass) {
+      this.again = true;
+      return this.pass;
+    }
+    this.pass = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.runPass();
+        } while (this.again);
+      } finally {
+        this.pass = null;
+      }
+    })();
+    return this.pass;
+  }
+
+  /**
+   * Runs until no execution is pending, sleeping on the clock until each retry
+   * falls due. With a fake clock that is instant: how tests drain the queue.
+   */
+  async drain(maxRounds = 1_000): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      await this.runDue();
+      const next = await this.deps.store.nextDueAt();
+      if (!next) return;
+      const wait = next.getTime() - this.deps.clock.now().getTime();
+      if (wait > 0) await this.deps.clock.sleep(wait);
+    }
+    throw new Error(`step-action queue not drained after ${maxRounds} rounds`);
+  }
+
+  /** Requeues interrupted executions, then runs due ones until `stop()`. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    await this.recoverInterrupted();
+    const stopper = (this.stopper = new AbortController());
+    this.loop = (async () => {
+      while (!stopper.signal.aborted) {
+        this.poked = false;
+        try {
+          await this.runDue();
+          if (this.poked || stopper.signal.aborted) continue;
+          const next = await this.deps.store.nextDueAt();
+          const wait = next ? Math.min(Math.max(0, next.getTime() - this.deps.clock.now().getTime()), this.pollIntervalMs) : this.pollIntervalMs;
+          if (this.poked || wait === 0) continue;
+          this.wake = new AbortController();
+          await this.deps.clock.sleep(wait, AbortSignal.any([stopper.signal, this.wake.signal]));
+        } catch (err) {
+          this.deps.log?.('step-action runner failed; retrying shortly', { error: (err as Error).message });
+          await this.deps.clock.sleep(this.pollIntervalMs, stopper.signal);
+        }
+      }
+    })();
+  }
+
+  /** Something was enqueued: look now rather than after the poll interval. */
+  poke(): void {
+    this.poked = true;
+    this.wake?.abort();
+  }
+
+  /** Stops looking for work and waits for the actions in flight. */
+  async stop(): Promise<void> {
+    this.stopper?.abort();
+    await this.loop;
+    this.loop = null;
+    await this.pass;
+  }
+
+  private async runPass(): Promise<void> {
+    const inflight = new Set<Promise<void>>();
+    for (;;) {
+      if (this.stopper?.signal.aborted) break;
+      const free = this.concurrency - inflight.size;
+      const claimed = free > 0 ? await this.deps.store.claimDue(this.deps.clock.now(), free) : [];
+      for (const e of claimed) {
+        const p = this.execute(e).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (!inflight.size) break;
+      if (!claimed.length || inflight.size >= this.concurrency) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+  }
+
+  private async execute(e: ExecutionRecord): Promise<void> {
+    let outcome: ActionOutcome;
+    try {
+      outcome = await this.deps.perform(e);
+    } catch (err) {
+      // An unexpected error is treated like a transient one: bounded by the retry policy.
+      outcome = { kind: 'retry', message: (err as Error).message || String(err) };
+    }
+    const at = this.deps.clock.now();
+    const store = this.deps.store;
+    try {
+      if (outcome.kind === 'ok') return await store.finishAttempt(e.id, { kind: 'succeeded', at });
+      if (outcome.kind === 'permanent') {
+        this.deps.log?.('step action failed', { executionId: e.id, type: e.action.type, attempts: e.attempts, error: outcome.message });
+        return await store.finishAttempt(e.id, { kind: 'failed', at, error: outcome.message });
+      }
+      const retriesDone = e.attempts - 1;
+      if (retriesDone >= this.policy.maxRetries) {
+        const error = `${outcome.message} (gave up after ${e.attempts} attempts)`;
+        this.deps.log?.('step action failed', { executionId: e.id, type: e.action.type, attempts: e.attempts, error });
+        return await store.finishAttempt(e.id, { kind: 'failed', at, error });
+      }
+      const delay = outcome.afterMs !== undefined ? Math.min(outcome.afterMs, this.policy.maxRetryAfterMs) : backoffDelay(retriesDone, this.policy, this.random);
+      this.deps.log?.('step action will be retried', { executionId: e.id, type: e.action.type, attempts: e.attempts, error: outcome.message, delayMs: delay });
+      await store.finishAttempt(e.id, { kind: 'retry', at, error: outcome.message, nextAttemptAt: new Date(at.getTime() + delay) });
+    } catch (err) {
+      // The outcome could not be stored: the execution stays running and is requeued at the next start.
+      this.deps.log?.('could not record a step action outcome', { executionId: e.id, error: (err as Error).message });
+    }
+  }
+}
