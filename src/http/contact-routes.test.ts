@@ -38,7 +38,8 @@ const withFilters = async (filters: unknown) => {
 };
 
 beforeAll(async () => {
-  k = await createKohort({ dbPath: ':memory:', adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false });
+  // Cheap password hashing: the role test signs two accounts in.
+  k = await createKohort({ dbPath: ':memory:', adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false, passwordCost: { N: 1024, r: 8, p: 1 } });
   const identify = (userId: string, traits: Record<string, unknown>, timestamp = '2024-01-01T00:00:00Z') => ({ type: 'identify', userId, traits, timestamp });
   const track = (userId: string, timestamp: string) => ({ type: 'track', userId, event: 'page_view', timestamp });
   const batch = [
@@ -201,6 +202,34 @@ describe('GET /v1/contacts', () => {
     expect(unknown.body.error!.code).toBe('not_found');
     const noStep = await contacts({ cohortId: vips.body.id, stepId: 'st_nope' });
     expect(noStep.status).toBe(404);
+  });
+
+  it('stepId keeps the members whose card is in that step, and each cohort names the contact’s step', async () => {
+    const pipeline = await api('POST', '/v1/cohorts', { name: 'Pipeline', kind: 'static' });
+    await api('POST', `/v1/cohorts/${pipeline.body.id}/members`, { userIds: ['alice', 'bob', 'carol'] });
+    const put = await k.app.inject({ method: 'PUT', url: `/v1/cohorts/${pipeline.body.id}/steps`, headers: admin, payload: { steps: [{ name: 'New' }, { name: 'Contacted' }] } });
+    expect(put.statusCode, put.body).toBe(200);
+    const [fresh, contacted] = put.json() as { id: string; name: string }[];
+    const moved = await api('POST', `/v1/cohorts/${pipeline.body.id}/cards/bob/move`, { stepId: contacted.id });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+
+    const inStep = async (stepId: string) => {
+      const r = await contacts({ cohortId: pipeline.body.id, stepId });
+      expect(r.status).toBe(200);
+      return r.body;
+    };
+    expect(ids(await inStep(contacted.id))).toEqual(['bob']);
+    const first = await inStep(fresh.id);
+    expect(ids(first)).toEqual(['alice', 'carol']);
+    expect(first.total).toBe(2);
+    expect(first.items[0].cohorts).toContainEqual({ id: pipeline.body.id, name: 'Pipeline', stepId: fresh.id, stepName: 'New' });
+    const bob = (await contacts({ q: 'bob' })).body.items[0];
+    expect(bob.cohorts.find((c) => c.id === pipeline.body.id)).toEqual({ id: pipeline.body.id, name: 'Pipeline', stepId: contacted.id, stepName: 'Contacted' });
+    // A cohort without a board has no step; a step of another cohort is unknown here.
+    expect(bob.cohorts.filter((c) => c.id !== pipeline.body.id).every((c) => c.stepId === null && c.stepName === null)).toBe(true);
+    const other = await api('POST', '/v1/cohorts', { name: 'Other board', kind: 'static' });
+    expect((await contacts({ cohortId: other.body.id, stepId: fresh.id })).status).toBe(404);
+    expect((await contacts({ cohortId: pipeline.body.id, stepId: 'st_unknown' })).status).toBe(404);
   });
 
   it('every role reads contacts, and each sees only the cohorts it may see', async () => {
