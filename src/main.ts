@@ -156,7 +156,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
     logger: opts.logger ?? false,
     plugins: [
-      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit }),
+      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
       (a) =>

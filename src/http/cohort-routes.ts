@@ -18,6 +18,8 @@ export interface CohortRouteDeps {
   auth: Authenticator;
   access: Access;
   audit: AuditLog;
+  /** Workflow step summaries (docs/TEAMS.md: cohorts with steps carry them). */
+  steps?: { summaries(cohortIds: string[]): Promise<Map<string, { id: string; name: string; cardCount: number }[]>> };
 }
 
 const amplitudeCohort = (c: Cohort) => ({ id: c.id, name: c.name, size: c.size, lastComputed: c.computedAt, description: c.description });
@@ -33,7 +35,8 @@ export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps
 
   /** Cohort → API JSON: the one place that decorates a cohort (owner, collaborators with email and name). */
   async function present(c: Cohort): Promise<Cohort> {
-    return { ...c, ownerId: c.ownerId ?? null, collaborators: await collaborators.list(c.id) };
+    const steps = (await deps.steps?.summaries([c.id]))?.get(c.id);
+    return { ...c, ownerId: c.ownerId ?? null, collaborators: await collaborators.list(c.id), ...(steps?.length ? { steps } : {}) };
   }
 
   /** The cohort after checking the caller's level on it (404 if invisible, 403 if below). */

@@ -73,6 +73,17 @@ describe('workflow steps', () => {
     verify(hits('/steps')[0], secret);
   });
 
+  it('cohort answers carry steps with card counts when the cohort has steps', async () => {
+    const c = await staticCohort('Summarized', ['u1', 'u2']);
+    expect((await api('GET', `/v1/cohorts/${c}`)).body.steps).toBeUndefined();
+    const [a, b] = (await api('PUT', `/v1/cohorts/${c}/steps`, { steps: [{ name: 'A' }, { name: 'B' }] })).body;
+    await api('POST', `/v1/cohorts/${c}/cards/u2/move`, { stepId: b.id });
+    const want = [{ id: a.id, name: 'A', cardCount: 1 }, { id: b.id, name: 'B', cardCount: 1 }];
+    expect((await api('GET', `/v1/cohorts/${c}`)).body.steps).toEqual(want);
+    const listed = (await api('GET', '/v1/cohorts?limit=200')).body.items.find((x: any) => x.id === c);
+    expect(listed.steps).toEqual(want);
+  });
+
   it('rejects bad step lists with 400 naming the field', async () => {
     const c = await staticCohort('Bad steps');
     const dynamic = (await api('POST', '/v1/cohorts', { name: 'Dyn', definition: { match: 'all', rules: [{ type: 'event', event: 'purchase' }] } })).body.id;

@@ -120,4 +120,6 @@ export interface Cohort {
   /** The account that made it; null when made with the admin token (or before accounts existed). */
   ownerId: string | null;
   collaborators?: Collaborator[];
+  /** Workflow steps with their card counts, when the cohort has any (added by the HTTP layer). */
+  steps?: { id: string; name: string; cardCount: number }[];
 }
