@@ -2,13 +2,16 @@ import { Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useDestinations } from '../../api/destinations';
 import { useSyncs } from '../../api/syncs';
+import { Guard } from '../../auth/Guard';
+import { REASONS } from '../../auth/permissions';
 import { RunStatusBadge, SyncStateBadge } from '../../components/badges';
 import { QueryState } from '../../components/QueryState';
 import { Time } from '../../components/Time';
 import { Link } from '../../router';
 import { SyncCreateModal } from './SyncCreateModal';
 
-export function CohortSyncs({ cohortId }: { cohortId: string }) {
+/** `canChange`: syncs are created on cohorts the principal can change (docs/TEAMS.md). */
+export function CohortSyncs({ cohortId, canChange }: { cohortId: string; canChange: boolean }) {
   const q = useSyncs({ cohortId });
   const destinations = useDestinations();
   const [opened, { open, close }] = useDisclosure(false);
@@ -18,7 +21,9 @@ export function CohortSyncs({ cohortId }: { cohortId: string }) {
       <Stack gap="sm">
         <Group justify="space-between">
           <Title order={3} size="h4">Syncs</Title>
-          <Button size="xs" onClick={open}>Sync</Button>
+          <Guard allowed={canChange} reason={REASONS.cohort}>
+            <Button size="xs" onClick={open}>Sync</Button>
+          </Guard>
         </Group>
         <QueryState query={q} what="syncs">
           {(q.data ?? []).length === 0 ? (

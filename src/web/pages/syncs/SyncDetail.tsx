@@ -4,6 +4,8 @@ import { useDestinations } from '../../api/destinations';
 import { errorMessage } from '../../api/errors';
 import { useDeleteSync, useRunSync, useSync, useUpdateSync } from '../../api/syncs';
 import type { Frequency } from '../../api/types';
+import { Guard } from '../../auth/Guard';
+import { REASONS, useCan } from '../../auth/permissions';
 import { SyncStateBadge } from '../../components/badges';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
@@ -28,6 +30,9 @@ function SyncBody({ sync: s }: { sync: NonNullable<ReturnType<typeof useSync>['d
   const run = useRunSync();
   const update = useUpdateSync();
   const del = useDeleteSync();
+  const can = useCan();
+  // Syncs change with their cohort's rights; until the cohort loads, only admins are sure to be allowed.
+  const canChange = cohort.data ? can.canEditCohort(cohort.data) : can.canAdmin;
   const dest = destinations.data?.find((d) => d.id === s.destinationId);
   const pausedReason = (s as { pausedReason?: string | null }).pausedReason;
 
@@ -38,11 +43,17 @@ function SyncBody({ sync: s }: { sync: NonNullable<ReturnType<typeof useSync>['d
           Sync: {cohort.data?.name ?? 'cohort'} → {dest?.name ?? 'destination'}
         </Title>
         <Group gap="xs">
-          <Button onClick={() => run.mutate(s.id)} loading={run.isPending} disabled={s.state === 'running'}>Run now</Button>
-          <Button variant="default" onClick={() => update.mutate({ id: s.id, paused: !s.paused })} loading={update.isPending && update.variables?.paused !== undefined}>
-            {s.paused ? 'Resume' : 'Pause'}
-          </Button>
-          <Button variant="subtle" color="red" onClick={() => { if (window.confirm('Delete this sync? Its run history goes too.')) del.mutate(s.id, { onSuccess: () => navigate('/syncs') }); }}>Delete</Button>
+          <Guard allowed={canChange} reason={REASONS.cohort}>
+            <Button onClick={() => run.mutate(s.id)} loading={run.isPending} disabled={s.state === 'running'}>Run now</Button>
+          </Guard>
+          <Guard allowed={canChange} reason={REASONS.cohort}>
+            <Button variant="default" onClick={() => update.mutate({ id: s.id, paused: !s.paused })} loading={update.isPending && update.variables?.paused !== undefined}>
+              {s.paused ? 'Resume' : 'Pause'}
+            </Button>
+          </Guard>
+          <Guard allowed={canChange} reason={REASONS.cohort}>
+            <Button variant="subtle" color="red" onClick={() => { if (window.confirm('Delete this sync? Its run history goes too.')) del.mutate(s.id, { onSuccess: () => navigate('/syncs') }); }}>Delete</Button>
+          </Guard>
         </Group>
       </Group>
       {run.isError && <Alert color="red" role="alert" title="Could not start a run">{errorMessage(run.error)}</Alert>}
@@ -65,7 +76,7 @@ function SyncBody({ sync: s }: { sync: NonNullable<ReturnType<typeof useSync>['d
         </SimpleGrid>
         <Group mt="md" gap="sm">
           <Text size="sm" fw={500} id="freq-label">Frequency</Text>
-          <SegmentedControl aria-labelledby="freq-label" value={s.frequency} disabled={update.isPending}
+          <SegmentedControl aria-labelledby="freq-label" value={s.frequency} disabled={update.isPending || !canChange}
             data={[{ value: 'once', label: 'Once' }, { value: 'hourly', label: 'Hourly' }, { value: 'daily', label: 'Daily' }]}
             onChange={(v) => update.mutate({ id: s.id, frequency: v as Frequency })} />
         </Group>
