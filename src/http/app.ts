@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Access } from '../services/accounts/access-port.js';
+import { createAccess } from '../services/accounts/access.js';
 import type { EventsService } from '../services/events.js';
 import type { IngestService } from '../services/ingest.js';
 import { INGEST_LIMITS } from '../schemas/events.js';
@@ -10,8 +11,8 @@ import { registerIngestRoutes } from './ingest-routes.js';
 
 export interface AppDeps {
   auth: Authenticator;
-  /** Who sees which cohorts (a user's page lists only those). */
-  access: Access;
+  /** Who sees which cohorts (a user's page lists only those). Default: an app without cohorts (none to see). */
+  access?: Access;
   writeKey: string;
   version: string;
   ingest: IngestService;
@@ -55,7 +56,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
-  registerEventRoutes(app, { events: deps.events, auth: deps.auth, access: deps.access });
+  const access = deps.access ?? createAccess({
+    cohorts: { get: async () => undefined, all: async () => [] },
+    collaborators: { get: async () => undefined, listForAccount: async () => [] },
+  });
+  registerEventRoutes(app, { events: deps.events, auth: deps.auth, access });
   for (const p of deps.plugins ?? []) await p(app);
   return app;
 }
