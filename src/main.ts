@@ -144,7 +144,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
 
   const accountStore = createDuckDBAccountStore(db, await db.connect());
   const audit = createAuditService(accountStore);
-  const accounts = createAccountService({ store: accountStore, audit, scrypt: opts.passwordCost });
+  // A deleted account's collaborations go with it (its cohorts keep their ownerId; admins manage them).
+  const accounts = createAccountService({ store: accountStore, audit, scrypt: opts.passwordCost, onDeleted: (id) => collaboratorStore.removeAccount(id) });
   const auth = createAuthenticator(opts.adminToken);
   auth.setResolver((token) => accounts.resolveToken(token));
   const app = await buildApp({

@@ -6,7 +6,7 @@ const ADMIN = 'kha_account_routes_test';
 const FAST = { N: 1024, r: 8, p: 1 };
 let k: Kohort;
 
-async function api(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, token: string | null, payload?: unknown) {
+async function api(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, token: string | null, payload?: unknown) {
   const r = await k.app.inject({ method, url, payload: payload as never, headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: r.statusCode, body: r.body ? r.json() : undefined, headers: r.headers, raw: r };
 }
@@ -176,5 +176,15 @@ describe('account administration', () => {
     expectError((await api('PATCH', `/v1/accounts/${owner.id}`, s, { disabled: true })).raw, 409, 'last_owner');
     expectError((await api('DELETE', `/v1/accounts/${owner.id}`, ADMIN)).raw, 409, 'last_owner');
     expect((await api('GET', `/v1/accounts/${owner.id}`, s)).body).toMatchObject({ role: 'owner', disabled: false });
+  });
+
+  it('deleting an account removes its collaborations', async () => {
+    const acc = await makeAccount('collab@x.io', 'member');
+    const cohort = await api('POST', '/v1/cohorts', ADMIN, { name: 'Shared list', kind: 'static' });
+    expect(cohort.status, JSON.stringify(cohort.body)).toBe(201);
+    expect((await api('PUT', `/v1/cohorts/${cohort.body.id}/collaborators/${acc.id}`, ADMIN, { role: 'editor' })).status).toBe(200);
+    expect((await api('GET', `/v1/cohorts/${cohort.body.id}/collaborators`, ADMIN)).body).toHaveLength(1);
+    expect((await api('DELETE', `/v1/accounts/${acc.id}`, ADMIN)).status).toBe(204);
+    expect((await api('GET', `/v1/cohorts/${cohort.body.id}/collaborators`, ADMIN)).body).toEqual([]);
   });
 });

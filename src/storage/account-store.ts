@@ -58,6 +58,9 @@ export interface AuditFilter {
   limit: number;
 }
 
+/** Fields an update may change. */
+export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'role' | 'disabled' | 'passwordHash' | 'updatedAt' | 'lastLoginAt'>>;
+
 /** The email is taken by another account (case-insensitive: emails are stored in lower case). */
 export class AccountExistsError extends Error {}
 /** The change would leave no enabled owner; nothing was written. */
@@ -69,10 +72,11 @@ export interface AccountStore {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   listAccounts(): Promise<AccountRecord[]>;
   /**
-   * Writes the whole record. With `keepAnOwner`, the write and the check that an
-   * enabled owner remains are one transaction (LastOwnerError, nothing written).
+   * Writes only the given fields (so a sign-in stamping lastLoginAt cannot undo
+   * a concurrent disable). With `keepAnOwner`, the write fails with LastOwnerError,
+   * writing nothing, when it would leave no enabled owner where there was one.
    */
-  updateAccount(a: AccountRecord, opts?: { keepAnOwner?: boolean }): Promise<void>;
+  updateAccount(id: string, changes: AccountChanges, opts?: { keepAnOwner?: boolean }): Promise<void>;
   /** Deletes the account with its sessions and tokens; same owner guard as updateAccount. */
   deleteAccount(id: string, opts?: { keepAnOwner?: boolean }): Promise<void>;
 

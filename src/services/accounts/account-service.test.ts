@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOOTSTRAP_PRINCIPAL, type Principal } from '../../schemas/principal.js';
+import type { AccountStore } from '../../storage/account-store.js';
 import { ACCOUNT_MIGRATIONS } from '../../storage/duckdb/account-migrations.js';
 import { createDuckDBAccountStore } from '../../storage/duckdb/account-store.js';
 import { openDatabase, type Database } from '../../storage/duckdb/database.js';
@@ -14,11 +15,12 @@ let db: Database;
 let clock: number;
 let audit: AuditService;
 let svc: AccountService;
+let store: AccountStore;
 
 beforeEach(async () => {
   db = await openDatabase(':memory:', [ACCOUNT_MIGRATIONS], { readConnections: 1 });
   clock = Date.parse('2026-01-01T00:00:00Z');
-  const store = createDuckDBAccountStore(db, await db.connect());
+  store = createDuckDBAccountStore(db, await db.connect());
   const now = () => new Date(clock);
   audit = createAuditService(store, { now });
   svc = createAccountService({ store, audit, now, scrypt: FAST });
@@ -196,5 +198,31 @@ describe('account service', () => {
     expect(all).not.toContain('secret-password');
     expect(all).not.toContain('scrypt');
     expect(all).not.toMatch(/kpt_|kse_/);
+  });
+
+  it('a sign-in racing a disable does not enable the account again', async () => {
+    const { a } = await account('member');
+    let during: (() => Promise<unknown>) | undefined;
+    // The sign-in reads the account, then the admin disables it before the sign-in writes.
+    const racing = createAccountService({
+      store: { ...store, findByEmail: async (e) => { const r = await store.findByEmail(e); await during?.(); return r; } },
+      audit,
+      now: () => new Date(clock),
+      scrypt: FAST,
+    });
+    during = () => svc.patch(BOOTSTRAP_PRINCIPAL, a.id, { disabled: true });
+    const { token } = await racing.login({ email: a.email, password: 'password-123' });
+    expect((await svc.getAccount(a.id))?.disabled).toBe(true);
+    expect(await svc.resolveToken(token)).toBeNull();
+  });
+
+  it('tells the composition root when an account is deleted', async () => {
+    const deleted: string[] = [];
+    const withHook = createAccountService({ store, audit, scrypt: FAST, onDeleted: async (id) => void deleted.push(id) });
+    const a = await withHook.create(BOOTSTRAP_PRINCIPAL, { email: 'gone@x.io', name: 'Gone', role: 'viewer', password: 'password-123' });
+    await withHook.remove(BOOTSTRAP_PRINCIPAL, a.id);
+    expect(deleted).toEqual([a.id]);
+    await expectServiceError(withHook.remove(BOOTSTRAP_PRINCIPAL, a.id), 404, 'not_found');
+    expect(deleted).toEqual([a.id]);
   });
 });

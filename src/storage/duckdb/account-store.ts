@@ -3,6 +3,7 @@ import type { Role } from '../../schemas/principal.js';
 import {
   AccountExistsError,
   LastOwnerError,
+  type AccountChanges,
   type AccountRecord,
   type AccountStore,
   type ApiTokenRecord,
@@ -23,6 +24,16 @@ const SESSION_COLUMNS = `token_hash, account_id, epoch_ms(created_at) AS created
   epoch_ms(last_used_at) AS last_used_at, epoch_ms(expires_at) AS expires_at`;
 const TOKEN_COLUMNS = `id, account_id, name, token_hash, epoch_ms(created_at) AS created_at, epoch_ms(last_used_at) AS last_used_at`;
 const AUDIT_COLUMNS = `seq, id, epoch_ms(recorded_at) AS at, actor_account_id, actor_email, actor_via, action, resource_type, resource_id, summary`;
+
+/** Column of each changeable field (fixed names, never from input). */
+const CHANGE_COLUMNS: Record<keyof AccountChanges, string> = {
+  name: 'name',
+  role: 'role',
+  disabled: 'disabled',
+  passwordHash: 'password_hash',
+  updatedAt: 'updated_at',
+  lastLoginAt: 'last_login_at',
+};
 
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
@@ -86,11 +97,12 @@ export function createDuckDBAccountStore(db: Database, conn: SerialConnection): 
     return r ? map(r) : undefined;
   };
 
-  /** Runs fn in a transaction; with the guard, rolls back when no enabled owner would remain. */
+  /** Runs fn in a transaction; with the guard, rolls back when it took away the last enabled owner. */
   const guarded = (keepAnOwner: boolean, fn: (c: DuckDBConnection) => Promise<void>) =>
     conn.transaction(async (c) => {
+      const before = keepAnOwner ? await enabledOwners(c) : 0;
       await fn(c);
-      if (keepAnOwner && (await enabledOwners(c)) === 0) throw new LastOwnerError('No enabled owner would remain');
+      if (before > 0 && (await enabledOwners(c)) === 0) throw new LastOwnerError('No enabled owner would remain');
     });
 
   return {
@@ -109,12 +121,19 @@ export function createDuckDBAccountStore(db: Database, conn: SerialConnection): 
     async listAccounts() {
       return (await reads.rows<Row>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY lower(name), email`)).map(toAccount);
     },
-    async updateAccount(a, opts = {}) {
+    async updateAccount(id, changes, opts = {}) {
+      const sets: string[] = [];
+      const params: unknown[] = [];
+      for (const [key, column] of Object.entries(CHANGE_COLUMNS) as [keyof AccountChanges, string][]) {
+        const v = changes[key];
+        if (v === undefined) continue;
+        const isTime = v === null || v instanceof Date;
+        sets.push(`${column} = ${isTime ? TS : '?'}`);
+        params.push(isTime ? ms(v as Date | null) : v);
+      }
+      if (!sets.length) return;
       await guarded(opts.keepAnOwner ?? false, async (c) => {
-        await c.run(
-          `UPDATE accounts SET name = ?, role = ?, disabled = ?, password_hash = ?, updated_at = ${TS}, last_login_at = ${TS} WHERE id = ?`,
-          [a.name, a.role, a.disabled, a.passwordHash, ms(a.updatedAt), ms(a.lastLoginAt), a.id] as never,
-        );
+        await c.run(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ?`, [...params, id] as never);
       });
     },
     async deleteAccount(id, opts = {}) {
