@@ -98,6 +98,9 @@ describe('workflow steps', () => {
       [{ steps: [{ name: 'A', action: { type: 'add_to_cohort', cohortId: 'nope' } }] }, 'steps.0.action.cohortId'],
       [{ steps: [{ name: 'A', action: { type: 'run_sync', syncId: 'nope' } }] }, 'steps.0.action.syncId'],
       [{ steps: [{ name: 'A', action: { type: 'teleport' } }] }, 'steps.0.action.type'],
+      [{ steps: [{ name: 'A', action: { type: 'set_property', key: 'k', value: 'x'.repeat(9000) } }] }, 'steps.0.action.value'],
+      [{ steps: [{ name: 'A', action: { type: 'set_property', key: '', value: 1 } }] }, 'steps.0.action.key'],
+      [{ steps: [{ name: 'A', action: { type: 'webhook', url: 'http://x.test', secret: 'plain' } }] }, 'steps.0.action.secret'],
       [{ stages: [] }, '(body)'],
     ];
     for (const [body, field] of cases) {

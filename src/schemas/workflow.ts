@@ -7,6 +7,7 @@ import { SECRET_MASK, webhookConfigSchema } from './destination.js';
  */
 export const MAX_STEPS = 20;
 export const MAX_STEP_NAME = 80;
+const MAX_VALUE_CHARS = 8_192;
 
 const id = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 
@@ -18,7 +19,8 @@ export const actionSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('set_property'),
     key: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-    value: z.json(),
+    // Traits are small: the same bound as one ingested event's size keeps profiles readable.
+    value: z.json().refine((v) => JSON.stringify(v).length <= MAX_VALUE_CHARS, { message: `must be at most ${MAX_VALUE_CHARS} characters as JSON` }),
   }),
   z.strictObject({ type: z.literal('add_to_cohort'), cohortId: id }),
   z.strictObject({ type: z.literal('run_sync'), syncId: id }),
