@@ -77,6 +77,10 @@ describe('ActionRunner over the DuckDB queue', () => {
     await waitFor(async () => (await store.execution(id))?.status, (s) => s === 'succeeded');
     expect(done).toEqual([id]);
     await runner.stop();
+    // Stopped, it still drains on request.
+    const later = await enqueue(new Date());
+    await runner.drain();
+    expect(done).toEqual([id, later]);
   });
 
   it('runs several executions at once, never one twice', async () => {

@@ -126,6 +126,8 @@ export class ActionRunner {
     await this.loop;
     this.loop = null;
     await this.pass;
+    // Stopped means "not looping": drain() and runDue() still work afterwards.
+    this.stopper = null;
   }
 
   private async runPass(): Promise<void> {
