@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../test/support/test-app.js';
 import { createKohort, type Kohort } from '../main.js';
@@ -186,5 +189,31 @@ describe('account administration', () => {
     expect((await api('GET', `/v1/cohorts/${cohort.body.id}/collaborators`, ADMIN)).body).toHaveLength(1);
     expect((await api('DELETE', `/v1/accounts/${acc.id}`, ADMIN)).status).toBe(204);
     expect((await api('GET', `/v1/cohorts/${cohort.body.id}/collaborators`, ADMIN)).body).toEqual([]);
+  });
+});
+
+describe('across a restart', () => {
+  it('accounts, sessions and tokens are kept in the data file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kohort-accounts-'));
+    const open = () => createKohort({ dbPath: join(dir, 'k.duckdb'), adminToken: ADMIN, writeKey: 'w', background: false, schedulers: false, passwordCost: FAST });
+    try {
+      const first = await open();
+      const inject = (k2: Kohort, method: 'GET' | 'POST', url: string, token: string | null, payload?: unknown) =>
+        k2.app.inject({ method, url, payload: payload as never, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      expect((await inject(first, 'POST', '/v1/accounts', ADMIN, { email: 'keep@x.io', name: 'Keep', role: 'admin', password: 'password-123' })).statusCode).toBe(201);
+      const session = (await inject(first, 'POST', '/v1/auth/login', null, { email: 'keep@x.io', password: 'password-123' })).json().token;
+      const token = (await inject(first, 'POST', '/v1/me/tokens', session, { name: 'kept' })).json().token;
+      await first.close();
+      const second = await open();
+      try {
+        expect((await inject(second, 'GET', '/v1/me', session)).json()).toMatchObject({ account: { email: 'keep@x.io' }, via: 'session' });
+        expect((await inject(second, 'GET', '/v1/me', token)).json()).toMatchObject({ account: { email: 'keep@x.io' }, via: 'api_token' });
+        expect((await inject(second, 'GET', '/v1/audit?action=token.created', ADMIN)).json().items).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -200,7 +200,7 @@ describe('account service', () => {
     expect(all).not.toMatch(/kpt_|kse_/);
   });
 
-  it('a sign-in racing a disable does not enable the account again', async () => {
+  it('a sign-in racing a disable neither enables the account again nor leaves a session', async () => {
     const { a } = await account('member');
     let during: (() => Promise<unknown>) | undefined;
     // The sign-in reads the account, then the admin disables it before the sign-in writes.
@@ -211,9 +211,11 @@ describe('account service', () => {
       scrypt: FAST,
     });
     during = () => svc.patch(BOOTSTRAP_PRINCIPAL, a.id, { disabled: true });
-    const { token } = await racing.login({ email: a.email, password: 'password-123' });
+    await expectServiceError(racing.login({ email: a.email, password: 'password-123' }), 403, 'forbidden');
     expect((await svc.getAccount(a.id))?.disabled).toBe(true);
-    expect(await svc.resolveToken(token)).toBeNull();
+    // No session was left behind to come back when the account is enabled again.
+    await svc.patch(BOOTSTRAP_PRINCIPAL, a.id, { disabled: false });
+    expect(await db.reads.rows('SELECT * FROM sessions WHERE account_id = ?', [a.id])).toHaveLength(0);
   });
 
   it('tells the composition root when an account is deleted', async () => {

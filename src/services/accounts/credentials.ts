@@ -80,6 +80,12 @@ export function createCredentials(d: CredentialDeps) {
       const expiresAt = new Date(at.getTime() + SESSION_MS);
       await store.deleteExpiredSessions(at);
       await store.insertSession({ tokenHash: tokenHash(token), accountId: a.id, createdAt: at, lastUsedAt: at, expiresAt });
+      // Disabled or deleted while the password was being checked: the session must not outlive that.
+      const current = await store.getAccount(a.id);
+      if (!current || current.disabled) {
+        await store.deleteSession(tokenHash(token));
+        throw current ? forbidden('This account is disabled; ask an admin to enable it') : invalidCredentials();
+      }
       // Raised cost parameters apply to each account at its next sign-in.
       const rehash = needsRehash(a.passwordHash, params) ? await hashPassword(b.password, params) : undefined;
       await store.updateAccount(a.id, { lastLoginAt: at, passwordHash: rehash });
