@@ -36,7 +36,7 @@ export function toAuditFilters(f: Form): AuditFilters {
 }
 
 function Actor({ actor }: { actor: AuditEntry['actor'] }) {
-  const via = { admin_token: 'admin token', session: 'signed in', api_token: 'API token' }[actor.via];
+  const via = { admin_token: 'admin token', session: 'session', api_token: 'API token' }[actor.via];
   return (
     <Group gap={6} wrap="nowrap">
       <Text size="sm">{actor.email ?? 'Admin token'}</Text>

@@ -15,7 +15,7 @@ function ChangeError({ error, onClose }: { error: unknown; onClose: () => void }
   return (
     <Alert color={lastOwner ? 'yellow' : 'red'} role="alert" withCloseButton onClose={onClose}
       title={lastOwner ? 'The last owner must stay an enabled owner' : 'Could not change the account'}>
-      {lastOwner ? `${errorMessage(error)} Make another account an owner first.` : errorMessage(error)}
+      {errorMessage(error)}
     </Alert>
   );
 }
