@@ -198,20 +198,26 @@ describe('audit', () => {
     const secret = `whsec_${Buffer.from('a very secret key!!').toString('base64')}`;
     const d = await asAdmin('POST', '/v1/destinations', { name: 'Signed', type: 'webhook', config: { url: 'http://127.0.0.1:9/x', secret } });
     await asAdmin('PATCH', `/v1/destinations/${d.id}`, { config: { secret } });
+    expect((await asAdmin('POST', `/v1/destinations/${d.id}/test`)).ok).toBe(false); // nothing listens there
     const s = ok(await call(ann.token, 'POST', '/v1/syncs', { cohortId: c.A, destinationId: d.id, frequency: 'daily' }));
+    ok(await call(ann.token, 'PATCH', `/v1/syncs/${s.id}`, { batchSize: 50 }));
     ok(await call(ann.token, 'DELETE', `/v1/syncs/${s.id}`));
+    ok(await call(ann.token, 'POST', `/v1/cohorts/${c.A}/refresh`));
+    ok(await call(ann.token, 'DELETE', `/v1/cohorts/${c.A}/members`, { userIds: ['u2'] }));
     await asAdmin('DELETE', `/v1/destinations/${d.id}`);
 
     const entries = (await asAdmin('GET', '/v1/audit?limit=200')).items as { action: string; actor: { accountId: string | null }; resourceId: string; summary: string }[];
     const actions = new Set(entries.map((e) => e.action));
-    for (const a of ['cohort.created', 'cohort.updated', 'cohort.deleted', 'cohort.members_added', 'cohort.collaborator_set', 'cohort.collaborator_removed',
-      'destination.created', 'destination.updated', 'destination.deleted', 'sync.created', 'sync.deleted']) {
+    for (const a of ['cohort.created', 'cohort.updated', 'cohort.deleted', 'cohort.refreshed', 'cohort.members_added', 'cohort.members_removed',
+      'cohort.collaborator_set', 'cohort.collaborator_removed', 'destination.created', 'destination.updated', 'destination.deleted', 'destination.tested',
+      'sync.created', 'sync.updated', 'sync.deleted']) {
       expect(actions, a).toContain(a);
     }
     const created = entries.find((e) => e.action === 'cohort.created' && e.resourceId === c.A)!;
     expect(created.actor.accountId).toBe(ann.id);
     expect(created.summary).toContain('Ann list');
     expect(entries.find((e) => e.action === 'sync.created' && e.resourceId === s.id)!.summary).toContain('"Ann list"');
+    expect(entries.find((e) => e.action === 'destination.updated' && e.resourceId === d.id)!.summary).toBe('Updated destination "Signed" (config)');
     expect(JSON.stringify(entries)).not.toContain(secret.slice(6));
     // Refused and failed requests change nothing and are not recorded.
     expect(entries.some((e) => e.action === 'cohort.deleted' && e.resourceId === c.B)).toBe(false);
