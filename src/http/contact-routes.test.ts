@@ -52,7 +52,7 @@ beforeAll(async () => {
     // Cleared later: carol has no plan now.
     identify('carol', { plan: null }, '2024-02-01T00:00:00Z'),
     track('dave', '2024-01-05T10:00:00Z'),
-    identify('erin', { company: { name: 'Acme' }, plan: 'free' }),
+    identify('erin', { company: { name: 'Acme' }, plan: 'free', motto: 'say "hi" \\o/' }),
     // Changed later: frank's current plan is "pro", his older "free" no longer counts.
     identify('frank', { plan: 'free' }),
     identify('frank', { plan: 'pro', seats: 2 }, '2024-03-01T00:00:00Z'),
@@ -90,6 +90,9 @@ describe('GET /v1/contacts', () => {
     // Only current values count: carol's cleared "Pro" and frank's old "free" do not match.
     expect(ids((await contacts({ q: 'pro' })).body)).toEqual(['alice', 'frank']);
     expect(ids((await contacts({ q: 'free' })).body)).toEqual(['bob', 'erin']);
+    // Quotes and backslashes are escaped in stored JSON text, yet match the value's text.
+    expect(ids((await contacts({ q: '"HI" \\' })).body)).toEqual(['erin']);
+    expect(ids((await contacts({ q: '12' })).body)).toEqual(['alice']);
     const none = await contacts({ q: 'nobody-has-this' });
     expect(none.body).toEqual({ items: [], nextCursor: null, total: 0 });
   });

@@ -2,13 +2,37 @@ import type { ContactMembership, ContactPageQuery, ContactReads, ContactRow } fr
 import type { ReadPool } from './database.js';
 
 /**
- * Current traits of every person: per (uid, key) the value with the greatest
- * (ts, seq), as the user profile reads them (event-reads.ts).
+ * People with a current trait value containing `q` (any case). The current value
+ * is, per (uid, key), the one with the greatest (ts, seq), as the user profile
+ * reads it (event-reads.ts); strings match on their text, other values on their
+ * JSON text, null (a cleared trait) never.
+ *
+ * Finding the current value of every trait is the costly part, so only keys
+ * whose stored JSON text (any version) contains `q` are looked at: values are
+ * written by JSON.stringify, which changes a text only by escaping quotes,
+ * backslashes and control characters, so for a `q` without those the JSON text
+ * contains `q` whenever the value does. Other searches look at every trait.
  */
-const CURRENT_TRAITS = 'SELECT uid, key, arg_max(value, (ts, seq)) AS value FROM user_traits GROUP BY uid, key';
+function traitSearch(q: string): { sql: string; params: unknown[] } {
+  const exact = "HAVING contains(lower(arg_max(t.value, (t.ts, t.seq))->>'$'), lower(?))";
+  if (/["\\\u0000-\u001f]/.test(q)) {
+    return { sql: `SELECT t.uid FROM user_traits t GROUP BY t.uid, t.key ${exact}`, params: [q] };
+  }
+  return {
+    sql: `SELECT t.uid FROM user_traits t
+      SEMI JOIN (SELECT uid, key FROM user_traits WHERE contains(lower(value::VARCHAR), lower(?))) h ON h.uid = t.uid AND h.key = t.key
+      GROUP BY t.uid, t.key ${exact}`,
+    params: [q, q],
+  };
+}
 
 /** A list of integer keys bound as one parameter (a statement's parameter count stays fixed). */
 const UID_LIST = `(SELECT unnest(string_split(?, ','))::INTEGER)`;
+
+interface Person {
+  uid: number;
+  user_id: string;
+}
 
 interface Where {
   conds: string[];
@@ -27,12 +51,8 @@ function conditions(q: ContactPageQuery, withCursor: boolean): Where {
     add('u.uid IN (SELECT uid FROM workflow_cards WHERE cohort_id = ? AND step_id = ?)', q.cohortId, q.stepId);
   }
   if (q.search !== undefined) {
-    // A string trait matches on its text (unquoted), other values on their JSON text; null never does.
-    add(
-      `(contains(lower(u.user_id), lower(?)) OR u.uid IN (SELECT uid FROM (${CURRENT_TRAITS}) WHERE contains(lower(value->>'$'), lower(?))))`,
-      q.search,
-      q.search,
-    );
+    const traits = traitSearch(q.search);
+    add(`u.uid IN (SELECT uid FROM users WHERE contains(lower(user_id), lower(?)) UNION ALL ${traits.sql})`, q.search, ...traits.params);
   }
   if (q.inSet) add(`u.uid IN (${q.inSet.sql})`, ...q.inSet.params);
   return w;
@@ -43,33 +63,16 @@ const date = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)));
 
 /** The contacts directory on DuckDB: people, their current traits, activity and memberships. */
 export function createDuckDBContactReads(reads: ReadPool): ContactReads {
-  // The workflow module may be absent (older stores, tests without it): memberships then carry no step.
-  let hasWorkflow = false;
-  async function workflowTables(): Promise<boolean> {
-    if (hasWorkflow) return true;
-    const [r] = await reads.rows<{ n: bigint }>(
-      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name IN ('workflow_steps', 'workflow_cards')`,
-    );
-    hasWorkflow = Number(r.n) === 2;
-    return hasWorkflow;
-  }
-
   async function memberships(list: string): Promise<Map<number, ContactMembership[]>> {
-    const rows = (await workflowTables())
-      ? await reads.rows<{ uid: number; cohort_id: string; step_id: string | null; step_name: string | null }>(
-          `SELECT m.uid, m.cohort_id, c.step_id, s.name AS step_name
-             FROM (SELECT DISTINCT uid, cohort_id FROM cohort_members WHERE uid IN ${UID_LIST}) m
-             LEFT JOIN workflow_cards c ON c.cohort_id = m.cohort_id AND c.uid = m.uid
-             LEFT JOIN workflow_steps s ON s.cohort_id = c.cohort_id AND s.id = c.step_id
-            ORDER BY m.uid, m.cohort_id`,
-          [list],
-        )
-      : (
-          await reads.rows<{ uid: number; cohort_id: string }>(
-            `SELECT DISTINCT uid, cohort_id FROM cohort_members WHERE uid IN ${UID_LIST} ORDER BY uid, cohort_id`,
-            [list],
-          )
-        ).map((r) => ({ ...r, step_id: null, step_name: null }));
+    // Steps come from the workflow board (workflow-migrations.ts); cohorts without one have no card.
+    const rows = await reads.rows<{ uid: number; cohort_id: string; step_id: string | null; step_name: string | null }>(
+      `SELECT m.uid, m.cohort_id, c.step_id, s.name AS step_name
+         FROM (SELECT DISTINCT uid, cohort_id FROM cohort_members WHERE uid IN ${UID_LIST}) m
+         LEFT JOIN workflow_cards c ON c.cohort_id = m.cohort_id AND c.uid = m.uid
+         LEFT JOIN workflow_steps s ON s.cohort_id = c.cohort_id AND s.id = c.step_id
+        ORDER BY m.uid, m.cohort_id`,
+      [list],
+    );
     const out = new Map<number, ContactMembership[]>();
     for (const r of rows) {
       const l = out.get(r.uid) ?? [];
@@ -79,22 +82,43 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
     return out;
   }
 
+  async function nextPage(q: ContactPageQuery): Promise<Person[]> {
+    const w = conditions(q, true);
+    return reads.rows<Person>(`SELECT u.uid, u.user_id FROM users u ${whereClause(w)} ORDER BY u.user_id LIMIT ?`, [...w.params, q.limit]);
+  }
+
+  /**
+   * First page and count. With a search or filters (the costly part) the matches
+   * are found once for both; otherwise two plain queries are quicker than
+   * materializing every person.
+   */
+  async function firstPage(q: ContactPageQuery): Promise<{ rows: Person[]; total: number }> {
+    const w = conditions(q, false);
+    if (q.search === undefined && q.inSet === undefined) {
+      const [rows, [count]] = await Promise.all([
+        nextPage(q),
+        reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM users u ${whereClause(w)}`, w.params),
+      ]);
+      return { rows, total: Number(count.n) };
+    }
+    const rows = await reads.rows<{ total: bigint; uid: number | null; user_id: string | null }>(
+      `WITH m AS MATERIALIZED (SELECT u.uid, u.user_id FROM users u ${whereClause(w)})
+       SELECT (SELECT count(*) FROM m) AS total, p.uid, p.user_id
+         FROM (SELECT 1) one LEFT JOIN (SELECT uid, user_id FROM m ORDER BY user_id LIMIT ?) p ON true
+        ORDER BY p.user_id`,
+      [...w.params, q.limit],
+    );
+    const found = rows.flatMap((r) => (r.uid === null || r.user_id === null ? [] : [{ uid: r.uid, user_id: r.user_id }]));
+    return { total: Number(rows[0].total), rows: found };
+  }
+
   return {
     async page(q) {
-      const w = conditions(q, true);
-      const pageRows = reads.rows<{ uid: number; user_id: string }>(
-        `SELECT u.uid, u.user_id FROM users u ${whereClause(w)} ORDER BY u.user_id LIMIT ?`,
-        [...w.params, q.limit],
-      );
-      const all = conditions(q, false);
-      const totalRows = q.withTotal
-        ? reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM users u ${whereClause(all)}`, all.params)
-        : Promise.resolve(undefined);
-      const [people, total] = await Promise.all([pageRows, totalRows]);
-      const totalOut = total ? { total: Number(total[0].n) } : {};
-      if (!people.length) return { rows: [], ...totalOut };
+      const people: { rows: Person[]; total?: number } = q.withTotal ? await firstPage(q) : { rows: await nextPage(q) };
+      const totalOut = people.total === undefined ? {} : { total: people.total };
+      if (!people.rows.length) return { rows: [], ...totalOut };
 
-      const list = people.map((p) => p.uid).join(',');
+      const list = people.rows.map((p) => p.uid).join(',');
       const [traits, stats, member] = await Promise.all([
         reads.rows<{ uid: number; key: string; value: string }>(
           `SELECT uid, key, arg_max(value, (ts, seq))::VARCHAR AS value FROM user_traits WHERE uid IN ${UID_LIST} GROUP BY uid, key ORDER BY key`,
@@ -115,7 +139,7 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
         props.set(t.uid, p);
       }
       const statsBy = new Map(stats.map((s) => [s.uid, s]));
-      const rows: ContactRow[] = people.map((p) => {
+      const rows: ContactRow[] = people.rows.map((p) => {
         const s = statsBy.get(p.uid);
         return {
           userId: p.user_id,
@@ -130,7 +154,6 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
     },
 
     async stepExists(cohortId, stepId) {
-      if (!(await workflowTables())) return false;
       const [r] = await reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM workflow_steps WHERE cohort_id = ? AND id = ?', [cohortId, stepId]);
       return Number(r.n) > 0;
     },
