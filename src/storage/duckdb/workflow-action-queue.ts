@@ -50,11 +50,14 @@ export function createActionQueue(conn: SerialConnection): QueueMethods {
 
   return {
     async executions(cohortId, o) {
+      // The page is cut from the queue first, so only its rows are joined with users.
       const r = await rows(
-        `SELECT ${COLUMNS} FROM ${FROM}
-          WHERE a.cohort_id = $1 AND ($2::VARCHAR IS NULL OR u.user_id = $2) AND ($3::VARCHAR IS NULL OR a.step_id = $3)
-            AND ($4::BIGINT IS NULL OR a.seq < $4)
-          ORDER BY a.seq DESC LIMIT $5`,
+        `WITH page AS (
+           SELECT * FROM workflow_actions
+            WHERE cohort_id = $1 AND ($2::VARCHAR IS NULL OR uid IN (SELECT uid FROM users WHERE user_id = $2))
+              AND ($3::VARCHAR IS NULL OR step_id = $3) AND ($4::BIGINT IS NULL OR seq < $4)
+            ORDER BY seq DESC LIMIT $5)
+         SELECT ${COLUMNS} FROM page a JOIN users u ON u.uid = a.uid ORDER BY a.seq DESC`,
         [cohortId, o.userId ?? null, o.stepId ?? null, o.beforeSeq ?? null, o.limit],
       );
       return r.map(toExecution);

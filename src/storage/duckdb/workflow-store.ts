@@ -121,29 +121,33 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
           if (Number(r.n)) await q('DELETE FROM workflow_cards WHERE cohort_id = ?', [cohortId]);
           return { entered: 0, left: Number(r.n), enqueued: 0 };
         }
-        const [left] = await q(
-          `SELECT count(*) AS n FROM workflow_cards WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)`,
+        // One pass over both sides says whether anything changed (most computations change nothing).
+        const [d] = await q(
+          `SELECT count(*) FILTER (WHERE m.uid IS NULL) AS leaving, count(*) FILTER (WHERE w.uid IS NULL) AS entering
+             FROM (SELECT uid FROM workflow_cards WHERE cohort_id = $1) w
+             FULL JOIN (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = $1) m USING (uid)`,
           [cohortId],
         );
-        if (Number(left.n)) {
-          await q(`DELETE FROM workflow_cards WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)`, [cohortId]);
+        const leaving = Number(d.leaving);
+        const entering = Number(d.entering);
+        if (leaving) {
+          await q(
+            `DELETE FROM workflow_cards WHERE cohort_id = $1 AND uid IN
+               (SELECT uid FROM workflow_cards WHERE cohort_id = $1 EXCEPT SELECT uid FROM cohort_members WHERE cohort_id = $1)`,
+            [cohortId],
+          );
         }
+        if (!entering) return { entered: 0, left: leaving, enqueued: 0 };
         await q(
           `CREATE OR REPLACE TEMP TABLE wf_entering AS
-             SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = $1
-                AND uid NOT IN (SELECT uid FROM workflow_cards WHERE cohort_id = $1)`,
+             SELECT uid FROM cohort_members WHERE cohort_id = $1 EXCEPT SELECT uid FROM workflow_cards WHERE cohort_id = $1`,
           [cohortId],
         );
-        const [entering] = await q('SELECT count(*) AS n FROM wf_entering');
         const atMs = at.getTime();
-        let enqueued = 0;
-        if (Number(entering.n)) {
-          await q(`INSERT INTO workflow_cards SELECT ?, uid, ?, ${TS}, NULL FROM wf_entering`, [cohortId, steps[0].id, atMs]);
-          await enqueueForEntering(q, cohortId, steps[0], atMs);
-          if (steps[0].action) enqueued = Number(entering.n);
-        }
+        await q(`INSERT INTO workflow_cards SELECT ?, uid, ?, ${TS}, NULL FROM wf_entering`, [cohortId, steps[0].id, atMs]);
+        await enqueueForEntering(q, cohortId, steps[0], atMs);
         await q('DROP TABLE wf_entering');
-        return { entered: Number(entering.n), left: Number(left.n), enqueued };
+        return { entered: entering, left: leaving, enqueued: steps[0].action ? entering : 0 };
       });
     },
 
