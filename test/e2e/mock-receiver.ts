@@ -3,6 +3,8 @@ import http from 'node:http';
 export interface Received {
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /** The body as sent, for checking signatures over it. */
+  raw: string;
 }
 
 /** A local webhook receiver that records every request and answers 200. */
@@ -14,7 +16,7 @@ export async function startReceiver(): Promise<{ url: string; received: Received
     req.on('end', () => {
       let body: unknown = data;
       try { body = JSON.parse(data); } catch { /* keep text */ }
-      received.push({ headers: req.headers, body });
+      received.push({ headers: req.headers, body, raw: data });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });

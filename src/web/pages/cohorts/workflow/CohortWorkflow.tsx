@@ -12,7 +12,9 @@ export function CohortWorkflow({ cohort }: { cohort: Cohort }) {
   const access = useCohortAccess(cohort);
   const team = teamFields(cohort);
   const hasSteps = (team.steps ?? []).length > 0;
-  const [tab, setTab] = useState<string | null>(hasSteps ? 'board' : 'steps');
+  // Until a tab is picked, the board when there is one (the cohort may gain steps while the page is open).
+  const [picked, setTab] = useState<string | null>(null);
+  const tab = picked ?? (hasSteps ? 'board' : 'steps');
   return (
     <Paper withBorder p="md" radius="md">
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
