@@ -80,8 +80,12 @@ describe('workflow steps', () => {
     await api('POST', `/v1/cohorts/${c}/cards/u2/move`, { stepId: b.id });
     const want = [{ id: a.id, name: 'A', cardCount: 1 }, { id: b.id, name: 'B', cardCount: 1 }];
     expect((await api('GET', `/v1/cohorts/${c}`)).body.steps).toEqual(want);
-    const listed = (await api('GET', '/v1/cohorts?limit=200')).body.items.find((x: any) => x.id === c);
-    expect(listed.steps).toEqual(want);
+    const items = (await api('GET', '/v1/cohorts?limit=200')).body.items;
+    expect(items.find((x: any) => x.id === c).steps).toEqual(want);
+    // Items decorated together (one query) each get their own steps.
+    const withSteps = items.filter((x: any) => x.steps);
+    expect(withSteps.length).toBeGreaterThan(1);
+    for (const x of withSteps) expect(x.steps.map((s: any) => s.id)).toEqual((await api('GET', `/v1/cohorts/${x.id}/steps`)).body.map((s: any) => s.id));
   });
 
   it('rejects bad step lists with 400 naming the field', async () => {

@@ -61,6 +61,8 @@ function toExecution(e: ExecutionRecord): ActionExecution {
   };
 }
 
+type StepSummary = { id: string; name: string; cardCount: number };
+
 /** Who moved a card, as stored: the account, or the bootstrap token (which has none). */
 export const movedByOf = (p: Principal): string => p.accountId ?? p.via;
 
@@ -72,6 +74,7 @@ export const movedByOf = (p: Principal): string => p.accountId ?? p.via;
 export function createWorkflowService(deps: WorkflowServiceDeps) {
   const { store, access, clock } = deps;
   const newStepId = deps.newStepId ?? (() => `st_${randomBytes(6).toString('hex')}`);
+  let batch: { ids: Set<string>; result: Promise<Map<string, StepSummary[]>> } | null = null;
 
   async function steps(cohortId: string, opts: { reveal?: Map<string, string> } = {}): Promise<Step[]> {
     const [list, counts] = await Promise.all([store.steps(cohortId), store.cardCounts(cohortId)]);
@@ -185,8 +188,23 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       return { items: page.map(toExecution), nextCursor: rows.length > q.limit ? String(page[page.length - 1].seq) : null };
     },
 
-    /** `steps: [{ id, name, cardCount }]` for cohorts that have steps (cohort answers). */
-    summaries: (cohortIds: string[]) => store.summaries(cohortIds),
+    /**
+     * `steps: [{ id, name, cardCount }]` for cohorts that have steps (cohort answers).
+     * Calls made in the same tick share one query: a cohort list decorates each
+     * item on its own, and one query per item would scan the cards once per item.
+     */
+    summaries(cohortIds: string[]): Promise<Map<string, StepSummary[]>> {
+      if (!batch) {
+        const b: { ids: Set<string>; result: Promise<Map<string, StepSummary[]>> } = { ids: new Set(), result: Promise.resolve(new Map()) };
+        b.result = new Promise((r) => setImmediate(r)).then(() => {
+          batch = null;
+          return store.summaries([...b.ids]);
+        });
+        batch = b;
+      }
+      for (const id of cohortIds) batch.ids.add(id);
+      return batch.result;
+    },
 
     /**
      * The cohort service's hook: after a computation, cards follow membership;

@@ -61,10 +61,13 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
       const out = new Map<string, { id: string; name: string; cardCount: number }[]>();
       if (!cohortIds.length) return out;
       const r = await rows(
-        `SELECT s.cohort_id, s.id, s.name, count(c.uid) AS n
-           FROM workflow_steps s LEFT JOIN workflow_cards c ON c.cohort_id = s.cohort_id AND c.step_id = s.id
-          WHERE s.cohort_id IN (SELECT unnest(?))
-          GROUP BY s.cohort_id, s.id, s.name, s.position ORDER BY s.cohort_id, s.position`,
+        // Cards are counted only for cohorts that have steps: most cohorts have none.
+        `WITH s AS (SELECT cohort_id, id, name, position FROM workflow_steps WHERE cohort_id IN (SELECT unnest(?))),
+              n AS (SELECT cohort_id, step_id, count(*) AS n FROM workflow_cards
+                     WHERE cohort_id IN (SELECT DISTINCT cohort_id FROM s) GROUP BY cohort_id, step_id)
+         SELECT s.cohort_id, s.id, s.name, coalesce(n.n, 0) AS n
+           FROM s LEFT JOIN n ON n.cohort_id = s.cohort_id AND n.step_id = s.id
+          ORDER BY s.cohort_id, s.position`,
         [listValue(cohortIds)],
         [LIST(VARCHAR)],
       );
