@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
 import { chooseAdminToken, field, pick } from './ui';
+import { REASONS } from '../../src/web/auth/permissions';
 
 const MEMBER = { email: 'mia@example.com', name: 'Mia Member', role: 'member', password: 'mia-password-1' };
 const VIEWER = { email: 'vic@example.com', name: 'Vic Viewer', role: 'viewer', password: 'vic-password-1' };
@@ -11,6 +12,7 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
   let server: KohortServer;
   let browser: BrowserSession;
   let page: Page;
+  const ids: Record<string, string> = {};
 
   /** GET /v1/me with any bearer, as a script would. */
   const meWith = async (token: string) => {
@@ -36,8 +38,9 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
     server = await startKohort();
     // A fresh install: the bootstrap token creates the first accounts.
     for (const a of [MEMBER, VIEWER]) {
-      const r = await server.api('POST', '/v1/accounts', a);
+      const r = await server.api<{ id: string }>('POST', '/v1/accounts', a);
       if (r.status !== 201) throw new Error(`could not create ${a.email}: ${r.status} ${JSON.stringify(r.body)}`);
+      ids[a.email] = r.body.id;
     }
     browser = await launchBrowser();
     page = await browser.newPage();
@@ -49,6 +52,13 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
 
   it('signs a member in with email and password and shows the role in the user menu', async () => {
     await page.goto(`${server.url}/cohorts`);
+    await page.route(/\/v1\/auth\/login/, (route) => route.abort('connectionrefused'));
+    await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
+    await page.getByLabel('Password', { exact: true }).fill(MEMBER.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Server unreachable');
+    await page.unroute(/\/v1\/auth\/login/);
+
     await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -105,6 +115,22 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
     expect((await meWith(token)).status).toBe(401);
   });
 
+  it('changes the password only with the current one', async () => {
+    const form = page.getByRole('heading', { name: 'Password' }).locator('..');
+    await form.getByRole('textbox', { name: 'Current password', exact: true }).fill('not-my-password');
+    await form.getByRole('textbox', { name: 'New password', exact: true }).fill('mia-password-2');
+    await form.getByRole('textbox', { name: 'Repeat the new password', exact: true }).fill('mia-password-2');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByText('is not your current password').waitFor();
+    await form.getByRole('textbox', { name: 'Current password', exact: true }).fill(MEMBER.password);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByText('Password changed').waitFor();
+    MEMBER.password = 'mia-password-2';
+    // This tab's session survives its own password change.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
+  });
+
   it('ends the session on the server when signing out', async () => {
     const session = (await page.evaluate(() => sessionStorage.getItem('kohort.sessionToken')))!;
     await signOut(page);
@@ -113,12 +139,26 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
   });
 
   it('keeps a viewer read-only: no Create cohort, a read-only team page, no audit log', async () => {
+    const shared = await server.api<{ id: string }>('POST', '/v1/cohorts', {
+      name: 'Shared list', kind: 'static', collaborators: [{ accountId: ids[VIEWER.email], role: 'viewer' }],
+    });
+    expect(shared.status).toBe(201);
     await signInWithPassword(page, VIEWER);
     await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
     expect(await page.getByTestId('my-role').textContent()).toBe('Viewer');
     await page.getByText('Read only', { exact: true }).waitFor();
     expect(await page.getByRole('link', { name: 'Create cohort' }).count()).toBe(0);
     expect(await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+
+    // A cohort shared with the viewer opens read-only, each control saying why.
+    await page.getByRole('link', { name: 'Shared list' }).click();
+    await page.getByRole('heading', { name: 'Shared list' }).waitFor();
+    for (const name of ['Edit', 'Recompute', 'Delete', 'Sync']) {
+      expect(await page.getByRole('main').getByRole('button', { name, exact: true }).isDisabled()).toBe(true);
+    }
+    expect(await page.getByRole('heading', { name: 'Add or remove members' }).count()).toBe(0);
+    await page.getByLabel(REASONS.cohort).first().hover();
+    await page.getByRole('tooltip').filter({ hasText: REASONS.cohort }).waitFor();
 
     await page.getByRole('navigation').getByRole('link', { name: 'Team' }).click();
     await page.getByRole('heading', { name: 'Team' }).waitFor();
