@@ -83,14 +83,32 @@ describe.skipIf(!hasChromium)('web app: contacts', () => {
     expect(cohort.body.size).toBe(2);
   });
 
+  it('scopes contacts to a cohort and one of its workflow steps, with step badges', async () => {
+    const put = await server.api<{ id: string; name: string }[]>('PUT', `/v1/cohorts/${cohortId}/steps`, { steps: [{ name: 'New' }, { name: 'Called' }] });
+    expect(put.status).toBe(200);
+    const called = put.body[1]!;
+    expect((await server.api('POST', `/v1/cohorts/${cohortId}/cards/ben/move`, { stepId: called.id })).status).toBe(200);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Contacts' }).click();
+    await expect.poll(rowIds).toEqual(['ann', 'ben', 'cat', 'dan']);
+    await pick(page, page.getByLabel('In cohort'), 'Pro outreach');
+    await expect.poll(rowIds).toEqual(['ann', 'ben']);
+    await pick(page, page.getByLabel('Step'), 'Called');
+    await expect.poll(rowIds).toEqual(['ben']);
+    const benRow = page.getByRole('table', { name: 'Contacts' }).getByRole('row').filter({ hasText: 'ben' });
+    await benRow.getByText('Called', { exact: true }).waitFor();
+  });
+
   it('the nav has one people directory, and /users leads to it', async () => {
     const nav = page.getByRole('navigation');
     expect(await nav.getByRole('link', { name: 'Users' }).count()).toBe(0);
     await nav.getByRole('link', { name: 'Contacts' }).click();
     await page.getByRole('heading', { name: 'Contacts' }).waitFor();
     await page.goto(`${server.url}/users`);
-    await page.waitForURL(`${server.url}/contacts`);
+    // The redirect is a history replace, not a page load: poll the address.
+    await expect.poll(() => page.url()).toBe(`${server.url}/contacts`);
     await page.getByRole('table', { name: 'Contacts' }).getByRole('link', { name: 'ann' }).click();
-    await page.waitForURL(`${server.url}/users/ann`);
+    await expect.poll(() => page.url()).toBe(`${server.url}/users/ann`);
+    await page.getByRole('heading', { name: 'User ann' }).waitFor();
   });
 });

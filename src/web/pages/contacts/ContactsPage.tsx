@@ -10,9 +10,6 @@ import { AddToCohortModal } from './AddToCohortModal';
 import { appliedFilters, ContactFilters, type FilterDraft } from './ContactFilters';
 import { ContactsTable } from './ContactsTable';
 
-/** Steps of a cohort with a workflow board (added to cohorts by the workflow module). */
-type WithSteps = { steps?: { id: string; name: string }[] };
-
 /** The people directory: search, trait filters, cohort scope, bulk "add to cohort". */
 export function ContactsPage() {
   const { search: params } = useLocation();
@@ -30,7 +27,8 @@ export function ContactsPage() {
   const cohorts = useCohortOptions();
   const rows = useMemo(() => contacts.data?.pages.flatMap((p) => p.items) ?? [], [contacts.data]);
   const total = contacts.data?.pages[0]?.total;
-  const steps = (cohorts.data?.items.find((c) => c.id === cohortId) as WithSteps | undefined)?.steps ?? [];
+  // Cohorts with a workflow board carry their steps.
+  const steps = cohorts.data?.items.find((c) => c.id === cohortId)?.steps ?? [];
 
   // A new question is a new list: a selection made on the old one would act on rows no longer shown.
   useEffect(() => setSelected(new Set()), [debounced, filtersKey, cohortId, stepId]);
