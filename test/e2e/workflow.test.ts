@@ -10,6 +10,7 @@ const PASSWORD = 'long enough password 1';
 const MEMBER = { email: 'maria@example.com', name: 'Maria Member', role: 'member', password: PASSWORD };
 // A member by role, but only a viewer of this cohort: read-only comes from the collaboration.
 const COLLABORATOR = { email: 'victor@example.com', name: 'Victor Viewer', role: 'member', password: PASSWORD };
+const OTHER = { email: 'erin@example.com', name: 'Erin Else', role: 'member', password: PASSWORD };
 
 async function signInWithPassword(page: Page, server: KohortServer, email: string, path: string): Promise<void> {
   await page.goto(server.url + path);
@@ -35,7 +36,7 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
   beforeAll(async () => {
     server = await startKohort();
     receiver = await startReceiver();
-    for (const account of [MEMBER, COLLABORATOR]) {
+    for (const account of [MEMBER, COLLABORATOR, OTHER]) {
       const r = await server.api('POST', '/v1/accounts', account);
       expect(r.status, JSON.stringify(r.body)).toBe(201);
     }
@@ -68,6 +69,17 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
     await page.getByRole('button', { name: 'Invite' }).click();
     const collaborators = page.getByRole('table', { name: 'Collaborators' });
     await collaborators.getByText(COLLABORATOR.email).waitFor();
+    // Another one invited as an editor, turned viewer, then removed again.
+    await pick(page, page.getByLabel('Account to invite'), `${OTHER.name} <${OTHER.email}>`);
+    await pick(page, page.getByLabel('Collaborator role'), 'Editor (can change it)');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await pick(page, page.getByLabel(`Role of ${OTHER.email}`), 'Viewer (read only)');
+    const created = await server.api<{ items: { id: string }[] }>('GET', '/v1/cohorts?q=Onboarding');
+    const roleOf = async (email: string) =>
+      (await server.api<{ email: string; role: string }[]>('GET', `/v1/cohorts/${created.body.items[0]!.id}/collaborators`)).body.find((c) => c.email === email)?.role;
+    await expect.poll(() => roleOf(OTHER.email)).toBe('viewer');
+    await page.getByRole('button', { name: `Remove ${OTHER.email}` }).click();
+    await collaborators.getByText(OTHER.email).waitFor({ state: 'detached' });
     // Back keeps what step 1 holds; Continue again updates the same cohort.
     await page.getByRole('button', { name: 'Back' }).click();
     expect(await page.getByLabel('Cohort name').inputValue()).toBe('Onboarding');
@@ -141,6 +153,17 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
     await page.getByRole('menuitem', { name: 'Won' }).click();
     await won.getByRole('link', { name: 'u3', exact: true }).waitFor();
     await screenshot(page, 'cohort-board');
+
+    // A refused move puts the card back and says why.
+    await page.route('**/v1/cohorts/*/cards/*/move', (route) => route.fulfill({
+      status: 409, contentType: 'application/json', body: JSON.stringify({ error: { code: 'conflict', message: 'The board changed meanwhile.' } }),
+    }));
+    await page.getByRole('button', { name: 'Move u1 to…' }).click();
+    await page.getByRole('menuitem', { name: 'Lead' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Could not move u1' }).filter({ hasText: 'The board changed meanwhile.' }).waitFor();
+    await contacted.getByRole('link', { name: 'u1', exact: true }).waitFor();
+    expect(await lead.getByRole('link', { name: 'u1', exact: true }).count()).toBe(0);
+    await page.unroute('**/v1/cohorts/*/cards/*/move');
 
     const board = await server.api<{ items: { userId: string; stepId: string }[]; steps: { id: string; name: string }[] }>('GET', `/v1/cohorts/${cohortId}/board`);
     const stepOf = (u: string) => board.body.steps.find((s) => s.id === board.body.items.find((c) => c.userId === u)?.stepId)?.name;

@@ -14,6 +14,7 @@ export interface Board extends Page<Card> {
 
 const list = <T,>(v: T[] | { items: T[] }): T[] => (Array.isArray(v) ? v : v.items);
 const COLUMN_PAGE = 50;
+const BOARD_REFRESH_MS = 15_000;
 
 export const boardKey = (cohortId: string) => ['cohort', cohortId, 'board'] as const;
 const columnKey = (cohortId: string, stepId: string, q: string) => [...boardKey(cohortId), stepId, q] as const;
@@ -23,6 +24,8 @@ export function useSteps(cohortId: string) {
   return useQuery({
     queryKey: ['cohort', cohortId, 'steps'],
     queryFn: async ({ signal }) => list(await api.get<Step[] | { items: Step[] }>(`/v1/cohorts/${cohortId}/steps`, undefined, signal)),
+    // Members come and go and collaborators move cards: counts follow without a reload.
+    refetchInterval: BOARD_REFRESH_MS,
   });
 }
 
@@ -50,6 +53,7 @@ export function useBoardColumn(cohortId: string, stepId: string, q: string) {
       api.get<Board>(`/v1/cohorts/${cohortId}/board`, { stepId, q: q || undefined, limit: COLUMN_PAGE, cursor: pageParam }, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: BOARD_REFRESH_MS,
   });
 }
 
@@ -99,7 +103,9 @@ export function useMoveCard(cohortId: string) {
     mutationFn: ({ card, stepId }: { card: Card; stepId: string }) =>
       api.post<Card>(`/v1/cohorts/${cohortId}/cards/${encodeURIComponent(card.userId)}/move`, { stepId }),
     onMutate: async ({ card, stepId }) => {
+      // A refetch landing after the optimistic change would put the card back for a moment.
       await qc.cancelQueries({ queryKey: boardKey(cohortId) });
+      await qc.cancelQueries({ queryKey: ['cohort', cohortId, 'steps'] });
       return { snapshot: moveInCache(qc, cohortId, card, stepId) };
     },
     onError: (_err, _vars, ctx) => {
@@ -109,6 +115,9 @@ export function useMoveCard(cohortId: string) {
       void qc.invalidateQueries({ queryKey: boardKey(cohortId) });
       void qc.invalidateQueries({ queryKey: ['cohort', cohortId, 'steps'] });
       void qc.invalidateQueries({ queryKey: ['cohort', cohortId, 'actions'] });
+      // Step counts also ride on the cohort JSON and the cohort list.
+      void qc.invalidateQueries({ queryKey: ['cohort', cohortId], exact: true });
+      void qc.invalidateQueries({ queryKey: ['cohorts'] });
     },
   });
 }

@@ -49,7 +49,6 @@ export function Board({ cohortId, canEdit }: { cohortId: string; canEdit: boolea
     onDragOver: ({ active, over }) => (over ? `${active.id} is over ${stepName(over.id)}.` : `${active.id} is over no step.`),
     onDragEnd: ({ active, over }) => (over ? `${active.id} moved to ${stepName(over.id)}.` : `${active.id} was not moved.`),
     onDragCancel: ({ active }) => `Moving ${active.id} was cancelled.`,
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }), [list]);
 
   const moveTo = (card: Card, stepId: string) => {

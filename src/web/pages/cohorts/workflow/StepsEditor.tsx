@@ -51,12 +51,12 @@ function Editor({ cohortId, saved, submitLabel = 'Save steps', onSaved, extra }:
   const clientIssues = useMemo(() => draftIssues(drafts), [drafts]);
   const dirty = JSON.stringify(drafts.map(toInput)) !== baseline;
 
-  // Once saved elsewhere (another tab, a collaborator), a clean editor follows the server.
+  // Once saved elsewhere (another tab, a collaborator), a clean editor follows the server;
+  // only a new server answer should trigger this, not each keystroke.
   useEffect(() => {
     if (dirty || save.isPending) return;
     setDrafts(saved.map(toDraft));
     setBaseline(JSON.stringify(saved.map(toDraft).map(toInput)));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [saved]);
 
   const issueAt = (path: string): string | undefined => {
