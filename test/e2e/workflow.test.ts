@@ -220,4 +220,35 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
     expect(move.status).toBe(403);
     await viewer.close();
   });
+
+  it('edits the steps on the cohort page: rename, reorder, a property action; the webhook keeps its secret', async () => {
+    await page.getByRole('table', { name: 'Cohorts' }).getByRole('link', { name: 'Onboarding' }).click();
+    await page.getByRole('tab', { name: 'Steps' }).click();
+    await page.getByLabel('Step 3 name').fill('Closed');
+    await pick(page, page.getByLabel('Action of step 3'), 'Set a user property');
+    await page.getByLabel('Property of step 3').fill('stage');
+    await page.getByLabel('Value of step 3').fill('closed');
+    await page.getByRole('button', { name: 'Move step 3 up' }).click();
+    await page.getByRole('button', { name: 'Save steps' }).click();
+    await page.getByRole('status').filter({ hasText: 'Steps saved.' }).waitFor();
+
+    const steps = await server.api<{ name: string; action: Record<string, unknown> | null; cardCount: number }[]>('GET', `/v1/cohorts/${cohortId}/steps`);
+    expect(steps.body.map((s) => [s.name, s.cardCount])).toEqual([['Lead', 0], ['Closed', 2], ['Contacted', 1]]);
+    expect(steps.body[1]!.action).toEqual({ type: 'set_property', key: 'stage', value: 'closed' });
+    expect(steps.body[2]!.action).toEqual({ type: 'webhook', url: receiver.url, secret: '••••' });
+
+    await page.getByRole('tab', { name: 'Board' }).click();
+    await page.getByRole('button', { name: 'Move u1 to…' }).click();
+    await page.getByRole('menuitem', { name: 'Closed' }).click();
+    await expect.poll(async () => (await server.api<{ properties: Record<string, unknown> }>('GET', '/v1/users/u1')).body.properties.stage, { timeout: 30_000 })
+      .toBe('closed');
+
+    // Saving the steps again kept the secret: the next webhook still verifies with the one shown at creation.
+    await page.getByRole('button', { name: 'Move u2 to…' }).click();
+    await page.getByRole('menuitem', { name: 'Contacted' }).click();
+    await expect.poll(() => receiver.received.length, { timeout: 30_000 }).toBe(2);
+    const hit = receiver.received[1]!;
+    expect(hit.body).toMatchObject({ type: 'workflow.step_reached', stepName: 'Contacted', userId: 'u2' });
+    expect(hit.headers['webhook-signature']).toBe(signStandardWebhook(secret, String(hit.headers['webhook-id']), Number(hit.headers['webhook-timestamp']), hit.raw));
+  });
 });
