@@ -107,6 +107,7 @@ describe('GET /v1/contacts', () => {
     expect(await withFilters([{ property: 'plan', op: 'is_not_set' }])).toEqual(['carol', 'dave']);
     expect(await withFilters([{ property: 'company.name', op: 'contains', value: 'ACM' }])).toEqual(['erin']);
     expect(await withFilters([{ property: 'vip', op: 'eq', value: true }])).toEqual(['bob']);
+    expect(await withFilters([])).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'frank']);
     // Several filters must all hold, and combine with q.
     expect(await withFilters([{ property: 'plan', op: 'in', value: ['pro', 'free'] }, { property: 'seats', op: 'lt', value: 5 }])).toEqual(['bob', 'frank']);
     const both = await contacts({ q: 'pro', filters: JSON.stringify([{ property: 'seats', op: 'lt', value: 5 }]) });
@@ -153,6 +154,7 @@ describe('GET /v1/contacts', () => {
       [{ limit: 'ten' }, 'limit'],
       [{ q: 'x'.repeat(201) }, 'q'],
       [{ stepId: 'st_1' }, 'stepId'],
+      [{ filters: JSON.stringify(Array.from({ length: 51 }, () => ({ property: 'plan', op: 'is_set' }))) }, 'filters'],
     ] as const) {
       const r = await contacts(query);
       expect(r.status, JSON.stringify(query)).toBe(400);

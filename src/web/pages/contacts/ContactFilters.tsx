@@ -1,4 +1,4 @@
-import { ActionIcon, Button, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { ActionIcon, Autocomplete, Button, Group, Select, Stack, Text } from '@mantine/core';
 import { filterSchema } from '../../../schemas/definition';
 import type { Filter, Op } from '../../api/definition';
 import { FILTER_OPS } from '../../builder/labels';
@@ -24,8 +24,16 @@ export const appliedFilters = (drafts: FilterDraft[]): Filter[] => drafts.filter
 let nextKey = 1;
 export const newDraft = (): FilterDraft => ({ key: nextKey++, filter: { property: '', op: 'eq', value: '' } });
 
-/** User property (trait) filters, with the cohort builder's operators and value inputs. */
-export function ContactFilters({ drafts, onChange }: { drafts: FilterDraft[]; onChange: (d: FilterDraft[]) => void }) {
+/**
+ * User property (trait) filters, with the cohort builder's operators and value
+ * inputs. The API has no list of trait names, so names and values are suggested
+ * from the contacts on screen (`seen`: values by property name).
+ */
+export function ContactFilters({ drafts, onChange, seen }: {
+  drafts: FilterDraft[];
+  onChange: (d: FilterDraft[]) => void;
+  seen: Map<string, Set<string>>;
+}) {
   const set = (key: number, filter: Filter) => onChange(drafts.map((d) => (d.key === key ? { key, filter } : d)));
   return (
     <Stack gap="xs">
@@ -36,11 +44,11 @@ export function ContactFilters({ drafts, onChange }: { drafts: FilterDraft[]; on
         return (
           <Stack key={d.key} gap={2} role="group" aria-label={`Property filter ${i + 1}`}>
             <Group gap="xs" align="flex-start" wrap="wrap">
-              <TextInput label="Property" aria-label={`Property of filter ${i + 1}`} placeholder="e.g. plan" value={f.property}
-                onChange={(e) => set(d.key, { ...f, property: e.currentTarget.value })} w={{ base: '100%', sm: 180 }} />
+              <Autocomplete label="Property" aria-label={`Property of filter ${i + 1}`} placeholder="e.g. plan" value={f.property}
+                data={[...seen.keys()].sort()} onChange={(property) => set(d.key, { ...f, property })} w={{ base: '100%', sm: 180 }} />
               <Select label="Operator" aria-label={`Operator of filter ${i + 1}`} data={FILTER_OPS} value={f.op} allowDeselect={false} w={150}
                 onChange={(v) => v && set(d.key, patched(f, { op: v as Op, value: valueForOp(v as Op, f.value) }))} />
-              <ValueInput op={f.op} value={f.value} type={undefined} suggestions={[]} label={`Value of ${label}`}
+              <ValueInput op={f.op} value={f.value} type={undefined} suggestions={[...(seen.get(f.property) ?? [])].sort().slice(0, 50)} label={`Value of ${label}`}
                 onChange={(value) => set(d.key, patched(f, { value }))} />
               <ActionIcon variant="subtle" color="gray" mt={26} aria-label={`Remove filter ${i + 1}`}
                 onClick={() => onChange(drafts.filter((x) => x.key !== d.key))}>✕</ActionIcon>

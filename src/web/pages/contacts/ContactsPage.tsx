@@ -17,7 +17,7 @@ export function ContactsPage() {
   const [debounced] = useDebouncedValue(search, 250);
   const [drafts, setDrafts] = useState<FilterDraft[]>([]);
   const [cohortId, setCohortId] = useState<string | null>(params.get('cohortId'));
-  const [stepId, setStepId] = useState<string | null>(null);
+  const [stepId, setStepId] = useState<string | null>(params.get('stepId'));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [adding, setAdding] = useState(false);
 
@@ -27,6 +27,18 @@ export function ContactsPage() {
   const cohorts = useCohortOptions();
   const rows = useMemo(() => contacts.data?.pages.flatMap((p) => p.items) ?? [], [contacts.data]);
   const total = contacts.data?.pages[0]?.total;
+  // Property names and (short, scalar) values on screen, as filter suggestions.
+  const seen = useMemo(() => {
+    const m = new Map<string, Set<string>>();
+    for (const r of rows) {
+      for (const [k, v] of Object.entries(r.properties)) {
+        const values = m.get(k) ?? new Set<string>();
+        if ((typeof v === 'string' && v.length <= 80) || typeof v === 'number' || typeof v === 'boolean') values.add(String(v));
+        m.set(k, values);
+      }
+    }
+    return m;
+  }, [rows]);
   // Cohorts with a workflow board carry their steps.
   const steps = cohorts.data?.items.find((c) => c.id === cohortId)?.steps ?? [];
 
@@ -60,7 +72,7 @@ export function ContactsPage() {
                 data={steps.map((s) => ({ value: s.id, label: s.name }))} value={stepId} onChange={setStepId} />
             )}
           </Group>
-          <ContactFilters drafts={drafts} onChange={setDrafts} />
+          <ContactFilters drafts={drafts} onChange={setDrafts} seen={seen} />
         </Stack>
       </Paper>
 
