@@ -46,7 +46,7 @@ beforeAll(async () => {
     identify('alice', { plan: 'pro', seats: 12, city: 'Paris' }),
     track('alice', '2024-02-01T10:00:00Z'),
     track('alice', '2024-03-01T10:00:00Z'),
-    identify('bob', { plan: 'free', seats: '3', vip: true }),
+    identify('bob', { plan: 'free', seats: '3', vip: true, city: 'Zürich' }),
     track('bob', '2024-02-15T10:00:00Z'),
     identify('carol', { plan: 'Pro', city: 'Lyon' }),
     // Cleared later: carol has no plan now.
@@ -93,6 +93,7 @@ describe('GET /v1/contacts', () => {
     // Quotes and backslashes are escaped in stored JSON text, yet match the value's text.
     expect(ids((await contacts({ q: '"HI" \\' })).body)).toEqual(['erin']);
     expect(ids((await contacts({ q: '12' })).body)).toEqual(['alice']);
+    expect(ids((await contacts({ q: 'ZÜR' })).body)).toEqual(['bob']);
     const none = await contacts({ q: 'nobody-has-this' });
     expect(none.body).toEqual({ items: [], nextCursor: null, total: 0 });
   });
