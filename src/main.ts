@@ -91,6 +91,9 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
 
+  // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
+  const compileWithHotColumns: typeof compileDefinition = (definition, ctx, dialect) =>
+    compileDefinition(definition, { ...ctx, materialized: events.materializedProperties() }, dialect);
   const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
   const collaboratorStore = createDuckDBCollaboratorStore(await db.connect());
   // Invitees are looked up in the accounts service, made further down (called only at request time).
@@ -102,7 +105,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   let workflows: WorkflowService | undefined;
   const cohorts = createCohortService({
     store: cohortStore,
-    compile: compileDefinition,
+    compile: compileWithHotColumns,
     syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
     collaborators,
     onMembershipChanged: async (id) => workflows?.membershipChanged(id),
@@ -165,7 +168,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
           auth,
           contacts: createContactsService({
             reads: createDuckDBContactReads(db.reads),
-            compile: compileDefinition,
+            compile: compileWithHotColumns,
             cohortNames: (ids) => cohortStore.names(ids),
             visibleCohorts: (p) => access.visibleCohorts(p),
           }),

@@ -13,12 +13,14 @@
 import type { Compare, Definition, Filter, Rule, Step, Window, Duration } from '../schemas/definition';
 import { parseInstant } from '../schemas/definition';
 import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
-import { bind, joinSql, Sql, sql, type SqlDialect, type SqlParam } from './dialect';
+import { bind, joinSql, Sql, sql, type JsonKind, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
 
 export interface CompileContext {
   asOf: Date;
   resolveCohort: CohortResolver;
+  /** Event property paths the store keeps in typed columns (read instead of parsing JSON). */
+  materialized?: readonly MaterializedProperty[];
 }
 
 export interface CompiledQuery {
@@ -56,17 +58,35 @@ const isPlainString = (s: string) => s !== 'true' && s !== 'false' && !/^[-+.0-9
 
 const raw = (text: string) => new Sql(text);
 
+/** A property value as the predicates read it: from JSON, or from typed columns where the store keeps them. */
+interface PropValue {
+  text: Sql;
+  number: Sql;
+  is(kind: JsonKind): Sql;
+  distinctKey: Sql;
+  /** Text and number are plain columns: test them before anything that parses JSON. */
+  typed: boolean;
+}
+
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
 export function compileDefinition(definition: Definition, ctx: CompileContext, dialect: SqlDialect = duckdbDialect): CompiledQuery {
   return new CohortCompiler(dialect, ctx).compile(definition);
 }
 
 class CohortCompiler {
   private readonly t: { events: Sql; users: Sql; traits: Sql; cohortMembers: Sql };
+  private readonly materialized = new Map<string, MaterializedProperty>();
 
   constructor(
     private readonly d: SqlDialect,
     private readonly ctx: CompileContext,
   ) {
+    for (const m of ctx.materialized ?? []) {
+      // Column names come from the store, never from a definition; checked anyway since they are not bound.
+      if (!COLUMN_NAME.test(m.text) || !COLUMN_NAME.test(m.number)) throw new Error(`invalid materialized column name for ${JSON.stringify(m.path)}`);
+      this.materialized.set(JSON.stringify(m.path), m);
+    }
     this.t = {
       events: raw(d.tables.events),
       users: raw(d.tables.users),
@@ -150,9 +170,9 @@ class CohortCompiler {
         const traits = this.d.currentTraits(bind(key), this.asOf());
         // is_not_set is the only op that holds on a missing value: compute it as a complement.
         if (rule.op === 'is_not_set') {
-          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(raw('tr.value'), rest, 'is_set', undefined)}` };
+          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), 'is_set', undefined)}` };
         }
-        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(raw('tr.value'), rest, rule.op, rule.value)}` };
+        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), rule.op, rule.value)}` };
       }
       case 'cohort': {
         const resolved = this.ctx.resolveCohort(rule.cohortId);
@@ -184,11 +204,12 @@ class CohortCompiler {
       const agg = rule.aggregate;
       const path = agg.property.split('.');
       let cond: Sql;
+      const v = this.eventValue(raw('e'), path);
       if (agg.fn === 'distinct') {
-        const key = this.d.jsonDistinctKey(raw('e.props'), path);
+        const key = v.distinctKey;
         cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
       } else {
-        const num = this.d.jsonNumber(raw('e.props'), path);
+        const num = v.number;
         const expr = agg.fn === 'avg' ? sql`(sum(${num}) / count(${num}))` : sql`${raw(agg.fn)}(${num})`;
         cond = this.compare(expr, agg);
       }
@@ -212,7 +233,7 @@ class CohortCompiler {
       // AND / OR commute, and DuckDB evaluates a filter's terms in the order given (its
       // adaptive reordering only partly makes up for a costly first term): cheap tests first.
       const ordered = where.map((f, i) => ({ f, i })).sort((x, y) => filterCost(x.f) - filterCost(y.f) || x.i - y.i).map((x) => x.f);
-      const preds = ordered.map((f) => this.valuePredicate(sql`${alias}.props`, f.property.split('.'), f.op, f.value));
+      const preds = ordered.map((f) => this.valuePredicate(this.eventValue(alias, f.property.split('.')), f.op, f.value));
       conds.push(preds.length === 1 ? preds[0] : sql`(${joinSql(preds, whereMatch === 'any' ? ' OR ' : ' AND ')})`);
     }
     return conds;
@@ -280,10 +301,34 @@ class CohortCompiler {
     return sql`(${expr} ${raw(sym)} ${bind(c.value as number)})`;
   }
 
-  /** A two-valued condition: the JSON value at path inside `json` passes op/value. */
-  private valuePredicate(json: Sql, path: string[], op: Filter['op'], value: Filter['value']): Sql {
+  private jsonValue(json: Sql, path: string[]): PropValue {
     const d = this.d;
-    const text = d.jsonText(json, path);
+    return {
+      text: d.jsonText(json, path),
+      number: d.jsonNumber(json, path),
+      is: (kind) => d.jsonIs(json, path, kind),
+      distinctKey: d.jsonDistinctKey(json, path),
+      typed: false,
+    };
+  }
+
+  /** The event property at path of the events row `alias`: its typed columns when the store keeps them. */
+  private eventValue(alias: Sql, path: string[]): PropValue {
+    const json = this.jsonValue(sql`${alias}.props`, path);
+    const m = this.materialized.get(JSON.stringify(path));
+    if (!m) return json;
+    return { ...json, text: sql`${alias}.${raw(m.text)}`, number: sql`${alias}.${raw(m.number)}`, typed: true };
+  }
+
+  /** `typeTest AND cheap`, with the typed-column test first when the value has typed columns (AND commutes). */
+  private both(v: PropValue, typeTest: Sql, cheap: Sql): Sql {
+    return v.typed ? sql`(${cheap} AND ${typeTest})` : sql`(${typeTest} AND ${cheap})`;
+  }
+
+  /** A two-valued condition: the value passes op/value. */
+  private valuePredicate(v: PropValue, op: Filter['op'], value: Filter['value']): Sql {
+    const d = this.d;
+    const text = v.text;
     const isSet = sql`(${text} IS NOT NULL)`;
     const two = (p: Sql) => sql`coalesce(${p}, false)`;
     const setAndNot = (p: Sql) => sql`(${isSet} AND NOT ${two(p)})`;
@@ -293,19 +338,19 @@ class CohortCompiler {
       case 'is_not_set':
         return sql`(${text} IS NULL)`;
       case 'eq':
-        return two(this.equals(json, path, [value as string | number | boolean]));
+        return two(this.equals(v, [value as string | number | boolean]));
       case 'in':
-        return two(this.equals(json, path, value as (string | number | boolean)[]));
+        return two(this.equals(v, value as (string | number | boolean)[]));
       case 'neq':
-        return setAndNot(this.equals(json, path, [value as string | number | boolean]));
+        return setAndNot(this.equals(v, [value as string | number | boolean]));
       case 'not_in':
-        return setAndNot(this.equals(json, path, value as (string | number | boolean)[]));
+        return setAndNot(this.equals(v, value as (string | number | boolean)[]));
       case 'contains':
       case 'not_contains':
       case 'starts_with':
       case 'ends_with': {
         const fn = op === 'starts_with' ? d.startsWith : op === 'ends_with' ? d.endsWith : d.contains;
-        const p = sql`(${d.jsonIs(json, path, 'string')} AND ${fn(d.lower(text), d.lower(bind(value as string)))})`;
+        const p = this.both(v, v.is('string'), fn(d.lower(text), d.lower(bind(value as string))));
         return op === 'not_contains' ? setAndNot(p) : two(p);
       }
       case 'gt':
@@ -313,20 +358,19 @@ class CohortCompiler {
       case 'lt':
       case 'lte':
       case 'between':
-        return two(this.compare(d.jsonNumber(json, path), { op, value: value as number | [number, number] }));
+        return two(this.compare(v.number, { op, value: value as number | [number, number] }));
       case 'before':
       case 'after':
         // Only a string can match the Instant pattern, so no type test is needed.
         return two(sql`(${d.instant(text)} ${raw(op === 'before' ? '<' : '>')} ${d.timestamp(instant(value as string))})`);
       case 'regex':
-        return two(sql`(${d.jsonIs(json, path, 'string')} AND ${d.regexFind(text, bind(value as string))})`);
+        return two(this.both(v, v.is('string'), d.regexFind(text, bind(value as string))));
     }
   }
 
   /** The value equals one of `values` (numbers numerically, strings exactly, booleans as booleans). */
-  private equals(json: Sql, path: string[], values: (string | number | boolean)[]): Sql {
-    const d = this.d;
-    const text = d.jsonText(json, path);
+  private equals(v: PropValue, values: (string | number | boolean)[]): Sql {
+    const text = v.text;
     const plain: string[] = [];
     const typedStrings: string[] = [];
     const numbers: number[] = [];
@@ -345,10 +389,10 @@ class CohortCompiler {
     const list = (xs: SqlParam[]) => joinSql(xs.map(bind), ', ');
     const parts: Sql[] = [];
     if (plain.length) parts.push(sql`${text} IN (${list(plain)})`);
-    if (typedStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'string')} AND ${text} IN (${list(typedStrings)}))`);
-    if (numbers.length) parts.push(sql`${d.jsonNumber(json, path)} IN (${list(numbers)})`);
-    if (numbersFromStrings.length) parts.push(sql`(${d.jsonIs(json, path, 'number')} AND ${d.jsonNumber(json, path)} IN (${list(numbersFromStrings)}))`);
-    if (bools.length) parts.push(sql`(${d.jsonIs(json, path, 'boolean')} AND ${text} IN (${list(bools.map(String))}))`);
+    if (typedStrings.length) parts.push(this.both(v, v.is('string'), sql`${text} IN (${list(typedStrings)})`));
+    if (numbers.length) parts.push(sql`${v.number} IN (${list(numbers)})`);
+    if (numbersFromStrings.length) parts.push(this.both(v, v.is('number'), sql`${v.number} IN (${list(numbersFromStrings)})`));
+    if (bools.length) parts.push(this.both(v, v.is('boolean'), sql`${text} IN (${list(bools.map(String))})`));
     return parts.length === 1 ? parts[0] : sql`(${joinSql(parts, ' OR ')})`;
   }
 }

@@ -44,6 +44,20 @@ export interface SqlTables {
 
 export type JsonKind = 'string' | 'number' | 'boolean';
 
+/**
+ * A property path of events that the store keeps in typed columns beside the
+ * JSON properties (engine-neutral: only column names). Each column holds
+ * exactly what the dialect's JSON expression computes for the path, so reading
+ * the column instead can never change a result; it only skips parsing JSON.
+ */
+export interface MaterializedProperty {
+  path: readonly string[];
+  /** Column of the events table holding `jsonText(props, path)`. */
+  text: string;
+  /** Column of the events table holding `jsonNumber(props, path)`. */
+  number: string;
+}
+
 export interface SqlDialect {
   readonly name: string;
   readonly tables: SqlTables;

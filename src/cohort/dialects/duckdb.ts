@@ -83,6 +83,33 @@ const JSON_KIND_TEST: Record<JsonKind, string> = {
   number: "IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT', 'INTEGER')",
 };
 
+/**
+ * What a DuckDB store needs to keep materialized properties (see
+ * MaterializedProperty): SQL text with literals only (no parameters), so it can
+ * stand in views and DDL. Each expression computes exactly what `jsonText` /
+ * `jsonNumber` compute for the same path:
+ * - `texts` extracts every path with one parse of the JSON (the list form of
+ *   the same `->>` extraction);
+ * - `numberFromText` is `jsonNumber` read off the extracted text: `jsonNumber`
+ *   casts a non-string's text (its JSON serialization, which for every number
+ *   that casts to a finite double is in the numeric rule's language) and sends
+ *   a string's content through the rule; so "text in the rule's language, then
+ *   a finite cast" is the same function of the text whatever the JSON type.
+ * Paths with an all-digit key are not supported (a pointer would also index
+ * arrays there; `jsonText` guards that case).
+ */
+export const duckdbMaterialized = {
+  supports: (path: readonly string[]) => path.length > 0 && path.every((k) => !/^[0-9]+$/.test(k)),
+  texts(json: string, paths: readonly (readonly string[])[]): string {
+    for (const p of paths) if (!duckdbMaterialized.supports(p)) throw new Error(`path cannot be materialized: ${JSON.stringify(p)}`);
+    return `json_extract_string(${json}, [${paths.map((p) => quoteString(duckdbJsonPath([...p]))).join(', ')}])`;
+  },
+  numberFromText(text: string): string {
+    // The cast first: on most strings it fails at once and the regex is skipped.
+    return `(CASE WHEN isfinite(TRY_CAST(${text} AS DOUBLE)) AND regexp_full_match(${text}, ${quoteString(NUMBER_PATTERN)}) THEN TRY_CAST(${text} AS DOUBLE) END)`;
+  },
+};
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   tables: { events: 'events_all', users: 'users', traits: 'user_traits', cohortMembers: 'cohort_members' },

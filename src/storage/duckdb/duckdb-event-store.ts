@@ -1,8 +1,10 @@
+import type { MaterializedProperty } from '../../cohort/dialect.js';
 import type { EventStore, StoredEvent, WriteItem } from '../event-store.js';
 import { bulkLoad, type BulkBatch, type BulkLoadResult } from './bulk-loader.js';
 import type { Database } from './database.js';
 import { getUser, listEventTypes, liveEvents, userProperties } from './event-reads.js';
 import { EventWriter } from './event-writer.js';
+import { DEFAULT_HOT_POLICY, HotColumns, type HotPolicy } from './hot-columns.js';
 import { Reorganizer } from './reorganizer.js';
 
 export interface DuckDBEventStore extends EventStore {
@@ -11,12 +13,21 @@ export interface DuckDBEventStore extends EventStore {
   startBackground(intervalMs?: number): void;
   /** Appends large batches through DuckDB data chunks, between group commits (seed, imports). */
   bulkLoad(batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>, onProgress?: (r: BulkLoadResult) => void): Promise<BulkLoadResult>;
+  /** Property paths kept in typed columns, complete: pass to the cohort compiler (`materialized`). */
+  materializedProperties(): MaterializedProperty[];
 }
 
-/** `fullRewriteBelow`: table size under which reorganizing rewrites everything (tests lower it). */
-export async function openDuckDBEventStore(db: Database, opts: { fullRewriteBelow?: number } = {}): Promise<DuckDBEventStore> {
+export interface EventStoreOptions {
+  /** Table size under which reorganizing rewrites everything (tests lower it). */
+  fullRewriteBelow?: number;
+  /** Which properties get typed columns (tests pick their own). */
+  hotPolicy?: HotPolicy;
+}
+
+export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventStore> {
   const writer = await EventWriter.open(db.writer);
-  const reorganizer = new Reorganizer(writer, db.background, opts.fullRewriteBelow);
+  const hot = await writer.exclusive((c) => HotColumns.load(c));
+  const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY);
   await reorganizer.init();
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = Date.now();
@@ -30,12 +41,14 @@ export async function openDuckDBEventStore(db: Database, opts: { fullRewriteBelo
     userProperties: (userIds) => userProperties(db.reads, writer.ids, userIds),
     subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
     reorganize: () => reorganizer.reorganize(),
+    materializedProperties: () => reorganizer.hotColumns.materialized(),
     bulkLoad: (batches, onProgress) => writer.exclusive((c) => bulkLoad(c, writer, batches, onProgress)),
     startBackground(intervalMs = 5_000) {
       timer = setInterval(() => {
         if (reorganizer.due()) {
           reorganizer.reorganize().catch((err) => console.error('reorganization failed; will retry', err));
         }
+
         if (Date.now() - lastPrune > 3_600_000) {
           writer.pruneDedup();
           lastPrune = Date.now();

@@ -9,6 +9,8 @@
  * - `events_all`   the view every reader uses (both parts).
  * `uid` is an integer surrogate for the person (see `users`); `ts` is UTC;
  * `props` is the event properties object as JSON (never NULL, '{}' when none).
+ * `events` may also carry typed copies of frequent properties (hot-columns.ts),
+ * which `events_all` then exposes for both parts.
  */
 export interface Migration {
   /** Stable id, recorded once applied; never reuse or edit a shipped one. */
@@ -44,5 +46,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   -- Current membership of every saved cohort (computed for dynamic, the list for static).
   CREATE TABLE cohort_members (cohort_id VARCHAR NOT NULL, uid INTEGER NOT NULL);
   `,
+  },
+  {
+    // Hot property columns (hot-columns.ts): slot n is the pair hot<n>_text / hot<n>_num of
+    // `events` for one property path (a JSON array of keys). Existing files start with
+    // none; the reorganizer adds them by rebuilding `events` in the background.
+    id: 'core-002-hot-properties',
+    sql: `CREATE TABLE hot_properties (slot INTEGER NOT NULL, path VARCHAR NOT NULL);`,
   },
 ];

@@ -1,5 +1,6 @@
 import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
+import { BASE_COLUMNS, DEFAULT_HOT_POLICY, type HotColumns, type HotPolicy } from './hot-columns.js';
 
 /** Below this many sorted rows a reorganization rewrites the whole table; above, it appends a sorted run. */
 const FULL_REWRITE_BELOW = 2_000_000;
@@ -16,27 +17,44 @@ const FULL_REWRITE_BELOW = 2_000_000;
  * a sequence of sorted runs of a million rows or more: each run keeps an
  * event's rows together, so zone maps prune as well as on one global order,
  * and the cost of a reorganization follows the tail, not the table.
+ *
+ * Rows entering `events` get the hot property columns computed (hot-columns.ts).
+ * When the hot set grows, the reorganization that notices it rebuilds a large
+ * `events` in its existing order with the new columns (a small one is
+ * rewritten anyway), and the new set is recorded at the same hand-over, so
+ * `events` never has a column that is not filled for every row.
  */
 export class Reorganizer {
   private running: Promise<{ moved: number }> | null = null;
   private mainRows = 0;
+  /** The hot set would grow: reorganize even without a tail (an upgraded file, a new frequent path). */
+  private hotDue = false;
 
   constructor(
     private readonly writer: EventWriter,
     private readonly background: SerialConnection,
+    private hot: HotColumns,
     private readonly fullRewriteBelow = FULL_REWRITE_BELOW,
+    private readonly hotPolicy: HotPolicy = DEFAULT_HOT_POLICY,
   ) {}
+
+  /** The hot columns `events` has now. */
+  get hotColumns(): HotColumns {
+    return this.hot;
+  }
 
   async init(): Promise<void> {
     await this.background.run('DROP TABLE IF EXISTS events_sorted'); // left by a crash mid-sort
     const [m] = await this.background.rows<{ n: bigint }>('SELECT count(*) AS n FROM events');
     this.mainRows = Number(m.n);
+    const next = await this.writer.exclusive((c) => this.hot.next(c, this.hotPolicy));
+    this.hotDue = next !== this.hot;
   }
 
-  /** Worth doing: the unsorted tail is big in absolute terms or relative to the sorted part. */
+  /** Worth doing: the unsorted tail is big in absolute terms or relative to the sorted part, or new hot columns are due. */
   due(): boolean {
     const tail = this.writer.tailRows;
-    return tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
+    return this.hotDue || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
   }
 
   /** Resolves once no reorganization is in progress. */
@@ -54,18 +72,26 @@ export class Reorganizer {
   }
 
   private async run(): Promise<{ moved: number }> {
-    const { upTo, mergesSeen } = await this.writer.exclusive(async () => ({
+    const { upTo, mergesSeen, next } = await this.writer.exclusive(async (c) => ({
       upTo: this.writer.lastSeq,
       mergesSeen: this.writer.merges.length,
+      next: await this.hot.next(c, this.hotPolicy),
     }));
+    const grows = next !== this.hot;
     const rewrite = this.mainRows < this.fullRewriteBelow;
-    await this.background.run(
-      rewrite
-        ? `CREATE TABLE events_sorted AS
-             SELECT * FROM (SELECT * FROM events UNION ALL SELECT * FROM events_tail WHERE seq <= ?) ORDER BY event, ts`
-        : 'CREATE TABLE events_sorted AS SELECT * FROM events_tail WHERE seq <= ? ORDER BY event, ts',
-      [upTo],
-    );
+    // rewrite: everything sorted again; rebuild: `events` copied in its order with the new
+    // columns, then the tail's sorted run; otherwise the tail's sorted run is appended.
+    const replace = rewrite || grows;
+    const tailRun = next.withValues('events_tail', 'WHERE seq <= ?');
+    if (rewrite) {
+      const both = `(SELECT ${BASE_COLUMNS} FROM events UNION ALL SELECT ${BASE_COLUMNS} FROM events_tail WHERE seq <= ?) AS moving`;
+      await this.background.run(`CREATE TABLE events_sorted AS SELECT * FROM (${next.withValues(both)}) ORDER BY event, ts`, [upTo]);
+    } else if (grows) {
+      await this.background.run(`CREATE TABLE events_sorted AS ${next.withValues('events')}`);
+      await this.background.run(`INSERT INTO events_sorted SELECT * FROM (${tailRun}) ORDER BY event, ts`, [upTo]);
+    } else {
+      await this.background.run(`CREATE TABLE events_sorted AS SELECT * FROM (${tailRun}) ORDER BY event, ts`, [upTo]);
+    }
     try {
       return await this.writer.exclusive(async (c) => {
         await c.run('BEGIN TRANSACTION');
@@ -73,15 +99,19 @@ export class Reorganizer {
           for (const m of this.writer.merges.slice(mergesSeen)) {
             await c.run('UPDATE events_sorted SET uid = ? WHERE uid = ?', [m.into, m.from]);
           }
-          if (rewrite) {
+          if (replace) {
             await c.run('DROP TABLE events');
             await c.run('ALTER TABLE events_sorted RENAME TO events');
+            if (grows) await this.hot.adopt(c, next);
           } else {
-            await c.run('INSERT INTO events SELECT * FROM events_sorted');
+            const cols = next.allColumns();
+            await c.run(`INSERT INTO events (${cols}) SELECT ${cols} FROM events_sorted`);
             await c.run('DROP TABLE events_sorted');
           }
           const r = await c.run('DELETE FROM events_tail WHERE seq <= ?', [upTo]);
           await c.run('COMMIT');
+          this.hot = next;
+          this.hotDue = false;
           const moved = Number(r.rowsChanged);
           const [m] = (await c.runAndReadAll('SELECT count(*) AS n FROM events')).getRowObjects();
           this.mainRows = Number(m.n);
