@@ -8,6 +8,7 @@ import { REASONS, ROLE_LABELS, useCan } from '../../auth/permissions';
 import { QueryState } from '../../components/QueryState';
 import { Time } from '../../components/Time';
 import { AddAccountForm } from './AddAccountForm';
+import { SetPasswordForm } from './SetPasswordForm';
 
 /** A refused change, worded for the case the server singles out (the last owner). */
 function ChangeError({ error, onClose }: { error: unknown; onClose: () => void }) {
@@ -27,23 +28,20 @@ export function AccountsPage() {
   const del = useDeleteAccount();
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<Account | null>(null);
-  const [added, setAdded] = useState<Account | null>(null);
+  const [resetting, setResetting] = useState<Account | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const myId = can.me.account?.id;
 
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Team</Title>
-        {can.canManageAccounts && <Button onClick={() => { setAdded(null); setAdding(true); }}>Add account</Button>}
+        {can.canManageAccounts && <Button onClick={() => { setNotice(null); setAdding(true); }}>Add account</Button>}
       </Group>
       {!can.canManageAccounts && (
         <Text size="sm" c="dimmed">You can see who is on the team. {REASONS.admin.replace('do this', 'add or change accounts')}</Text>
       )}
-      {added && (
-        <Alert color="green" role="status" withCloseButton onClose={() => setAdded(null)}>
-          {added.email} was added as {ROLE_LABELS[added.role].toLowerCase()}. They sign in with the initial password you chose.
-        </Alert>
-      )}
+      {notice && <Alert color="green" role="status" withCloseButton onClose={() => setNotice(null)}>{notice}</Alert>}
       {update.isError && <ChangeError error={update.error} onClose={() => update.reset()} />}
       {del.isError && !deleting && <ChangeError error={del.error} onClose={() => del.reset()} />}
       <QueryState query={q} what="accounts">
@@ -93,6 +91,10 @@ export function AccountsPage() {
                               </Button>
                             </Guard>
                             <Guard allowed={manageable} reason={REASONS.owners}>
+                              <Button size="xs" variant="default" aria-label={`Set a password for ${a.email}`}
+                                onClick={() => setResetting(a)}>Set password</Button>
+                            </Guard>
+                            <Guard allowed={manageable} reason={REASONS.owners}>
                               <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${a.email}`}
                                 onClick={() => { del.reset(); setDeleting(a); }}>Delete</Button>
                             </Guard>
@@ -108,7 +110,16 @@ export function AccountsPage() {
         )}
       </QueryState>
       <Modal opened={adding} onClose={() => setAdding(false)} title="Add account">
-        {adding && <AddAccountForm roles={can.grantableRoles} onDone={(a) => { setAdding(false); setAdded(a); }} />}
+        {adding && <AddAccountForm roles={can.grantableRoles} onDone={(a) => {
+          setAdding(false);
+          setNotice(`${a.email} was added as ${ROLE_LABELS[a.role].toLowerCase()}. They sign in with the initial password you chose.`);
+        }} />}
+      </Modal>
+      <Modal opened={resetting !== null} onClose={() => setResetting(null)} title={`New password for ${resetting?.email ?? ''}`}>
+        {resetting && <SetPasswordForm account={resetting} onDone={() => {
+          setNotice(`${resetting.email} has a new password; their sessions were ended.`);
+          setResetting(null);
+        }} />}
       </Modal>
       <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title={`Delete ${deleting?.email ?? ''}?`}>
         <Stack>
