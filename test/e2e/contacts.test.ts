@@ -110,5 +110,6 @@ describe.skipIf(!hasChromium)('web app: contacts', () => {
     await page.getByRole('table', { name: 'Contacts' }).getByRole('link', { name: 'ann' }).click();
     await expect.poll(() => page.url()).toBe(`${server.url}/users/ann`);
     await page.getByRole('heading', { name: 'User ann' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Contacts' }).getAttribute('aria-current')).toBe('page');
   });
 });

@@ -8,7 +8,8 @@ import { linkProps, useLocation } from '../router';
 const NAV = [
   { to: '/cohorts', label: 'Cohorts' },
   { to: '/events', label: 'Live events' },
-  { to: '/contacts', label: 'Contacts' },
+  // A user's page belongs to the people directory.
+  { to: '/contacts', label: 'Contacts', also: '/users' },
   { to: '/destinations', label: 'Destinations' },
   { to: '/syncs', label: 'Syncs' },
   { to: '/team', label: 'Team' },
@@ -41,8 +42,8 @@ export function AppLayout({ children }: { children: ReactNode }) {
           <NavLink
             key={n.to}
             label={n.label}
-            active={path === n.to || path.startsWith(n.to + '/')}
-            aria-current={path === n.to || path.startsWith(n.to + '/') ? 'page' : undefined}
+            active={[n.to, n.also].some((p) => p && (path === p || path.startsWith(p + '/')))}
+            aria-current={[n.to, n.also].some((p) => p && (path === p || path.startsWith(p + '/'))) ? 'page' : undefined}
             {...linkProps(n.to)}
             onClickCapture={close}
           />
