@@ -205,7 +205,7 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
     await page.getByLabel('Admin token').fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Team' }).waitFor();
-    expect(await page.getByRole('button', { name: /^Account menu/ }).getAttribute('aria-label')).toBe('Account menu: Admin token, Owner');
+    expect(await page.getByRole('button', { name: /^Account menu/ }).getAttribute('aria-label')).toBe('Account menu: Bootstrap admin, Owner');
 
     // Add an owner through the form; a short password is caught before sending.
     await page.getByRole('button', { name: 'Add account' }).click();

@@ -10,9 +10,9 @@ export async function chooseAdminToken(page: Page): Promise<void> {
 export async function signIn(page: Page, server: KohortServer, path = '/cohorts'): Promise<void> {
   await page.goto(server.url + path);
   await chooseAdminToken(page);
-  await page.getByLabel('Admin token').fill(server.adminToken);
+  await page.getByLabel('Admin token', { exact: true }).fill(server.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('Admin token').waitFor({ state: 'detached' });
+  await page.getByLabel('Admin token', { exact: true }).waitFor({ state: 'detached' });
 }
 
 /** Chooses an option of a Mantine Select / Autocomplete by its visible label. */

@@ -7,7 +7,8 @@ import { useSession } from './session';
 export function UserMenu() {
   const { me, role } = useCan();
   const { signOut } = useSession();
-  const who = me.account ? me.account.name || me.account.email : 'Admin token';
+  // Not "Admin token": that is the sign-in field's label, and one label should name one thing.
+  const who = me.account ? me.account.name || me.account.email : 'Bootstrap admin';
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
