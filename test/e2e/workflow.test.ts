@@ -59,8 +59,18 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
     await page.getByRole('link', { name: 'Create cohort' }).click();
     await page.getByRole('heading', { name: 'New cohort' }).waitFor();
     await page.getByText('Uploaded list (static)').click();
+    // The server's 400 shows beside the field, and the wizard stays on step 1.
+    await page.getByLabel('Cohort name').fill('x'.repeat(201));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('name must be at most 200 characters').waitFor();
     await page.getByLabel('Cohort name').fill('Onboarding');
-    await page.getByLabel('User ids').fill('u1\nu2\nu3');
+    // Ids never seen are reported and keep the wizard on step 1 until Continue again.
+    await page.getByLabel('User ids').fill('u1\nu2\nu3\nghost');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const report = page.getByRole('status').filter({ hasText: 'Members added' });
+    await report.filter({ hasText: 'unknown user "ghost"' }).waitFor();
+    expect(await report.textContent()).toContain('3 added, 0 already members, 1 not added');
+    expect(await page.getByLabel('User ids').inputValue()).toBe('');
     await page.getByRole('button', { name: 'Continue' }).click();
 
     // Step 2: invite Victor as a viewer.
