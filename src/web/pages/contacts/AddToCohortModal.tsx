@@ -1,24 +1,23 @@
 import { useState } from 'react';
 import { Alert, Button, Group, List, Modal, Select, Stack, Text } from '@mantine/core';
-import { useMe } from '../../api/accounts';
 import { useCohortOptions } from '../../api/cohorts';
 import { useAddContactsToCohort } from '../../api/contacts';
 import { errorMessage } from '../../api/errors';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { useCan } from '../../auth/permissions';
 import { Link } from '../../router';
-import { canChangeMembers } from './cohort-access';
 
 const MAX_LISTED = 10;
 
 /** Adds the selected contacts to a static cohort the user may change, and says what happened. */
 export function AddToCohortModal({ userIds, opened, onClose }: { userIds: string[]; opened: boolean; onClose: () => void }) {
   const cohorts = useCohortOptions();
-  const me = useMe();
+  const can = useCan();
   const add = useAddContactsToCohort();
   const [cohortId, setCohortId] = useState<string | null>(null);
   const options = (cohorts.data?.items ?? [])
-    .filter((c) => c.kind === 'static' && me.data && canChangeMembers(c, me.data))
+    .filter((c) => c.kind === 'static' && can.canEditCohort(c))
     .map((c) => ({ value: c.id, label: c.name }));
   const chosen = options.find((o) => o.value === cohortId);
   const r = add.data;
@@ -31,7 +30,7 @@ export function AddToCohortModal({ userIds, opened, onClose }: { userIds: string
 
   return (
     <Modal opened={opened} onClose={close} title="Add to cohort">
-      <QueryState query={cohorts.isError ? cohorts : me} what="cohorts">
+      <QueryState query={cohorts} what="cohorts">
         <Stack gap="sm">
           {r && chosen ? (
             <Alert color={r.invalid.length ? 'yellow' : 'green'} role="status" title={`Added to ${chosen.label}`}>
@@ -46,7 +45,8 @@ export function AddToCohortModal({ userIds, opened, onClose }: { userIds: string
             </Alert>
           ) : options.length === 0 && !cohorts.isPending ? (
             <Text size="sm">
-              There is no static cohort you can change. <Link to="/cohorts/new">Create a static cohort</Link> first.
+              There is no static cohort you can change.{' '}
+              {can.canWrite && <><Link to="/cohorts/new">Create a static cohort</Link> first.</>}
             </Text>
           ) : (
             <>

@@ -5,6 +5,8 @@ import { useCohortOptions } from '../../api/cohorts';
 import { useContacts } from '../../api/contacts';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { Guard } from '../../auth/Guard';
+import { REASONS, useCan } from '../../auth/permissions';
 import { useLocation } from '../../router';
 import { AddToCohortModal } from './AddToCohortModal';
 import { appliedFilters, ContactFilters, type FilterDraft } from './ContactFilters';
@@ -20,6 +22,7 @@ export function ContactsPage() {
   const [stepId, setStepId] = useState<string | null>(params.get('stepId'));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [adding, setAdding] = useState(false);
+  const { canWrite } = useCan();
 
   const filters = appliedFilters(drafts);
   const filtersKey = JSON.stringify(filters);
@@ -77,8 +80,10 @@ export function ContactsPage() {
       </Paper>
 
       <Group justify="space-between">
-        <Text size="sm" aria-live="polite">{selected.size ? `${num(selected.size)} selected` : 'Select contacts to add them to a cohort.'}</Text>
-        <Button disabled={selected.size === 0} onClick={() => setAdding(true)}>Add to cohort</Button>
+        <Text size="sm" aria-live="polite">{selected.size ? `${num(selected.size)} selected` : canWrite ? 'Select contacts to add them to a cohort.' : ''}</Text>
+        <Guard allowed={canWrite} reason={REASONS.write}>
+          <Button disabled={selected.size === 0} onClick={() => setAdding(true)}>Add to cohort</Button>
+        </Guard>
       </Group>
 
       <QueryState query={contacts} what="contacts">
