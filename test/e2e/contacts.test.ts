@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
-import { chooseAdminToken, field, ingest, pick } from './ui';
+import { field, ingest, pick, signIn } from './ui';
 
 describe.skipIf(!hasChromium)('web app: contacts', () => {
   let server: KohortServer;
@@ -26,12 +26,7 @@ describe.skipIf(!hasChromium)('web app: contacts', () => {
     cohortId = created.body.id;
     browser = await launchBrowser();
     page = await browser.newPage();
-    // Signs in with the admin token (the header's account menu is also labelled "Admin token", so match exactly).
-    await page.goto(`${server.url}/contacts`);
-    await chooseAdminToken(page);
-    await page.getByLabel('Admin token', { exact: true }).fill(server.adminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Admin token', { exact: true }).waitFor({ state: 'detached' });
+    await signIn(page, server, '/contacts');
   });
   afterAll(async () => {
     await browser?.close();
