@@ -11,6 +11,7 @@ import { SyncDetail } from './pages/syncs/SyncDetail';
 import { AccountsPage } from './pages/team/AccountsPage';
 import { ProfilePage } from './pages/me/ProfilePage';
 import { AuditPage } from './pages/audit/AuditPage';
+import { RequireWrite } from './auth/NoPermission';
 
 // The builder and the chart-heavy detail page load on first use.
 const CohortBuilderPage = lazy(() => import('./builder/CohortBuilderPage').then((m) => ({ default: m.CohortBuilderPage })));
@@ -31,7 +32,7 @@ export function Routes() {
   let m: Record<string, string> | null;
   if (path === '/' || path === '') return <Redirect to="/cohorts" />;
   if (matchPath('/cohorts', path)) return <CohortsList />;
-  if (matchPath('/cohorts/new', path)) return <Lazy><CreateCohortPage key="new" /></Lazy>;
+  if (matchPath('/cohorts/new', path)) return <RequireWrite action="create cohorts"><Lazy><CreateCohortPage key="new" /></Lazy></RequireWrite>;
   if ((m = matchPath('/cohorts/:id/edit', path))) return <Lazy><CohortBuilderPage key={m.id} cohortId={m.id} /></Lazy>;
   if ((m = matchPath('/cohorts/:id', path))) return <Lazy><CohortDetail key={m.id} id={m.id!} /></Lazy>;
   if (matchPath('/events', path)) return <LiveEvents />;

@@ -175,9 +175,13 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
     await page.getByRole('heading', { name: 'Destinations' }).waitFor();
     expect(await page.getByRole('button', { name: 'New destination' }).isDisabled()).toBe(true);
 
-    // Typing the audit URL answers with the reason, not a crash.
+    // Typed URLs answer with the reason, not a form that cannot be saved or a crash.
     await page.goto(`${server.url}/audit`);
     await page.getByText("You don't have permission to see the audit log").waitFor();
+    await page.goto(`${server.url}/cohorts/new`);
+    await page.getByText("You don't have permission to create cohorts").waitFor();
+    await page.goto(`${server.url}/cohorts/${shared.body.id}/edit`);
+    await page.getByText("You don't have permission to change this cohort").waitFor();
     await signOut(page);
   });
 

@@ -1,4 +1,6 @@
 import { useCohort } from '../api/cohorts';
+import { NoPermission } from '../auth/NoPermission';
+import { REASONS, useCan } from '../auth/permissions';
 import { QueryState } from '../components/QueryState';
 import { CohortBuilder } from './CohortBuilder';
 
@@ -9,9 +11,12 @@ export function CohortBuilderPage({ cohortId }: { cohortId?: string }) {
 
 function EditCohort({ id }: { id: string }) {
   const q = useCohort(id);
+  const can = useCan();
   return (
     <QueryState query={q} what="cohort">
-      {q.data && <CohortBuilder key={q.data.id} cohort={q.data} />}
+      {q.data && (can.canEditCohort(q.data)
+        ? <CohortBuilder key={q.data.id} cohort={q.data} />
+        : <NoPermission action="change this cohort" reason={REASONS.cohort} back={{ to: `/cohorts/${id}`, label: `Back to ${q.data.name}` }} />)}
     </QueryState>
   );
 }
