@@ -3,9 +3,14 @@
  * evaluator's data model, to run compiled cohort queries against.
  * User ids map to uids 1..n in the order of `users`; every other event goes to
  * `events_tail` so queries are exercised through the `events_all` view.
+ * With `hot` paths, the store's hot property columns exist for them: filled
+ * as the reorganizer fills them for rows of `events`, computed by the view
+ * for rows of the tail; `materialized` tells the compiler about them.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CORE_MIGRATIONS } from '../../storage/duckdb/migrations';
+import { BASE_COLUMNS, HotColumns } from '../../storage/duckdb/hot-columns';
+import type { MaterializedProperty } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbTimestampText } from '../dialects/duckdb';
 import { parseDefinition, type Definition } from '../../schemas/definition';
@@ -21,13 +26,32 @@ export class DuckDbCohortFixture {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly hot: HotColumns,
   ) {}
 
-  static async create(): Promise<DuckDbCohortFixture> {
+  static async create(opts: { hot?: string[][] } = {}): Promise<DuckDbCohortFixture> {
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     for (const m of CORE_MIGRATIONS) await connection.run(m.sql);
-    return new DuckDbCohortFixture(instance, connection);
+    const none = await HotColumns.load(connection);
+    const hot = new HotColumns((opts.hot ?? []).map((path, i) => ({ slot: i + 1, path })));
+    if (hot.slots.length) {
+      // What a rebuild of the empty table leaves: the columns, the recorded slots, the view.
+      await connection.run(`CREATE TABLE events_new AS SELECT * FROM (${hot.withValues('events')}) LIMIT 0`);
+      await connection.run('DROP TABLE events');
+      await connection.run('ALTER TABLE events_new RENAME TO events');
+      await none.adopt(connection, hot);
+    }
+    await connection.run(`CREATE TEMP TABLE events_stage AS SELECT ${BASE_COLUMNS} FROM events LIMIT 0`);
+    return new DuckDbCohortFixture(instance, connection, hot);
+  }
+
+  /** The hot columns of this fixture, all or those of `paths` only. */
+  materialized(paths?: string[][]): MaterializedProperty[] {
+    const all = this.hot.materialized();
+    if (!paths) return all;
+    const keys = new Set(paths.map((p) => JSON.stringify(p)));
+    return all.filter((m) => keys.has(JSON.stringify(m.path)));
   }
 
   async clear(): Promise<void> {
@@ -50,7 +74,9 @@ export class DuckDbCohortFixture {
     await this.insert('users (uid, user_id, created_at)', '(?, ?, CAST(? AS TIMESTAMP))', data.users.map((u) => [uid(u), u, '2020-01-01 00:00:00']));
     const eventRows = data.events.map((e) => [e.seq, uid(e.userId), e.event, duckdbTimestampText(e.ts), JSON.stringify(e.props), duckdbTimestampText(e.ts), `m${e.seq}`]);
     const eventTuple = '(?, ?, ?, CAST(? AS TIMESTAMP), ?, CAST(? AS TIMESTAMP), ?)';
-    await this.insert('events (seq, uid, event, ts, props, received_at, message_id)', eventTuple, eventRows.filter((_, i) => i % 2 === 0));
+    await this.connection.run('DELETE FROM events_stage');
+    await this.insert(`events_stage (${BASE_COLUMNS})`, eventTuple, eventRows.filter((_, i) => i % 2 === 0));
+    await this.connection.run(`INSERT INTO events (${this.hot.allColumns()}) ${this.hot.withValues('events_stage')}`);
     await this.insert('events_tail (seq, uid, event, ts, props, received_at, message_id)', eventTuple, eventRows.filter((_, i) => i % 2 === 1));
     await this.insert(
       'user_traits (seq, uid, key, value, ts)',
