@@ -2,6 +2,7 @@ import { Group, PasswordInput, Select, Text, TextInput } from '@mantine/core';
 import { useCohortOptions } from '../../../api/cohorts';
 import { useDestinations } from '../../../api/destinations';
 import { useSyncs } from '../../../api/syncs';
+import { useCan } from '../../../auth/permissions';
 import { SECRET_MASK } from '../../../api/types';
 import type { Action } from '../../../api/workflows';
 import type { DraftStep, ValueKind } from './steps-draft';
@@ -78,7 +79,11 @@ function StaticCohortSelect({ cohortId, n, value, error, onChange }: {
   cohortId: string; n: number; value: string | null; error?: string; onChange: (v: string | null) => void;
 }) {
   const cohorts = useCohortOptions();
-  const data = (cohorts.data?.items ?? []).filter((c) => c.kind === 'static' && c.id !== cohortId).map((c) => ({ value: c.id, label: c.name }));
+  const can = useCan();
+  // The server only accepts a static cohort the principal can change, so only those are offered.
+  const data = (cohorts.data?.items ?? [])
+    .filter((c) => c.kind === 'static' && c.id !== cohortId && can.canEditCohort(c))
+    .map((c) => ({ value: c.id, label: c.name }));
   return (
     <Select aria-label={`Static cohort of step ${n}`} label="Static cohort" placeholder={cohorts.isPending ? 'Loading…' : 'Choose a static cohort'}
       data={data} value={value} onChange={onChange} searchable w={{ base: '100%', sm: 360 }} error={error}
@@ -90,8 +95,14 @@ function SyncSelect({ n, value, error, onChange }: { n: number; value: string | 
   const syncs = useSyncs();
   const destinations = useDestinations();
   const cohorts = useCohortOptions();
+  const can = useCan();
   const name = (list: { id: string; name: string }[] | undefined, id: string) => list?.find((x) => x.id === id)?.name ?? id;
-  const data = (syncs.data ?? []).map((s) => ({
+  // Running a sync needs the right to change its cohort; a cohort beyond the first page of options is left to the server.
+  const runnable = (cohortId: string) => {
+    const c = cohorts.data?.items.find((x) => x.id === cohortId);
+    return !c || can.canEditCohort(c);
+  };
+  const data = (syncs.data ?? []).filter((s) => runnable(s.cohortId)).map((s) => ({
     value: s.id,
     label: `${name(cohorts.data?.items, s.cohortId)} → ${name(destinations.data, s.destinationId)} (${s.frequency})`,
   }));

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { Badge, Button, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Group, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useActionLog, useSteps, type ExecutionStatus } from '../../../api/workflows';
-import { num } from '../../../components/format';
+import { useActionLog, useSteps, type ActionExecution, type ExecutionStatus } from '../../../api/workflows';
+import { dateTime, num } from '../../../components/format';
 import { QueryState } from '../../../components/QueryState';
 import { Time } from '../../../components/Time';
 import { Link } from '../../../router';
@@ -49,7 +49,7 @@ export function ActionLog({ cohortId }: { cohortId: string }) {
                       <Badge variant="light" color={STATUS_COLOR[e.status]} data-testid="execution-status">{e.status}</Badge>
                       {e.status === 'pending' && e.nextAttemptAt && <Text size="xs" c="dimmed">next try <Time iso={e.nextAttemptAt} /></Text>}
                     </Table.Td>
-                    <Table.Td ta="right">{num(e.attempts)}</Table.Td>
+                    <Table.Td ta="right"><Attempts execution={e} /></Table.Td>
                     <Table.Td maw={280}><Text size="xs" c={e.lastError ? 'red' : 'dimmed'} lineClamp={3}>{e.lastError ?? '—'}</Text></Table.Td>
                     <Table.Td>{e.finishedAt ? <Time iso={e.finishedAt} /> : '—'}</Table.Td>
                   </Table.Tr>
@@ -62,4 +62,16 @@ export function ActionLog({ cohortId }: { cohortId: string }) {
       </QueryState>
     </Stack>
   );
+}
+
+/** The attempt count, with every try (time and outcome) on hover. */
+function Attempts({ execution: e }: { execution: ActionExecution }) {
+  const log = e.attemptLog ?? [];
+  if (log.length === 0) return <>{num(e.attempts)}</>;
+  const label = (
+    <Stack gap={2}>
+      {log.map((a, i) => <Text key={i} size="xs">{dateTime(a.at)} — {a.ok ? 'ok' : a.error ?? 'failed'}</Text>)}
+    </Stack>
+  );
+  return <Tooltip label={label} multiline maw={420}><Text span size="sm" td="underline dotted" tabIndex={0}>{num(e.attempts)}</Text></Tooltip>;
 }
