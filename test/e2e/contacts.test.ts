@@ -94,6 +94,44 @@ describe.skipIf(!hasChromium)('web app: contacts', () => {
     await benRow.getByText('Called', { exact: true }).waitFor();
   });
 
+  it('a member sees only the cohorts it may see, and may add contacts only to static cohorts it owns', async () => {
+    const password = 'member password 123';
+    expect((await server.api('POST', '/v1/accounts', { email: 'mo@example.com', name: 'Mo Member', role: 'member', password })).status).toBe(201);
+    const login = await fetch(`${server.apiUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'mo@example.com', password }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const own = await fetch(`${server.apiUrl}/v1/cohorts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: 'Mo list', kind: 'static' }),
+    });
+    expect(own.status).toBe(201);
+
+    const memberPage = await browser.newPage();
+    await memberPage.goto(`${server.url}/contacts`);
+    await memberPage.getByLabel('Email').fill('mo@example.com');
+    await memberPage.getByLabel('Password', { exact: true }).fill(password);
+    await memberPage.getByRole('button', { name: 'Sign in' }).click();
+    const table = memberPage.getByRole('table', { name: 'Contacts' });
+    await table.getByRole('link', { name: 'ann' }).waitFor();
+    // ann is in the admin's "Pro outreach", which this member cannot see.
+    const annRow = table.getByRole('row').filter({ has: memberPage.getByRole('link', { name: 'ann', exact: true }) });
+    expect(await annRow.textContent()).not.toContain('Pro outreach');
+    expect(await table.textContent()).not.toContain('Pro outreach');
+    await memberPage.getByLabel('Select cat').check();
+    await memberPage.getByRole('button', { name: 'Add to cohort' }).click();
+    const dialog = memberPage.getByRole('dialog', { name: 'Add to cohort' });
+    await dialog.getByLabel('Static cohort').and(memberPage.locator('input:not([type=hidden])')).click();
+    await expect.poll(() => memberPage.getByRole('option').allTextContents()).toEqual(['Mo list']);
+    await memberPage.getByRole('option', { name: 'Mo list' }).click();
+    await dialog.getByRole('button', { name: 'Add 1 contact' }).click();
+    expect(await dialog.getByRole('status').textContent()).toContain('1 added');
+    await memberPage.close();
+  });
+
   it('the nav has one people directory, and /users leads to it', async () => {
     const nav = page.getByRole('navigation');
     expect(await nav.getByRole('link', { name: 'Users' }).count()).toBe(0);
