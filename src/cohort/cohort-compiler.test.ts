@@ -32,6 +32,28 @@ describe('exact SQL', () => {
     expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', '/brand', 'something', '/price', 1000, '2023-03-22 00:00:00.000', 1]);
   });
 
+  it('reads hot property columns where the store keeps them, typed tests before JSON type tests', () => {
+    const brief = one({
+      type: 'event', event: 'purchase',
+      where: [{ property: 'brand', op: 'eq', value: 'something' }, { property: 'price', op: 'gt', value: 1000 }],
+      count: { op: 'gt', value: 1 }, window: { type: 'since', from: '2023-03-22' },
+    });
+    const materialized = [{ path: ['brand'], text: 'hot1_text', number: 'hot1_num' }, { path: ['price'], text: 'hot2_text', number: 'hot2_num' }];
+    const q = compileDefinition(brief, { ...ctx, materialized });
+    expect(q.sql).toBe(
+      'SELECT DISTINCT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
+        ' AND (coalesce(e.hot1_text IN (?), false) AND coalesce((e.hot2_num > ?), false))' +
+        ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
+    );
+    expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', 'something', 1000, '2023-03-22 00:00:00.000', 1]);
+    const contains = compileDefinition(one({ type: 'event', event: 'x', where: [{ property: 'brand', op: 'contains', value: 'So' }] }), { ...ctx, materialized });
+    expect(contains.sql).toContain("coalesce((contains(lower(e.hot1_text), lower(?)) AND (json_type(e.props, ?) = 'VARCHAR')), false)");
+    // Trait values and paths without columns still read JSON.
+    const other = compileDefinition(one({ type: 'event', event: 'x', where: [{ property: 'brand.x', op: 'eq', value: 'a' }] }), { ...ctx, materialized });
+    expect(other.sql).toContain('(e.props->>?) IN (?)');
+    expect(() => compileDefinition(brief, { ...ctx, materialized: [{ path: ['brand'], text: 'x; DROP', number: 'n' }] })).toThrow(/column name/);
+  });
+
   it('"did not perform" and "lt" counts are complements against users; "at least once" needs no GROUP BY inside NOT IN', () => {
     const q = compileDefinition(one({ type: 'event', event: 'signup', negate: true }), ctx);
     expect(q.sql).toBe(
@@ -89,17 +111,22 @@ describe('dialect helpers', () => {
 });
 
 describe('injection: names and values are matched literally and never change the query', () => {
-  let fx: DuckDbCohortFixture;
-  beforeAll(async () => {
-    fx = await DuckDbCohortFixture.create();
-  });
-  afterAll(() => fx.close());
-
   const nasty = [
     "it's", 'x"y', 'back\\slash', "'; DROP TABLE events; --", '-- comment', 'a;b', 'ünïcödé ✓ 日本', '$.price', 'a.b', '[0]', '"quoted"',
     "\\' OR 1=1 --", '$', '*', '%_', "?", "$1", '\u2028', '\\"',
     'a/b', '~0', '~1/', '*.*',
   ];
+  let fx: DuckDbCohortFixture;
+  /** The same with hot property columns for every nasty name (their paths reach the store's DDL as literals). */
+  let fxHot: DuckDbCohortFixture;
+  beforeAll(async () => {
+    fx = await DuckDbCohortFixture.create();
+    fxHot = await DuckDbCohortFixture.create({ hot: nasty.map((s) => [s.replace(/\./g, '_')]) });
+  });
+  afterAll(() => {
+    fx.close();
+    fxHot.close();
+  });
 
   it.each(nasty)('property name and value %j', async (s) => {
     const key = s.replace(/\./g, '_'); // a dot in a property name means nesting; covered separately below
@@ -109,6 +136,7 @@ describe('injection: names and values are matched literally and never change the
       ev('other', 'ev' + s, '2023-01-01', { price: s }),
     ], [trait('traitful', key, s, '2023-01-01')]);
     await fx.load(d);
+    await fxHot.load(d);
     const defs = [
       one({ type: 'event', event: 'ev' + s, where: [{ property: key, op: 'eq', value: s }] }),
       one({ type: 'event', event: 'ev' + s, where: [{ property: key, op: 'in', value: [s, 1] }] }),
@@ -125,7 +153,11 @@ describe('injection: names and values are matched literally and never change the
       expect(placeholders(q.sql)).toBe(q.params.length);
       expect([...(await fx.members(q))]).toEqual(expected[i]);
       expect([...evaluateDefinition(d, def, c)]).toEqual(expected[i]);
+      const hot = compileDefinition(def, { ...c, materialized: fxHot.materialized() });
+      if (s.length > 1) expect(hot.sql).not.toContain(s);
+      expect([...(await fxHot.members(hot))]).toEqual(expected[i]);
     }
+    expect(fxHot.materialized()).toHaveLength(nasty.length);
     // The tables are intact.
     const count = await fx.connection.runAndReadAll('SELECT count(*) AS n FROM events_all');
     expect(Number(count.getRowObjectsJS()[0].n)).toBe(3);
