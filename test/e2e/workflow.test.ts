@@ -175,6 +175,12 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
     expect(await lead.getByRole('link', { name: 'u1', exact: true }).count()).toBe(0);
     await page.unroute('**/v1/cohorts/*/cards/*/move');
 
+    // The search asks the server, column by column.
+    await page.getByLabel('Search cards').fill('U2');
+    await expect.poll(() => page.getByTestId('card').locator('a').allTextContents()).toEqual(['u2']);
+    await page.getByLabel('Search cards').fill('');
+    await expect.poll(() => page.getByTestId('card').count()).toBe(3);
+
     const board = await server.api<{ items: { userId: string; stepId: string }[]; steps: { id: string; name: string }[] }>('GET', `/v1/cohorts/${cohortId}/board`);
     const stepOf = (u: string) => board.body.steps.find((s) => s.id === board.body.items.find((c) => c.userId === u)?.stepId)?.name;
     expect([stepOf('u1'), stepOf('u2'), stepOf('u3')]).toEqual(['Contacted', 'Won', 'Won']);
