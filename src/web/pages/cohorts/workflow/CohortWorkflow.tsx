@@ -17,7 +17,8 @@ export function CohortWorkflow({ cohort }: { cohort: Cohort }) {
   const tab = picked ?? (hasSteps ? 'board' : 'steps');
   return (
     <Paper withBorder p="md" radius="md">
-      <Tabs value={tab} onChange={setTab} keepMounted={false}>
+      {/* Panels stay mounted once opened (hidden, effects paused), so unsaved step edits survive a look at the board. */}
+      <Tabs value={tab} onChange={setTab}>
         <Tabs.List mb="md">
           <Tabs.Tab value="board">Board</Tabs.Tab>
           <Tabs.Tab value="steps">Steps</Tabs.Tab>
