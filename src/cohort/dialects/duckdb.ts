@@ -104,9 +104,10 @@ export const duckdbMaterialized = {
     for (const p of paths) if (!duckdbMaterialized.supports(p)) throw new Error(`path cannot be materialized: ${JSON.stringify(p)}`);
     return `json_extract_string(${json}, [${paths.map((p) => quoteString(duckdbJsonPath([...p]))).join(', ')}])`;
   },
-  numberFromText(text: string): string {
+  /** `cast` must be `TRY_CAST(text AS DOUBLE)`, given when a query has it computed once already. */
+  numberFromText(text: string, cast = `TRY_CAST(${text} AS DOUBLE)`): string {
     // The cast first: on most strings it fails at once and the regex is skipped.
-    return `(CASE WHEN isfinite(TRY_CAST(${text} AS DOUBLE)) AND regexp_full_match(${text}, ${quoteString(NUMBER_PATTERN)}) THEN TRY_CAST(${text} AS DOUBLE) END)`;
+    return `(CASE WHEN isfinite(${cast}) AND regexp_full_match(${text}, ${quoteString(NUMBER_PATTERN)}) THEN ${cast} END)`;
   },
 };
 

@@ -38,6 +38,7 @@ export const DEFAULT_HOT_POLICY: HotPolicy = { maxSlots: 4, minShare: 0.05 };
 const textColumn = (slot: number) => `hot${slot}_text`;
 const numberColumn = (slot: number) => `hot${slot}_num`;
 const LIST = 'kohort_hot';
+const CAST = 'kohort_cast';
 
 export class HotColumns {
   constructor(readonly slots: readonly HotSlot[]) {}
@@ -65,11 +66,17 @@ export class HotColumns {
   withValues(source: string, where = ''): string {
     if (!this.slots.length) return `SELECT ${BASE_COLUMNS} FROM ${source} ${where}`;
     const texts = duckdbMaterialized.texts('props', this.slots.map((s) => s.path));
-    const values = this.slots.map((s, i) => {
-      const text = `${LIST}[${i + 1}]`;
-      return `${text} AS ${textColumn(s.slot)}, ${duckdbMaterialized.numberFromText(text)} AS ${numberColumn(s.slot)}`;
-    });
-    return `SELECT ${BASE_COLUMNS}, ${values.join(', ')} FROM (SELECT ${BASE_COLUMNS}, ${texts} AS ${LIST} FROM ${source} ${where})`;
+    // Texts, and each one's cast once, in inner projections; the numeric rule reads both.
+    const inner = this.slots.map((s, i) => `${LIST}[${i + 1}] AS ${textColumn(s.slot)}`);
+    const casts = this.slots.map((s) => `TRY_CAST(${textColumn(s.slot)} AS DOUBLE) AS ${CAST}${s.slot}`);
+    const values = this.slots.map(
+      (s) => `${textColumn(s.slot)}, ${duckdbMaterialized.numberFromText(textColumn(s.slot), `${CAST}${s.slot}`)} AS ${numberColumn(s.slot)}`,
+    );
+    return (
+      `SELECT ${BASE_COLUMNS}, ${values.join(', ')} FROM (` +
+      `SELECT *, ${casts.join(', ')} FROM (` +
+      `SELECT ${BASE_COLUMNS}, ${inner.join(', ')} FROM (SELECT ${BASE_COLUMNS}, ${texts} AS ${LIST} FROM ${source} ${where})))`
+    );
   }
 
   /** The view every reader uses: sorted rows with stored values, fresh rows with computed ones. */

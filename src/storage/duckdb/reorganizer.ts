@@ -47,7 +47,7 @@ export class Reorganizer {
     await this.background.run('DROP TABLE IF EXISTS events_sorted'); // left by a crash mid-sort
     const [m] = await this.background.rows<{ n: bigint }>('SELECT count(*) AS n FROM events');
     this.mainRows = Number(m.n);
-    const next = await this.writer.exclusive((c) => this.hot.next(c, this.hotPolicy));
+    const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     this.hotDue = next !== this.hot;
   }
 
@@ -72,25 +72,30 @@ export class Reorganizer {
   }
 
   private async run(): Promise<{ moved: number }> {
-    const { upTo, mergesSeen, next } = await this.writer.exclusive(async (c) => ({
+    // Only this lane changes the hot set, so it can be read off the writer (it counts events per name).
+    const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
+    const { upTo, mergesSeen } = await this.writer.exclusive(async () => ({
       upTo: this.writer.lastSeq,
       mergesSeen: this.writer.merges.length,
-      next: await this.hot.next(c, this.hotPolicy),
     }));
     const grows = next !== this.hot;
     const rewrite = this.mainRows < this.fullRewriteBelow;
     // rewrite: everything sorted again; rebuild: `events` copied in its order with the new
     // columns, then the tail's sorted run; otherwise the tail's sorted run is appended.
     const replace = rewrite || grows;
-    const tailRun = next.withValues('events_tail', 'WHERE seq <= ?');
+    // Values are computed on the sorted rows (projections keep the order), so the sort does not carry them.
+    const sorted = (rows: string) => next.withValues(`(SELECT ${BASE_COLUMNS} FROM ${rows} ORDER BY event, ts) AS sorted`);
+    const tailRun = sorted('events_tail WHERE seq <= ?');
     if (rewrite) {
-      const both = `(SELECT ${BASE_COLUMNS} FROM events UNION ALL SELECT ${BASE_COLUMNS} FROM events_tail WHERE seq <= ?) AS moving`;
-      await this.background.run(`CREATE TABLE events_sorted AS SELECT * FROM (${next.withValues(both)}) ORDER BY event, ts`, [upTo]);
+      await this.background.run(
+        `CREATE TABLE events_sorted AS ${sorted(`(SELECT ${BASE_COLUMNS} FROM events UNION ALL SELECT ${BASE_COLUMNS} FROM events_tail WHERE seq <= ?)`)}`,
+        [upTo],
+      );
     } else if (grows) {
       await this.background.run(`CREATE TABLE events_sorted AS ${next.withValues('events')}`);
-      await this.background.run(`INSERT INTO events_sorted SELECT * FROM (${tailRun}) ORDER BY event, ts`, [upTo]);
+      await this.background.run(`INSERT INTO events_sorted ${tailRun}`, [upTo]);
     } else {
-      await this.background.run(`CREATE TABLE events_sorted AS SELECT * FROM (${tailRun}) ORDER BY event, ts`, [upTo]);
+      await this.background.run(`CREATE TABLE events_sorted AS ${tailRun}`, [upTo]);
     }
     try {
       return await this.writer.exclusive(async (c) => {
