@@ -285,7 +285,8 @@ describe('syncs survive kill -9', () => {
     expect(receiver.requests.every((r) => r.op === 'add' && r.userIds.length <= BATCH_SIZE)).toBe(true);
 
     // The sync's slot is used up; a manual run now sends nothing.
-    const sync2 = await api(server.base, 'GET', `/v1/syncs/${syncId}`);
+    // The scheduler clears the slot just after the run is recorded as finished.
+    const sync2 = await waitFor('the once slot cleared', () => api(server.base, 'GET', `/v1/syncs/${syncId}`), (r) => r.body.nextRunAt === null, 30_000);
     expect(sync2.body).toMatchObject({ state: 'idle', nextRunAt: null });
     const requestsBeforeNoop = receiver.requests.length;
     const noop = await api<Run>(server.base, 'POST', `/v1/syncs/${syncId}/run`);

@@ -135,7 +135,8 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
     const session = (await page.evaluate(() => sessionStorage.getItem('kohort.sessionToken')))!;
     await signOut(page);
     expect(await page.evaluate(() => sessionStorage.getItem('kohort.sessionToken'))).toBeNull();
-    expect((await meWith(session)).status).toBe(401);
+    // The tab forgets the token at once; the logout request may land a moment later.
+    await expect.poll(async () => (await meWith(session)).status, { timeout: 15_000 }).toBe(401);
   });
 
   it('keeps a viewer read-only: no Create cohort, a read-only team page, no audit log', async () => {
