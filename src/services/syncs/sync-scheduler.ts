@@ -62,6 +62,8 @@ export class SyncScheduler {
   private wake: AbortController | null = null;
   private poked = false;
   private pending = new Set<Promise<unknown>>();
+  /** Syncs this scheduler started, until their next slot is stored. */
+  private inFlight = new Set<string>();
 
   constructor(deps: SyncSchedulerDeps) {
     this.store = deps.store;
@@ -114,7 +116,8 @@ export class SyncScheduler {
     const due = await this.store.listDueSyncs(now);
     const started: ScheduledRun[] = [];
     for (const sync of due) {
-      if (this.runner.isRunning(sync.id)) continue;
+      // Also skip one whose run ended but whose next slot is not stored yet: it would run twice.
+      if (this.runner.isRunning(sync.id) || this.inFlight.has(sync.id)) continue;
       const scheduledAt = sync.nextRunAt;
       let handle: { run: SyncRun; done: Promise<SyncRun> };
       try {
@@ -123,7 +126,8 @@ export class SyncScheduler {
         if (err instanceof ServiceError) continue; // started elsewhere, paused or deleted meanwhile
         throw err;
       }
-      const done = handle.done.finally(() => this.reschedule(sync.id, scheduledAt));
+      this.inFlight.add(sync.id);
+      const done = handle.done.finally(() => this.reschedule(sync.id, scheduledAt).finally(() => this.inFlight.delete(sync.id)));
       const tracked = done.catch(() => undefined);
       this.pending.add(tracked);
       void tracked.finally(() => this.pending.delete(tracked));
