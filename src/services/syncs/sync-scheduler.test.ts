@@ -46,6 +46,25 @@ describe('SyncScheduler', () => {
     expect(await h.store.listRuns(h.syncId)).toHaveLength(1);
   });
 
+  it('does not start a once sync again while its finished run is being rescheduled', async () => {
+    const { h, scheduler } = await setup('once');
+    // Hold the reschedule's write: the run is recorded as finished, the slot still due.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const update = h.store.updateSync.bind(h.store);
+    h.store.updateSync = async (id, change) => {
+      if ('nextRunAt' in change) await held;
+      return update(id, change);
+    };
+    const [first] = await scheduler.tick();
+    await h.runner.idle();
+    expect((await h.store.listRuns(h.syncId))[0]).toMatchObject({ status: 'succeeded' });
+    expect(await scheduler.tick()).toEqual([]);
+    release();
+    await first!.done;
+    expect(await h.store.listRuns(h.syncId)).toHaveLength(1);
+  });
+
   it('runs an hourly sync on schedule', async () => {
     const { h, scheduler } = await setup('hourly');
     const t0 = h.clock.now().getTime();
