@@ -94,3 +94,17 @@ export function expectError(res: { statusCode: number; body: string }, status: n
   if (code) expect(body.error.code).toBe(code);
   return body.error;
 }
+
+export type LiveItem = { userId: string; event: string; timestamp: string; properties: Record<string, unknown>; receivedAt: string };
+
+/** Requests against the current test app: ingestion posts (write key by default) and admin reads. */
+export function ingestClient(app: () => TestApp) {
+  const get = (url: string) => app().app.inject({ method: 'GET', url, headers: adminHeaders });
+  return {
+    post: (url: string, body: unknown, headers: Record<string, string> = { authorization: basicAuth() }) =>
+      app().app.inject({ method: 'POST', url, payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
+    get,
+    live: async (query = '') => (await get(`/v1/events/live${query}`)).json().items as LiveItem[],
+    user: async (id: string) => (await get(`/v1/users/${encodeURIComponent(id)}`)).json(),
+  };
+}
