@@ -98,14 +98,23 @@ const JSON_KIND_TEST: Record<JsonKind, string> = {
  * Paths with an all-digit key are not supported (a pointer would also index
  * arrays there; `jsonText` guards that case).
  */
+const castOf = (text: string) =>
+  `(CASE WHEN ascii(${text}) BETWEEN 48 AND 57 OR ascii(${text}) IN (43, 45, 46) THEN TRY_CAST(${text} AS DOUBLE) END)`;
+
 export const duckdbMaterialized = {
   supports: (path: readonly string[]) => path.length > 0 && path.every((k) => !/^[0-9]+$/.test(k)),
   texts(json: string, paths: readonly (readonly string[])[]): string {
     for (const p of paths) if (!duckdbMaterialized.supports(p)) throw new Error(`path cannot be materialized: ${JSON.stringify(p)}`);
     return `json_extract_string(${json}, [${paths.map((p) => quoteString(duckdbJsonPath([...p]))).join(', ')}])`;
   },
-  /** `cast` must be `TRY_CAST(text AS DOUBLE)`, given when a query has it computed once already. */
-  numberFromText(text: string, cast = `TRY_CAST(${text} AS DOUBLE)`): string {
+  /**
+   * The double a text casts to, skipping the cast (slow on failure) when the
+   * first character cannot start the numeric rule ([-+.0-9]): such a text is
+   * never a number for `numberFromText` whatever it casts to.
+   */
+  castOf: (text: string) => castOf(text),
+  /** `cast` must be `castOf(text)` (or the plain TRY_CAST), given when a query has it computed once already. */
+  numberFromText(text: string, cast = castOf(text)): string {
     // The cast first: on most strings it fails at once and the regex is skipped.
     return `(CASE WHEN isfinite(${cast}) AND regexp_full_match(${text}, ${quoteString(NUMBER_PATTERN)}) THEN ${cast} END)`;
   },

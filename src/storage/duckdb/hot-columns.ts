@@ -68,7 +68,7 @@ export class HotColumns {
     const texts = duckdbMaterialized.texts('props', this.slots.map((s) => s.path));
     // Texts, and each one's cast once, in inner projections; the numeric rule reads both.
     const inner = this.slots.map((s, i) => `${LIST}[${i + 1}] AS ${textColumn(s.slot)}`);
-    const casts = this.slots.map((s) => `TRY_CAST(${textColumn(s.slot)} AS DOUBLE) AS ${CAST}${s.slot}`);
+    const casts = this.slots.map((s) => `${duckdbMaterialized.castOf(textColumn(s.slot))} AS ${CAST}${s.slot}`);
     const values = this.slots.map(
       (s) => `${textColumn(s.slot)}, ${duckdbMaterialized.numberFromText(textColumn(s.slot), `${CAST}${s.slot}`)} AS ${numberColumn(s.slot)}`,
     );
