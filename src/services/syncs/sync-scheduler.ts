@@ -1,5 +1,6 @@
 import type { SyncFrequency, SyncRun } from '../../schemas/sync.js';
 import type { SyncStore } from '../../storage/sync-store.js';
+import { PollLoop } from '../poll-loop.js';
 import type { Clock } from './clock.js';
 import { ServiceError } from '../errors.js';
 import type { Logger, SyncRunner } from './sync-runner.js';
@@ -57,10 +58,7 @@ export class SyncScheduler {
   private readonly clock: Clock;
   private readonly pollIntervalMs: number;
   private readonly log?: Logger;
-  private loop: Promise<void> | null = null;
-  private stopper: AbortController | null = null;
-  private wake: AbortController | null = null;
-  private poked = false;
+  private loop: PollLoop | null = null;
   private pending = new Set<Promise<unknown>>();
   /** Syncs this scheduler started, until their next slot is stored. */
   private inFlight = new Set<string>();
@@ -78,34 +76,23 @@ export class SyncScheduler {
     if (this.loop) return;
     const recovered = await this.runner.recoverInterrupted();
     if (recovered.length) this.log?.warn('marked interrupted sync runs as failed', { syncIds: recovered });
-    const stopper = (this.stopper = new AbortController());
-    this.loop = (async () => {
-      while (!stopper.signal.aborted) {
-        this.poked = false;
-        try {
-          await this.tick();
-        } catch (err) {
-          this.log?.error('sync scheduler tick failed', { error: (err as Error).message });
-        }
-        // A poke during the tick must not wait a whole interval.
-        if (this.poked) continue;
-        this.wake = new AbortController();
-        const both = AbortSignal.any([stopper.signal, this.wake.signal]);
-        await this.clock.sleep(this.pollIntervalMs, both);
-      }
-    })();
+    this.loop = new PollLoop({
+      clock: this.clock,
+      intervalMs: this.pollIntervalMs,
+      pass: async () => void (await this.tick()),
+      onError: (err) => this.log?.error('sync scheduler tick failed', { error: (err as Error).message }),
+    });
+    this.loop.start();
   }
 
   /** Look for due syncs now (e.g. right after a sync was created). */
   poke(): void {
-    this.poked = true;
-    this.wake?.abort();
+    this.loop?.poke();
   }
 
   /** Stops polling and waits for the runs it started. */
   async stop(): Promise<void> {
-    this.stopper?.abort();
-    await this.loop;
+    await this.loop?.stop();
     this.loop = null;
     await Promise.allSettled([...this.pending]);
   }

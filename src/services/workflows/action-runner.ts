@@ -1,4 +1,5 @@
 import type { ExecutionRecord, WorkflowStore } from '../../storage/workflow-store.js';
+import { PollLoop } from '../poll-loop.js';
 import type { Clock } from '../syncs/clock.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../syncs/retry-policy.js';
 
@@ -37,10 +38,8 @@ export class ActionRunner {
   private readonly pollIntervalMs: number;
   private pass: Promise<void> | null = null;
   private again = false;
-  private loop: Promise<void> | null = null;
-  private stopper: AbortController | null = null;
-  private wake: AbortController | null = null;
-  private poked = false;
+  private loop: PollLoop | null = null;
+  private stopping = false;
 
   constructor(private readonly deps: ActionRunnerDeps) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
@@ -94,46 +93,39 @@ export class ActionRunner {
   async start(): Promise<void> {
     if (this.loop) return;
     await this.recoverInterrupted();
-    const stopper = (this.stopper = new AbortController());
-    this.loop = (async () => {
-      while (!stopper.signal.aborted) {
-        this.poked = false;
-        try {
-          await this.runDue();
-          if (this.poked || stopper.signal.aborted) continue;
-          const next = await this.deps.store.nextDueAt();
-          const wait = next ? Math.min(Math.max(0, next.getTime() - this.deps.clock.now().getTime()), this.pollIntervalMs) : this.pollIntervalMs;
-          if (this.poked || wait === 0) continue;
-          this.wake = new AbortController();
-          await this.deps.clock.sleep(wait, AbortSignal.any([stopper.signal, this.wake.signal]));
-        } catch (err) {
-          this.deps.log?.('step-action runner failed; retrying shortly', { error: (err as Error).message });
-          await this.deps.clock.sleep(this.pollIntervalMs, stopper.signal);
-        }
-      }
-    })();
+    this.loop = new PollLoop({
+      clock: this.deps.clock,
+      intervalMs: this.pollIntervalMs,
+      pass: async () => {
+        await this.runDue();
+        const next = await this.deps.store.nextDueAt();
+        return next ? next.getTime() - this.deps.clock.now().getTime() : undefined;
+      },
+      onError: (err) => this.deps.log?.('step-action runner failed; retrying shortly', { error: (err as Error).message }),
+    });
+    this.loop.start();
   }
 
   /** Something was enqueued: look now rather than after the poll interval. */
   poke(): void {
-    this.poked = true;
-    this.wake?.abort();
+    this.loop?.poke();
   }
 
   /** Stops looking for work and waits for the actions in flight. */
   async stop(): Promise<void> {
-    this.stopper?.abort();
-    await this.loop;
+    const loop = this.loop;
+    this.stopping = true;
+    await loop?.stop();
     this.loop = null;
     await this.pass;
     // Stopped means "not looping": drain() and runDue() still work afterwards.
-    this.stopper = null;
+    this.stopping = false;
   }
 
   private async runPass(): Promise<void> {
     const inflight = new Set<Promise<void>>();
     for (;;) {
-      if (this.stopper?.signal.aborted) break;
+      if (this.stopping) break;
       const free = this.concurrency - inflight.size;
       const claimed = free > 0 ? await this.deps.store.claimDue(this.deps.clock.now(), free) : [];
       for (const e of claimed) {
