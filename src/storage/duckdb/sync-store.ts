@@ -1,6 +1,6 @@
 import { BIGINT, DuckDBConnection, LIST, listValue, VARCHAR, type DuckDBType } from '@duckdb/node-api';
-import type { DestinationRecord, DestinationType } from '../../schemas/destination.js';
-import type { PausedReason, SyncFrequency, SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
+import type { DestinationRecord } from '../../schemas/destination.js';
+import type { SyncRecord, SyncRun } from '../../schemas/sync.js';
 import {
   DestinationInUseError,
   SyncExistsError,
@@ -9,6 +9,7 @@ import {
   type SyncPatch,
   type SyncStore,
 } from '../sync-store.js';
+import { ms, RUN_COLUMNS, SYNC_COLUMNS, toDestination, toRun, toSync, TS, type Row } from './sync-rows.js';
 
 /** Anything that hands out exclusive use of a connection (e.g. the shared SerialConnection). */
 export interface ConnectionLease {
@@ -28,52 +29,6 @@ class OwnLease implements ConnectionLease {
 
 /** Ids per statement when writing acknowledged sets (bounded statement size). */
 const CHUNK = 10_000;
-
-const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
-const date = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
-const TS = 'epoch_ms(CAST(? AS BIGINT))';
-
-const SYNC_COLUMNS = `id, cohort_id, destination_id, frequency, batch_size, paused_reason, state,
-  epoch_ms(next_run_at) AS next_run_at, protocol_state, epoch_ms(full_sync_done_at) AS full_sync_done_at,
-  epoch_ms(created_at) AS created_at, epoch_ms(updated_at) AS updated_at`;
-const RUN_COLUMNS = `id, sync_id, epoch_ms(started_at) AS started_at, epoch_ms(finished_at) AS finished_at, status, "full",
-  trigger, added, removed, failed, skipped, requests, retries, errors`;
-
-type Row = Record<string, unknown>;
-
-function toRun(r: Row): SyncRun {
-  const errors = (JSON.parse(String(r.errors)) as (Omit<SyncRunError, 'at'> & { at: string })[]).map((e) => ({
-    ...e,
-    at: new Date(e.at),
-  }));
-  return {
-    id: String(r.id),
-    syncId: String(r.sync_id),
-    startedAt: date(r.started_at)!,
-    finishedAt: date(r.finished_at),
-    status: r.status as SyncRunStatus,
-    full: Boolean(r.full),
-    trigger: r.trigger as SyncRun['trigger'],
-    added: Number(r.added),
-    removed: Number(r.removed),
-    failed: Number(r.failed),
-    skipped: Number(r.skipped),
-    requests: Number(r.requests),
-    retries: Number(r.retries),
-    errors,
-  };
-}
-
-function toDestination(r: Row): DestinationRecord {
-  return {
-    id: String(r.id),
-    name: String(r.name),
-    type: r.type as DestinationType,
-    config: JSON.parse(String(r.config)),
-    createdAt: date(r.created_at)!,
-    updatedAt: date(r.updated_at)!,
-  };
-}
 
 function isConstraintError(err: unknown): boolean {
   return /constraint|duplicate key/i.test((err as Error).message ?? '');
@@ -201,22 +156,7 @@ export class DuckDBSyncStore implements SyncStore {
       [LIST(VARCHAR)],
     );
     const last = new Map(runs.map((r) => [String(r.sync_id), toRun(r)]));
-    return rows.map((r) => ({
-      id: String(r.id),
-      cohortId: String(r.cohort_id),
-      destinationId: String(r.destination_id),
-      frequency: r.frequency as SyncFrequency,
-      batchSize: Number(r.batch_size),
-      paused: r.paused_reason !== null && r.paused_reason !== undefined,
-      pausedReason: (r.paused_reason ?? null) as PausedReason | null,
-      state: r.state as SyncState,
-      nextRunAt: date(r.next_run_at),
-      protocolState: JSON.parse(String(r.protocol_state)),
-      fullSyncDoneAt: date(r.full_sync_done_at),
-      lastRun: last.get(String(r.id)) ?? null,
-      createdAt: date(r.created_at)!,
-      updatedAt: date(r.updated_at)!,
-    }));
+    return rows.map((r) => toSync(r, last.get(String(r.id)) ?? null));
   }
 
   async getSync(id: string): Promise<SyncRecord | null> {
