@@ -15,7 +15,7 @@ const NUM =
   ` WHEN regexp_full_match((kohort_v->>'$'), '[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?') THEN ${FIN("(kohort_v->>'$')")} END)[1]`;
 
 describe('exact SQL', () => {
-  it('the brief example keeps hot filters on typed columns and counts with HAVING', () => {
+  it('the brief example keeps hot filters on typed columns and counts with HAVING (filters need no coalesce under WHERE)', () => {
     const q = compileDefinition(
       one({
         type: 'event', event: 'purchase',
@@ -26,7 +26,7 @@ describe('exact SQL', () => {
     );
     expect(q.sql).toBe(
       'SELECT DISTINCT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
-        ` AND (coalesce((e.props->>?) IN (?), false) AND coalesce((${NUM} > ?), false))` +
+        ` AND ((e.props->>?) IN (?) AND (${NUM} > ?))` +
         ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
     );
     expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', '/brand', 'something', '/price', 1000, '2023-03-22 00:00:00.000', 1]);
@@ -42,12 +42,15 @@ describe('exact SQL', () => {
     const q = compileDefinition(brief, { ...ctx, materialized });
     expect(q.sql).toBe(
       'SELECT DISTINCT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
-        ' AND (coalesce(e.hot1_text IN (?), false) AND coalesce((e.hot2_num > ?), false))' +
+        ' AND (e.hot1_text IN (?) AND (e.hot2_num > ?))' +
         ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
     );
     expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', 'something', 1000, '2023-03-22 00:00:00.000', 1]);
     const contains = compileDefinition(one({ type: 'event', event: 'x', where: [{ property: 'brand', op: 'contains', value: 'So' }] }), { ...ctx, materialized });
-    expect(contains.sql).toContain("coalesce((contains(lower(e.hot1_text), lower(?)) AND (json_type(e.props, ?) = 'VARCHAR')), false)");
+    expect(contains.sql).toContain("(contains(lower(e.hot1_text), lower(?)) AND (json_type(e.props, ?) = 'VARCHAR'))");
+    // Under NOT a NULL still counts as false.
+    const neq = compileDefinition(one({ type: 'event', event: 'x', where: [{ property: 'brand', op: 'neq', value: 'So' }] }), { ...ctx, materialized });
+    expect(neq.sql).toContain('((e.hot1_text IS NOT NULL) AND NOT coalesce(e.hot1_text IN (?), false))');
     // Trait values and paths without columns still read JSON.
     const other = compileDefinition(one({ type: 'event', event: 'x', where: [{ property: 'brand.x', op: 'eq', value: 'a' }] }), { ...ctx, materialized });
     expect(other.sql).toContain('(e.props->>?) IN (?)');

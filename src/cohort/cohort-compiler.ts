@@ -233,7 +233,9 @@ class CohortCompiler {
       // AND / OR commute, and DuckDB evaluates a filter's terms in the order given (its
       // adaptive reordering only partly makes up for a costly first term): cheap tests first.
       const ordered = where.map((f, i) => ({ f, i })).sort((x, y) => filterCost(x.f) - filterCost(y.f) || x.i - y.i).map((x) => x.f);
-      const preds = ordered.map((f) => this.valuePredicate(this.eventValue(alias, f.property.split('.')), f.op, f.value));
+      // Filters only ever stand in WHERE under AND / OR, where NULL drops a row as false does: no
+      // coalesce at their top, so DuckDB can push comparisons on typed columns into the scan.
+      const preds = ordered.map((f) => this.valuePredicate(this.eventValue(alias, f.property.split('.')), f.op, f.value, false));
       conds.push(preds.length === 1 ? preds[0] : sql`(${joinSql(preds, whereMatch === 'any' ? ' OR ' : ' AND ')})`);
     }
     return conds;
@@ -325,13 +327,18 @@ class CohortCompiler {
     return v.typed ? sql`(${cheap} AND ${typeTest})` : sql`(${typeTest} AND ${cheap})`;
   }
 
-  /** A two-valued condition: the value passes op/value. */
-  private valuePredicate(v: PropValue, op: Filter['op'], value: Filter['value']): Sql {
+  /**
+   * The value passes op/value: true, or false (or NULL when `twoValued` is off,
+   * for callers that only read it under AND / OR in a WHERE clause).
+   */
+  private valuePredicate(v: PropValue, op: Filter['op'], value: Filter['value'], twoValued = true): Sql {
     const d = this.d;
     const text = v.text;
     const isSet = sql`(${text} IS NOT NULL)`;
-    const two = (p: Sql) => sql`coalesce(${p}, false)`;
-    const setAndNot = (p: Sql) => sql`(${isSet} AND NOT ${two(p)})`;
+    const coalesced = (p: Sql) => sql`coalesce(${p}, false)`;
+    const two = twoValued ? coalesced : (p: Sql) => p;
+    // Under NOT a NULL must count as false, whatever the caller reads.
+    const setAndNot = (p: Sql) => sql`(${isSet} AND NOT ${coalesced(p)})`;
     switch (op) {
       case 'is_set':
         return isSet;
