@@ -23,3 +23,8 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
   const nominal = Math.min(policy.baseDelayMs * 2 ** retry, policy.maxDelayMs);
   return Math.round(nominal * (0.5 + random()));
 }
+
+/** Wait before retry number `retry`: the server's Retry-After (capped) when it sent one, else the backoff. */
+export function retryDelay(retry: number, afterMs: number | undefined, policy: RetryPolicy, random: () => number): number {
+  return afterMs !== undefined ? Math.min(Math.max(0, afterMs), policy.maxRetryAfterMs) : backoffDelay(retry, policy, random);
+}

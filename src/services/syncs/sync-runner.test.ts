@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { amplitudeListSimulator, basicAuthOf, MockReceiver, type RecordedRequest } from '../../destinations/test-support/mock-receiver.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY } from './sync-runner.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY } from './retry-policy.js';
 import { userIds } from './test-support/fake-membership.js';
 import { makeHarness } from './test-support/harness.js';
 import { listReceiverPerTest, type ListSimulator } from './test-support/list-receiver-per-test.js';

@@ -15,9 +15,7 @@ import type { Clock } from './clock.js';
 import { syncNotFound, syncPaused, syncRunning } from './errors.js';
 import type { MembershipSource } from './membership-source.js';
 import { planSync } from './sync-planner.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
-
-export { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy };
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
 
 /** Most errors kept per run, and user ids sampled per error. */
 const MAX_ERRORS = 50;
@@ -378,8 +376,7 @@ export class SyncRunner {
       if (out.kind === 'ok' && 'noRequest' in out && out.noRequest) ctx.run.requests--;
       if (out.kind !== 'retry') return out;
       if (retry >= this.policy.maxRetries) return { ...out, exhausted: true };
-      const delay =
-        out.afterMs !== undefined ? Math.min(Math.max(0, out.afterMs), this.policy.maxRetryAfterMs) : backoffDelay(retry, this.policy, this.random);
+      const delay = retryDelay(retry, out.afterMs, this.policy, this.random);
       ctx.run.retries++;
       this.log.warn('sync request will be retried', { syncId: ctx.sync.id, runId: ctx.run.id, delayMs: delay, status: out.status, message: out.message });
       await this.clock.sleep(delay);

@@ -1,7 +1,7 @@
 import type { ExecutionRecord, WorkflowStore } from '../../storage/workflow-store.js';
 import { PollLoop } from '../poll-loop.js';
 import type { Clock } from '../syncs/clock.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../syncs/retry-policy.js';
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../syncs/retry-policy.js';
 
 /** How one attempt of a step action ended. */
 export type ActionOutcome =
@@ -160,7 +160,7 @@ export class ActionRunner {
         this.deps.log?.('step action failed', { executionId: e.id, type: e.action.type, attempts: e.attempts, error });
         return await store.finishAttempt(e.id, { kind: 'failed', at, error });
       }
-      const delay = outcome.afterMs !== undefined ? Math.min(outcome.afterMs, this.policy.maxRetryAfterMs) : backoffDelay(retriesDone, this.policy, this.random);
+      const delay = retryDelay(retriesDone, outcome.afterMs, this.policy, this.random);
       this.deps.log?.('step action will be retried', { executionId: e.id, type: e.action.type, attempts: e.attempts, error: outcome.message, delayMs: delay });
       await store.finishAttempt(e.id, { kind: 'retry', at, error: outcome.message, nextAttemptAt: new Date(at.getTime() + delay) });
     } catch (err) {
