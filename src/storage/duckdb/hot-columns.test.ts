@@ -7,7 +7,7 @@ import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { MaterializedProperty } from '../../cohort/dialect.js';
 import { openDatabase, type Database } from './database.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './duckdb-event-store.js';
-import { HotColumns } from './hot-columns.js';
+import { DEFAULT_HOT_POLICY, HotColumns } from './hot-columns.js';
 
 const at = (s: string) => new Date(s);
 const track = (externalId: string, event: string, ts: string, props: Record<string, unknown> = {}) =>
@@ -38,6 +38,9 @@ const TRICKY = [
   '"1"', '" 1"', '"1_0"', '"0x10"', '"1e999"', '"-0"', '"+.5"', '"5."', '"NaN"', '"inf"', '"abc"', '""', '"true"', '"a\\"b"', '"É"',
   'true', 'false', 'null', '{"k":1}', '[1,2]', '{}', '[]',
 ];
+
+/** The default policy without its minimum size, for stores of a few rows. */
+const SMALL = { ...DEFAULT_HOT_POLICY, minRows: 0 };
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -107,6 +110,19 @@ describe('hot property columns', () => {
     ]);
   });
 
+  it('wait until the store holds minRows events', async () => {
+    const { db, store, close } = await open(':memory:', { fullRewriteBelow: 100, hotPolicy: { maxSlots: 1, minShare: 0.1, minRows: 4 } });
+    cleanup.push(close);
+    const three = ['a', 'b', 'c'].map((u, i) => track(u, 'purchase', `2024-01-0${i + 1}T00:00:00Z`, { brand: u }));
+    await store.write(three);
+    await store.reorganize();
+    expect(store.materializedProperties()).toEqual([]);
+    await store.write([track('d', 'purchase', '2024-01-04T00:00:00Z', { brand: 'd' })]);
+    await store.reorganize();
+    expect(store.materializedProperties().map((m) => m.path)).toEqual([['brand']]);
+    await expectExact(db, store);
+  });
+
   it('are added to an existing file by a rebuild that keeps its order, and reopen as they were', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kohort-hot-'));
     cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
@@ -120,7 +136,7 @@ describe('hot property columns', () => {
     const before = await s.db.reads.rows<{ seq: bigint }>('SELECT seq FROM events ORDER BY rowid');
     await s.close();
 
-    s = await open(file, { fullRewriteBelow: 2 });
+    s = await open(file, { fullRewriteBelow: 2, hotPolicy: SMALL });
     expect(s.store.materializedProperties()).toEqual([]);
     await s.store.write([track('d', 'cart', '2024-01-04T00:00:00Z', { sku: 's4' })]);
     const { moved } = await s.store.reorganize(); // rebuilds events with the column, then appends the tail's run
@@ -132,7 +148,7 @@ describe('hot property columns', () => {
     expect(after.map((r) => r.t)).toEqual(['s2', 's1', 's3', 's4']);
     await s.close();
 
-    s = await open(file, { fullRewriteBelow: 2 });
+    s = await open(file, { fullRewriteBelow: 2, hotPolicy: SMALL });
     cleanup.push(s.close);
     expect(s.store.materializedProperties().map((m) => m.path)).toEqual([['sku']]);
     await expectExact(s.db, s.store);

@@ -31,9 +31,15 @@ export interface HotPolicy {
   maxSlots: number;
   /** A path becomes hot once events of names that carry it are at least this share of all events. */
   minShare: number;
+  /**
+   * No slot before the store holds this many events: below it a JSON scan is
+   * cheap anyway (~20 ms for the brief's example at 2M rows), while keeping the
+   * columns costs ingestion (the reorganizer rewrites small tables whole).
+   */
+  minRows?: number;
 }
 
-export const DEFAULT_HOT_POLICY: HotPolicy = { maxSlots: 4, minShare: 0.05 };
+export const DEFAULT_HOT_POLICY: HotPolicy = { maxSlots: 4, minShare: 0.05, minRows: 2_000_000 };
 
 const textColumn = (slot: number) => `hot${slot}_text`;
 const numberColumn = (slot: number) => `hot${slot}_num`;
@@ -99,6 +105,7 @@ export class HotColumns {
         SELECT p.property, sum(n.n) AS rows, (SELECT sum(n) FROM n) AS total
           FROM p JOIN n USING (event) GROUP BY p.property ORDER BY rows DESC, p.property`)
     ).getRowObjects();
+    if (Number(rows[0]?.total ?? 0) < (policy.minRows ?? 0)) return this;
     const known = new Set(this.slots.map((s) => JSON.stringify(s.path)));
     const picked = rows
       .filter((r) => Number(r.rows) >= policy.minShare * Number(r.total))

@@ -86,7 +86,15 @@ export class Reorganizer {
     // Values are computed on the sorted rows (projections keep the order), so the sort does not carry them.
     const sorted = (rows: string) => next.withValues(`(SELECT ${BASE_COLUMNS} FROM ${rows} ORDER BY event, ts) AS sorted`);
     const tailRun = sorted('events_tail WHERE seq <= ?');
-    if (rewrite) {
+    if (rewrite && !grows) {
+      // Sorted rows keep the values they have; only the tail's are computed (JSON parsing
+      // costs far more than carrying the columns through the sort).
+      const cols = next.allColumns();
+      await this.background.run(
+        `CREATE TABLE events_sorted AS SELECT ${cols} FROM (SELECT ${cols} FROM events UNION ALL ${next.withValues('events_tail', 'WHERE seq <= ?')}) ORDER BY event, ts`,
+        [upTo],
+      );
+    } else if (rewrite) {
       await this.background.run(
         `CREATE TABLE events_sorted AS ${sorted(`(SELECT ${BASE_COLUMNS} FROM events UNION ALL SELECT ${BASE_COLUMNS} FROM events_tail WHERE seq <= ?)`)}`,
         [upTo],
