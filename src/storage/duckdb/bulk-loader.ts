@@ -194,6 +194,8 @@ export async function bulkLoad(
             tsAt(i, t.ts[r] * 1000);
           }
           setAllNull(v[5], n);
+          const receivedAtOf = int64Writer(v[6], asTimestamp);
+          for (let i = 0; i < n; i++) receivedAtOf(i, loadedAt * 1000);
         });
         const e = b.events;
         events.append(e.event.length, (v, from, n) => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from './database.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './duckdb-event-store.js';
@@ -35,6 +38,28 @@ describe('DuckDB event store', () => {
     const r = await store.write([track('u1', 'view', '2024-01-01T00:00:00Z', {}, 'm1'), track('u2', 'view', '2024-01-01T00:00:00Z', {}, 'm1')]);
     expect(r).toEqual({ stored: 1, duplicates: 1 });
     expect(await store.liveEvents({ limit: 10 })).toHaveLength(2);
+  });
+
+  it('still skips repeated messageIds after a restart, for a backfilled identify too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kohort-dedup-'));
+    const file = join(dir, 'k.duckdb');
+    try {
+      // Timestamps months old: the 7-day window counts from receipt, not from the event's time.
+      const old = '2024-01-01T00:00:00Z';
+      const identify = { kind: 'identify', externalId: 'u1', traits: { plan: 'pro' }, ts: at(old), messageId: 'i1' } as const;
+      let d = await openDatabase(file);
+      let s = await openDuckDBEventStore(d);
+      expect(await s.write([track('u1', 'view', old, {}, 'm1'), identify])).toEqual({ stored: 2, duplicates: 0 });
+      await s.close();
+      await d.close();
+      d = await openDatabase(file);
+      s = await openDuckDBEventStore(d);
+      expect(await s.write([track('u1', 'view', old, {}, 'm1'), identify])).toEqual({ stored: 0, duplicates: 2 });
+      await s.close();
+      await d.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('groups concurrent writes and answers each with its own counts', async () => {

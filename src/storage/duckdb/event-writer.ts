@@ -50,7 +50,8 @@ export class EventWriter {
     const recent = await conn.rows<{ uid: number; message_id: string; r: number }>(
       `SELECT uid, message_id, epoch_ms(received_at) AS r FROM events_all
         WHERE message_id IS NOT NULL AND received_at >= CAST(? AS TIMESTAMP)
-       UNION ALL SELECT uid, message_id, epoch_ms(ts) FROM user_traits WHERE message_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)`,
+       UNION ALL SELECT uid, message_id, epoch_ms(coalesce(received_at, ts)) FROM user_traits
+        WHERE message_id IS NOT NULL AND coalesce(received_at, ts) >= CAST(? AS TIMESTAMP)`,
       [since, since],
     );
     for (const r of recent) w.seen.add(`${r.uid}|${r.message_id}`, Number(r.r));
@@ -165,7 +166,7 @@ export class EventWriter {
               r.stored++;
               if (item.kind === 'identify') {
                 for (const [key, value] of Object.entries(item.traits)) {
-                  appendTrait(tr, ++this.seq, uid, key, value, item.ts, item.messageId);
+                  appendTrait(tr, ++this.seq, uid, key, value, item.ts, receivedAt, item.messageId);
                 }
                 continue;
               }
@@ -243,7 +244,7 @@ function appendEvent(a: DuckDBAppender, seq: number, uid: number, item: Extract<
   a.endRow();
 }
 
-function appendTrait(a: DuckDBAppender, seq: number, uid: number, key: string, value: unknown, ts: Date, messageId?: string): void {
+function appendTrait(a: DuckDBAppender, seq: number, uid: number, key: string, value: unknown, ts: Date, receivedAt: Date, messageId?: string): void {
   a.appendBigInt(BigInt(seq));
   a.appendInteger(uid);
   a.appendVarchar(key);
@@ -251,6 +252,7 @@ function appendTrait(a: DuckDBAppender, seq: number, uid: number, key: string, v
   a.appendTimestamp(tsValue(ts));
   if (messageId === undefined) a.appendNull();
   else a.appendVarchar(messageId);
+  a.appendTimestamp(tsValue(receivedAt));
   a.endRow();
 }
 

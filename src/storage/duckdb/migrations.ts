@@ -54,4 +54,10 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     id: 'core-002-hot-properties',
     sql: `CREATE TABLE hot_properties (slot INTEGER NOT NULL, path VARCHAR NOT NULL);`,
   },
+  {
+    // When a trait row arrived: the identify dedup window is about receipt, and a
+    // backfilled identify carries an old \`ts\`. Rows from before stay NULL (ts stands in).
+    id: 'core-003-trait-received-at',
+    sql: `ALTER TABLE user_traits ADD COLUMN received_at TIMESTAMP;`,
+  },
 ];
