@@ -96,5 +96,7 @@ export interface WorkflowStore {
   requeueRunning(now: Date): Promise<number>;
   /** Earliest next attempt among pending executions, or null when none is pending. */
   nextDueAt(): Promise<Date | null>;
+  /** Deletes succeeded and failed executions that finished before `before`; returns how many. */
+  pruneFinished(before: Date): Promise<number>;
   execution(id: string): Promise<ExecutionRecord | undefined>;
 }

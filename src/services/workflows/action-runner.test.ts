@@ -68,6 +68,22 @@ describe('ActionRunner over the DuckDB queue', () => {
     expect(await store.execution(id)).toMatchObject({ status: 'succeeded', attempts: 2, attemptLog: [{ ok: false, error: 'boom' }, { ok: true, error: null }] });
   });
 
+  it('prunes finished executions past the retention, at most hourly', async () => {
+    const clock = new FakeClock();
+    const id = await enqueue(clock.now());
+    const runner = new ActionRunner({ store, clock, retentionMs: 86_400_000, perform: async () => ({ kind: 'ok' }) });
+    await runner.drain();
+    expect(await runner.pruneIfDue()).toBe(0); // finished just now: kept
+    clock.advance(2 * 86_400_000);
+    await runner.pruneIfDue(); // the first look of the day prunes (earlier tests' rows too)
+    expect(await store.execution(id)).toBeUndefined();
+    const later = await enqueue(clock.now());
+    await runner.drain();
+    clock.advance(2 * 86_400_000 - 3_600_000 + 1);
+    expect(await runner.pruneIfDue()).toBe(1);
+    expect(await store.execution(later)).toBeUndefined();
+  });
+
   it('started, it runs what is enqueued as soon as it is poked, and stops cleanly', async () => {
     const done: string[] = [];
     const runner = new ActionRunner({ store, clock: systemClock, pollIntervalMs: 60_000, perform: async (e) => (done.push(e.id), { kind: 'ok' }) });

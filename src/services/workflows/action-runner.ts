@@ -3,6 +3,9 @@ import { PollLoop } from '../poll-loop.js';
 import type { Clock } from '../syncs/clock.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../syncs/retry-policy.js';
 
+const DEFAULT_RETENTION_MS = 90 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
 /** How one attempt of a step action ended. */
 export type ActionOutcome =
   | { kind: 'ok' }
@@ -12,7 +15,7 @@ export type ActionOutcome =
 export type PerformAction = (e: ExecutionRecord) => Promise<ActionOutcome>;
 
 export interface ActionRunnerDeps {
-  store: Pick<WorkflowStore, 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt'>;
+  store: Pick<WorkflowStore, 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'pruneFinished'>;
   perform: PerformAction;
   clock: Clock;
   /** In [0, 1): jitter source (tests pass a constant). */
@@ -22,6 +25,8 @@ export interface ActionRunnerDeps {
   concurrency?: number;
   /** Longest sleep between looks at the queue when nothing pokes the runner. */
   pollIntervalMs?: number;
+  /** How long finished executions stay in the log (default 90 days); pruned at most hourly. */
+  retentionMs?: number;
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -39,6 +44,7 @@ export class ActionRunner {
   private pass: Promise<void> | null = null;
   private again = false;
   private loop: PollLoop | null = null;
+  private lastPrune = -Infinity;
   private stopping = false;
 
   constructor(private readonly deps: ActionRunnerDeps) {
@@ -98,6 +104,7 @@ export class ActionRunner {
       intervalMs: this.pollIntervalMs,
       pass: async () => {
         await this.runDue();
+        await this.pruneIfDue();
         const next = await this.deps.store.nextDueAt();
         return next ? next.getTime() - this.deps.clock.now().getTime() : undefined;
       },
@@ -120,6 +127,16 @@ export class ActionRunner {
     await this.pass;
     // Stopped means "not looping": drain() and runDue() still work afterwards.
     this.stopping = false;
+  }
+
+  /** Keeps the execution log bounded: finished executions older than the retention go. */
+  async pruneIfDue(): Promise<number> {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return 0;
+    this.lastPrune = now;
+    const n = await this.deps.store.pruneFinished(new Date(now - (this.deps.retentionMs ?? DEFAULT_RETENTION_MS)));
+    if (n) this.deps.log?.('pruned finished step actions', { count: n });
+    return n;
   }
 
   private async runPass(): Promise<void> {

@@ -41,7 +41,7 @@ async function appendLog(q: Query, id: string, entry: AttemptEntry): Promise<str
   return JSON.stringify(log.slice(-MAX_LOG));
 }
 
-type QueueMethods = Pick<WorkflowStore, 'executions' | 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'execution'>;
+type QueueMethods = Pick<WorkflowStore, 'executions' | 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'pruneFinished' | 'execution'>;
 
 /** The durable queue of step-action executions (`workflow_actions`). */
 export function createActionQueue(conn: SerialConnection): QueueMethods {
@@ -112,6 +112,14 @@ export function createActionQueue(conn: SerialConnection): QueueMethods {
         }
         return running.length;
       });
+    },
+
+    async pruneFinished(before) {
+      const gone = await rows(
+        `DELETE FROM workflow_actions WHERE status IN ('succeeded', 'failed') AND finished_at < ${TS} RETURNING id`,
+        [before.getTime()],
+      );
+      return gone.length;
     },
 
     async nextDueAt() {

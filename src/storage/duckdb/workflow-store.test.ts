@@ -110,6 +110,7 @@ describe('DuckDB workflow store', () => {
     expect(await store.claimDue(at(1), 10)).toEqual([]);
     await store.finishAttempt(e.id, { kind: 'retry', at: at(2), error: 'HTTP 500', nextAttemptAt: at(3) });
     expect(await store.nextDueAt()).toEqual(at(3));
+    expect(await store.pruneFinished(at(1000))).toBe(0); // a pending execution is never pruned
     const [again] = await store.claimDue(at(3), 10);
     expect(again.attempts).toBe(2);
     expect(await store.requeueRunning(at(4))).toBe(1);
@@ -119,6 +120,10 @@ describe('DuckDB workflow store', () => {
     expect(done).toMatchObject({ status: 'succeeded', attempts: 3, finishedAt: at(5), nextAttemptAt: null });
     expect(done.attemptLog.map((l) => l.error)).toEqual(['HTTP 500', 'interrupted by a restart', null]);
     expect(await store.nextDueAt()).toBeNull();
+    // Retention: only finished executions older than the cut go.
+    expect(await store.pruneFinished(at(5))).toBe(0);
+    expect(await store.pruneFinished(at(6))).toBe(1);
+    expect(await store.execution(e.id)).toBeUndefined();
   });
 
   it('deleting a cohort removes its rows; orphans are found', async () => {
