@@ -186,6 +186,14 @@ describe('account service', () => {
     expect((await svc.login({ email: 'a@x.io', password: 'password-123' })).token).toMatch(/^kse_/);
   });
 
+  it('throttles parallel guesses too: attempts count before the password is hashed', async () => {
+    await svc.create(BOOTSTRAP_PRINCIPAL, { email: 'p@x.io', name: 'P', role: 'member', password: 'password-123' });
+    const tries = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => svc.login({ email: 'p@x.io', password: `guess-${i}` })));
+    const codes = tries.map((t) => (t.status === 'rejected' ? (t.reason as { code: string }).code : 'ok'));
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(10);
+    expect(codes.filter((c) => c === 'too_many_attempts')).toHaveLength(20);
+  });
+
   it('records changes in the audit log without passwords or hashes', async () => {
     const { a, principal } = await account('admin', 'adm@x.io', 'secret-password-1');
     await svc.patch(principal, a.id, { password: 'secret-password-2', name: 'Adm' });

@@ -54,16 +54,20 @@ export function createCredentials(d: CredentialDeps) {
   // Unknown emails still pay for one scrypt, so timing does not tell which emails exist.
   let dummyHash: Promise<string> | undefined;
 
-  /** Checks the per-email throttle, then the password; a mismatch counts as a failure. */
+  /**
+   * Checks the per-email throttle, then the password. The attempt is counted
+   * before the (slow) hash check, so parallel guesses cannot all pass the
+   * throttle while the first ones are still hashing; a match clears the count.
+   */
   async function checkPassword(email: string, password: string, hash: string | undefined): Promise<boolean> {
     const wait = throttle.retryAfter(email, now().getTime());
     if (wait > 0) throw tooManyAttempts(wait);
+    throttle.fail(email, now().getTime());
     const ok = await verifyPassword(password, hash ?? (await (dummyHash ??= hashPassword('kohort-no-such-account', params))));
     if (ok && hash) {
       throttle.clear(email);
       return true;
     }
-    throttle.fail(email, now().getTime());
     return false;
   }
 

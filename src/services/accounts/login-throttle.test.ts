@@ -46,4 +46,12 @@ describe('login throttle', () => {
     expect(t.retryAfter('user999@x.io', 1000)).toBeGreaterThan(0);
     expect(t.retryAfter('user0@x.io', 1000)).toBe(0);
   });
+
+  it('spraying other emails does not unblock one that is blocked', () => {
+    const t = createLoginThrottle({ max: 2, maxKeys: 100 });
+    t.fail('victim@x.io', 0);
+    t.fail('victim@x.io', 0);
+    for (let i = 0; i < 1000; i++) t.fail(`spray${i}@x.io`, 1);
+    expect(t.retryAfter('victim@x.io', 2)).toBeGreaterThan(0);
+  });
 });

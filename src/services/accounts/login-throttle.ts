@@ -24,9 +24,14 @@ export function createLoginThrottle(opts: { max?: number; windowMs?: number; max
   };
 
   /** Keeps memory bounded when many different emails are tried. */
-  const sweep = (now: number) => {
+  const sweep = (now: number, current: string) => {
     for (const key of failures.keys()) recent(key, now);
-    // Still too many live keys: forget the oldest-inserted ones first.
+    // Still too many live keys: forget emails that are not blocked first (stalest first), so
+    // spraying other emails cannot unblock one under attack; blocked ones go only as a last resort.
+    for (const [key, list] of failures) {
+      if (failures.size <= maxKeys) return;
+      if (list.length < max && key !== current) failures.delete(key);
+    }
     for (const key of failures.keys()) {
       if (failures.size <= maxKeys) break;
       failures.delete(key);
@@ -47,7 +52,7 @@ export function createLoginThrottle(opts: { max?: number; windowMs?: number; max
       // Re-inserted so the Map's order is by last failure (the sweep drops the stalest first).
       failures.delete(key);
       failures.set(key, list.slice(-max));
-      if (failures.size > maxKeys) sweep(now);
+      if (failures.size > maxKeys) sweep(now, key);
     },
     clear(key) {
       failures.delete(key);
