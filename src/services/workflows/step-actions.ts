@@ -56,15 +56,13 @@ export function createStepActions(deps: StepActionDeps): PerformAction {
       { ...deps.http, now: deps.now },
     );
     const out = classifyHttp(res, deps.now());
-    switch (out.kind) {
-      case 'ok':
-        return { kind: 'ok' };
-      case 'retry':
-        return { kind: 'retry', message: out.message, ...(out.afterMs !== undefined ? { afterMs: out.afterMs } : {}) };
-      default:
-        // 401/403 and other 4xx: the receiver refuses this delivery; repeating it will not help.
-        return { kind: 'permanent', message: out.message };
-    }
+    if (out.kind === 'ok') return { kind: 'ok' };
+    // Status only: any editor may point a step at any URL, and the log is readable by the
+    // cohort's viewers, so a response body (perhaps from an internal service) is never kept.
+    const message = out.status !== undefined ? `HTTP ${out.status}` : out.message;
+    if (out.kind === 'retry') return { kind: 'retry', message, ...(out.afterMs !== undefined ? { afterMs: out.afterMs } : {}) };
+    // 401/403 and other 4xx: the receiver refuses this delivery; repeating it will not help.
+    return { kind: 'permanent', message };
   }
 
   async function setProperty(e: ExecutionRecord, a: Of<'set_property'>): Promise<ActionOutcome> {
