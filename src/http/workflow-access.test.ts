@@ -65,4 +65,21 @@ describe('step action targets and the caller', () => {
     await k.workflows.runner.drain();
     expect((await call(bob.token, 'GET', `/v1/cohorts/${sharedTarget}/members`)).body.items).toEqual(['u1']);
   });
+
+  it('a target set by an admin survives an editor saving the steps unchanged, but cannot be newly chosen', async () => {
+    const set = await call(ADMIN, 'PUT', `/v1/cohorts/${own}/steps`, { steps: [{ name: 'In' }, { name: 'Next', action: { type: 'add_to_cohort', cohortId: bobsTarget } }] });
+    expect(set.status).toBe(200);
+    const [first, second] = set.body;
+    const renamed = await call(alice.token, 'PUT', `/v1/cohorts/${own}/steps`, {
+      steps: [{ id: first.id, name: 'Inbox' }, { id: second.id, name: 'Next', action: second.action }],
+    });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect(renamed.body.map((s: { name: string }) => s.name)).toEqual(['Inbox', 'Next']);
+    // On a new step the same target is still checked against the caller.
+    const added = await call(alice.token, 'PUT', `/v1/cohorts/${own}/steps`, {
+      steps: [{ id: first.id, name: 'Inbox' }, { id: second.id, name: 'Next', action: second.action }, { name: 'More', action: second.action }],
+    });
+    expect(added.status).toBe(400);
+    expect(added.body.error.details[0].field).toBe('steps.2.action.cohortId');
+  });
 });

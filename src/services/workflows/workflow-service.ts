@@ -100,6 +100,10 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const secret = generateWebhookSecret();
       return { action: { type: 'webhook', url: a.url, secret }, generated: secret };
     }
+    // A target this step already had (perhaps set by an admin) stays when the list is saved
+    // again, so an editor who cannot see it can still rename or reorder the steps.
+    if (a.type === 'add_to_cohort' && previous?.type === 'add_to_cohort' && previous.cohortId === a.cohortId) return { action: a };
+    if (a.type === 'run_sync' && previous?.type === 'run_sync' && previous.syncId === a.syncId) return { action: a };
     if (a.type === 'add_to_cohort') {
       // A cohort the caller cannot see is reported like an unknown one.
       const level = await access.cohortLevel(p, a.cohortId);
