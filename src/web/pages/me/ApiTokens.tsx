@@ -65,7 +65,9 @@ export function ApiTokens() {
           )}
         </QueryState>
       </Stack>
-      <Modal opened={created !== null} onClose={() => setCreated(null)} title={`Token ${created?.name ?? ''} created`}>
+      {/* Shown once: only Done closes it, so a stray click or Escape cannot lose the token. */}
+      <Modal opened={created !== null} onClose={() => setCreated(null)} closeOnClickOutside={false} closeOnEscape={false}
+        title={`Token ${created?.name ?? ''} created`}>
         <Stack>
           <Text size="sm">Copy the token now: it is shown only once. Kohort keeps only a hash of it.</Text>
           <Code block data-testid="new-token" style={{ wordBreak: 'break-all' }}>{created?.token}</Code>

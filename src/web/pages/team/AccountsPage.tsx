@@ -5,6 +5,8 @@ import { useAccounts, useDeleteAccount, useUpdateAccount, type Account } from '.
 import { ApiError, errorMessage } from '../../api/errors';
 import { Guard } from '../../auth/Guard';
 import { REASONS, ROLE_LABELS, useCan } from '../../auth/permissions';
+
+const SELF_REASON = 'This is your own account: change your password on your Profile page; another admin can disable or delete it.';
 import { QueryState } from '../../components/QueryState';
 import { Time } from '../../components/Time';
 import { AddAccountForm } from './AddAccountForm';
@@ -59,6 +61,8 @@ export function AccountsPage() {
               <Table.Tbody>
                 {q.data!.map((a) => {
                   const manageable = can.canManageAccount(a);
+                  // Disabling, resetting or deleting yourself here would end your own session.
+                  const self = a.id === myId;
                   const busy = update.isPending && update.variables?.id === a.id;
                   return (
                     <Table.Tr key={a.id}>
@@ -83,18 +87,18 @@ export function AccountsPage() {
                       {can.canManageAccounts && (
                         <Table.Td>
                           <Group gap={4} wrap="nowrap" justify="flex-end">
-                            <Guard allowed={manageable} reason={REASONS.owners}>
+                            <Guard allowed={manageable && !self} reason={self ? SELF_REASON : REASONS.owners}>
                               <Button size="xs" variant="default" loading={busy && update.variables?.disabled !== undefined}
                                 aria-label={`${a.disabled ? 'Enable' : 'Disable'} ${a.email}`}
                                 onClick={() => update.mutate({ id: a.id, disabled: !a.disabled })}>
                                 {a.disabled ? 'Enable' : 'Disable'}
                               </Button>
                             </Guard>
-                            <Guard allowed={manageable} reason={REASONS.owners}>
+                            <Guard allowed={manageable && !self} reason={self ? SELF_REASON : REASONS.owners}>
                               <Button size="xs" variant="default" aria-label={`Set a password for ${a.email}`}
                                 onClick={() => setResetting(a)}>Set password</Button>
                             </Guard>
-                            <Guard allowed={manageable} reason={REASONS.owners}>
+                            <Guard allowed={manageable && !self} reason={self ? SELF_REASON : REASONS.owners}>
                               <Button size="xs" variant="subtle" color="red" aria-label={`Delete ${a.email}`}
                                 onClick={() => { del.reset(); setDeleting(a); }}>Delete</Button>
                             </Guard>

@@ -65,6 +65,12 @@ function Editor({ cohortId, saved, submitLabel = 'Save steps', onSaved, extra }:
   };
   const unclaimed = serverIssues.filter((i) => i.path.length < 3);
 
+  /** Reorder or remove: the server's issues are keyed by position, so they no longer apply. */
+  function reshape(fn: (ds: DraftStep[]) => DraftStep[]) {
+    save.reset();
+    setDrafts(fn);
+  }
+
   function update(i: number, patch: Partial<DraftStep>) {
     setDrafts((ds) => ds.map((d, j) => (j === i ? { ...d, ...patch } : d)));
     save.reset();
@@ -102,11 +108,11 @@ function Editor({ cohortId, saved, submitLabel = 'Save steps', onSaved, extra }:
               <Select aria-label={`Action of step ${i + 1}`} data={ACTION_TYPES} value={d.type} allowDeselect={false} w={210}
                 onChange={(v) => update(i, { type: (v ?? 'none') as DraftStep['type'] })} />
               <ActionIcon variant="default" size="lg" aria-label={`Move step ${i + 1} up`} disabled={i === 0}
-                onClick={() => setDrafts((ds) => moveItem(ds, i, i - 1))}>↑</ActionIcon>
+                onClick={() => reshape((ds) => moveItem(ds, i, i - 1))}>↑</ActionIcon>
               <ActionIcon variant="default" size="lg" aria-label={`Move step ${i + 1} down`} disabled={i === drafts.length - 1}
-                onClick={() => setDrafts((ds) => moveItem(ds, i, i + 1))}>↓</ActionIcon>
+                onClick={() => reshape((ds) => moveItem(ds, i, i + 1))}>↓</ActionIcon>
               <ActionIcon variant="subtle" color="red" size="lg" aria-label={`Remove step ${i + 1}`}
-                onClick={() => setDrafts((ds) => ds.filter((_, j) => j !== i))}>✕</ActionIcon>
+                onClick={() => reshape((ds) => ds.filter((_, j) => j !== i))}>✕</ActionIcon>
             </Group>
             <ActionFields cohortId={cohortId} draft={d} index={i} issueAt={issueAt} onChange={(p) => update(i, p)} />
           </Stack>
