@@ -57,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
   const access = deps.access ?? createAccess({
-    cohorts: { get: async () => undefined, all: async () => [] },
+    cohorts: { get: async () => undefined, idsOwnedBy: async () => [] },
     collaborators: { get: async () => undefined, listForAccount: async () => [] },
   });
   registerEventRoutes(app, { events: deps.events, auth: deps.auth, access });

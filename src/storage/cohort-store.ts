@@ -46,4 +46,6 @@ export interface CohortStore {
   removeMembers(cohortId: string, userIds: string[]): Promise<{ removed: number }>;
   /** Names for cohort ids (the user page lists them). */
   names(ids: string[]): Promise<{ id: string; name: string }[]>;
+  /** Ids of the cohorts an account owns (visibility checks, without reading every definition). */
+  idsOwnedBy(accountId: string): Promise<string[]>;
 }

@@ -26,7 +26,7 @@ export async function createTestApp(opts: { now?: Clock } = {}): Promise<TestApp
     auth: createAuthenticator(ADMIN_TOKEN),
     // This app has no cohort service: no cohorts, so none to see.
     access: createAccess({
-      cohorts: { get: async () => undefined, all: async () => [] },
+      cohorts: { get: async () => undefined, idsOwnedBy: async () => [] },
       collaborators: { get: async () => undefined, listForAccount: async () => [] },
     }),
     writeKey: WRITE_KEY,

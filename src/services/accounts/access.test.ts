@@ -26,7 +26,7 @@ beforeAll(async () => {
   db = await openDatabase(':memory:', [COLLABORATOR_MIGRATIONS]);
   store = createDuckDBCollaboratorStore(await db.connect());
   access = createAccess({
-    cohorts: { get: async (id) => cohorts.find((c) => c.id === id), all: async () => cohorts },
+    cohorts: { get: async (id) => cohorts.find((c) => c.id === id), idsOwnedBy: async (a) => cohorts.filter((c) => c.ownerId === a).map((c) => c.id) },
     collaborators: store,
   });
   const at = new Date('2026-01-01T00:00:00Z');

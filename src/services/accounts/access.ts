@@ -6,7 +6,7 @@ import type { Access } from './access-port.js';
 /** Only what access needs to know about cohorts: who owns them. */
 export interface CohortOwners {
   get(id: string): Promise<{ ownerId?: string | null } | undefined>;
-  all(): Promise<{ id: string; ownerId?: string | null }[]>;
+  idsOwnedBy(accountId: string): Promise<string[]>;
 }
 
 export interface AccessDeps {
@@ -61,7 +61,7 @@ export function createAccess(deps: AccessDeps): Access {
       if (instanceWide(p)) return 'all';
       if (!p.accountId) return new Set();
       const ids = new Set((await deps.collaborators.listForAccount(p.accountId)).map((c) => c.cohortId));
-      for (const c of await deps.cohorts.all()) if (c.ownerId === p.accountId) ids.add(c.id);
+      for (const id of await deps.cohorts.idsOwnedBy(p.accountId)) ids.add(id);
       return ids;
     },
   };

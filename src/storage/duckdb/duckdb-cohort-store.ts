@@ -151,9 +151,14 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
 
     async names(idList) {
       if (!idList.length) return [];
-      const all = await this.all();
-      const wanted = new Set(idList);
-      return all.filter((c) => wanted.has(c.id)).map((c) => ({ id: c.id, name: c.name }));
+      return reads.rows<{ id: string; name: string }>(
+        `SELECT id, json_extract_string(doc, '$.name') AS name FROM cohorts WHERE id IN (SELECT unnest(string_split(?, chr(31))))`,
+        [idList.join('\u001f')],
+      );
+    },
+    async idsOwnedBy(accountId) {
+      const rows = await reads.rows<{ id: string }>(`SELECT id FROM cohorts WHERE json_extract_string(doc, '$.ownerId') = ?`, [accountId]);
+      return rows.map((r) => r.id);
     },
   };
 }
