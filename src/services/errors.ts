@@ -35,3 +35,13 @@ export function zodIssues(issues: readonly { path: readonly PropertyKey[]; messa
     message: i.message,
   }));
 }
+
+/** Anything with zod's `safeParse`. */
+export type InputSchema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
+
+/** Validates an API body or query at the service edge: 400 `invalid_input` naming each field. */
+export function parseInput<T>(schema: InputSchema<T>, v: unknown, what: string): T {
+  const r = schema.safeParse(v ?? {});
+  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
+  return r.data;
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Account } from '../../schemas/accounts.js';
 import type { Principal } from '../../schemas/principal.js';
 import type { AccountRecord, AccountStore } from '../../storage/account-store.js';
-import { forbidden, invalidInput, notFound, zodIssues } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
 
 /** The API's view of an account: everything but the password hash. */
 export const toAccount = (a: AccountRecord): Account => ({
@@ -18,14 +18,8 @@ export const toAccount = (a: AccountRecord): Account => ({
 
 export const newId = () => randomBytes(8).toString('hex');
 
-type Schema<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
 
 /** Validates a body at the edge of the service: 400 naming each field at fault. */
-export function parse<T>(schema: Schema<T>, v: unknown, what: string): T {
-  const r = schema.safeParse(v ?? {});
-  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
-  return r.data;
-}
 
 /** The caller's own account; the bootstrap token has none (403). */
 export async function ownAccount(store: AccountStore, actor: Principal): Promise<AccountRecord> {

@@ -6,9 +6,9 @@ import {
 } from '../../schemas/accounts.js';
 import { atLeast, type Principal, type Role } from '../../schemas/principal.js';
 import { AccountExistsError, LastOwnerError, type AccountRecord, type AccountStore } from '../../storage/account-store.js';
-import { conflict, forbidden, invalidInput, notFound } from '../errors.js';
+import { conflict, forbidden, invalidInput, notFound, parseInput as parse } from '../errors.js';
 import type { AuditLog } from './access-port.js';
-import { newId, ownAccount, parse, toAccount } from './account-records.js';
+import { newId, ownAccount, toAccount } from './account-records.js';
 import { createCredentials, SESSION_PREFIX, tokenHash } from './credentials.js';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './passwords.js';

@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createTokenSchema, loginSchema, type Account, type ApiTokenInfo } from '../../schemas/accounts.js';
 import type { Principal } from '../../schemas/principal.js';
 import type { AccountRecord, AccountStore } from '../../storage/account-store.js';
-import { conflict, forbidden, notFound, ServiceError } from '../errors.js';
+import { conflict, forbidden, notFound, parseInput as parse, ServiceError } from '../errors.js';
 import type { AuditLog } from './access-port.js';
-import { newId, ownAccount, parse, toAccount } from './account-records.js';
+import { newId, ownAccount, toAccount } from './account-records.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { hashPassword, needsRehash, verifyPassword, type ScryptParams } from './passwords.js';
 

@@ -11,7 +11,7 @@ import {
 } from '../../schemas/cohort.js';
 import type { Principal } from '../../schemas/principal.js';
 import type { CohortStore, CompiledQuery } from '../../storage/cohort-store.js';
-import { conflict, invalidInput, notFound, ServiceError, zodIssues } from '../errors.js';
+import { conflict, invalidInput, notFound, ServiceError, parseInput as parse } from '../errors.js';
 import { listCohorts } from './cohort-list.js';
 import { findCycle, referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
 
@@ -56,11 +56,6 @@ export interface CohortServiceDeps {
 
 const newId = () => randomBytes(6).toString('hex');
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, what: string): T {
-  const r = schema.safeParse(v ?? {});
-  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
-  return r.data;
-}
 
 function definitionOrThrow(input: unknown): Definition {
   const r = parseDefinition(input);

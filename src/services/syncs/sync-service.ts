@@ -16,7 +16,7 @@ import {
   type SyncFrequency,
 } from '../../schemas/sync.js';
 import { DestinationInUseError, SyncExistsError, type SyncPatch, type SyncStore } from '../../storage/sync-store.js';
-import { conflict, invalidInput, notFound, zodIssues } from '../errors.js';
+import { conflict, invalidInput, notFound, zodIssues, parseInput as parse } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { MembershipSource } from './membership-source.js';
 import type { SyncRunner } from './sync-runner.js';
@@ -33,11 +33,6 @@ export interface SyncServiceDeps {
   newId?: () => string;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, what: string): T {
-  const r = schema.safeParse(v ?? {});
-  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
-  return r.data;
-}
 
 /**
  * Destinations and syncs for the HTTP layer: validates input, keeps secrets

@@ -16,7 +16,7 @@ import {
 } from '../../schemas/workflow.js';
 import type { CardRecord, ExecutionRecord, StoredStep, WorkflowStore } from '../../storage/workflow-store.js';
 import type { Access } from '../accounts/access-port.js';
-import { invalidInput, ServiceError, zodIssues, type FieldIssue } from '../errors.js';
+import { invalidInput, ServiceError, type FieldIssue, parseInput as parse } from '../errors.js';
 import type { Clock } from '../syncs/clock.js';
 
 export interface WorkflowServiceDeps {
@@ -32,11 +32,6 @@ export interface WorkflowServiceDeps {
   newStepId?: () => string;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, v: unknown, what: string): T {
-  const r = schema.safeParse(v ?? {});
-  if (!r.success) throw invalidInput(`Invalid ${what}`, zodIssues(r.error.issues));
-  return r.data;
-}
 
 const toCard = (c: CardRecord): Card => ({ userId: c.userId, stepId: c.stepId, movedAt: c.movedAt.toISOString(), movedBy: c.movedBy });
 const cursorOf = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
