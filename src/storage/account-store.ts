@@ -75,8 +75,10 @@ export interface AccountStore {
    * Writes only the given fields (so a sign-in stamping lastLoginAt cannot undo
    * a concurrent disable). With `keepAnOwner`, the write fails with LastOwnerError,
    * writing nothing, when it would leave no enabled owner where there was one.
+   * `endSessions` ends the account's sessions (but `keep`, a token hash) in the
+   * same transaction, so a new password or a disable never leaves old ones valid.
    */
-  updateAccount(id: string, changes: AccountChanges, opts?: { keepAnOwner?: boolean }): Promise<void>;
+  updateAccount(id: string, changes: AccountChanges, opts?: { keepAnOwner?: boolean; endSessions?: { keep?: string } }): Promise<void>;
   /** Deletes the account with its sessions and tokens; same owner guard as updateAccount. */
   deleteAccount(id: string, opts?: { keepAnOwner?: boolean }): Promise<void>;
 
@@ -84,8 +86,6 @@ export interface AccountStore {
   getSession(tokenHash: string): Promise<SessionRecord | undefined>;
   touchSession(tokenHash: string, lastUsedAt: Date, expiresAt: Date): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
-  /** Ends the account's sessions, except `keep` (a token hash) when given. */
-  deleteSessionsOf(accountId: string, keep?: string): Promise<void>;
   deleteExpiredSessions(now: Date): Promise<void>;
 
   insertToken(t: ApiTokenRecord): Promise<void>;

@@ -110,10 +110,12 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (actor.role !== 'owner' && before.role === 'owner') throw forbidden("Only an owner can change an owner's account");
       if (actor.role !== 'owner' && b.role === 'owner') throw forbidden('Only an owner can grant the owner role');
       const passwordHash = b.password === undefined ? undefined : await hashPassword(b.password, params);
-      await ownerGuard(() => store.updateAccount(id, { name: b.name, role: b.role, disabled: b.disabled, passwordHash, updatedAt: now() }, { keepAnOwner: true }));
-      const after = await record(id);
       // Sessions die with a new password or a disabled account (tokens are refused while disabled).
-      if (b.password !== undefined || (after.disabled && !before.disabled)) await store.deleteSessionsOf(id);
+      const endSessions = b.password !== undefined || (b.disabled === true && !before.disabled) ? {} : undefined;
+      await ownerGuard(() =>
+        store.updateAccount(id, { name: b.name, role: b.role, disabled: b.disabled, passwordHash, updatedAt: now() }, { keepAnOwner: true, endSessions }),
+      );
+      const after = await record(id);
       const changes = [
         b.name !== undefined && before.name !== after.name ? `name "${before.name}" → "${after.name}"` : null,
         before.role !== after.role ? `role ${before.role} → ${after.role}` : null,
@@ -152,11 +154,8 @@ export function createAccountService(deps: AccountServiceDeps) {
         throw invalidInput('The current password is not correct', [{ field: 'currentPassword', message: 'is not your current password' }]);
       }
       const passwordHash = b.password === undefined ? undefined : await hashPassword(b.password, params);
-      await store.updateAccount(a.id, { name: b.name, passwordHash, updatedAt: now() });
-      if (b.password !== undefined) {
-        const keep = actor.via === 'session' && currentToken?.startsWith(SESSION_PREFIX) ? tokenHash(currentToken) : undefined;
-        await store.deleteSessionsOf(a.id, keep);
-      }
+      const keep = actor.via === 'session' && currentToken?.startsWith(SESSION_PREFIX) ? tokenHash(currentToken) : undefined;
+      await store.updateAccount(a.id, { name: b.name, passwordHash, updatedAt: now() }, { endSessions: b.password !== undefined ? { keep } : undefined });
       const changes = [b.name !== undefined && b.name !== a.name ? `name "${a.name}" → "${b.name}"` : null, b.password !== undefined ? 'password changed' : null];
       await audit.record({
         actor,

@@ -134,6 +134,9 @@ export function createDuckDBAccountStore(db: Database, conn: SerialConnection): 
       if (!sets.length) return;
       await guarded(opts.keepAnOwner ?? false, async (c) => {
         await c.run(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ?`, [...params, id] as never);
+        const end = opts.endSessions;
+        if (end?.keep) await c.run('DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?', [id, end.keep]);
+        else if (end) await c.run('DELETE FROM sessions WHERE account_id = ?', [id]);
       });
     },
     async deleteAccount(id, opts = {}) {
@@ -155,10 +158,6 @@ export function createDuckDBAccountStore(db: Database, conn: SerialConnection): 
     },
     async deleteSession(hash) {
       await conn.run('DELETE FROM sessions WHERE token_hash = ?', [hash]);
-    },
-    async deleteSessionsOf(accountId, keep) {
-      if (keep) await conn.run('DELETE FROM sessions WHERE account_id = ? AND token_hash <> ?', [accountId, keep]);
-      else await conn.run('DELETE FROM sessions WHERE account_id = ?', [accountId]);
     },
     async deleteExpiredSessions(now) {
       await conn.run(`DELETE FROM sessions WHERE expires_at <= ${TS}`, [ms(now)]);
