@@ -11,7 +11,7 @@ const column = (items: Card[]): InfiniteData<Board, string | undefined> =>
   ({ pages: [{ steps, items, nextCursor: null }], pageParams: [undefined] });
 
 describe('board cache moves', () => {
-  it('moves a card between cached columns and counts, and the snapshot restores both', () => {
+  it('moves a card between cached columns and counts; moving it back undoes only that card', () => {
     const qc = new QueryClient();
     const colA = [...boardKey('c1'), 'a', ''];
     const colB = [...boardKey('c1'), 'b', ''];
@@ -19,16 +19,18 @@ describe('board cache moves', () => {
     qc.setQueryData(colB, column([card('u3', 'b')]));
     qc.setQueryData(['cohort', 'c1', 'steps'], steps);
 
-    const snapshot = moveInCache(qc, 'c1', card('u1', 'a'), 'b');
+    moveInCache(qc, 'c1', card('u1', 'a'), 'b');
     const users = (k: unknown[]) => qc.getQueryData<InfiniteData<Board>>(k)!.pages[0]!.items.map((c) => `${c.userId}@${c.stepId}`);
     expect(users(colA)).toEqual(['u2@a']);
     expect(users(colB)).toEqual(['u1@b', 'u3@b']);
     expect(qc.getQueryData<Step[]>(['cohort', 'c1', 'steps'])!.map((s) => s.cardCount)).toEqual([1, 2]);
 
-    for (const [key, data] of snapshot) qc.setQueryData(key, data);
-    expect(users(colA)).toEqual(['u1@a', 'u2@a']);
-    expect(users(colB)).toEqual(['u3@b']);
-    expect(qc.getQueryData<Step[]>(['cohort', 'c1', 'steps'])!.map((s) => s.cardCount)).toEqual([2, 1]);
+    // Meanwhile u2 moves too; undoing u1's move (the server refused it) keeps u2 where it went.
+    moveInCache(qc, 'c1', card('u2', 'a'), 'b');
+    moveInCache(qc, 'c1', card('u1', 'b'), 'a');
+    expect(users(colA)).toEqual(['u1@a']);
+    expect(users(colB)).toEqual(['u2@b', 'u3@b']);
+    expect(qc.getQueryData<Step[]>(['cohort', 'c1', 'steps'])!.map((s) => s.cardCount)).toEqual([1, 2]);
   });
 
   it('leaves counts alone for a move to the same step and never goes below zero', () => {

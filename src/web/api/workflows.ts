@@ -58,18 +58,13 @@ export function useBoardColumn(cohortId: string, stepId: string, q: string) {
 }
 
 type ColumnData = InfiniteData<Board, string | undefined>;
-type Snapshot = [readonly unknown[], unknown][];
 
 /**
  * Moves a card in every cached column of the board: out of the one holding it,
- * to the top of the target (the newest move first), counts adjusted. Pure on
- * the cache so it can be undone from the snapshot it returns.
+ * to the top of the target (the newest move first), counts adjusted. Moving it
+ * back the same way undoes just this card, whatever else moved meanwhile.
  */
-export function moveInCache(qc: QueryClient, cohortId: string, card: Card, toStepId: string): Snapshot {
-  const snapshot: Snapshot = [
-    ...qc.getQueriesData({ queryKey: boardKey(cohortId) }),
-    [['cohort', cohortId, 'steps'], qc.getQueryData(['cohort', cohortId, 'steps'])],
-  ];
+export function moveInCache(qc: QueryClient, cohortId: string, card: Card, toStepId: string): void {
   const moved: Card = { ...card, stepId: toStepId, movedAt: new Date().toISOString() };
   for (const [key, data] of qc.getQueriesData<ColumnData>({ queryKey: boardKey(cohortId) })) {
     if (!data) continue;
@@ -77,7 +72,6 @@ export function moveInCache(qc: QueryClient, cohortId: string, card: Card, toSte
     qc.setQueryData<ColumnData>(key, moveCardInColumn(data, stepId as string, card, moved));
   }
   qc.setQueryData<Step[]>(['cohort', cohortId, 'steps'], (steps) => steps && adjustCounts(steps, card.stepId, toStepId));
-  return snapshot;
 }
 
 export function moveCardInColumn(data: ColumnData, stepId: string, card: Card, moved: Card): ColumnData {
@@ -99,19 +93,24 @@ export function adjustCounts(steps: Step[], from: string, to: string): Step[] {
 export function useMoveCard(cohortId: string) {
   const api = useApi();
   const qc = useQueryClient();
+  const mutationKey = ['moveCard', cohortId];
   return useMutation({
+    mutationKey,
     mutationFn: ({ card, stepId }: { card: Card; stepId: string }) =>
       api.post<Card>(`/v1/cohorts/${cohortId}/cards/${encodeURIComponent(card.userId)}/move`, { stepId }),
     onMutate: async ({ card, stepId }) => {
       // A refetch landing after the optimistic change would put the card back for a moment.
       await qc.cancelQueries({ queryKey: boardKey(cohortId) });
       await qc.cancelQueries({ queryKey: ['cohort', cohortId, 'steps'] });
-      return { snapshot: moveInCache(qc, cohortId, card, stepId) };
+      moveInCache(qc, cohortId, card, stepId);
     },
-    onError: (_err, _vars, ctx) => {
-      for (const [key, data] of ctx?.snapshot ?? []) qc.setQueryData(key, data);
+    onError: (_err, { card, stepId }) => {
+      // Only this card goes back: a snapshot would also undo moves made meanwhile.
+      moveInCache(qc, cohortId, { ...card, stepId }, card.stepId);
     },
     onSettled: () => {
+      // While other moves are in flight a refetch would show their cards in the old place.
+      if (qc.isMutating({ mutationKey }) > 1) return;
       void qc.invalidateQueries({ queryKey: boardKey(cohortId) });
       void qc.invalidateQueries({ queryKey: ['cohort', cohortId, 'steps'] });
       void qc.invalidateQueries({ queryKey: ['cohort', cohortId, 'actions'] });
