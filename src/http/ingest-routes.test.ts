@@ -1,30 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ADMIN_TOKEN,
   INGEST_ROUTES,
   WRITE_KEY,
   basicAuth,
   bearer,
-  createTestApp,
   expectError,
-  ingestClient,
+  useIngestApp,
   storedCounts,
   validBody,
   type IngestRoute,
-  type TestApp,
 } from '../../test/support/test-app.js';
 
 /** Fixed receive time, so "more than 1 day in the future" is exact. */
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await createTestApp({ now: () => new Date(NOW) });
-});
-afterEach(async () => {
-  await t.close();
-});
-const { post, get, live, user } = ingestClient(() => t);
+const { t, post, get, live, user } = useIngestApp(NOW);
 
 describe('write key', () => {
   const forms: [string, (route: IngestRoute, n: number) => { body: unknown; headers: Record<string, string> }][] = [
@@ -35,11 +26,11 @@ describe('write key', () => {
 
   for (const route of INGEST_ROUTES) {
     it.each(forms)(`${route} accepts the key as %s`, async (_name, make) => {
-      const before = await storedCounts(t.db);
+      const before = await storedCounts(t().db);
       const { body, headers } = make(route, 1);
       const res = await post(route, body, headers);
       expect(res.statusCode, res.body).toBe(200);
-      const after = await storedCounts(t.db);
+      const after = await storedCounts(t().db);
       expect(after).not.toEqual(before);
     });
 
@@ -64,12 +55,12 @@ describe('write key', () => {
         expectError(res, 401, 'unauthorized');
         expect(res.body).not.toContain(WRITE_KEY);
       }
-      expect(await storedCounts(t.db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
+      expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
     });
   }
 
   it('accepts JSON sent as text/plain (browser beacons)', async () => {
-    const res = await t.app.inject({
+    const res = await t().app.inject({
       method: 'POST',
       url: '/v1/track',
       payload: JSON.stringify({ userId: 'beacon', event: 'click' }),
@@ -279,7 +270,7 @@ describe('odd Unicode', () => {
       const err = expectError(await post(route, body), 400, 'invalid_input');
       expect(err.details, `${route} ${field}`).toEqual(expect.arrayContaining([expect.objectContaining({ index: 0, field })]));
     }
-    expect(await storedCounts(t.db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
+    expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
     // A proper surrogate pair (an emoji) is fine.
     expect((await post('/v1/track', { userId: 'u\ud83d\ude00', event: 'view' })).statusCode).toBe(200);
     expect((await user('u😀')).eventCount).toBe(1);

@@ -1,32 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   INGEST_ROUTES,
   WRITE_KEY,
-  createTestApp,
   expectError,
-  ingestClient,
+  useIngestApp,
   storedCounts,
   validBody,
-  type TestApp,
 } from '../../test/support/test-app.js';
 
 // Ingestion rules of api.md: all or nothing, deduplication, limits, Amplitude traits.
+
 /** Fixed receive time, so "more than 1 day in the future" is exact. */
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 const HOUR = 3_600_000;
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await createTestApp({ now: () => new Date(NOW) });
-});
-afterEach(async () => {
-  await t.close();
-});
-const { post, get, live, user } = ingestClient(() => t);
+const { t, post, get, live, user } = useIngestApp(NOW);
 
 describe('all or nothing', () => {
   it('one invalid event in a batch rejects the request with details and stores nothing', async () => {
-    const before = await storedCounts(t.db);
+    const before = await storedCounts(t().db);
     const res = await post('/v1/batch', {
       batch: [
         { type: 'track', userId: 'u1', event: 'view' },
@@ -42,7 +34,7 @@ describe('all or nothing', () => {
     for (const d of details) expect(d).toEqual({ index: expect.any(Number), field: expect.any(String), message: expect.any(String) });
     expect(details).toEqual(expect.arrayContaining([expect.objectContaining({ index: 2, field: 'event' }), expect.objectContaining({ index: 4, field: 'properties' })]));
     expect(new Set(details.map((d) => d.index))).toEqual(new Set([2, 4]));
-    expect(await storedCounts(t.db)).toEqual(before);
+    expect(await storedCounts(t().db)).toEqual(before);
     expect(await live()).toEqual([]);
     expect((await get('/v1/users/u1')).statusCode).toBe(404);
   });
@@ -62,7 +54,7 @@ describe('all or nothing', () => {
       const err = expectError(res, 400, 'invalid_input');
       expect(err.details, JSON.stringify(item)).toEqual(expect.arrayContaining([expect.objectContaining({ index: 1, field })]));
     }
-    expect((await storedCounts(t.db)).events).toBe(0);
+    expect((await storedCounts(t().db)).events).toBe(0);
   });
 
   it('an invalid Amplitude event rejects the whole request', async () => {
@@ -79,7 +71,7 @@ describe('all or nothing', () => {
       { index: 1, field: 'time', message: expect.any(String) },
       { index: 2, field: 'user_id', message: expect.any(String) },
     ]));
-    expect(await storedCounts(t.db)).toMatchObject({ events: 0, users: 0 });
+    expect(await storedCounts(t().db)).toMatchObject({ events: 0, users: 0 });
   });
 
   it('single-event routes answer 400 with details too', async () => {
@@ -91,7 +83,7 @@ describe('all or nothing', () => {
     expectError(await post('/2/httpapi', { events: 'nope' }), 400, 'invalid_input');
     expectError(await post('/v1/track', '[1,2]'), 400);
     expectError(await post('/v1/track', '{"userId":'), 400, 'invalid_json');
-    expect(await storedCounts(t.db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
+    expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
   });
 });
 
@@ -138,7 +130,7 @@ describe('limits', () => {
       const big = JSON.stringify({ ...validBody(route), pad: 'y'.repeat(1024 * 1024 + 1) });
       expectError(await post(route, big), 413, 'payload_too_large');
     }
-    expect((await storedCounts(t.db)).events).toBe(0);
+    expect((await storedCounts(t().db)).events).toBe(0);
   });
 
   it('an event over 32 KiB is 413, even alone in a small batch, and nothing of the batch is stored', async () => {
@@ -148,7 +140,7 @@ describe('limits', () => {
     expect(err.details).toEqual(expect.arrayContaining([expect.objectContaining({ index: 1 })]));
     expectError(await post('/v1/track', { userId: 'u', event: 'view', properties: { blob: 'x'.repeat(33 * 1024) } }), 413, 'payload_too_large');
     expectError(await post('/2/httpapi', { api_key: WRITE_KEY, events: [{ user_id: 'u', event_type: 'view', event_properties: { blob: 'é'.repeat(17 * 1024) } }] }, {}), 413, 'payload_too_large');
-    expect(await storedCounts(t.db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
+    expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
     // Just under the limit is fine.
     const ok = await post('/v1/track', { userId: 'u', event: 'view', properties: { blob: 'x'.repeat(31 * 1024) } });
     expect(ok.statusCode, ok.body).toBe(200);
@@ -160,12 +152,12 @@ describe('limits', () => {
     expectError(over, 413, 'payload_too_large');
     const overAmp = await post('/2/httpapi', { api_key: WRITE_KEY, events: Array.from({ length: 2001 }, (_, i) => ({ user_id: `u${i % 10}`, event_type: 'click' })) }, {});
     expectError(overAmp, 413, 'payload_too_large');
-    expect((await storedCounts(t.db)).events).toBe(0);
+    expect((await storedCounts(t().db)).events).toBe(0);
 
     const ok = await post('/v1/batch', { batch: Array.from({ length: 2000 }, (_, i) => item(i)) });
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ stored: 2000 });
-    expect((await storedCounts(t.db)).events).toBe(2000);
+    expect((await storedCounts(t().db)).events).toBe(2000);
   });
 
   it('a timestamp more than 1 day in the future is 400; within a day is accepted', async () => {
@@ -178,7 +170,7 @@ describe('limits', () => {
     const r3 = expectError(await post('/2/httpapi', { api_key: WRITE_KEY, events: [{ user_id: 'u', event_type: 'view', time: NOW.getTime() + 48 * HOUR }] }, {}), 400);
     expect(r3.details).toEqual([{ index: 0, field: 'time', message: expect.any(String) }]);
     expectError(await post('/v1/alias', { previousId: 'a', userId: 'u', timestamp: tooLate }), 400);
-    expect(await storedCounts(t.db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
+    expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
 
     expect((await post('/v1/track', { userId: 'u', event: 'view', timestamp: fine })).statusCode).toBe(200);
     expect((await live())[0].timestamp).toBe(fine);
@@ -187,17 +179,12 @@ describe('limits', () => {
 
 describe('Amplitude user_properties', () => {
   it('refuses a $set that is not an object instead of inventing traits', async () => {
-    const t = await createTestApp();
-    try {
-      const r = await t.app.inject({
-        method: 'POST',
-        url: '/2/httpapi',
-        payload: { api_key: WRITE_KEY, events: [{ user_id: 'amp-1', event_type: 'view', user_properties: { $set: ['a', 'b'] } }] },
-      });
-      expect(r.statusCode).toBe(400);
-      expect(r.json().error.details).toEqual([{ index: 0, field: 'user_properties.$set', message: 'must be an object of properties' }]);
-    } finally {
-      await t.close();
-    }
+    const r = await t().app.inject({
+      method: 'POST',
+      url: '/2/httpapi',
+      payload: { api_key: WRITE_KEY, events: [{ user_id: 'amp-1', event_type: 'view', user_properties: { $set: ['a', 'b'] } }] },
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.details).toEqual([{ index: 0, field: 'user_properties.$set', message: 'must be an object of properties' }]);
   });
 });

@@ -1,6 +1,6 @@
 import { createAuthenticator } from '../../src/http/auth.js';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { createAccess } from '../../src/services/accounts/access.js';
 import { createEventsService } from '../../src/services/events.js';
@@ -97,8 +97,23 @@ export function expectError(res: { statusCode: number; body: string }, status: n
 
 export type LiveItem = { userId: string; event: string; timestamp: string; properties: Record<string, unknown>; receivedAt: string };
 
+/**
+ * A fresh test app per test (receive time fixed at `now`), with requests
+ * against it: ingestion posts (write key by default) and admin reads.
+ */
+export function useIngestApp(now: Date) {
+  let current: TestApp | undefined;
+  beforeEach(async () => {
+    current = await createTestApp({ now: () => new Date(now) });
+  });
+  afterEach(async () => {
+    await current?.close();
+  });
+  return { t: () => current!, ...ingestClient(() => current!) };
+}
+
 /** Requests against the current test app: ingestion posts (write key by default) and admin reads. */
-export function ingestClient(app: () => TestApp) {
+function ingestClient(app: () => TestApp) {
   const get = (url: string) => app().app.inject({ method: 'GET', url, headers: adminHeaders });
   return {
     post: (url: string, body: unknown, headers: Record<string, string> = { authorization: basicAuth() }) =>
