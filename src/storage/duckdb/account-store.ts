@@ -11,12 +11,9 @@ import {
   type SessionRecord,
 } from '../account-store.js';
 import type { Database, SerialConnection } from './database.js';
+import { date, ms, TS } from './time-values.js';
 
 type Row = Record<string, unknown>;
-
-const TS = 'epoch_ms(CAST(? AS BIGINT))';
-const ms = (d: Date | null) => (d ? d.getTime() : null);
-const date = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
 
 const ACCOUNT_COLUMNS = `id, email, name, role, disabled, password_hash,
   epoch_ms(created_at) AS created_at, epoch_ms(updated_at) AS updated_at, epoch_ms(last_login_at) AS last_login_at`;

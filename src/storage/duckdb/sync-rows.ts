@@ -1,10 +1,8 @@
 import type { DestinationRecord, DestinationType } from '../../schemas/destination.js';
 import type { PausedReason, SyncFrequency, SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
+import { date } from './time-values.js';
 
 /** Row shapes of the sync tables and their mapping to records (epoch milliseconds in, Dates out). */
-export const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
-export const date = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
-export const TS = 'epoch_ms(CAST(? AS BIGINT))';
 
 export const SYNC_COLUMNS = `id, cohort_id, destination_id, frequency, batch_size, paused_reason, state,
   epoch_ms(next_run_at) AS next_run_at, protocol_state, epoch_ms(full_sync_done_at) AS full_sync_done_at,

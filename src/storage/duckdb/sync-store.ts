@@ -9,7 +9,8 @@ import {
   type SyncPatch,
   type SyncStore,
 } from '../sync-store.js';
-import { ms, RUN_COLUMNS, SYNC_COLUMNS, toDestination, toRun, toSync, TS, type Row } from './sync-rows.js';
+import { RUN_COLUMNS, SYNC_COLUMNS, toDestination, toRun, toSync, type Row } from './sync-rows.js';
+import { ms, TS } from './time-values.js';
 
 /** Anything that hands out exclusive use of a connection (e.g. the shared SerialConnection). */
 export interface ConnectionLease {

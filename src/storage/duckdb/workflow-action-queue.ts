@@ -1,11 +1,11 @@
 import type { Action, AttemptEntry, ExecutionStatus } from '../../schemas/workflow.js';
 import type { ExecutionRecord, WorkflowStore } from '../workflow-store.js';
 import type { SerialConnection } from './database.js';
-import { queryOn, TS, type Query, type Row } from './workflow-sql.js';
+import { date, TS } from './time-values.js';
+import { queryOn, type Query, type Row } from './workflow-sql.js';
 /** Attempts kept per execution (the policy allows 9; a restart may add one). */
 const MAX_LOG = 20;
 
-const date = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
 
 const COLUMNS = `a.seq, a.id, a.cohort_id, a.step_id, a.step_name, u.user_id, CAST(a.action AS VARCHAR) AS action, a.status,
   a.attempts, a.last_error, CAST(a.attempt_log AS VARCHAR) AS attempt_log, epoch_ms(a.created_at) AS created_at,

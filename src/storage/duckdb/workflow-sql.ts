@@ -4,8 +4,5 @@ import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
 export type Row = Record<string, unknown>;
 export type Query = (sql: string, params?: unknown[], types?: DuckDBType[]) => Promise<Row[]>;
 
-/** A TIMESTAMP (UTC) from epoch milliseconds bound as a parameter. */
-export const TS = 'epoch_ms(CAST(? AS BIGINT))';
-
 export const queryOn = (c: DuckDBConnection): Query => async (sql, params = [], types) =>
   (await c.runAndReadAll(sql, params as never, types)).getRowObjectsJS() as Row[];

@@ -4,7 +4,8 @@ import type { Action } from '../../schemas/workflow.js';
 import type { CardRecord, MoveResult, StoredStep, WorkflowStore } from '../workflow-store.js';
 import type { SerialConnection } from './database.js';
 import { createActionQueue } from './workflow-action-queue.js';
-import { queryOn, TS, type Query, type Row } from './workflow-sql.js';
+import { TS } from './time-values.js';
+import { queryOn, type Query, type Row } from './workflow-sql.js';
 
 export const newExecutionId = () => `wfx_${randomUUID().replaceAll('-', '')}`;
 /** The same id shape, made by DuckDB for executions enqueued in bulk. */
