@@ -9,6 +9,8 @@ import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
+import { createHolderAccess } from './services/accounts/holder-access.js';
+import { createActionHolderCheck } from './services/workflows/action-holder.js';
 import { createCollaboratorService } from './services/cohorts/collaborators.js';
 import { COLLABORATOR_MIGRATIONS } from './storage/duckdb/collaborator-migrations.js';
 import { createDuckDBCollaboratorStore } from './storage/duckdb/collaborator-store.js';
@@ -99,6 +101,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   // Invitees are looked up in the accounts service, made further down (called only at request time).
   const collaborators = createCollaboratorService({ store: collaboratorStore, accounts: { find: (id) => accounts.getAccount(id) } });
   const access = createAccess({ cohorts: cohortStore, collaborators: collaboratorStore });
+  // Saved references, step targets and syncs are checked against their holder at each use.
+  const holders = createHolderAccess(access, { getAccount: (id) => accounts.getAccount(id) });
   // The cohort and sync services refer to each other (deleting a cohort asks about its syncs).
   let syncs: SyncService | undefined;
   // Boards follow membership: the workflow service is made below, once syncs exist.
@@ -109,6 +113,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
     collaborators,
     onMembershipChanged: async (id) => workflows?.membershipChanged(id),
+    visibleToOwner: (ownerId) => holders.visibleToOwner(ownerId),
   });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
@@ -132,6 +137,11 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       addMembers: (id, body) => members.add(id, body, false),
       runSync: (id) => syncs!.runNow(id),
       now: () => workflowClock.now(),
+      mayUse: createActionHolderCheck({
+        holders,
+        cohortOwner: async (id) => (await cohortStore.get(id))?.ownerId ?? null,
+        syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,
+      }),
     }),
     log: (msg, data) => app.log.warn(data ?? {}, msg),
   });

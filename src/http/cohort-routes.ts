@@ -93,7 +93,7 @@ export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps
   app.delete('/v1/cohorts/:id', admin, async (req, reply) => {
     const c = await cohortFor(req, 'owner');
     const force = (req.query as { force?: string }).force === 'true';
-    await cohorts.remove(c.id, force);
+    await cohorts.remove(c.id, force, await access.visibleCohorts(req.principal));
     await recordChange(audit, req, 'cohort.deleted', { type: 'cohort', id: c.id }, `Deleted cohort ${q(c.name)}${force ? ' (and its syncs)' : ''}`);
     return reply.status(204).send();
   });

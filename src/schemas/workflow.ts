@@ -31,7 +31,10 @@ export type ActionType = ActionInput['type'];
 /** An action as stored: a webhook always has its secret (generated when not given). */
 export type Action =
   | { type: 'webhook'; url: string; secret: string }
-  | Exclude<ActionInput, { type: 'webhook' }>;
+  | Exclude<ActionInput, { type: 'webhook' | 'add_to_cohort' | 'run_sync' }>
+  // savedBy: who chose the target (account id or "admin_token"); checked again at every run.
+  | (Extract<ActionInput, { type: 'add_to_cohort' }> & { savedBy?: string })
+  | (Extract<ActionInput, { type: 'run_sync' }> & { savedBy?: string });
 
 export const stepInputSchema = z.strictObject({
   id: id.optional(),
@@ -124,6 +127,10 @@ export interface ActionExecution {
 
 /** Replaces a webhook secret with the mask; never mutates its argument. */
 export function maskAction(a: Action | null): Action | null {
+  if (a?.type === 'add_to_cohort' || a?.type === 'run_sync') {
+    const { savedBy: _internal, ...shown } = a;
+    return shown;
+  }
   if (a?.type !== 'webhook') return a;
   return { ...a, secret: SECRET_MASK };
 }

@@ -11,6 +11,8 @@ export function createMembershipSource(cohorts: CohortService, store: CohortStor
   return {
     async membersAsOf(cohortId, asOf) {
       const c = await cohorts.get(cohortId);
+      // Its references are checked now, not only when they were saved (api.md, Security rules).
+      await cohorts.assertUsable(cohortId);
       if (c.kind === 'dynamic' && (!c.computedAt || Date.parse(c.computedAt) < asOf.getTime())) {
         await cohorts.compute(cohortId, asOf);
       }

@@ -52,6 +52,11 @@ export interface CohortServiceDeps {
    * here. Its failure is logged, never the computation's.
    */
   onMembershipChanged?: (cohortId: string) => Promise<void>;
+  /**
+   * Cohorts an owner (account id; null for the bootstrap token) may see now.
+   * References are checked against it at every use (api.md, Security rules).
+   */
+  visibleToOwner?: (ownerId: string | null | undefined) => Promise<Set<string> | 'all'>;
 }
 
 const newId = () => randomBytes(6).toString('hex');
@@ -83,7 +88,34 @@ export function createCohortService(deps: CohortServiceDeps) {
     return c.kind === 'static' ? { kind: 'static' } : { kind: 'dynamic', definition: c.definition as Definition };
   };
   const snapshot = async () => new Map((await store.all()).map((c) => [c.id, c]));
-  const resolverFor = async () => resolverOf(await snapshot());
+
+  /**
+   * Every saved cohort reached from `def` (and `def` itself, held by `owner`)
+   * refers only to cohorts its owner may still see; else a 403 that names the
+   * referring cohort (visible to whoever reached it), never the hidden one.
+   */
+  async function assertReferencesHeld(def: Definition, owner: { ownerId?: string | null; name?: string } | null, byId: Map<string, Cohort>): Promise<void> {
+    if (!deps.visibleToOwner) return;
+    const seen = new Set<string>();
+    const queue: { def: Definition; owner: { ownerId?: string | null; name?: string } | null }[] = [{ def, owner }];
+    while (queue.length) {
+      const { def: d, owner: o } = queue.shift()!;
+      const refs = referencedCohortIds(d);
+      if (o && refs.length) {
+        const visible = await deps.visibleToOwner(o.ownerId ?? null);
+        if (visible !== 'all' && refs.some((r) => !visible.has(r))) {
+          const who = o.name ? `Cohort ${JSON.stringify(o.name)}` : 'The definition';
+          throw new ServiceError(403, 'reference_not_allowed', `${who} refers to a cohort its owner can no longer see; change its definition`);
+        }
+      }
+      for (const r of refs) {
+        const c = byId.get(r);
+        if (seen.has(r) || !c || c.kind !== 'dynamic' || !c.definition) continue;
+        seen.add(r);
+        queue.push({ def: c.definition as Definition, owner: c });
+      }
+    }
+  }
 
   async function get(id: string): Promise<Cohort> {
     const c = await store.get(id);
@@ -103,7 +135,9 @@ export function createCohortService(deps: CohortServiceDeps) {
     }
     await store.update({ ...c, calculation: { ...c.calculation, state: 'running' } });
     try {
-      const q = compile(c.definition as Definition, { asOf, resolveCohort: await resolverFor() });
+      const byId = await snapshot();
+      await assertReferencesHeld(c.definition as Definition, c, byId);
+      const q = compile(c.definition as Definition, { asOf, resolveCohort: resolverOf(byId) });
       const r = await store.replaceMembers(id, q, asOf, started);
       const fresh = (await store.get(id)) ?? c;
       const done: Cohort = {
@@ -169,6 +203,11 @@ export function createCohortService(deps: CohortServiceDeps) {
   return {
     get,
     compute,
+    /** 403 when the cohort (or one it reaches) refers to a cohort its owner can no longer see. */
+    async assertUsable(id: string): Promise<void> {
+      const c = await get(id);
+      if (c.kind === 'dynamic' && c.definition) await assertReferencesHeld(c.definition as Definition, c, await snapshot());
+    },
     all: () => store.all(),
 
     /** A crash mid-computation leaves `running` behind: say so, and let the scheduler redo it. */
@@ -185,7 +224,10 @@ export function createCohortService(deps: CohortServiceDeps) {
       const def = await validateDefinition(b.definition);
       const asOf = b.asOf ? new Date(b.asOf.length === 10 ? `${b.asOf}T00:00:00Z` : b.asOf) : now();
       const started = performance.now();
-      const q = compile(def, { asOf, resolveCohort: await resolverFor() });
+      const byId = await snapshot();
+      // The caller's own references are checked by the route; deeper ones against their owners.
+      await assertReferencesHeld(def, null, byId);
+      const q = compile(def, { asOf, resolveCohort: resolverOf(byId) });
       const r = await store.preview(q, b.sampleSize);
       return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     },
@@ -259,13 +301,18 @@ export function createCohortService(deps: CohortServiceDeps) {
       return b.definition !== undefined ? computeSoon(id) : updated;
     },
 
-    async remove(id: string, force: boolean): Promise<void> {
+    /** `visible`: the caller's cohorts; a 409 names only those, and counts the others. */
+    async remove(id: string, force: boolean, visible: Set<string> | 'all' = 'all'): Promise<void> {
       const c = await get(id);
       const all = await store.all();
       const referrers = all.filter((o) => o.id !== id && o.definition && referencedCohortIds(o.definition as Definition).includes(id));
       if (referrers.length) {
-        throw conflict('cohort_referenced', `Cohort "${c.name}" is used by ${referrers.map((r) => `"${r.name}"`).join(', ')}; change those first`, {
-          referrers: referrers.map((r) => ({ id: r.id, name: r.name })),
+        const shown = referrers.filter((r) => visible === 'all' || visible.has(r.id));
+        const hidden = referrers.length - shown.length;
+        const names = [...shown.map((r) => `"${r.name}"`), ...(hidden ? [`${hidden} cohort${hidden === 1 ? '' : 's'} you cannot see`] : [])];
+        throw conflict('cohort_referenced', `Cohort "${c.name}" is used by ${names.join(', ')}; change those first`, {
+          referrers: shown.map((r) => ({ id: r.id, name: r.name })),
+          ...(hidden ? { hiddenReferrers: hidden } : {}),
         });
       }
       const syncs = (await deps.syncs?.syncsOf(id)) ?? [];

@@ -18,6 +18,11 @@ export interface StepActionDeps {
   /** Sync service `runNow`. */
   runSync(syncId: string): Promise<unknown>;
   now: () => Date;
+  /**
+   * Whether whoever chose this action's target may still change it (api.md,
+   * Security rules: access is checked when used). Absent: not checked.
+   */
+  mayUse?(e: ExecutionRecord, target: { cohortId: string } | { syncId: string }): Promise<boolean>;
   /** Request timeout and fetch override for webhooks. */
   http?: DestinationOptions;
 }
@@ -71,7 +76,11 @@ export function createStepActions(deps: StepActionDeps): PerformAction {
     return { kind: 'ok' };
   }
 
+  // Names no cohort: the target may be one the log's readers cannot see.
+  const revoked: ActionOutcome = { kind: 'permanent', message: 'whoever chose this action can no longer change its target; choose the target again' };
+
   async function addToCohort(e: ExecutionRecord, a: Of<'add_to_cohort'>): Promise<ActionOutcome> {
+    if (deps.mayUse && !(await deps.mayUse(e, { cohortId: a.cohortId }))) return revoked;
     try {
       const r = await deps.addMembers(a.cohortId, { userIds: [e.userId] });
       if (r.invalid.length) return { kind: 'permanent', message: `cohort ${a.cohortId}: ${r.invalid[0].message}` };
@@ -81,7 +90,8 @@ export function createStepActions(deps: StepActionDeps): PerformAction {
     }
   }
 
-  async function runSync(a: Of<'run_sync'>): Promise<ActionOutcome> {
+  async function runSync(e: ExecutionRecord, a: Of<'run_sync'>): Promise<ActionOutcome> {
+    if (deps.mayUse && !(await deps.mayUse(e, { syncId: a.syncId }))) return revoked;
     try {
       await deps.runSync(a.syncId);
       return { kind: 'ok' };
@@ -102,7 +112,7 @@ export function createStepActions(deps: StepActionDeps): PerformAction {
       case 'add_to_cohort':
         return addToCohort(e, a);
       case 'run_sync':
-        return runSync(a);
+        return runSync(e, a);
     }
   };
 }

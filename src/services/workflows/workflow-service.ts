@@ -97,8 +97,9 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     }
     // A target this step already had (perhaps set by an admin) stays when the list is saved
     // again, so an editor who cannot see it can still rename or reorder the steps.
-    if (a.type === 'add_to_cohort' && previous?.type === 'add_to_cohort' && previous.cohortId === a.cohortId) return { action: a };
-    if (a.type === 'run_sync' && previous?.type === 'run_sync' && previous.syncId === a.syncId) return { action: a };
+    // It keeps who chose it: that holder's access is what each run checks again.
+    if (a.type === 'add_to_cohort' && previous?.type === 'add_to_cohort' && previous.cohortId === a.cohortId) return { action: previous };
+    if (a.type === 'run_sync' && previous?.type === 'run_sync' && previous.syncId === a.syncId) return { action: previous };
     if (a.type === 'add_to_cohort') {
       // A cohort the caller cannot see is reported like an unknown one.
       const level = await access.cohortLevel(p, a.cohortId);
@@ -106,7 +107,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       if (!target) issues.push({ field: `${field}.cohortId`, message: `cohort "${a.cohortId}" does not exist` });
       else if (target.kind !== 'static') issues.push({ field: `${field}.cohortId`, message: `cohort "${target.name}" is dynamic: only static cohorts take members` });
       else if (level === 'read') issues.push({ field: `${field}.cohortId`, message: `you cannot change cohort "${target.name}" (you can only read it)` });
-      else return { action: a };
+      else return { action: { ...a, savedBy: movedByOf(p) } };
       return undefined;
     }
     if (a.type === 'run_sync') {
@@ -114,7 +115,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const level = cohortId === null ? 'none' : await access.cohortLevel(p, cohortId);
       if (level === 'none') issues.push({ field: `${field}.syncId`, message: `sync "${a.syncId}" does not exist` });
       else if (level === 'read') issues.push({ field: `${field}.syncId`, message: `you cannot run sync "${a.syncId}" (you can only read its cohort)` });
-      else return { action: a };
+      else return { action: { ...a, savedBy: movedByOf(p) } };
       return undefined;
     }
     return { action: a };
