@@ -32,6 +32,12 @@ const EVENTS = ['a', 'b', 'c'];
 // ------------------------------------------------------------------ values
 
 const numberV = fc.constantFrom(-1, 0, 0.5, 1, 1.5, 2, 3, 10);
+/** Beyond int32, int64 and 2^53: the engine must compare them as doubles, like the reference. */
+const extremeV = fc.constantFrom(2 ** 31, 2 ** 53 + 2, 9223372036854775808, -9223372036854775808, 1e300, 1e308, -1e308, Number.MIN_VALUE);
+/** Numbers in definitions: mostly ordinary, sometimes extreme. */
+const queryNumberV = fc.oneof({ weight: 4, arbitrary: numberV }, { weight: 1, arbitrary: extremeV });
+/** Stored numbers include a few large ones (sums of a few stay finite). */
+const storedNumberV = fc.oneof({ weight: 6, arbitrary: numberV }, { weight: 1, arbitrary: fc.constantFrom(9223372036854775808, 1e300, 2 ** 53 + 2) });
 const numericStrings = ['1', '1.0', '01', '+1', '.5', '5.', '1e1', '2E-1', ' 1', '1_0', '0x10', 'inf', 'NaN', '1e999', '-0'];
 const textStrings = ['abc', 'ABC', 'xabcx', 'É', 'é', 'İ', 'i', 'straße', '', 'true', 'a"b', 'x\ny'];
 const instantStrings = [
@@ -42,10 +48,10 @@ const numericStringV = fc.constantFrom(...numericStrings);
 const textStringV = fc.constantFrom(...textStrings);
 const instantStringV = fc.constantFrom(...instantStrings);
 const stringV = fc.oneof(numericStringV, textStringV, instantStringV);
-const scalarV = fc.oneof({ weight: 2, arbitrary: numberV }, { weight: 3, arbitrary: stringV }, { weight: 1, arbitrary: fc.boolean() });
+const scalarV = fc.oneof({ weight: 2, arbitrary: queryNumberV }, { weight: 3, arbitrary: stringV }, { weight: 1, arbitrary: fc.boolean() });
 /** A property value as stored: scalars, null, occasionally an object or array. */
 const storedV = fc.oneof(
-  { weight: 3, arbitrary: numberV },
+  { weight: 3, arbitrary: storedNumberV },
   { weight: 2, arbitrary: numericStringV },
   { weight: 2, arbitrary: textStringV },
   { weight: 2, arbitrary: instantStringV },
@@ -115,8 +121,8 @@ const filterValue = (op: string): fc.Arbitrary<unknown> => {
     case 'in': case 'not_in': return fc.array(scalarV, { minLength: 1, maxLength: 3 });
     case 'contains': case 'not_contains': case 'starts_with': case 'ends_with':
       return fc.constantFrom('a', 'A', 'bc', 'É', 'é', 'i', '', 'SS', 'ß', '"', '.', '1');
-    case 'gt': case 'gte': case 'lt': case 'lte': return numberV;
-    case 'between': return pairArb(numberV);
+    case 'gt': case 'gte': case 'lt': case 'lte': return queryNumberV;
+    case 'between': return pairArb(queryNumberV);
     case 'before': case 'after':
       return fc.constantFrom('2023-02-01', '2023-02-01T00:00:00Z', '2023-01-31T23:59:59.999Z', '2023-02-01T00:00:00.001+00:00', '2023-01-31T21:00:00-03:00', '2023-01-20');
     case 'regex': return fc.constantFrom('^a', 'c$', '(?i)abc', '[0-9]+', '^$', 'é', '^-?[0-9]', 'x.y', '(?s)x.y', '\\.', 'T', '^[0-9]+$');
@@ -132,10 +138,12 @@ const whereArb = fc.array(filterArb, { maxLength: 2 });
 const cmpArb = fc.oneof(
   fc.record({ op: fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte'), value: fc.integer({ min: 0, max: 3 }) }),
   fc.record({ op: fc.constant('between'), value: pairArb(fc.integer({ min: 0, max: 3 })) }),
+  // The largest counts a definition may hold (2^53 - 1, bound as BIGINT beyond int32).
+  fc.record({ op: fc.constantFrom('lt', 'gt'), value: fc.constantFrom(2 ** 31, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER) }),
 );
 const aggArb = fc.oneof(
-  fc.record({ fn: fc.constantFrom('sum', 'avg', 'min', 'max'), property: fc.constantFrom('p', 'q', 'nested.k'), op: fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte'), value: numberV }),
-  fc.record({ fn: fc.constantFrom('sum', 'avg', 'min', 'max'), property: fc.constantFrom('p', 'q'), op: fc.constant('between'), value: pairArb(numberV) }),
+  fc.record({ fn: fc.constantFrom('sum', 'avg', 'min', 'max'), property: fc.constantFrom('p', 'q', 'nested.k'), op: fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte'), value: queryNumberV }),
+  fc.record({ fn: fc.constantFrom('sum', 'avg', 'min', 'max'), property: fc.constantFrom('p', 'q'), op: fc.constant('between'), value: pairArb(queryNumberV) }),
   fc.record({ fn: fc.constant('distinct'), property: fc.constantFrom('p', 'q', 'nested'), op: fc.constantFrom('eq', 'gt', 'lt', 'gte'), value: fc.integer({ min: 0, max: 3 }) }),
 );
 

@@ -161,19 +161,30 @@ export const filterSchema = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['value'] });
   });
 
-function compareValueCheck(c: { op: string; value: number | [number, number] }, ctx: z.RefinementCtx) {
+/**
+ * Counts are whole numbers the engine keeps as 64-bit integers and compares
+ * with a double: exact only up to 2^53, so larger bounds are refused.
+ */
+const COUNT_BOUND = Number.MAX_SAFE_INTEGER;
+
+function compareValueCheck(c: { op: string; value: number | [number, number] }, ctx: z.RefinementCtx, bound = Number.MAX_VALUE) {
   if (c.op === 'between') {
     if (!isNumberPair(c.value)) ctx.addIssue({ code: 'custom', message: 'between needs two numbers, the lower first', path: ['value'] });
   } else if (!isFiniteNumber(c.value)) {
     ctx.addIssue({ code: 'custom', message: `${c.op} needs one number`, path: ['value'] });
   }
+  const values = Array.isArray(c.value) ? c.value : [c.value];
+  if (values.some((v) => typeof v === 'number' && Math.abs(v) > bound)) {
+    ctx.addIssue({ code: 'custom', message: `a count is compared exactly only between -${bound} and ${bound}`, path: ['value'] });
+  }
 }
 
+// z.number() refuses Infinity (what JSON's 1e309 parses to): only finite doubles are compared.
 const compareValue = z.union([z.number(), z.tuple([z.number(), z.number()])], {
   error: 'value needs a number, or two numbers [lower, upper] for between',
 });
 
-export const compareSchema = z.strictObject({ op: cmpOpSchema, value: compareValue }).superRefine(compareValueCheck);
+export const compareSchema = z.strictObject({ op: cmpOpSchema, value: compareValue }).superRefine((c, ctx) => compareValueCheck(c, ctx, COUNT_BOUND));
 
 export const aggregateSchema = z
   .strictObject({

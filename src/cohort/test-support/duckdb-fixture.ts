@@ -9,6 +9,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CORE_MIGRATIONS } from '../../storage/duckdb/migrations';
+import { paramTypes } from '../../storage/duckdb/database';
 import { BASE_COLUMNS, HotColumns } from '../../storage/duckdb/hot-columns';
 import type { MaterializedProperty } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
@@ -99,7 +100,7 @@ export class DuckDbCohortFixture {
 
   /** Runs a compiled cohort query; returns the member user ids. */
   async members(query: CompiledQuery): Promise<Set<string>> {
-    const reader = await this.connection.runAndReadAll(query.sql, query.params);
+    const reader = await this.connection.runAndReadAll(query.sql, query.params, paramTypes(query.params) as never);
     const rows = reader.getRowObjectsJS();
     const out = new Set<string>();
     for (const row of rows) {

@@ -1,5 +1,19 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DOUBLE, DuckDBConnection, DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
 import { CORE_MIGRATIONS, type Migration } from './migrations.js';
+
+/**
+ * Parameter types for DuckDB: the client binds a whole JS number beyond int32
+ * as BIGINT, so 2^63 or 1e308 failed ("bigint out of int64 range"). A number
+ * that is not a safe integer is a double in JS anyway: bind it as DOUBLE,
+ * which is how the engine compares it. Undefined entries keep the default.
+ */
+export function paramTypes(params: readonly unknown[]): (DuckDBType | undefined)[] | undefined {
+  let types: (DuckDBType | undefined)[] | undefined;
+  params.forEach((v, i) => {
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) (types ??= new Array(params.length).fill(undefined))[i] = DOUBLE;
+  });
+  return types;
+}
 
 /**
  * Serializes the statements sent on one connection: a DuckDB connection runs
@@ -18,13 +32,13 @@ export class SerialConnection {
 
   async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     return this.use(async (c) => {
-      const r = await c.runAndReadAll(sql, params as never);
+      const r = await c.runAndReadAll(sql, params as never, paramTypes(params) as never);
       return r.getRowObjects() as T[];
     });
   }
 
   async run(sql: string, params: unknown[] = []): Promise<void> {
-    await this.use((c) => c.run(sql, params as never));
+    await this.use((c) => c.run(sql, params as never, paramTypes(params) as never));
   }
 
   /** BEGIN ... COMMIT around fn, ROLLBACK if it throws. */

@@ -1,6 +1,6 @@
 import type { Cohort } from '../../schemas/cohort.js';
 import type { CohortStore, CompiledQuery, HistoryEntry } from '../cohort-store.js';
-import type { Database, SerialConnection } from './database.js';
+import { paramTypes, type Database, type SerialConnection } from './database.js';
 import type { IdentityMap } from './identity-map.js';
 
 const PAGE = 10_000;
@@ -49,7 +49,7 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
 
     async replaceMembers(cohortId, q, at, startedMs) {
       return conn.transaction(async (c) => {
-        await c.run(`CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql})`, q.params as never);
+        await c.run(`CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql})`, q.params as never, paramTypes(q.params) as never);
         const counts = (
           await c.runAndReadAll(
             `SELECT (SELECT count(*) FROM new_members) AS size,
