@@ -24,6 +24,14 @@ const snap = (over: Partial<Snapshot>): Snapshot => ({
 });
 
 describe('file destination', () => {
+  it('neutralises cells a spreadsheet would run as a formula', async () => {
+    const d = createFileDestination({ directory: dir, format: 'csv' });
+    const ids = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tx', '\rx', 'ok'];
+    expect(await d.writeSnapshot(snap({ added: ids, members: ids }))).toEqual({ kind: 'ok' });
+    const latest = await readFile(path.join(dir, 'c7', 'latest.csv'), 'utf8');
+    expect(latest).toBe('user_id\n"\'=HYPERLINK(""http://x"",""y"")"\n\'+1\n\'-2\n\'@SUM(A1)\n\'\tx\n"\'\rx"\nok\n');
+  });
+
   it('writes a full CSV run file and latest.csv, then a delta', async () => {
     const d = createFileDestination({ directory: dir, format: 'csv' });
     expect(await d.writeSnapshot(snap({ added: ['u1', 'u,2'], members: ['u1', 'u,2'] }))).toEqual({ kind: 'ok' });

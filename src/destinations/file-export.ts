@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from '../schemas/csv.js';
 import { fileConfigSchema, type FileConfig } from '../schemas/destination.js';
 import type { DestinationOptions, SendOutcome, Snapshot, SnapshotDestination } from './destination.js';
 
@@ -26,7 +26,7 @@ function* chunks<T>(items: T[], size: number): Generator<T[]> {
 
 function render(format: FileConfig['format'], columns: string[], rows: Row[], header: boolean): string {
   if (format === 'ndjson') return rows.map((r) => JSON.stringify(r) + '\n').join('');
-  return stringify(rows, { header, columns, record_delimiter: '\n' });
+  return csvText(rows, { header, columns });
 }
 
 /** Writes via a temp name in the same folder, fsyncs, renames, then fsyncs the folder. */
@@ -54,14 +54,14 @@ async function writeAtomically(finalPath: string, parts: Iterable<string>): Prom
 
 function* deltaParts(format: FileConfig['format'], s: Snapshot): Generator<string> {
   const columns = ['user_id', 'change'];
-  if (format === 'csv') yield stringify([], { header: true, columns, record_delimiter: '\n' });
+  if (format === 'csv') yield csvText([], { header: true, columns });
   for (const part of chunks(s.added, CHUNK)) yield render(format, columns, part.map((u) => ({ user_id: u, change: 'add' })), false);
   for (const part of chunks(s.removed, CHUNK)) yield render(format, columns, part.map((u) => ({ user_id: u, change: 'remove' })), false);
 }
 
 function* latestParts(format: FileConfig['format'], members: string[]): Generator<string> {
   const columns = ['user_id'];
-  if (format === 'csv') yield stringify([], { header: true, columns, record_delimiter: '\n' });
+  if (format === 'csv') yield csvText([], { header: true, columns });
   for (const part of chunks(members, CHUNK)) yield render(format, columns, part.map((u) => ({ user_id: u })), false);
 }
 

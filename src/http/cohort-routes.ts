@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { referencedCohortIds } from '../cohort/cohort-references.js';
 import type { Cohort } from '../schemas/cohort.js';
+import { csvText } from '../schemas/csv.js';
 import { parseDefinition } from '../schemas/definition.js';
 import type { Access, AuditLog } from '../services/accounts/access-port.js';
 import type { CohortService } from '../services/cohorts/cohort-service.js';
@@ -23,7 +24,6 @@ export interface CohortRouteDeps {
 }
 
 const amplitudeCohort = (c: Cohort) => ({ id: c.id, name: c.name, size: c.size, lastComputed: c.computedAt, description: c.description });
-const csvCell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 const bodyKeys = (b: unknown) => (b && typeof b === 'object' ? Object.keys(b).sort().join(', ') : '');
 
@@ -117,7 +117,7 @@ export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps
     reply.header('content-disposition', `attachment; filename="cohort-${id(req)}-members.csv"`);
     async function* csv() {
       yield 'user_id\n';
-      for await (const page of pages) yield page.map(csvCell).join('\n') + '\n';
+      for await (const page of pages) yield csvText(page.map((u) => [u]));
     }
     return reply.send(Readable.from(csv()));
   });
