@@ -11,6 +11,7 @@ const envSchema = z.object({
   KOHORT_ADMIN_TOKEN: z.string().min(8, 'KOHORT_ADMIN_TOKEN must be at least 8 characters').optional(),
   KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
   KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  KOHORT_ALLOW_PRIVATE_URLS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -22,6 +23,8 @@ export interface Config {
   writeKey: string;
   scheduler: boolean;
   logLevel: string;
+  /** Hosts / ranges step webhooks may reach although private (`*` = all). */
+  allowPrivateUrls?: string;
   /** Keys generated on this start: the caller prints them once. */
   generated: { adminToken: boolean; writeKey: boolean };
   secretsFile: string;
@@ -66,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeKey: e.KOHORT_WRITE_KEY ?? saved.writeKey!,
     scheduler: e.KOHORT_SCHEDULER === 'on',
     logLevel: e.LOG_LEVEL,
+    allowPrivateUrls: e.KOHORT_ALLOW_PRIVATE_URLS,
     generated,
     secretsFile,
   };

@@ -9,6 +9,7 @@ import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
+import { createGuardedFetch, parseAllowList } from './destinations/outbound-guard.js';
 import { createHolderAccess } from './services/accounts/holder-access.js';
 import { createActionHolderCheck } from './services/workflows/action-holder.js';
 import { createCollaboratorService } from './services/cohorts/collaborators.js';
@@ -68,6 +69,11 @@ export interface KohortOptions {
   logger?: boolean | string;
   /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
   workflows?: { clock?: Clock; random?: () => number };
+  /**
+   * `KOHORT_ALLOW_PRIVATE_URLS`: hosts, addresses or CIDR ranges (or `*`) that step
+   * webhooks may reach although private or loopback. Default: none.
+   */
+  allowPrivateUrls?: string;
   /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
   passwordCost?: ScryptParams;
 }
@@ -126,6 +132,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
 
   const workflowClock = opts.workflows?.clock ?? systemClock;
+  // Step webhook URLs are chosen by members: they go through the outbound guard.
+  const privateAllow = parseAllowList(opts.allowPrivateUrls);
   const workflowStore = createDuckDBWorkflowStore(await db.connect());
   const actionRunner = new ActionRunner({
     store: workflowStore,
@@ -137,6 +145,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       addMembers: (id, body) => members.add(id, body, false),
       runSync: (id) => syncs!.runNow(id),
       now: () => workflowClock.now(),
+      http: { fetch: createGuardedFetch(privateAllow) },
       mayUse: createActionHolderCheck({
         holders,
         cohortOwner: async (id) => (await cohortStore.get(id))?.ownerId ?? null,
@@ -151,6 +160,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     access,
     syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,
     clock: workflowClock,
+    privateAllow,
     onEnqueued: () => actionRunner.poke(),
   });
   await workflows.removeOrphans(new Set((await cohortStore.all()).map((c) => c.id)));
@@ -239,6 +249,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     adminToken: config.adminToken,
     writeKey: config.writeKey,
     background: opts.background,
+    allowPrivateUrls: config.allowPrivateUrls,
     schedulers: (opts.background ?? true) && config.scheduler,
     logger: opts.logger ? config.logLevel : false,
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type DestinationOptions, type SendOutcome } from './destination.js';
+import { isOutboundRefused, REFUSED_MESSAGE } from './outbound-guard.js';
 
 /** Longest wait a `Retry-After` can ask for; the spec caps it at 5 minutes. */
 export const MAX_RETRY_AFTER_MS = 5 * 60_000;
@@ -15,7 +16,7 @@ export interface HttpRequest {
 
 export type HttpResult =
   | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown }
-  | { kind: 'network_error'; message: string; timedOut: boolean };
+  | { kind: 'network_error'; message: string; timedOut: boolean; refused?: boolean };
 
 /** One HTTP request with the shared rules: JSON, Idempotency-Key, a hard timeout. */
 export async function httpRequest(req: HttpRequest, opts: DestinationOptions): Promise<HttpResult> {
@@ -44,6 +45,8 @@ export async function httpRequest(req: HttpRequest, opts: DestinationOptions): P
     }
     return { kind: 'response', status: res.status, headers: res.headers, text, json };
   } catch (err) {
+    // The outbound guard refused the target (never connected): one message for every such target.
+    if (isOutboundRefused(err)) return { kind: 'network_error', message: REFUSED_MESSAGE, timedOut: false, refused: true };
     const timedOut = controller.signal.aborted;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const message = timedOut
@@ -80,7 +83,9 @@ export function describeResponse(status: number, text: string): string {
  * Retry-After); 401/403 auth failure; other 4xx permanent for the batch.
  */
 export function classifyHttp(result: HttpResult, now: Date = new Date()): SendOutcome {
-  if (result.kind === 'network_error') return { kind: 'retry', message: result.message };
+  if (result.kind === 'network_error') {
+    return result.refused ? { kind: 'permanent', status: null, message: result.message } : { kind: 'retry', message: result.message };
+  }
   const { status, text } = result;
   const message = describeResponse(status, text);
   if (status >= 200 && status < 300) return { kind: 'ok' };

@@ -37,7 +37,9 @@ function verify(req: RecordedRequest, secret: string) {
 beforeAll(async () => {
   receiver = await new MockReceiver().start();
   clock = new FakeClock(Date.now());
-  k = await createKohort({ dbPath: ':memory:', adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false, workflows: { clock, random: () => 0.5 } });
+  k = await createKohort({ dbPath: ':memory:', adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false, workflows: { clock, random: () => 0.5 },
+    // The test receivers listen on 127.0.0.1, which step webhooks may reach only when allowed.
+    allowPrivateUrls: '127.0.0.1' });
   expect((await ingest(['u1', 'u2', 'u3', 'u4', 'u5'].map((u) => ({ type: 'track', userId: u, event: 'signup' })))).statusCode).toBe(200);
 });
 afterAll(async () => {

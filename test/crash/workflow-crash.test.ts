@@ -29,7 +29,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const start = () => startServerProcess(dir, { adminToken: ADMIN_TOKEN, writeKey: WRITE_KEY });
+// The receiver listens on 127.0.0.1, which step webhooks reach only when allowed.
+const start = () => startServerProcess(dir, { adminToken: ADMIN_TOKEN, writeKey: WRITE_KEY }, { KOHORT_ALLOW_PRIVATE_URLS: '127.0.0.1' });
 
 async function call(s: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<any> {
   const r = await fetch(`${s.base}${path}`, {

@@ -53,14 +53,15 @@ export interface KohortServer {
 }
 
 /** Starts `tsx src/cli.ts serve` on a free port with a fresh data directory and known keys. */
-export async function startKohort(): Promise<KohortServer> {
+/** `env`: extra settings (e.g. KOHORT_ALLOW_PRIVATE_URLS for tests whose receivers listen on 127.0.0.1). */
+export async function startKohort(env: Record<string, string> = {}): Promise<KohortServer> {
   ensureWebBuild();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kohort-e2e-'));
   const adminToken = `adm_${randomBytes(12).toString('hex')}`;
   const writeKey = `wk_${randomBytes(12).toString('hex')}`;
   const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/cli.ts', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', KOHORT_DATA_DIR: dataDir, KOHORT_ADMIN_TOKEN: adminToken, KOHORT_WRITE_KEY: writeKey, LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: '0', KOHORT_DATA_DIR: dataDir, KOHORT_ADMIN_TOKEN: adminToken, KOHORT_WRITE_KEY: writeKey, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

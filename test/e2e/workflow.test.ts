@@ -34,7 +34,8 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
   let secret = '';
 
   beforeAll(async () => {
-    server = await startKohort();
+    // The receiver listens on 127.0.0.1, which step webhooks reach only when allowed.
+    server = await startKohort({ KOHORT_ALLOW_PRIVATE_URLS: '127.0.0.1' });
     receiver = await startReceiver();
     for (const account of [MEMBER, COLLABORATOR, OTHER]) {
       const r = await server.api('POST', '/v1/accounts', account);

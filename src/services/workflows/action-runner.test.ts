@@ -135,7 +135,7 @@ describe('crash safety of the queue', () => {
   });
 
   const open = (clock: FakeClock) =>
-    createKohort({ dbPath: join(dir, 'k.duckdb'), adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false, workflows: { clock, random: () => 0.5 } });
+    createKohort({ dbPath: join(dir, 'k.duckdb'), adminToken: ADMIN, writeKey: WRITE, background: false, schedulers: false, workflows: { clock, random: () => 0.5 }, allowPrivateUrls: '127.0.0.1' });
   const api = async (k: Kohort, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
     const r = await k.app.inject({ method, url, payload: payload as never, headers: { authorization: `Bearer ${ADMIN}` } });
     return r.json();

@@ -64,7 +64,7 @@ export function createStepActions(deps: StepActionDeps): PerformAction {
     if (out.kind === 'ok') return { kind: 'ok' };
     // Status only: any editor may point a step at any URL, and the log is readable by the
     // cohort's viewers, so a response body (perhaps from an internal service) is never kept.
-    const message = out.status !== undefined ? `HTTP ${out.status}` : out.message;
+    const message = 'status' in out && typeof out.status === 'number' ? `HTTP ${out.status}` : out.message;
     if (out.kind === 'retry') return { kind: 'retry', message, ...(out.afterMs !== undefined ? { afterMs: out.afterMs } : {}) };
     // 401/403 and other 4xx: the receiver refuses this delivery; repeating it will not help.
     return { kind: 'permanent', message };

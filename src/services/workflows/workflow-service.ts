@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cohort } from '../../schemas/cohort.js';
+import { refusedWithoutLookup, REFUSED_MESSAGE, type PrivateAllowList } from '../../destinations/outbound-guard.js';
 import { generateWebhookSecret, SECRET_MASK } from '../../schemas/destination.js';
 import type { Principal } from '../../schemas/principal.js';
 import {
@@ -27,6 +28,8 @@ export interface WorkflowServiceDeps {
   /** The sync's cohort, or null when there is no such sync. */
   syncCohort(syncId: string): Promise<string | null>;
   clock: Clock;
+  /** What step webhooks may reach although private (KOHORT_ALLOW_PRIVATE_URLS); absent: not checked on save. */
+  privateAllow?: PrivateAllowList;
   /** Called after executions were enqueued (the runner's poke). */
   onEnqueued?: () => void;
   newStepId?: () => string;
@@ -89,6 +92,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     issues: FieldIssue[],
   ): Promise<{ action: Action; generated?: string } | undefined> {
     if (a.type === 'webhook') {
+      // Said at once when no lookup is needed; resolved names are checked at every call.
+      if (deps.privateAllow && refusedWithoutLookup(a.url, deps.privateAllow)) {
+        issues.push({ field: `${field}.url`, message: REFUSED_MESSAGE });
+        return undefined;
+      }
       if (a.secret && a.secret !== SECRET_MASK) return { action: { type: 'webhook', url: a.url, secret: a.secret } };
       // The mask or nothing: keep the secret this step had, else make one (shown once).
       if (previous?.type === 'webhook') return { action: { type: 'webhook', url: a.url, secret: previous.secret } };
