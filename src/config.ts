@@ -12,6 +12,8 @@ const envSchema = z.object({
   KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
   KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   KOHORT_ALLOW_PRIVATE_URLS: z.string().optional(),
+  KOHORT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).optional(),
+  KOHORT_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -25,6 +27,8 @@ export interface Config {
   logLevel: string;
   /** Hosts / ranges step webhooks may reach although private (`*` = all). */
   allowPrivateUrls?: string;
+  /** Expensive reads: time limit and how many at once (defaults in main.ts). */
+  queryLimits: { timeoutMs?: number; concurrency?: number };
   /** Keys generated on this start: the caller prints them once. */
   generated: { adminToken: boolean; writeKey: boolean };
   secretsFile: string;
@@ -70,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.KOHORT_SCHEDULER === 'on',
     logLevel: e.LOG_LEVEL,
     allowPrivateUrls: e.KOHORT_ALLOW_PRIVATE_URLS,
+    queryLimits: { timeoutMs: e.KOHORT_QUERY_TIMEOUT_MS, concurrency: e.KOHORT_QUERY_CONCURRENCY },
     generated,
     secretsFile,
   };

@@ -9,6 +9,8 @@ import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
+import { availableParallelism } from 'node:os';
+import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS, type QueryLimiter } from './services/query-limiter.js';
 import { createGuardedFetch, parseAllowList } from './destinations/outbound-guard.js';
 import { createHolderAccess } from './services/accounts/holder-access.js';
 import { createActionHolderCheck } from './services/workflows/action-holder.js';
@@ -74,6 +76,8 @@ export interface KohortOptions {
    * webhooks may reach although private or loopback. Default: none.
    */
   allowPrivateUrls?: string;
+  /** KOHORT_QUERY_TIMEOUT_MS / KOHORT_QUERY_CONCURRENCY (defaults: 30000 ms, the number of cores). */
+  queryLimits?: { timeoutMs?: number; concurrency?: number; queueWaitMs?: number };
   /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
   passwordCost?: ScryptParams;
 }
@@ -88,6 +92,8 @@ export interface Kohort {
   accounts: AccountService;
   /** The audit log: services record changes through `audit.record`. */
   audit: AuditService;
+  /** Time limit and concurrency cap for expensive reads: routes wrap their query in `queries.run`. */
+  queries: QueryLimiter;
   /** Workflow steps and boards; `runner.drain()` runs the step-action queue dry (tests, with schedulers off). */
   workflows: { service: WorkflowService; runner: ActionRunner };
   close(): Promise<void>;
@@ -169,6 +175,11 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const audit = createAuditService(accountStore);
   // A deleted account's collaborations go with it (its cohorts keep their ownerId; admins manage them).
   const accounts = createAccountService({ store: accountStore, audit, scrypt: opts.passwordCost, onDeleted: (id) => collaboratorStore.removeAccount(id) });
+  const queries = createQueryLimiter({
+    timeoutMs: opts.queryLimits?.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    concurrency: opts.queryLimits?.concurrency ?? availableParallelism(),
+    queueWaitMs: opts.queryLimits?.queueWaitMs,
+  });
   const auth = createAuthenticator(opts.adminToken);
   auth.setResolver((token) => accounts.resolveToken(token));
   const app = await buildApp({
@@ -180,12 +191,13 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
     logger: opts.logger ?? false,
     plugins: [
-      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows }),
+      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
       (a) =>
         registerContactRoutes(a, {
           auth,
+          queries,
           contacts: createContactsService({
             reads: createDuckDBContactReads(db.reads),
             compile: compileWithHotColumns,
@@ -219,6 +231,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     syncs,
     accounts,
     audit,
+    queries,
     workflows: { service: workflows, runner: actionRunner },
     close() {
       // Stop accepting, let in-flight requests (and their writes) finish, then close the store.
@@ -250,6 +263,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     writeKey: config.writeKey,
     background: opts.background,
     allowPrivateUrls: config.allowPrivateUrls,
+    queryLimits: config.queryLimits,
     schedulers: (opts.background ?? true) && config.scheduler,
     logger: opts.logger ? config.logLevel : false,
   });

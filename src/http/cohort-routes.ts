@@ -9,6 +9,7 @@ import type { CohortService } from '../services/cohorts/cohort-service.js';
 import type { CollaboratorService } from '../services/cohorts/collaborators.js';
 import type { MembersService } from '../services/cohorts/cohort-members.js';
 import { ServiceError } from '../services/errors.js';
+import type { QueryLimiter } from '../services/query-limiter.js';
 import { q, recordChange } from './audit-trail.js';
 import type { Authenticator } from './auth.js';
 
@@ -19,6 +20,8 @@ export interface CohortRouteDeps {
   auth: Authenticator;
   access: Access;
   audit: AuditLog;
+  /** Time limit and concurrency cap for expensive reads (preview). */
+  queries?: QueryLimiter;
   /** Workflow step summaries (docs/TEAMS.md: cohorts with steps carry them). */
   steps?: { summaries(cohortIds: string[]): Promise<Map<string, { id: string; name: string; cardCount: number }[]>> };
 }
@@ -67,7 +70,8 @@ export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps
 
   app.post('/v1/cohorts/preview', admin, async (req) => {
     await checkReferences(req, definitionOf(req.body));
-    return cohorts.preview(req.body);
+    if (!deps.queries) return cohorts.preview(req.body);
+    return deps.queries.run('the preview', (signal) => cohorts.preview(req.body, { signal }));
   });
   app.post('/v1/cohorts', admin, async (req, reply) => {
     access.requireRole(req.principal, 'member', 'Creating a cohort');

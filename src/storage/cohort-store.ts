@@ -30,7 +30,8 @@ export interface CohortStore {
   delete(id: string): Promise<void>;
 
   /** Size and a sample of user ids of a compiled query, without storing anything. */
-  preview(q: CompiledQuery, sampleSize: number): Promise<{ size: number; sample: string[] }>;
+  /** `signal` aborted: the engine stops the query (it then rejects). */
+  preview(q: CompiledQuery, sampleSize: number, signal?: AbortSignal): Promise<{ size: number; sample: string[] }>;
   /** Replaces the stored membership with the query's result, atomically, and records history. */
   replaceMembers(cohortId: string, q: CompiledQuery, at: Date, startedMs: number): Promise<ComputeResult>;
   /** Size of the stored membership (static lists change it by add/remove). */

@@ -219,7 +219,8 @@ export function createCohortService(deps: CohortServiceDeps) {
       }
     },
 
-    async preview(body: unknown) {
+    /** `signal`: the query limiter's; aborting it stops the engine's query. */
+    async preview(body: unknown, opts: { signal?: AbortSignal } = {}) {
       const b = parse(previewSchema, body, 'preview request');
       const def = await validateDefinition(b.definition);
       const asOf = b.asOf ? new Date(b.asOf.length === 10 ? `${b.asOf}T00:00:00Z` : b.asOf) : now();
@@ -228,7 +229,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       // The caller's own references are checked by the route; deeper ones against their owners.
       await assertReferencesHeld(def, null, byId);
       const q = compile(def, { asOf, resolveCohort: resolverOf(byId) });
-      const r = await store.preview(q, b.sampleSize);
+      const r = await store.preview(q, b.sampleSize, opts.signal);
       return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     },
 

@@ -30,10 +30,18 @@ export class SerialConnection {
     return next;
   }
 
-  async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  /** `signal`: aborting it interrupts the statement (only ours: it runs alone on this connection). */
+  async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<T[]> {
     return this.use(async (c) => {
-      const r = await c.runAndReadAll(sql, params as never, paramTypes(params) as never);
-      return r.getRowObjects() as T[];
+      signal?.throwIfAborted();
+      const interrupt = () => c.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      try {
+        const r = await c.runAndReadAll(sql, params as never, paramTypes(params) as never);
+        return r.getRowObjects() as T[];
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
+      }
     });
   }
 
@@ -66,8 +74,8 @@ export class ReadPool {
     this.next = (this.next + 1) % this.conns.length;
     return c;
   }
-  rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.pick().rows<T>(sql, params);
+  rows<T = Record<string, unknown>>(sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<T[]> {
+    return this.pick().rows<T>(sql, params, signal);
   }
   closeAll(): void {
     for (const c of this.conns) c.raw.closeSync();

@@ -33,13 +33,14 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
       });
     },
 
-    async preview(q: CompiledQuery, sampleSize: number) {
+    async preview(q: CompiledQuery, sampleSize: number, signal?: AbortSignal) {
       const rows = await reads.rows<{ size: bigint; user_id: string | null }>(
         `WITH m AS MATERIALIZED (${q.sql})
          SELECT (SELECT count(*) FROM m) AS size, u.user_id
            FROM (SELECT 1) one LEFT JOIN (SELECT uid FROM m ORDER BY uid LIMIT ?) s ON true
            LEFT JOIN users u ON u.uid = s.uid`,
         [...q.params, sampleSize],
+        signal,
       );
       return {
         size: Number(rows[0]?.size ?? 0),
