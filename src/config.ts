@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { secureDataDir } from './storage/data-dir.js';
 
 /** Environment variables of the contract (api.md, Configuration), parsed once at start. */
 const envSchema = z.object({
@@ -12,6 +13,11 @@ const envSchema = z.object({
   KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
   KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
   KOHORT_ALLOW_PRIVATE_URLS: z.string().optional(),
+  KOHORT_SECRET_KEY: z
+    .string()
+    .refine((v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32), 'KOHORT_SECRET_KEY must be base64 of 32 bytes (several: comma-separated, current first)')
+    .optional(),
+  KOHORT_EXPORT_DIR: z.string().min(1).optional(),
   KOHORT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).optional(),
   KOHORT_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -27,6 +33,10 @@ export interface Config {
   logLevel: string;
   /** Hosts / ranges step webhooks may reach although private (`*` = all). */
   allowPrivateUrls?: string;
+  /** KOHORT_SECRET_KEY (else secret-key.json in the data dir). */
+  secretKeys?: string;
+  /** Where the file destination may write (KOHORT_EXPORT_DIR, default <data dir>/exports). */
+  exportDir: string;
   /** Expensive reads: time limit and how many at once (defaults in main.ts). */
   queryLimits: { timeoutMs?: number; concurrency?: number };
   /** Keys generated on this start: the caller prints them once. */
@@ -50,7 +60,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const dataDir = resolve(e.KOHORT_DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  secureDataDir(dataDir);
   const secretsFile = join(dataDir, 'secrets.json');
   const saved: SavedSecrets = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
   const generated = { adminToken: false, writeKey: false };
@@ -74,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.KOHORT_SCHEDULER === 'on',
     logLevel: e.LOG_LEVEL,
     allowPrivateUrls: e.KOHORT_ALLOW_PRIVATE_URLS,
+    secretKeys: e.KOHORT_SECRET_KEY,
+    exportDir: resolve(e.KOHORT_EXPORT_DIR ?? join(dataDir, 'exports')),
     queryLimits: { timeoutMs: e.KOHORT_QUERY_TIMEOUT_MS, concurrency: e.KOHORT_QUERY_CONCURRENCY },
     generated,
     secretsFile,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { compileDefinition } from './cohort/cohort-compiler.js';
@@ -9,6 +10,9 @@ import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
+import { createSecretBox, loadSecretBox, parseSecretKeys } from './services/secret-box.js';
+import { sealConfig, withSealedSecrets } from './services/syncs/sealed-destinations.js';
+import { rewriteDestinationConfigs } from './storage/duckdb/destination-secrets.js';
 import { availableParallelism } from 'node:os';
 import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS, type QueryLimiter } from './services/query-limiter.js';
 import { createGuardedFetch, parseAllowList } from './destinations/outbound-guard.js';
@@ -76,6 +80,13 @@ export interface KohortOptions {
    * webhooks may reach although private or loopback. Default: none.
    */
   allowPrivateUrls?: string;
+  /**
+   * KOHORT_SECRET_KEY: base64 AES keys, comma-separated, current first. Without it the
+   * key lives in `secret-key.json` beside the store (a random one for ':memory:').
+   */
+  secretKeys?: string;
+  /** KOHORT_EXPORT_DIR (default `exports` beside the store). */
+  exportDir?: string;
   /** KOHORT_QUERY_TIMEOUT_MS / KOHORT_QUERY_CONCURRENCY (defaults: 30000 ms, the number of cores). */
   queryLimits?: { timeoutMs?: number; concurrency?: number; queueWaitMs?: number };
   /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
@@ -130,12 +141,21 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
 
-  const syncStore = new DuckDBSyncStore((await db.connect()).raw);
-  const registry = createDestinationRegistry();
+  // Destination secrets are sealed at rest; ones stored in plain text by older versions are sealed now.
+  const secretBox = opts.secretKeys
+    ? createSecretBox(parseSecretKeys(opts.secretKeys))
+    : opts.dbPath === ':memory:'
+      ? createSecretBox([randomBytes(32)])
+      : loadSecretBox(join(dirname(opts.dbPath), 'secret-key.json'));
+  await rewriteDestinationConfigs(db.background, (c) => sealConfig(c, secretBox));
+  const syncStore = withSealedSecrets(new DuckDBSyncStore((await db.connect()).raw), secretBox);
+  // The file destination writes only under the export dir (none for ':memory:' test instances without one).
+  const exportDir = opts.exportDir ?? (opts.dbPath === ':memory:' ? undefined : join(dirname(opts.dbPath), 'exports'));
+  const registry = createDestinationRegistry(undefined, { exportDir });
   const membership = createMembershipSource(cohorts, cohortStore, events);
   const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock });
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
-  syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
+  syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, exportDir, onDue: () => syncScheduler.poke() });
 
   const workflowClock = opts.workflows?.clock ?? systemClock;
   // Step webhook URLs are chosen by members: they go through the outbound guard.
@@ -264,6 +284,8 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     background: opts.background,
     allowPrivateUrls: config.allowPrivateUrls,
     queryLimits: config.queryLimits,
+    secretKeys: config.secretKeys,
+    exportDir: config.exportDir,
     schedulers: (opts.background ?? true) && config.scheduler,
     logger: opts.logger ? config.logLevel : false,
   });

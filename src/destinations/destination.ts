@@ -115,6 +115,8 @@ export interface DestinationOptions {
   now?: () => Date;
   /** Override fetch (tests or proxies); defaults to the global one. */
   fetch?: typeof fetch;
+  /** KOHORT_EXPORT_DIR: the file destination writes only under it (relative directories are inside it). */
+  exportDir?: string;
 }
 
 export type DestinationFactory = (config: Record<string, unknown>, options: DestinationOptions) => Destination;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { csvText } from '../schemas/csv.js';
 import { fileConfigSchema, type FileConfig } from '../schemas/destination.js';
@@ -33,7 +33,7 @@ function render(format: FileConfig['format'], columns: string[], rows: Row[], he
 async function writeAtomically(finalPath: string, parts: Iterable<string>): Promise<void> {
   const dir = path.dirname(finalPath);
   const tmp = path.join(dir, `.${path.basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'w', 0o600);
   try {
     for (const part of parts) if (part) await fh.write(part);
     await fh.sync();
@@ -65,6 +65,21 @@ function* latestParts(format: FileConfig['format'], members: string[]): Generato
   for (const part of chunks(members, CHUNK)) yield render(format, columns, part.map((u) => ({ user_id: u })), false);
 }
 
+const inside = (root: string, p: string) => {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/** The folder a config writes to, resolved under the export dir (null: outside it). */
+export function exportFolder(exportDir: string | undefined, directory: string): string | null {
+  if (exportDir === undefined) return path.resolve(directory);
+  const root = path.resolve(exportDir);
+  const dir = path.resolve(root, directory);
+  return inside(root, dir) ? dir : null;
+}
+
+export const OUTSIDE_EXPORT_DIR = 'must be inside the export folder (KOHORT_EXPORT_DIR); give a folder name relative to it';
+
 const PERMANENT_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG']);
 
 function classifyFsError(err: unknown): SendOutcome {
@@ -79,11 +94,20 @@ function classifyFsError(err: unknown): SendOutcome {
  */
 export function createFileDestination(
   rawConfig: Record<string, unknown>,
-  _options: DestinationOptions = {},
+  options: DestinationOptions = {},
 ): SnapshotDestination {
   const config = fileConfigSchema.parse(rawConfig);
-  const root = path.resolve(config.directory);
+  const exportDir = options.exportDir;
+  const root = exportFolder(exportDir, config.directory);
   const ext = config.format;
+  const outside: SendOutcome = { kind: 'permanent', status: null, message: `file export refused: the directory ${OUTSIDE_EXPORT_DIR}` };
+
+  /** After creating it: its real path (links followed) is still inside the export dir. */
+  async function confined(dir: string): Promise<boolean> {
+    if (exportDir === undefined) return true;
+    await mkdir(exportDir, { recursive: true, mode: 0o700 });
+    return inside(await realpath(exportDir), await realpath(dir));
+  }
 
   return {
     type: 'file',
@@ -95,9 +119,11 @@ export function createFileDestination(
     },
 
     async writeSnapshot(s) {
+      if (root === null) return outside;
       try {
         const dir = path.join(root, safeSegment(s.cohort.id));
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        if (!(await confined(dir))) return outside;
         const name = `${runTimeStamp(s.runStartedAt)}-${s.full ? 'full' : 'delta'}.${ext}`;
         await writeAtomically(path.join(dir, name), deltaParts(config.format, s));
         await writeAtomically(path.join(dir, `latest.${ext}`), latestParts(config.format, s.members));
@@ -108,8 +134,10 @@ export function createFileDestination(
     },
 
     async test() {
+      if (root === null) return { ok: false, message: `The directory ${OUTSIDE_EXPORT_DIR}` };
       try {
-        await mkdir(root, { recursive: true });
+        await mkdir(root, { recursive: true, mode: 0o700 });
+        if (!(await confined(root))) return { ok: false, message: `The directory ${OUTSIDE_EXPORT_DIR}` };
         const probe = path.join(root, `.kohort-test-${randomBytes(4).toString('hex')}`);
         const fh = await open(probe, 'w');
         await fh.close();

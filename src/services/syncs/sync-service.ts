@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { exportFolder, OUTSIDE_EXPORT_DIR } from '../../destinations/file-export.js';
 import type { DestinationRegistry } from '../../destinations/registry.js';
 import {
   createDestinationBodySchema,
@@ -31,6 +32,16 @@ export interface SyncServiceDeps {
   /** Called after a change that may make a sync due now (the scheduler's poke). */
   onDue?: () => void;
   newId?: () => string;
+  /** KOHORT_EXPORT_DIR: file destinations outside it are a 400. */
+  exportDir?: string;
+}
+
+/** A file destination's folder must lie inside the export dir (api.md, Security rules). */
+function checkExportFolder(exportDir: string | undefined, type: string, config: Record<string, unknown>): void {
+  if (type !== 'file' || exportDir === undefined || typeof config.directory !== 'string') return;
+  if (exportFolder(exportDir, config.directory) === null) {
+    throw invalidInput('Invalid destination config', [{ field: 'config.directory', message: OUTSIDE_EXPORT_DIR }]);
+  }
 }
 
 
@@ -58,6 +69,7 @@ export function createSyncService(deps: SyncServiceDeps) {
     async createDestination(body: unknown) {
       const input = parse(createDestinationBodySchema, body, 'destination');
       const { config, generatedSecret } = prepareDestinationConfig(input);
+      checkExportFolder(deps.exportDir, input.type, config);
       const d = await store.createDestination({ id: newId(), name: input.name, type: input.type, config, now: clock.now() });
       return presentDestination(d, { generatedSecret });
     },
@@ -75,6 +87,7 @@ export function createSyncService(deps: SyncServiceDeps) {
         const merged = mergeDestinationConfig(d.type, d.config, patch.config);
         if (!merged.ok) throw invalidInput('Invalid destination config', zodIssues(merged.error.issues).map((i) => ({ ...i, field: `config.${i.field}` })));
         config = merged.config;
+        checkExportFolder(deps.exportDir, d.type, config);
       }
       const updated = await store.updateDestination(id, { name: patch.name, config, now: clock.now() });
       if (!updated) throw notFound('destination', id);
