@@ -95,6 +95,43 @@ export function expectError(res: { statusCode: number; body: string }, status: n
   return body.error;
 }
 
+/** Routes answering in Amplitude's shapes (`{ code, error, ... }`), not the contract's `{ error: {...} }`. */
+export const AMPLITUDE_ROUTES: readonly string[] = ['/2/httpapi', '/batch', '/identify'];
+
+export interface AmplitudeError {
+  code: number;
+  error: string;
+  missing_field?: string;
+  events_with_invalid_fields?: Record<string, number[]>;
+  events_with_missing_fields?: Record<string, number[]>;
+  details?: { index?: number; field: string; message: string }[];
+}
+
+/**
+ * Asserts Amplitude's error shape: `code` equals the status, `error` is a
+ * sentence, and the events listed per field are exactly the events the
+ * details name (what the SDK drops). Returns the body, with `message` and
+ * `details` like expectError's result.
+ */
+export function expectAmplitudeError(res: { statusCode: number; body: string }, status: number) {
+  expect(res.statusCode, res.body).toBe(status);
+  const body = JSON.parse(res.body) as AmplitudeError;
+  expect(body.code).toBe(status);
+  expect(typeof body.error).toBe('string');
+  expect(body.error.length).toBeGreaterThan(0);
+  const allowed = ['code', 'error', 'missing_field', 'events_with_invalid_fields', 'events_with_missing_fields', 'details'];
+  expect(Object.keys(body).filter((k) => !allowed.includes(k))).toEqual([]);
+  const listed = [...Object.values(body.events_with_invalid_fields ?? {}), ...Object.values(body.events_with_missing_fields ?? {})].flat();
+  const named = (body.details ?? []).filter((d) => d.index !== undefined).map((d) => d.index);
+  if (status === 400) expect(new Set(listed)).toEqual(new Set(named));
+  return { ...body, message: body.error };
+}
+
+/** The error of any ingestion route, in the shape that route answers with. */
+export function expectRouteError(route: string, res: { statusCode: number; body: string }, status: number, code?: string) {
+  return AMPLITUDE_ROUTES.includes(route) ? expectAmplitudeError(res, status) : expectError(res, status, code);
+}
+
 export type LiveItem = { userId: string; event: string; timestamp: string; properties: Record<string, unknown>; receivedAt: string };
 
 /**
