@@ -55,7 +55,18 @@ export const basicAuth = (key = WRITE_KEY) => `Basic ${Buffer.from(`${key}:`).to
 export const bearer = (token: string) => `Bearer ${token}`;
 export const adminHeaders = { authorization: bearer(ADMIN_TOKEN) };
 
-export const INGEST_ROUTES = ['/v1/track', '/v1/identify', '/v1/alias', '/v1/batch', '/2/httpapi'] as const;
+export const INGEST_ROUTES = [
+  '/v1/track',
+  '/v1/identify',
+  '/v1/alias',
+  '/v1/page',
+  '/v1/screen',
+  '/v1/group',
+  '/v1/batch',
+  '/2/httpapi',
+  '/batch',
+  '/identify',
+] as const;
 export type IngestRoute = (typeof INGEST_ROUTES)[number];
 
 /** One valid body per ingestion route (without credentials). */
@@ -69,8 +80,16 @@ export function validBody(route: IngestRoute, n = 0): Record<string, unknown> {
       return { previousId: `anon-${n}`, userId: `u-${n}` };
     case '/v1/batch':
       return { batch: [{ type: 'track', userId: `u-${n}`, event: 'click' }] };
+    case '/v1/page':
+    case '/v1/screen':
+      return { userId: `u-${n}`, name: 'Home', properties: { path: `/p${n}` } };
+    case '/v1/group':
+      return { userId: `u-${n}`, groupId: `g-${n}`, traits: { plan: 'pro' } };
     case '/2/httpapi':
+    case '/batch':
       return { events: [{ user_id: `u-${n}`, event_type: 'purchase', event_properties: { price: 1 } }] };
+    case '/identify':
+      return { identification: [{ user_id: `u-${n}`, user_properties: { $set: { plan: 'pro' } } }] };
   }
 }
 
