@@ -5,6 +5,8 @@ export interface CompatServer {
   url: string;
   writeKey: string;
   kohort: Kohort;
+  /** Every answered request: what the SDKs were told. */
+  responses: { url: string; status: number }[];
   /** A management API read with the admin token. */
   get<T = unknown>(path: string): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
@@ -18,6 +20,10 @@ export async function startCompatServer(): Promise<CompatServer> {
   const adminToken = `adm_${randomBytes(12).toString('hex')}`;
   const writeKey = `wk_${randomBytes(12).toString('hex')}`;
   const kohort = await createKohort({ dbPath: ':memory:', adminToken, writeKey, background: false, schedulers: false, logger: false });
+  const responses: { url: string; status: number }[] = [];
+  kohort.app.addHook('onResponse', async (req, reply) => {
+    responses.push({ url: req.url, status: reply.statusCode });
+  });
   await kohort.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = kohort.app.server.address();
   if (!addr || typeof addr !== 'object') throw new Error('server has no address');
@@ -26,6 +32,7 @@ export async function startCompatServer(): Promise<CompatServer> {
     url,
     writeKey,
     kohort,
+    responses,
     async get<T>(path: string) {
       const res = await fetch(url + path, { headers: { authorization: `Bearer ${adminToken}` } });
       return { status: res.status, body: (await res.json()) as T };
