@@ -160,6 +160,8 @@ describe('Amplitude identify operations', () => {
     expect(err.details).toEqual([{ index: 0, field: 'user_properties.$increment', message: expect.any(String) }]);
     const add = expectAmplitudeError(await amp([{ user_id: 'e1', event_type: 'view', user_properties: { $add: { a: 'one' } } }]), 400);
     expect(add.details).toEqual([{ index: 0, field: 'user_properties.$add.a', message: 'must be a number' }]);
+    const huge = expectAmplitudeError(await amp([{ user_id: 'e1', event_type: 'view', user_properties: { $add: { a: 1e300 } } }]), 400);
+    expect(huge.details).toEqual([{ index: 0, field: 'user_properties.$add.a', message: expect.stringContaining('between') }]);
     expect((await user('e1')).eventCount).toBe(1);
   });
 

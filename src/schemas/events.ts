@@ -58,7 +58,7 @@ const segmentBase = {
   anonymousId: idLike.optional().nullable(),
   timestamp: isoTimestamp.optional(),
   messageId: idLike.optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
+  context: z.record(z.string(), z.unknown()).optional().nullable(),
   // Used for clock-skew correction when both are valid times; anything else there is ignored, as Segment does.
   sentAt: z.unknown().optional(),
   originalTimestamp: z.unknown().optional(),

@@ -42,6 +42,10 @@ export function identifyOps(up: Record<string, unknown>, index: number, issues: 
           issues.push({ index, field: `${field}.${key}`, message: 'must be a number' });
           continue;
         }
+        if (Math.abs(n) > Number.MAX_SAFE_INTEGER) {
+          issues.push({ index, field: `${field}.${key}`, message: `must be between -${Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` });
+          continue;
+        }
         ops.push({ op: '$add', key, value: n });
       } else {
         ops.push({ op: name as KeyOp, key, value });
