@@ -108,6 +108,11 @@ describe('@amplitude/analytics-node', () => {
     expect(body.properties).toEqual({ plan: 'pro', first_source: 'ads', logins: 3, tags: ['b', 'c'], recent: ['p0', 'p1'], seen: ['s1'] });
     expect(body.eventCount).toBe(0);
     expect(await eventCount('$identify')).toBe(0);
+    // A cohort rule reads the values the operations computed.
+    const preview = await server.post<{ size: number; sample: string[] }>('/v1/cohorts/preview', {
+      definition: { match: 'all', rules: [{ type: 'property', property: 'logins', op: 'eq', value: 3 }, { type: 'property', property: 'first_source', op: 'eq', value: 'ads' }] },
+    });
+    expect(preview.body).toMatchObject({ size: 1, sample: ['amp-ops'] });
 
     const clear = amplitude.identify(new Identify().clearAll(), { user_id: 'amp-ops' }).promise;
     expect((await clear).code).toBe(200);

@@ -9,6 +9,8 @@ export interface CompatServer {
   responses: { url: string; status: number }[];
   /** A management API read with the admin token. */
   get<T = unknown>(path: string): Promise<{ status: number; body: T }>;
+  /** A management API write with the admin token. */
+  post<T = unknown>(path: string, body: unknown): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,14 @@ export async function startCompatServer(): Promise<CompatServer> {
     responses,
     async get<T>(path: string) {
       const res = await fetch(url + path, { headers: { authorization: `Bearer ${adminToken}` } });
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    async post<T>(path: string, body: unknown) {
+      const res = await fetch(url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as T };
     },
     close: () => kohort.close(),

@@ -45,6 +45,12 @@ describe('@segment/analytics-node', () => {
     expect(byEvent.screen.properties).toEqual({ tab: 1, name: 'Home' });
     expect(byEvent.purchase.properties).toEqual({ price: 9.5 });
     expect((await server.get<UserView>('/v1/users/anon-seg')).body.userId).toBe('seg-user');
+    // What a cohort sees: the group trait by path, and page views as events.
+    const preview = (definition: unknown) => server.post<{ size: number; sample: string[] }>('/v1/cohorts/preview', { definition });
+    const byGroup = await preview({ match: 'all', rules: [{ type: 'property', property: 'group.plan', op: 'eq', value: 'enterprise' }] });
+    expect(byGroup.body).toMatchObject({ size: 1, sample: ['seg-user'] });
+    const byPage = await preview({ match: 'all', rules: [{ type: 'event', event: 'page', where: [{ property: 'name', op: 'eq', value: 'Pricing' }] }] });
+    expect(byPage.body).toMatchObject({ size: 1, sample: ['seg-user'] });
   });
 
   it('a flush of many messages over several batches arrives complete, and a retry does not double it', async () => {
