@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../schemas/destination.js';
 import type { Batch } from './destination.js';
@@ -121,5 +122,25 @@ describe('webhook destination', () => {
     expect(verifyStandardWebhook(secret, rx.requests[0], Date.now() / 1000)).toBe(true);
     rx.inject({ kind: 'status', status: 410 });
     expect(await d.test()).toEqual({ ok: false, message: expect.stringContaining('410') });
+  });
+
+  it('every delivery verifies with the official standardwebhooks package', async () => {
+    const secret = generateWebhookSecret();
+    // The real clock: the package checks the timestamp against its own now (5 minutes tolerance).
+    const d = createWebhookDestination({ url: rx.url + '/hooks', secret });
+    expect(await d.send(batch('add', 'run-1-add-1'))).toEqual({ kind: 'ok' });
+    expect(await d.send(batch('remove', 'run-1-remove-1'))).toEqual({ kind: 'ok' });
+    expect((await d.test()).ok).toBe(true);
+    expect(rx.requests).toHaveLength(3);
+    const wh = new Webhook(secret);
+    for (const req of rx.requests) {
+      const headers = req.headers as Record<string, string>;
+      expect(wh.verify(req.body, headers)).toEqual(req.json);
+      // What the package refuses, it refuses here too: another secret, a changed body, a stale timestamp.
+      expect(() => new Webhook(generateWebhookSecret()).verify(req.body, headers)).toThrow();
+      expect(() => wh.verify(req.body.replace('"', ' "'), headers)).toThrow();
+      expect(() => wh.verify(req.body, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) - 600) })).toThrow();
+    }
+    expect(rx.requests.map((r) => (r.json as { type: string }).type)).toEqual(['cohort.members_added', 'cohort.members_removed', 'kohort.test']);
   });
 });

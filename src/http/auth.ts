@@ -20,6 +20,13 @@ export function bearer(req: FastifyRequest): string | undefined {
  * (Segment), Bearer key, or `api_key` in the body (Amplitude).
  */
 export function requireWriteKey(req: FastifyRequest, writeKey: string): void {
+  const status = writeKeyStatus(req, writeKey);
+  if (status === 'missing') throw unauthorized('Send the write key: Authorization: Basic base64(writeKey + ":"), Bearer writeKey, or api_key in the body');
+  if (status === 'invalid') throw unauthorized('The write key is not valid');
+}
+
+/** Whether the request presents the write key (in any of the three forms): the routes choose how to answer. */
+export function writeKeyStatus(req: FastifyRequest, writeKey: string): 'ok' | 'missing' | 'invalid' {
   const h = req.headers.authorization;
   let given: string | undefined;
   if (h?.startsWith('Basic ')) {
@@ -30,8 +37,8 @@ export function requireWriteKey(req: FastifyRequest, writeKey: string): void {
   } else if (req.body && typeof req.body === 'object' && typeof (req.body as { api_key?: unknown }).api_key === 'string') {
     given = (req.body as { api_key: string }).api_key;
   }
-  if (!given) throw unauthorized('Send the write key: Authorization: Basic base64(writeKey + ":"), Bearer writeKey, or api_key in the body');
-  if (!same(given, writeKey)) throw unauthorized('The write key is not valid');
+  if (!given) return 'missing';
+  return same(given, writeKey) ? 'ok' : 'invalid';
 }
 
 declare module 'fastify' {

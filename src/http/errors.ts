@@ -10,7 +10,7 @@ const body = (code: string, message: string, details?: unknown): ErrorBody => ({
 });
 
 /** Fastify's own 4xx errors (body parsing, limits) in the contract's shape. */
-function fromFastify(err: FastifyError): { status: number; body: ErrorBody } | undefined {
+export function fromFastify(err: FastifyError): { status: number; body: ErrorBody } | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: body('payload_too_large', 'The request body is larger than 1 MiB') };

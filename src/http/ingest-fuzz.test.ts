@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AMPLITUDE_ROUTES,
   INGEST_ROUTES,
   WRITE_KEY,
   adminHeaders,
@@ -152,14 +153,29 @@ const identifyItem = record({ userId: field(id), anonymousId: field(id), traits:
 const aliasItem = record({ previousId: field(idOrHuge), userId: field(id), timestamp: field(isoTime), messageId: field(id) });
 const typed = (type: string, item: fc.Arbitrary<Obj>) =>
   fc.tuple(field(fc.constant(type)), item).map(([t, o]) => (t === ABSENT ? o : new Obj([['type', t as Json], ...o.entries])));
-const batchItem = fc.oneof(typed('track', trackItem), typed('identify', identifyItem), typed('alias', aliasItem), value);
+const pageItem = record({ userId: field(id), anonymousId: field(id), name: field(fc.oneof(eventName, value)), category: field(eventName), properties: field(props), ...segmentCommon });
+const groupItem = record({ userId: field(id), groupId: field(idOrHuge), traits: field(props), ...segmentCommon });
+const batchItem = fc.oneof(
+  typed('track', trackItem),
+  typed('identify', identifyItem),
+  typed('alias', aliasItem),
+  typed('page', pageItem),
+  typed('screen', pageItem),
+  typed('group', groupItem),
+  value,
+);
+const identifyOp = fc.constantFrom('$set', '$setOnce', '$add', '$append', '$prepend', '$preInsert', '$postInsert', '$remove', '$unset', '$clearAll', '$nope');
 const amplitudeItem = record({
   user_id: field(idOrHuge),
   device_id: field(id),
   event_type: field(eventName),
   time: field(msTime),
   event_properties: field(props),
-  user_properties: field(fc.oneof(props, fc.tuple(key, props).map(([k, p]) => new Obj([['$set', p], [k, p]])))),
+  user_properties: field(fc.oneof(
+    props,
+    fc.tuple(key, props).map(([k, p]) => new Obj([['$set', p], [k, p]])),
+    fc.array(fc.tuple(identifyOp, fc.oneof(props, value)), { maxLength: 3 }).map((ops) => new Obj(ops as [string, Json][])),
+  )),
   insert_id: field(fc.oneof(fc.constantFrom('i1', 'i2'), id)),
 });
 
@@ -168,7 +184,16 @@ const bodyFor: Record<IngestRoute, fc.Arbitrary<Json>> = {
   '/v1/identify': identifyItem,
   '/v1/alias': aliasItem,
   '/v1/batch': record({ batch: field(fc.array(batchItem, { maxLength: 6 }).map((a) => new Arr(a))) }),
+  '/v1/page': pageItem,
+  '/v1/screen': pageItem,
+  '/v1/group': groupItem,
   '/2/httpapi': record({ events: field(fc.array(amplitudeItem, { maxLength: 6 }).map((a) => new Arr(a))), options: field(value) }),
+  '/batch': record({ events: field(fc.array(amplitudeItem, { maxLength: 6 }).map((a) => new Arr(a))) }),
+  '/identify': record({ identification: field(fc.oneof(
+    fc.array(amplitudeItem, { maxLength: 4 }).map((a) => new Arr(a)),
+    amplitudeItem,
+    amplitudeItem.map((o) => serialize(o)),
+  )) }),
 };
 
 type Auth = 'basic' | 'bearer' | 'api_key' | 'none' | 'wrong';
@@ -228,15 +253,21 @@ async function check(route: IngestRoute, payload: string, headers: Record<string
   expect(res.statusCode < 300 || res.statusCode >= 400, where).toBe(true);
   const body = JSON.parse(res.body);
   if (res.statusCode >= 400) {
-    expect(body, where).toEqual({ error: expect.objectContaining({ code: expect.stringMatching(/^[a-z][a-z0-9_]*$/), message: expect.any(String) }) });
-    expect(Object.keys(body.error).every((k) => ['code', 'message', 'details'].includes(k)), where).toBe(true);
-    expect(body.error.message.length, where).toBeGreaterThan(0);
+    if (AMPLITUDE_ROUTES.includes(route)) {
+      // Amplitude's shape: its SDK reads the status from `code`.
+      expect(body, where).toEqual(expect.objectContaining({ code: res.statusCode, error: expect.any(String) }));
+      expect(body.error.length, where).toBeGreaterThan(0);
+    } else {
+      expect(body, where).toEqual({ error: expect.objectContaining({ code: expect.stringMatching(/^[a-z][a-z0-9_]*$/), message: expect.any(String) }) });
+      expect(Object.keys(body.error).every((k) => ['code', 'message', 'details'].includes(k)), where).toBe(true);
+      expect(body.error.message.length, where).toBeGreaterThan(0);
+    }
     expect(after, `a rejected request changed the store: ${where}`).toEqual(before);
   } else {
     stats.ok++;
     // An alias may merge two people into one, so only `users` may shrink.
     for (const k of ['events', 'traits', 'identities', 'props']) expect(after[k], where).toBeGreaterThanOrEqual(before[k]);
-    if (route === '/2/httpapi') expect(body).toMatchObject({ code: 200, events_ingested: expect.any(Number) });
+    if (AMPLITUDE_ROUTES.includes(route)) expect(body).toMatchObject({ code: 200, events_ingested: expect.any(Number) });
     else expect(body).toMatchObject({ success: true });
   }
   expectPrototypesClean();
@@ -288,7 +319,12 @@ describe('ingestion fuzz', () => {
       '/v1/identify': (v) => new Obj([['userId', 'u1'], ['traits', new Obj([['t', new Obj([['n', v]])]])]]),
       '/v1/alias': (v) => new Obj([['previousId', 'anon-1'], ['userId', 'u1'], ['context', v]]),
       '/v1/batch': (v) => new Obj([['batch', new Arr([new Obj([['type', 'track'], ['userId', 'u2'], ['event', 'click'], ['properties', v]])])]]),
+      '/v1/page': (v) => new Obj([['userId', 'u1'], ['name', 'Home'], ['properties', new Obj([['p', v]])]]),
+      '/v1/screen': (v) => new Obj([['userId', 'u1'], ['properties', v]]),
+      '/v1/group': (v) => new Obj([['userId', 'u1'], ['groupId', 'g1'], ['traits', new Obj([['t', v]])]]),
       '/2/httpapi': (v) => new Obj([['events', new Arr([new Obj([['user_id', 'u3'], ['event_type', 'view'], ['user_properties', new Obj([['$set', v]])]])])]]),
+      '/batch': (v) => new Obj([['events', new Arr([new Obj([['user_id', 'u3'], ['event_type', 'view'], ['user_properties', new Obj([['$append', new Obj([['l', v]])]])]])])]]),
+      '/identify': (v) => new Obj([['identification', new Arr([new Obj([['user_id', 'u4'], ['user_properties', new Obj([['$setOnce', v]])]])])]]),
     };
     await fc.assert(
       fc.asyncProperty(routeArb, nasty, fc.boolean(), async (route, v, topLevel) => {

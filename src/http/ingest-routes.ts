@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IngestService } from '../services/ingest.js';
+import { registerAmplitudeRoutes } from './amplitude-routes.js';
 import { requireWriteKey } from './auth.js';
 
 const bodyBytes = (req: FastifyRequest) => {
@@ -17,14 +18,9 @@ export function registerIngestRoutes(app: FastifyInstance, deps: { ingest: Inges
   app.post('/v1/track', config, async (req) => segment(await ingest.track(req.body)));
   app.post('/v1/identify', config, async (req) => segment(await ingest.identify(req.body)));
   app.post('/v1/alias', config, async (req) => segment(await ingest.alias(req.body)));
+  app.post('/v1/page', config, async (req) => segment(await ingest.page(req.body)));
+  app.post('/v1/screen', config, async (req) => segment(await ingest.screen(req.body)));
+  app.post('/v1/group', config, async (req) => segment(await ingest.group(req.body)));
   app.post('/v1/batch', config, async (req) => segment(await ingest.batch(req.body, bodyBytes(req))));
-  app.post('/2/httpapi', config, async (req) => {
-    const r = await ingest.amplitude(req.body, bodyBytes(req));
-    return {
-      code: 200,
-      events_ingested: r.events,
-      payload_size_bytes: Number(req.headers['content-length'] ?? 0),
-      server_upload_time: Date.now(),
-    };
-  });
+  registerAmplitudeRoutes(app, deps);
 }

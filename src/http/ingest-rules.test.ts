@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   INGEST_ROUTES,
   WRITE_KEY,
+  expectAmplitudeError,
   expectError,
+  expectRouteError,
   useIngestApp,
   storedCounts,
   validBody,
@@ -42,7 +44,9 @@ describe('all or nothing', () => {
   it('names the problem of each kind of invalid item', async () => {
     const cases: [unknown, string][] = [
       [{ type: 'track', event: 'view' }, 'userId'],
-      [{ type: 'page', userId: 'u', event: 'x' }, 'type'],
+      [{ type: 'pageview', userId: 'u', event: 'x' }, 'type'],
+      [{ type: 'page', userId: 'u', properties: 'x' }, 'properties'],
+      [{ type: 'group', userId: 'u' }, 'groupId'],
       [{ type: 'track', userId: '', event: 'view' }, 'userId'],
       [{ type: 'track', userId: 'u', event: '   ' }, 'event'],
       [{ type: 'track', userId: 'u', event: 'view', timestamp: 'yesterday' }, 'timestamp'],
@@ -66,11 +70,13 @@ describe('all or nothing', () => {
         { event_type: 'view' },
       ],
     }, {});
-    const err = expectError(res, 400, 'invalid_input');
+    const err = expectAmplitudeError(res, 400);
     expect(err.details).toEqual(expect.arrayContaining([
       { index: 1, field: 'time', message: expect.any(String) },
       { index: 2, field: 'user_id', message: expect.any(String) },
     ]));
+    expect(err.events_with_invalid_fields).toEqual({ time: [1] });
+    expect(err.events_with_missing_fields).toEqual({ user_id: [2] });
     expect(await storedCounts(t().db)).toMatchObject({ events: 0, users: 0 });
   });
 
@@ -80,7 +86,8 @@ describe('all or nothing', () => {
     const a = expectError(await post('/v1/alias', { previousId: 'x' }), 400, 'invalid_input');
     expect(a.details).toEqual([{ index: 0, field: 'userId', message: expect.any(String) }]);
     expectError(await post('/v1/batch', { batch: { type: 'track' } }), 400, 'invalid_input');
-    expectError(await post('/2/httpapi', { events: 'nope' }), 400, 'invalid_input');
+    expect(expectAmplitudeError(await post('/2/httpapi', { events: 'nope' }), 400).details).toEqual([{ field: 'events', message: expect.any(String) }]);
+    expect(expectAmplitudeError(await post('/2/httpapi', {}), 400).missing_field).toBe('events');
     expectError(await post('/v1/track', '[1,2]'), 400);
     expectError(await post('/v1/track', '{"userId":'), 400, 'invalid_json');
     expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
@@ -128,7 +135,7 @@ describe('limits', () => {
     expectError(res, 413, 'payload_too_large');
     for (const route of INGEST_ROUTES) {
       const big = JSON.stringify({ ...validBody(route), pad: 'y'.repeat(1024 * 1024 + 1) });
-      expectError(await post(route, big), 413, 'payload_too_large');
+      expectRouteError(route, await post(route, big), 413, 'payload_too_large');
     }
     expect((await storedCounts(t().db)).events).toBe(0);
   });
@@ -139,7 +146,8 @@ describe('limits', () => {
     const err = expectError(res, 413, 'payload_too_large');
     expect(err.details).toEqual(expect.arrayContaining([expect.objectContaining({ index: 1 })]));
     expectError(await post('/v1/track', { userId: 'u', event: 'view', properties: { blob: 'x'.repeat(33 * 1024) } }), 413, 'payload_too_large');
-    expectError(await post('/2/httpapi', { api_key: WRITE_KEY, events: [{ user_id: 'u', event_type: 'view', event_properties: { blob: 'é'.repeat(17 * 1024) } }] }, {}), 413, 'payload_too_large');
+    const amp = expectAmplitudeError(await post('/2/httpapi', { api_key: WRITE_KEY, events: [{ user_id: 'u', event_type: 'view', event_properties: { blob: 'é'.repeat(17 * 1024) } }] }, {}), 413);
+    expect(amp.details).toEqual([expect.objectContaining({ index: 0 })]);
     expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
     // Just under the limit is fine.
     const ok = await post('/v1/track', { userId: 'u', event: 'view', properties: { blob: 'x'.repeat(31 * 1024) } });
@@ -151,7 +159,7 @@ describe('limits', () => {
     const over = await post('/v1/batch', { batch: Array.from({ length: 2001 }, (_, i) => item(i)) });
     expectError(over, 413, 'payload_too_large');
     const overAmp = await post('/2/httpapi', { api_key: WRITE_KEY, events: Array.from({ length: 2001 }, (_, i) => ({ user_id: `u${i % 10}`, event_type: 'click' })) }, {});
-    expectError(overAmp, 413, 'payload_too_large');
+    expectAmplitudeError(overAmp, 413);
     expect((await storedCounts(t().db)).events).toBe(0);
 
     const ok = await post('/v1/batch', { batch: Array.from({ length: 2000 }, (_, i) => item(i)) });
@@ -167,8 +175,9 @@ describe('limits', () => {
     expect(r1.details).toEqual([{ index: 0, field: 'timestamp', message: expect.stringContaining('future') }]);
     const r2 = expectError(await post('/v1/batch', { batch: [{ type: 'track', userId: 'u', event: 'view', timestamp: fine }, { type: 'identify', userId: 'u', traits: { a: 1 }, timestamp: tooLate }] }), 400);
     expect(r2.details).toEqual([{ index: 1, field: 'timestamp', message: expect.any(String) }]);
-    const r3 = expectError(await post('/2/httpapi', { api_key: WRITE_KEY, events: [{ user_id: 'u', event_type: 'view', time: NOW.getTime() + 48 * HOUR }] }, {}), 400);
+    const r3 = expectAmplitudeError(await post('/2/httpapi', { api_key: WRITE_KEY, events: [{ user_id: 'u', event_type: 'view', time: NOW.getTime() + 48 * HOUR }] }, {}), 400);
     expect(r3.details).toEqual([{ index: 0, field: 'time', message: expect.any(String) }]);
+    expect(r3.events_with_invalid_fields).toEqual({ time: [0] });
     expectError(await post('/v1/alias', { previousId: 'a', userId: 'u', timestamp: tooLate }), 400);
     expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
 
@@ -184,7 +193,9 @@ describe('Amplitude user_properties', () => {
       url: '/2/httpapi',
       payload: { api_key: WRITE_KEY, events: [{ user_id: 'amp-1', event_type: 'view', user_properties: { $set: ['a', 'b'] } }] },
     });
-    expect(r.statusCode).toBe(400);
-    expect(r.json().error.details).toEqual([{ index: 0, field: 'user_properties.$set', message: 'must be an object of properties' }]);
+    const err = expectAmplitudeError(r, 400);
+    expect(err.details).toEqual([{ index: 0, field: 'user_properties.$set', message: 'must be an object of properties' }]);
+    expect(err.events_with_invalid_fields).toEqual({ user_properties: [0] });
+    expect(await storedCounts(t().db)).toEqual({ events: 0, traits: 0, users: 0, identities: 0, props: 0 });
   });
 });

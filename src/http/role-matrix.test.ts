@@ -180,7 +180,20 @@ const ROWS: Row[] = [
 ];
 
 /** Routes that need no management credential (ingestion has its write key; sign-in has none). */
-const NOT_MANAGEMENT = new Set(['GET /healthz', 'POST /v1/track', 'POST /v1/identify', 'POST /v1/alias', 'POST /v1/batch', 'POST /2/httpapi', 'POST /v1/auth/login']);
+const NOT_MANAGEMENT = new Set([
+  'GET /healthz',
+  'POST /v1/track',
+  'POST /v1/identify',
+  'POST /v1/alias',
+  'POST /v1/page',
+  'POST /v1/screen',
+  'POST /v1/group',
+  'POST /v1/batch',
+  'POST /2/httpapi',
+  'POST /batch',
+  'POST /identify',
+  'POST /v1/auth/login',
+]);
 
 /** "METHOD /path" of every API route the app registered, read from Fastify's route tree. */
 function registeredRoutes(): Set<string> {

@@ -49,17 +49,22 @@ export const propsObject = z
   .record(z.string(), z.unknown())
   .refine((o) => depthOf(o) <= INGEST_LIMITS.maxDepth, `nesting deeper than ${INGEST_LIMITS.maxDepth} levels`);
 const isoTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2024-05-01T12:00:00Z' });
+/** Message of a required field that is absent (Amplitude answers list these apart from invalid ones). */
+export const REQUIRED_MESSAGE = 'is required';
+const required = { error: (iss: { input?: unknown }) => (iss.input === undefined ? REQUIRED_MESSAGE : undefined) };
 
 const segmentBase = {
   userId: idLike.optional().nullable(),
   anonymousId: idLike.optional().nullable(),
   timestamp: isoTimestamp.optional(),
   messageId: idLike.optional(),
-  context: z.record(z.string(), z.unknown()).optional(),
+  context: z.record(z.string(), z.unknown()).optional().nullable(),
+  // Used for clock-skew correction when both are valid times; anything else there is ignored, as Segment does.
   sentAt: z.unknown().optional(),
   originalTimestamp: z.unknown().optional(),
   integrations: z.unknown().optional(),
 };
+const pageName = z.string().max(1000, 'must be at most 1000 characters').refine(wellFormed, UNICODE_MESSAGE).optional().nullable();
 
 export const trackSchema = z.object({
   ...segmentBase,
@@ -75,16 +80,29 @@ export const aliasSchema = z.object({
   context: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const batchItemSchema = z.discriminatedUnion('type', [
-  trackSchema.extend({ type: z.literal('track') }),
-  identifySchema.extend({ type: z.literal('identify') }),
-  aliasSchema.extend({ type: z.literal('alias') }),
-]);
+/** Segment page and screen: stored as events `page` / `screen` (api.md). */
+export const pageSchema = z.object({ ...segmentBase, name: pageName, category: pageName, properties: propsObject.optional().nullable() });
+/** Segment group: sets the trait `group` to `{ id: groupId, ...traits }`. */
+export const groupSchema = z.object({ ...segmentBase, groupId: idLike, traits: propsObject.optional().nullable() });
+
+export const SEGMENT_TYPES = ['track', 'identify', 'alias', 'page', 'screen', 'group'] as const;
+export const batchItemSchema = z.discriminatedUnion(
+  'type',
+  [
+    trackSchema.extend({ type: z.literal('track') }),
+    identifySchema.extend({ type: z.literal('identify') }),
+    aliasSchema.extend({ type: z.literal('alias') }),
+    pageSchema.extend({ type: z.literal('page') }),
+    pageSchema.extend({ type: z.literal('screen') }),
+    groupSchema.extend({ type: z.literal('group') }),
+  ],
+  { error: () => `must be one of ${SEGMENT_TYPES.join(', ')}` },
+);
 
 export const amplitudeEventSchema = z.object({
   user_id: idLike.optional().nullable(),
   device_id: idLike.optional().nullable(),
-  event_type: eventName,
+  event_type: z.string(required).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(wellFormed, UNICODE_MESSAGE),
   time: z.number().int('must be milliseconds since the epoch').nonnegative().optional(),
   event_properties: propsObject.optional().nullable(),
   user_properties: propsObject.optional().nullable(),
@@ -96,6 +114,18 @@ export type IdentifyBody = z.infer<typeof identifySchema>;
 export type AliasBody = z.infer<typeof aliasSchema>;
 export type BatchItem = z.infer<typeof batchItemSchema>;
 export type AmplitudeEvent = z.infer<typeof amplitudeEventSchema>;
+export type PageBody = z.infer<typeof pageSchema>;
+export type GroupBody = z.infer<typeof groupSchema>;
+
+/** One identification of Amplitude's Identify API (`POST /identify`). */
+export const amplitudeIdentificationSchema = z.object({
+  user_id: idLike.optional().nullable(),
+  device_id: idLike.optional().nullable(),
+  user_properties: propsObject.optional().nullable(),
+  time: z.number().int('must be milliseconds since the epoch').nonnegative().optional(),
+  insert_id: idLike.optional(),
+}).passthrough();
+export type AmplitudeIdentification = z.infer<typeof amplitudeIdentificationSchema>;
 
 /** Query of GET /v1/events/live. */
 export const liveQuerySchema = z.object({

@@ -1,18 +1,28 @@
 import { z } from 'zod';
 import {
   INGEST_LIMITS,
+  REQUIRED_MESSAGE,
   aliasSchema,
   amplitudeEventSchema,
+  amplitudeIdentificationSchema,
   batchItemSchema,
+  groupSchema,
   identifySchema,
+  pageSchema,
   trackSchema,
-  type AmplitudeEvent,
   type BatchItem,
 } from '../schemas/events.js';
 import type { EventStore, WriteItem, WriteResult } from '../storage/event-store.js';
 import { invalidInput, tooLarge, zodIssues, type FieldIssue } from './errors.js';
+import { fromAmplitude, fromIdentification } from './ingest-amplitude.js';
 
 export type Clock = () => Date;
+
+const validTime = (v: unknown): number | undefined => {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const t = new Date(v).getTime();
+  return Number.isNaN(t) ? undefined : t;
+};
 
 /**
  * Validates and normalizes Segment- and Amplitude-style bodies into store
@@ -34,10 +44,7 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     return true;
   }
 
-  function timestamp(value: string | number | undefined, index: number, issues: FieldIssue[], field: string): Date {
-    const received = now();
-    if (value === undefined) return received;
-    const d = new Date(value);
+  function checkTime(d: Date, received: Date, index: number, issues: FieldIssue[], field: string): Date {
     if (Number.isNaN(d.getTime())) issues.push({ index, field, message: 'is not a valid time' });
     else if (d.getTime() - received.getTime() > INGEST_LIMITS.futureToleranceMs) {
       issues.push({ index, field, message: 'is more than 1 day in the future' });
@@ -45,8 +52,27 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     return d;
   }
 
-  function fromSegment(item: BatchItem, index: number, issues: FieldIssue[]): WriteItem | undefined {
-    const ts = timestamp(item.timestamp, index, issues, 'timestamp');
+  function timestamp(value: string | number | undefined, index: number, issues: FieldIssue[], field: string): Date {
+    const received = now();
+    if (value === undefined) return received;
+    return checkTime(new Date(value), received, index, issues, field);
+  }
+
+  /**
+   * Segment's clock-skew correction: without `timestamp`, the device's clock
+   * error is sentAt - originalTimestamp measured against our receive time.
+   */
+  function segmentTime(item: BatchItem, index: number, issues: FieldIssue[], batchSentAt: unknown): Date {
+    if (item.timestamp !== undefined || item.type === 'alias') return timestamp(item.timestamp, index, issues, 'timestamp');
+    const received = now();
+    const sentAt = validTime(item.sentAt ?? batchSentAt);
+    const original = validTime(item.originalTimestamp);
+    if (sentAt === undefined || original === undefined) return received;
+    return checkTime(new Date(received.getTime() - (sentAt - original)), received, index, issues, 'originalTimestamp');
+  }
+
+  function fromSegment(item: BatchItem, index: number, issues: FieldIssue[], batchSentAt?: unknown): WriteItem | undefined {
+    const ts = segmentTime(item, index, issues, batchSentAt);
     const messageId = item.messageId ?? undefined;
     if (item.type === 'alias') return { kind: 'alias', previousId: item.previousId, userId: item.userId, ts, messageId };
     const externalId = item.userId ?? item.anonymousId;
@@ -54,30 +80,21 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
       issues.push({ index, field: 'userId', message: 'userId or anonymousId is required' });
       return undefined;
     }
-    if (item.type === 'track') return { kind: 'track', externalId, event: item.event, ts, props: item.properties ?? {}, messageId };
-    return { kind: 'identify', externalId, traits: item.traits ?? {}, ts, messageId };
-  }
-
-  function fromAmplitude(e: AmplitudeEvent, index: number, issues: FieldIssue[]): WriteItem[] {
-    const externalId = e.user_id ?? e.device_id;
-    if (!externalId) {
-      issues.push({ index, field: 'user_id', message: 'user_id or device_id is required' });
-      return [];
-    }
-    const ts = timestamp(e.time, index, issues, 'time');
-    const messageId = e.insert_id ?? undefined;
-    const out: WriteItem[] = [{ kind: 'track', externalId, event: e.event_type, ts, props: e.event_properties ?? {}, messageId }];
-    const up = e.user_properties;
-    if (up && Object.keys(up).length) {
-      // Amplitude's identify operations: $set / $setOnce objects, or plain keys meaning $set.
-      const set = { ...(Object.fromEntries(Object.entries(up).filter(([k]) => !k.startsWith('$'))) as Record<string, unknown>) };
-      if (up.$set !== undefined) {
-        if (up.$set && typeof up.$set === 'object' && !Array.isArray(up.$set)) Object.assign(set, up.$set);
-        else issues.push({ index, field: 'user_properties.$set', message: 'must be an object of properties' });
+    switch (item.type) {
+      case 'track':
+        return { kind: 'track', externalId, event: item.event, ts, props: item.properties ?? {}, messageId };
+      case 'identify':
+        return { kind: 'identify', externalId, traits: item.traits ?? {}, ts, messageId };
+      case 'page':
+      case 'screen': {
+        const props: Record<string, unknown> = { ...(item.properties ?? {}) };
+        if (item.name != null) props.name = item.name;
+        if (item.category != null) props.category = item.category;
+        return { kind: 'track', externalId, event: item.type, ts, props, messageId };
       }
-      if (Object.keys(set).length) out.push({ kind: 'identify', externalId, traits: set, ts });
+      case 'group':
+        return { kind: 'identify', externalId, traits: { group: { id: item.groupId, ...(item.traits ?? {}) } }, ts, messageId };
     }
-    return out;
   }
 
   /** Validates every raw item with `schema`, then converts; throws on any problem. */
@@ -115,6 +132,8 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     const w = fromSegment({ ...(raw as object), type } as BatchItem, i, issues);
     return w ? [w] : [];
   };
+  const amplitudeTime = <T extends { time?: number }>(convert: (v: T, i: number, issues: FieldIssue[], ts: Date) => WriteItem[]) =>
+    (v: T, i: number, issues: FieldIssue[]) => convert(v, i, issues, timestamp(v.time, i, issues, 'time'));
   const bodyObject = (body: unknown): Record<string, unknown> => {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidInput('The body must be a JSON object');
     return body as Record<string, unknown>;
@@ -124,19 +143,40 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     track: (body: unknown): Promise<WriteResult> => store.write(normalize([bodyObject(body)], trackSchema, single('track'))),
     identify: (body: unknown) => store.write(normalize([bodyObject(body)], identifySchema, single('identify'))),
     alias: (body: unknown) => store.write(normalize([bodyObject(body)], aliasSchema, single('alias'))),
+    page: (body: unknown) => store.write(normalize([bodyObject(body)], pageSchema, single('page'))),
+    screen: (body: unknown) => store.write(normalize([bodyObject(body)], pageSchema, single('screen'))),
+    group: (body: unknown) => store.write(normalize([bodyObject(body)], groupSchema, single('group'))),
     batch(body: unknown, bodyBytes?: number): Promise<WriteResult> {
-      const b = bodyObject(body).batch;
+      const o = bodyObject(body);
+      const b = o.batch;
       if (!Array.isArray(b)) throw invalidInput('batch must be an array of events', [{ field: 'batch', message: 'expected an array' }]);
+      // analytics-node puts sentAt on the batch, not on each message.
       return store.write(normalize(b, batchItemSchema, (v, i, issues) => {
-        const w = fromSegment(v, i, issues);
+        const w = fromSegment(v, i, issues, o.sentAt);
         return w ? [w] : [];
       }, bodyBytes));
     },
     amplitude(body: unknown, bodyBytes?: number): Promise<WriteResult & { events: number }> {
       const ev = bodyObject(body).events;
+      if (ev === undefined) throw invalidInput('Request missing required field', [{ field: 'events', message: REQUIRED_MESSAGE }]);
       if (!Array.isArray(ev)) throw invalidInput('events must be an array', [{ field: 'events', message: 'expected an array' }]);
-      const items = normalize(ev, amplitudeEventSchema, fromAmplitude, bodyBytes);
+      const items = normalize(ev, amplitudeEventSchema, amplitudeTime(fromAmplitude), bodyBytes);
       return store.write(items).then((r) => ({ ...r, events: ev.length }));
+    },
+    /** Amplitude Identify API: `identification` is one object, an array, or either as JSON text (form field). */
+    amplitudeIdentify(body: unknown, bodyBytes?: number): Promise<WriteResult & { events: number }> {
+      let v = bodyObject(body).identification;
+      if (v === undefined) throw invalidInput('Request missing required field', [{ field: 'identification', message: REQUIRED_MESSAGE }]);
+      if (typeof v === 'string') {
+        try {
+          v = JSON.parse(v);
+        } catch {
+          throw invalidInput('identification is not valid JSON', [{ field: 'identification', message: 'must be a JSON object or array' }]);
+        }
+      }
+      const list = Array.isArray(v) ? v : [v];
+      const items = normalize(list, amplitudeIdentificationSchema, amplitudeTime(fromIdentification), bodyBytes);
+      return store.write(items).then((r) => ({ ...r, events: list.length }));
     },
   };
 }

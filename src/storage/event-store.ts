@@ -1,3 +1,5 @@
+import type { TraitOp } from './trait-ops.js';
+
 /**
  * Event store port: what services may ask of the event side of storage.
  * Adapters (DuckDB today) implement it; nothing else knows the engine.
@@ -6,7 +8,8 @@
 /** One normalized write, already validated by the ingest service. */
 export type WriteItem =
   | { kind: 'track'; externalId: string; event: string; ts: Date; props: Record<string, unknown>; messageId?: string }
-  | { kind: 'identify'; externalId: string; traits: Record<string, unknown>; ts: Date; messageId?: string }
+  /** `traits` are set as given (null clears); `ops` (Amplitude identify operations) apply after them. */
+  | { kind: 'identify'; externalId: string; traits: Record<string, unknown>; ops?: TraitOp[]; ts: Date; messageId?: string }
   | { kind: 'alias'; previousId: string; userId: string; ts: Date; messageId?: string };
 
 export interface WriteResult {

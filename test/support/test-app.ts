@@ -55,7 +55,18 @@ export const basicAuth = (key = WRITE_KEY) => `Basic ${Buffer.from(`${key}:`).to
 export const bearer = (token: string) => `Bearer ${token}`;
 export const adminHeaders = { authorization: bearer(ADMIN_TOKEN) };
 
-export const INGEST_ROUTES = ['/v1/track', '/v1/identify', '/v1/alias', '/v1/batch', '/2/httpapi'] as const;
+export const INGEST_ROUTES = [
+  '/v1/track',
+  '/v1/identify',
+  '/v1/alias',
+  '/v1/page',
+  '/v1/screen',
+  '/v1/group',
+  '/v1/batch',
+  '/2/httpapi',
+  '/batch',
+  '/identify',
+] as const;
 export type IngestRoute = (typeof INGEST_ROUTES)[number];
 
 /** One valid body per ingestion route (without credentials). */
@@ -69,8 +80,16 @@ export function validBody(route: IngestRoute, n = 0): Record<string, unknown> {
       return { previousId: `anon-${n}`, userId: `u-${n}` };
     case '/v1/batch':
       return { batch: [{ type: 'track', userId: `u-${n}`, event: 'click' }] };
+    case '/v1/page':
+    case '/v1/screen':
+      return { userId: `u-${n}`, name: 'Home', properties: { path: `/p${n}` } };
+    case '/v1/group':
+      return { userId: `u-${n}`, groupId: `g-${n}`, traits: { plan: 'pro' } };
     case '/2/httpapi':
+    case '/batch':
       return { events: [{ user_id: `u-${n}`, event_type: 'purchase', event_properties: { price: 1 } }] };
+    case '/identify':
+      return { identification: [{ user_id: `u-${n}`, user_properties: { $set: { plan: 'pro' } } }] };
   }
 }
 
@@ -93,6 +112,43 @@ export function expectError(res: { statusCode: number; body: string }, status: n
   expect(body.error.message.length).toBeGreaterThan(0);
   if (code) expect(body.error.code).toBe(code);
   return body.error;
+}
+
+/** Routes answering in Amplitude's shapes (`{ code, error, ... }`), not the contract's `{ error: {...} }`. */
+export const AMPLITUDE_ROUTES: readonly string[] = ['/2/httpapi', '/batch', '/identify'];
+
+export interface AmplitudeError {
+  code: number;
+  error: string;
+  missing_field?: string;
+  events_with_invalid_fields?: Record<string, number[]>;
+  events_with_missing_fields?: Record<string, number[]>;
+  details?: { index?: number; field: string; message: string }[];
+}
+
+/**
+ * Asserts Amplitude's error shape: `code` equals the status, `error` is a
+ * sentence, and the events listed per field are exactly the events the
+ * details name (what the SDK drops). Returns the body, with `message` and
+ * `details` like expectError's result.
+ */
+export function expectAmplitudeError(res: { statusCode: number; body: string }, status: number) {
+  expect(res.statusCode, res.body).toBe(status);
+  const body = JSON.parse(res.body) as AmplitudeError;
+  expect(body.code).toBe(status);
+  expect(typeof body.error).toBe('string');
+  expect(body.error.length).toBeGreaterThan(0);
+  const allowed = ['code', 'error', 'missing_field', 'events_with_invalid_fields', 'events_with_missing_fields', 'details'];
+  expect(Object.keys(body).filter((k) => !allowed.includes(k))).toEqual([]);
+  const listed = [...Object.values(body.events_with_invalid_fields ?? {}), ...Object.values(body.events_with_missing_fields ?? {})].flat();
+  const named = (body.details ?? []).filter((d) => d.index !== undefined).map((d) => d.index);
+  if (status === 400) expect(new Set(listed)).toEqual(new Set(named));
+  return { ...body, message: body.error };
+}
+
+/** The error of any ingestion route, in the shape that route answers with. */
+export function expectRouteError(route: string, res: { statusCode: number; body: string }, status: number, code?: string) {
+  return AMPLITUDE_ROUTES.includes(route) ? expectAmplitudeError(res, status) : expectError(res, status, code);
 }
 
 export type LiveItem = { userId: string; event: string; timestamp: string; properties: Record<string, unknown>; receivedAt: string };

@@ -5,6 +5,8 @@ import { DedupIndex } from './dedup-index.js';
 import { IdentityMap } from './identity-map.js';
 import { PropertyCatalog } from './property-catalog.js';
 import { propertyPaths } from './property-paths.js';
+import { TraitOpWriter } from './trait-op-writer.js';
+import type { TraitOp } from '../trait-ops.js';
 
 const DEDUP_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 /** Upper bound of items in one group commit, so one huge group cannot stall everyone. */
@@ -38,10 +40,10 @@ export class EventWriter {
   /** Rows appended to events_tail since the last reorganization. */
   tailRows = 0;
 
-  private constructor(private readonly conn: SerialConnection, readonly ids: IdentityMap) {}
+  private constructor(private readonly conn: SerialConnection, readonly ids: IdentityMap, private readonly traitOps: TraitOpWriter) {}
 
   static async open(conn: SerialConnection): Promise<EventWriter> {
-    const w = new EventWriter(conn, await IdentityMap.load(conn));
+    const w = new EventWriter(conn, await IdentityMap.load(conn), await TraitOpWriter.load(conn));
     const [m] = await conn.rows<{ s: bigint | null }>(
       'SELECT max(s) AS s FROM (SELECT max(seq) AS s FROM events_all UNION ALL SELECT max(seq) FROM user_traits)',
     );
@@ -130,6 +132,7 @@ export class EventWriter {
     const events: StoredEvent[] = [];
     let appended = 0;
     this.ids.begin();
+    this.traitOps.begin();
     try {
       const results = await this.conn.transaction(async (c) => {
         let created: { uid: number; userId: string }[] = [];
@@ -165,9 +168,15 @@ export class EventWriter {
               }
               r.stored++;
               if (item.kind === 'identify') {
-                for (const [key, value] of Object.entries(item.traits)) {
-                  appendTrait(tr, ++this.seq, uid, key, value, item.ts, receivedAt, item.messageId);
+                const ops: TraitOp[] = [...Object.entries(item.traits).map(([key, value]) => ({ op: '$set' as const, key, value })), ...(item.ops ?? [])];
+                if (this.traitOps.needsOrderedApply(uid, ops)) {
+                  // Reads and may rewrite earlier rows of this transaction: they must be visible.
+                  await flush();
+                  await this.traitOps.apply(c, { uid, ops, ts: item.ts, receivedAt, messageId: item.messageId }, () => ++this.seq);
+                  continue;
                 }
+                // Only plain sets of properties no operation ever touched: append as they are.
+                for (const o of ops) if (o.op === '$set') appendTrait(tr, ++this.seq, uid, o.key, o.value, item.ts, receivedAt, item.messageId);
                 continue;
               }
               const seq = ++this.seq;
@@ -191,11 +200,13 @@ export class EventWriter {
         return out;
       });
       this.ids.commit();
+      this.traitOps.commit();
       this.tailRows += appended;
       group.forEach((p, i) => p.resolve(results[i]));
       if (events.length) for (const l of this.listeners) l(events);
     } catch (err) {
       this.ids.rollback();
+      this.traitOps.rollback();
       this.seq = seqBefore;
       this.merges.length = mergesBefore;
       for (const k of newSeen) this.seen.remove(k, receivedAt.getTime());
@@ -223,6 +234,7 @@ export class EventWriter {
       await c.run('INSERT INTO identities VALUES (?, ?)', [previousId, user]);
     } else if (prev !== user) {
       this.ids.merge(prev, user);
+      this.traitOps.merge(prev, user);
       for (const t of ['events', 'events_tail', 'user_traits', 'identities', 'cohort_members']) {
         await c.run(`UPDATE ${t} SET uid = ? WHERE uid = ?`, [user, prev]);
       }

@@ -60,4 +60,11 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     id: 'core-003-trait-received-at',
     sql: `ALTER TABLE user_traits ADD COLUMN received_at TIMESTAMP;`,
   },
+  {
+    // Amplitude identify operations that read the value they change ($setOnce, $add, $append, ...):
+    // the user_traits row (by seq) holds the result, this table the operation and its argument,
+    // so a property's history can be recomputed when an older operation arrives (trait-op-writer.ts).
+    id: 'core-004-trait-ops',
+    sql: `CREATE TABLE user_trait_ops (seq BIGINT NOT NULL, op VARCHAR NOT NULL, arg JSON NOT NULL);`,
+  },
 ];
