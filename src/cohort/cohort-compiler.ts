@@ -15,6 +15,7 @@ import { CohortCycleError, UnknownCohortError, type CohortResolver } from './coh
 import { bind, joinSql, Sql, sql, type JsonKind, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
 import { atLeastOne, compareHolds, filterCost, instant, isPlainString, numberOf } from './compile-helpers';
+import { recurrenceQuery } from './recurrence-compiler';
 
 export interface CompileContext {
   asOf: Date;
@@ -161,6 +162,13 @@ class CohortCompiler {
         }
         return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), rule.op, rule.value)}` };
       }
+      case 'regularly':
+      case 'stopped':
+      case 'restarted':
+        return {
+          neg: false,
+          query: recurrenceQuery(rule, { d: this.d, events: this.t.events, asOf: this.asOf(), conditions: this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch) }),
+        };
       case 'cohort': {
         const resolved = this.ctx.resolveCohort(rule.cohortId);
         if (!resolved) throw new UnknownCohortError(rule.cohortId);

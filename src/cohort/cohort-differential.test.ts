@@ -165,7 +165,27 @@ const propertyRule = fc
   .map(({ property, ov, negate }) => clean({ type: 'property', property, ...ov, negate }));
 const cohortRule = fc.record({ cohortId: fc.constantFrom('S', 'D'), negate: opt(fc.boolean()) }).map((r) => clean({ type: 'cohort', ...r }));
 
-const leafRule = fc.oneof({ weight: 4, arbitrary: eventRule }, { weight: 2, arbitrary: sequenceRule }, { weight: 2, arbitrary: firstTimeRule }, { weight: 2, arbitrary: propertyRule }, { weight: 1, arbitrary: cohortRule });
+const periodsArb = fc.oneof(
+  fc.record({ period: fc.constant('day'), periods: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ period: fc.constant('week'), periods: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ period: fc.constant('month'), periods: fc.integer({ min: 1, max: 3 }) }),
+);
+const regularlyRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), p: periodsArb, k: fc.integer({ min: 1, max: 12 }), negate: opt(fc.boolean()) })
+  .map(({ p, k, ...r }) => clean({ type: 'regularly', ...r, ...p, atLeast: Math.min(k, p.periods) }));
+const durationArb = fc.oneof(
+  fc.record({ amount: fc.integer({ min: 1, max: 3 }), unit: fc.constantFrom('hour', 'day', 'week', 'month') }),
+  fc.record({ amount: fc.constantFrom(6, 18, 36), unit: fc.constant('hour') }),
+);
+const stoppedRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), active: durationArb, inactive: durationArb, negate: opt(fc.boolean()) })
+  .map((r) => clean({ type: 'stopped', ...r }));
+const restartedRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), inactive: durationArb, returned: durationArb, negate: opt(fc.boolean()) })
+  .map((r) => clean({ type: 'restarted', ...r }));
+const recurrenceRule = fc.oneof(regularlyRule, stoppedRule, restartedRule);
+
+const leafRule = fc.oneof({ weight: 4, arbitrary: eventRule }, { weight: 2, arbitrary: sequenceRule }, { weight: 2, arbitrary: firstTimeRule }, { weight: 2, arbitrary: propertyRule }, { weight: 1, arbitrary: cohortRule }, { weight: 2, arbitrary: recurrenceRule });
 const groupRule = (depth: number): fc.Arbitrary<unknown> =>
   fc
     .record({
@@ -221,6 +241,10 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
 
   it('sequences and first_time', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(90));
+  }, TIMEOUT);
+
+  it('regularly, stopped and restarted', async () => {
+    await runProperty(fc.array(definitionArb(recurrenceRule), { minLength: 4, maxLength: 4 }), runs(100));
   }, TIMEOUT);
 
   it('property rules and cohort references', async () => {
