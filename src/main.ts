@@ -7,6 +7,9 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
+import { registerCohortInsightRoutes } from './http/cohort-insight-routes.js';
+import { createCohortInsightService } from './services/cohorts/cohort-insight.js';
+import { createDuckDBCohortInsightReads } from './storage/duckdb/cohort-insight-reads.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
 import { createCollaboratorService } from './services/cohorts/collaborators.js';
@@ -120,6 +123,17 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, onDue: () => syncScheduler.poke() });
 
+  const insight = createCohortInsightService({
+    reads: createDuckDBCohortInsightReads(db.reads, events.writer.ids),
+    cohorts,
+    compile: compileWithHotColumns,
+    materialized: () => events.materializedProperties(),
+    syncs: {
+      ofCohort: async (id) => (await syncStore.listSyncs({ cohortId: id })).map((s) => ({ id: s.id, destinationId: s.destinationId })),
+      acknowledged: (id) => syncStore.acknowledged(id),
+    },
+  });
+
   const workflowClock = opts.workflows?.clock ?? systemClock;
   const workflowStore = createDuckDBWorkflowStore(await db.connect());
   const actionRunner = new ActionRunner({
@@ -161,6 +175,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     logger: opts.logger ?? false,
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows }),
+      (a) => registerCohortInsightRoutes(a, { insight, auth, access }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
       (a) =>

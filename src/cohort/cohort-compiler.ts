@@ -62,6 +62,22 @@ export function compileDefinition(definition: Definition, ctx: CompileContext, d
   return new CohortCompiler(dialect, ctx).compile(definition);
 }
 
+/** Which events of a rule match: name, filters and an optional window (ts <= asOf always). */
+export interface EventMatch {
+  event: string;
+  where?: Filter[];
+  whereMatch?: 'all' | 'any';
+  window?: Window;
+}
+
+/**
+ * The conditions on the events row `e` that the compiled cohort query uses to
+ * pick a rule's matching events (explain shows those events and their counts).
+ */
+export function compileEventMatch(m: EventMatch, ctx: CompileContext, dialect: SqlDialect = duckdbDialect): Sql[] {
+  return new CohortCompiler(dialect, ctx).eventMatch(m);
+}
+
 class CohortCompiler {
   private readonly t: { events: Sql; users: Sql; traits: Sql; cohortMembers: Sql };
   private readonly materialized = new Map<string, MaterializedProperty>();
@@ -93,6 +109,10 @@ class CohortCompiler {
 
   private asOf(): Sql {
     return this.d.timestamp(this.ctx.asOf);
+  }
+
+  eventMatch(m: EventMatch): Sql[] {
+    return [...this.eventConditions(raw('e'), m.event, m.where, m.whereMatch), ...this.windowConditions(raw('e.ts'), m.window)];
   }
 
   private universe(): Sql {

@@ -8,7 +8,7 @@
  * arithmetic, nested as the reference nests them (r = asOf - inactive, then
  * r - active), so month shifts clamp the same way windows do.
  */
-import type { Duration, RecurrenceRule } from '../schemas/definition';
+import type { Duration, RecurrenceRule, RegularlyRule } from '../schemas/definition';
 import { joinSql, Sql, sql, bind, type SqlDialect } from './dialect';
 
 export interface RecurrenceParts {
@@ -23,6 +23,11 @@ export interface RecurrenceParts {
 
 const minus = (d: SqlDialect, ts: Sql, dur: Duration) => d.addInterval(ts, -dur.amount, dur.unit);
 
+/** Start of the earliest of the last `periods` periods (the one containing asOf is the last). */
+export function regularlyStart(d: SqlDialect, asOf: Sql, rule: Pick<RegularlyRule, 'period' | 'periods'>): Sql {
+  return d.addInterval(d.calendarPeriodStart(asOf, rule.period), -(rule.periods - 1), rule.period);
+}
+
 /** A SELECT of the distinct uids the rule holds for (before its negate). */
 export function recurrenceQuery(rule: RecurrenceRule, p: RecurrenceParts): Sql {
   const { d, events, asOf } = p;
@@ -30,7 +35,7 @@ export function recurrenceQuery(rule: RecurrenceRule, p: RecurrenceParts): Sql {
   const ts = new Sql('e.ts');
   switch (rule.type) {
     case 'regularly': {
-      const start = d.addInterval(d.calendarPeriodStart(asOf, rule.period), -(rule.periods - 1), rule.period);
+      const start = regularlyStart(d, asOf, rule);
       return sql`SELECT e.uid FROM ${events} e WHERE ${where([sql`${ts} >= ${start}`])} GROUP BY e.uid HAVING count(DISTINCT ${d.calendarPeriodStart(ts, rule.period)}) >= ${bind(rule.atLeast)}`;
     }
     case 'stopped': {

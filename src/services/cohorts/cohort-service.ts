@@ -170,6 +170,10 @@ export function createCohortService(deps: CohortServiceDeps) {
     get,
     compute,
     all: () => store.all(),
+    /** Schema and reference checks of a definition (`selfId`: the cohort it would be saved on). */
+    validateDefinition,
+    /** Resolves cohort references against the cohorts as they are now. */
+    resolver: resolverFor,
 
     /** A crash mid-computation leaves `running` behind: say so, and let the scheduler redo it. */
     async recoverInterrupted(): Promise<void> {
