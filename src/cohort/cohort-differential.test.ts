@@ -16,6 +16,9 @@ import { parseDefinition, type Definition } from '../schemas/definition';
 import { compileDefinition } from './cohort-compiler';
 import { evaluateDefinition, type EvalData, type EvalEvent, type EvalTrait } from './reference-evaluator';
 import { DuckDbCohortFixture, resolver } from './test-support/duckdb-fixture';
+import { assembleExplanation, compileExplain } from './explain-compiler';
+import { duckdbExplainQuery, toExplainRow } from '../storage/duckdb/cohort-insight-reads';
+import type { Explained } from '../schemas/cohort-insight';
 
 const HOT_PATHS = [['p'], ['q'], ['nested', 'k'], ['nested'], ['missing']];
 let fx: DuckDbCohortFixture;
@@ -222,6 +225,40 @@ async function sameMembers(data: EvalData, asOf: Date, d: Definition, defs: Defi
   }
 }
 
+/**
+ * Explain, for every user: `member` is the compiled cohort's membership (and the
+ * evaluator's), and each rule's `result` is the evaluator's answer for that rule
+ * alone, negate included; a group's result follows from its rules'.
+ */
+async function explainAgrees(data: EvalData, asOf: Date, d: Definition, defs: Definition[], hot: string[][]) {
+  const ctx = { asOf, resolveCohort: resolver({ S: 'static', D: d }), materialized: fx.materialized(hot) };
+  await fx.load(data);
+  for (const definition of defs) {
+    const bySql = await fx.members(compileDefinition(definition, ctx));
+    for (const [i, user] of data.users.entries()) {
+      const plan = compileExplain(definition, i + 1, ctx);
+      const q = duckdbExplainQuery(i + 1, plan.query);
+      const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never)).getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
+      const e = assembleExplanation(definition, plan.nodes, rows);
+      const problems: string[] = [];
+      if (e.member !== bySql.has(user)) problems.push(`member ${e.member}, compiled cohort says ${bySql.has(user)}`);
+      const check = (x: Explained, rule: Definition['rules'][number]) => {
+        const alone = evaluateDefinition(data, { match: 'all', rules: [rule] }, ctx).has(user);
+        if (x.result !== alone) problems.push(`${x.path}: result ${x.result}, evaluator ${alone}`);
+        if (rule.type === 'group') {
+          rule.rules.forEach((r, j) => check(x.rules![j], r));
+          const parts = x.rules!.map((c) => c.result);
+          const combined = (rule.match === 'all' ? parts.every(Boolean) : parts.some(Boolean)) !== (rule.negate === true);
+          if (combined !== x.result) problems.push(`${x.path}: group result ${x.result} does not follow from its rules`);
+        }
+        if (x.events && x.events.length > 10) problems.push(`${x.path}: ${x.events.length} events`);
+      };
+      definition.rules.forEach((r, j) => check(e.rules[j], r));
+      if (problems.length) throw new Error(`explain of ${user} as of ${asOf.toISOString()}: ${problems.join('; ')}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}`);
+    }
+  }
+}
+
 /** COHORT_FC_SCALE=10 for a long soak; the default keeps the file well under a minute. */
 const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.COHORT_FC_SCALE ?? '1')));
 
@@ -259,6 +296,13 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
     const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
     // Only event a, so most events are candidates for the filter.
     await runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(100), dataArbOf(['a']));
+  }, TIMEOUT);
+
+  it('explain: member is the compiled membership, every result the evaluator\'s for the rule alone', async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, asOfArb, dynamicD, fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 2, maxLength: 2 }), fc.subarray(HOT_PATHS), explainAgrees),
+      { numRuns: runs(25) },
+    );
   }, TIMEOUT);
 
   it('generates valid definitions only', () => {

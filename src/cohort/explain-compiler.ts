@@ -3,17 +3,20 @@
  *
  * Every rule's result is membership of the user in the set that the cohort
  * compiler builds for that very rule (compiled alone, negate included), so it
- * is exactly what the evaluation used; the whole definition's answer is the
- * compiled definition itself. Counts, aggregates and the matching events are
- * read with the compiler's own event conditions.
+ * is exactly what the evaluation used. Groups and the whole definition combine
+ * their rules' results as the compiler combines their sets (intersection for
+ * `all`, union for `any`, complement for negate), so no rule is run twice.
+ * Counts, aggregates and the matching events are read with the compiler's own
+ * event conditions.
  *
- * Rows of the query: `(k, r, c, a, v, event, ts, props)`. Each node k (0 = the
- * whole definition) has one summary row (r: member, c: count, a: aggregate,
- * v: property value as text) and up to EXPLAIN_EVENT_LIMIT event rows.
+ * Rows of the query: `(k, r, c, a, v, event, ts, props)`. Each rule k other
+ * than a group has one summary row (r: member, c: count, a: aggregate, v:
+ * property value as text) and up to EXPLAIN_EVENT_LIMIT event rows.
  * Every part is restricted to the user by `uid = ?`, so the store may narrow
  * its tables to the user first (for speed) without changing any answer.
  */
 import type { Definition, EventRule, Rule } from '../schemas/definition';
+import type { Explained, ExplainedEvent } from '../schemas/cohort-insight';
 import { compileDefinition, compileEventMatch, type CompileContext, type CompiledQuery, type EventMatch } from './cohort-compiler';
 import { bind, joinSql, Sql, sql, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
@@ -29,9 +32,21 @@ export interface ExplainNode {
   children?: ExplainNode[];
 }
 
+/** One row of an explain query, typed for JavaScript. */
+export interface ExplainRow {
+  k: number;
+  r: boolean | null;
+  c: number | null;
+  a: number | null;
+  v: string | null;
+  event: string | null;
+  ts: Date | null;
+  props: Record<string, unknown> | null;
+}
+
 export interface ExplainPlan {
   query: CompiledQuery;
-  /** The definition's top-level rules (k 0 is the definition itself). */
+  /** The definition's rules. */
   nodes: ExplainNode[];
 }
 
@@ -77,10 +92,9 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
     const n = next++;
     const self = { match: 'all' as const, rules: [rule] };
     switch (rule.type) {
-      case 'group': {
-        summary(n, self);
+      case 'group':
+        // Its result follows from its rules' as the compiler combines sets (all: and, any: or, then negate).
         return { k: n, path, rule, children: rule.rules.map((r, i) => node(r, `${path}.rules[${i}]`)) };
-      }
       case 'event': {
         const conds = match(rule);
         const count = rule.countBy === 'days' ? sql`count(DISTINCT ${d.utcDay(raw('e.ts'))})` : raw('count(*)');
@@ -122,8 +136,47 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
     return { k: n, path, rule };
   };
 
-  summary(0, definition);
   const nodes = definition.rules.map((r, i) => node(r, `rules[${i}]`));
   const q = joinSql(parts, ' UNION ALL ');
   return { query: { sql: q.text, params: [...q.params] }, nodes };
+}
+
+/** Event rows sorted as the rule reads them: the first ever for first_time, the latest otherwise. */
+function eventsOf(rule: Rule, rows: ExplainRow[]): ExplainedEvent[] {
+  const oldestFirst = rule.type === 'first_time';
+  return rows
+    .filter((r) => r.event !== null && r.ts !== null)
+    .sort((a, b) => (oldestFirst ? 1 : -1) * (a.ts!.getTime() - b.ts!.getTime()))
+    .map((r) => ({ event: r.event!, timestamp: r.ts!.toISOString(), properties: r.props ?? {} }));
+}
+
+const EVENT_TYPES = new Set(['event', 'first_time', 'sequence', 'regularly', 'stopped', 'restarted']);
+
+/** The answer of an explain query: the definition's and every rule's result, with their counts and events. */
+export function assembleExplanation(definition: Definition, nodes: ExplainNode[], rows: ExplainRow[]): { member: boolean; rules: Explained[] } {
+  const summary = new Map<number, ExplainRow>();
+  const events = new Map<number, ExplainRow[]>();
+  for (const r of rows) {
+    if (r.event === null) summary.set(r.k, r);
+    else events.set(r.k, [...(events.get(r.k) ?? []), r]);
+  }
+  const combine = (match: 'all' | 'any', parts: Explained[]) => (match === 'all' ? parts.every((p) => p.result) : parts.some((p) => p.result));
+  const explained = (n: ExplainNode): Explained => {
+    const rule = n.rule;
+    if (rule.type === 'group') {
+      const rules = n.children!.map(explained);
+      return { path: n.path, type: rule.type, result: combine(rule.match, rules) !== (rule.negate === true), negate: rule.negate === true, rules };
+    }
+    const s = summary.get(n.k);
+    if (!s || s.r === null) throw new Error(`explain: no result for ${n.path}`);
+    const out: Explained = { path: n.path, type: rule.type, result: s.r, negate: rule.negate === true };
+    if (rule.type === 'event' || rule.type === 'regularly') out.count = s.c ?? 0;
+    if (rule.type === 'event' && rule.aggregate) out.aggregate = { fn: rule.aggregate.fn, property: rule.aggregate.property, value: s.a };
+    if (EVENT_TYPES.has(rule.type)) out.events = eventsOf(rule, events.get(n.k) ?? []);
+    if (rule.type === 'property') out.value = s.v;
+    if (rule.type === 'cohort') out.cohortId = rule.cohortId;
+    return out;
+  };
+  const rules = nodes.map(explained);
+  return { member: combine(definition.match, rules), rules };
 }

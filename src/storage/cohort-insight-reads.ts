@@ -1,16 +1,7 @@
+import type { ExplainRow } from '../cohort/explain-compiler.js';
 import type { CompiledQuery } from './cohort-store.js';
 
-/** One row of an explain query (cohort/explain-compiler.ts), typed for JavaScript. */
-export interface ExplainRow {
-  k: number;
-  r: boolean | null;
-  c: number | null;
-  a: number | null;
-  v: string | null;
-  event: string | null;
-  ts: Date | null;
-  props: Record<string, unknown> | null;
-}
+export type { ExplainRow };
 
 export interface MembershipDiff {
   current: number;

@@ -2,23 +2,21 @@
  * Explain (why is this user in or out, rule by rule) and diff (what saving a
  * definition would change, before saving): api.md, Cohorts.
  */
-import type { Definition, Rule } from '../../schemas/definition.js';
+import type { Definition } from '../../schemas/definition.js';
 import { parseInstant } from '../../schemas/definition.js';
 import {
   diffBodySchema,
   explainBodySchema,
   explainQuerySchema,
   type CohortDiff,
-  type Explained,
-  type ExplainedEvent,
   type Explanation,
 } from '../../schemas/cohort-insight.js';
 import type { Cohort } from '../../schemas/cohort.js';
 import type { CohortResolver } from '../../cohort/cohort-references.js';
 import type { CompileContext, CompiledQuery } from '../../cohort/cohort-compiler.js';
-import { compileExplain, type ExplainNode } from '../../cohort/explain-compiler.js';
+import { assembleExplanation, compileExplain } from '../../cohort/explain-compiler.js';
 import type { MaterializedProperty } from '../../cohort/dialect.js';
-import type { CohortInsightReads, ExplainRow } from '../../storage/cohort-insight-reads.js';
+import type { CohortInsightReads } from '../../storage/cohort-insight-reads.js';
 import { planSync } from '../syncs/sync-planner.js';
 import { invalidInput, notFound, parseInput } from '../errors.js';
 
@@ -44,42 +42,6 @@ export interface CohortInsightDeps {
 
 const asOfDate = (text: string | undefined, now: () => Date) => (text ? parseInstant(text) ?? new Date(text) : now());
 
-/** Event rows sorted as the rule reads them: the first ever for first_time, the latest otherwise. */
-function eventsOf(rule: Rule, rows: ExplainRow[]): ExplainedEvent[] {
-  const oldestFirst = rule.type === 'first_time';
-  return rows
-    .filter((r) => r.event !== null && r.ts !== null)
-    .sort((a, b) => (oldestFirst ? 1 : -1) * (a.ts!.getTime() - b.ts!.getTime()))
-    .map((r) => ({ event: r.event!, timestamp: r.ts!.toISOString(), properties: r.props ?? {} }));
-}
-
-const EVENT_TYPES = new Set(['event', 'first_time', 'sequence', 'regularly', 'stopped', 'restarted']);
-
-function assemble(nodes: ExplainNode[], rows: ExplainRow[]): { member: boolean; rules: Explained[] } {
-  const summary = new Map<number, ExplainRow>();
-  const events = new Map<number, ExplainRow[]>();
-  for (const r of rows) {
-    if (r.event === null) summary.set(r.k, r);
-    else events.set(r.k, [...(events.get(r.k) ?? []), r]);
-  }
-  const explained = (n: ExplainNode): Explained => {
-    const s = summary.get(n.k);
-    if (!s || s.r === null) throw new Error(`explain: no result for ${n.path}`);
-    const rule = n.rule;
-    const out: Explained = { path: n.path, type: rule.type, result: s.r, negate: rule.negate === true };
-    if (rule.type === 'event' || rule.type === 'regularly') out.count = s.c ?? 0;
-    if (rule.type === 'event' && rule.aggregate) out.aggregate = { fn: rule.aggregate.fn, property: rule.aggregate.property, value: s.a };
-    if (EVENT_TYPES.has(rule.type)) out.events = eventsOf(rule, events.get(n.k) ?? []);
-    if (rule.type === 'property') out.value = s.v;
-    if (rule.type === 'cohort') out.cohortId = rule.cohortId;
-    if (n.children) out.rules = n.children.map(explained);
-    return out;
-  };
-  const top = summary.get(0);
-  if (!top || top.r === null) throw new Error('explain: no result for the definition');
-  return { member: top.r, rules: nodes.map(explained) };
-}
-
 export function createCohortInsightService(deps: CohortInsightDeps) {
   const now = deps.now ?? (() => new Date());
   const ctxAt = async (asOf: Date): Promise<CompileContext> => ({
@@ -92,7 +54,7 @@ export function createCohortInsightService(deps: CohortInsightDeps) {
     const uid = await deps.reads.uidOf(userId);
     if (uid === undefined) throw notFound('User', userId);
     const plan = compileExplain(definition, uid, await ctxAt(asOf));
-    const { member, rules } = assemble(plan.nodes, await deps.reads.explainRows(uid, plan.query));
+    const { member, rules } = assembleExplanation(definition, plan.nodes, await deps.reads.explainRows(uid, plan.query));
     return { userId, asOf: asOf.toISOString(), member, rules: rulesShown ? rules : [] };
   }
 

@@ -17,6 +17,29 @@ const SHADOWED = [duckdbDialect.tables.events, duckdbDialect.tables.users, duckd
   (t, i, all) => all.indexOf(t) === i,
 );
 
+/** The explain query `q` for user `uid` over tables narrowed to that user. */
+export function duckdbExplainQuery(uid: number, q: CompiledQuery): { sql: string; params: unknown[] } {
+  const ctes = SHADOWED.map((t) => `${t} AS MATERIALIZED (SELECT * FROM ${t} WHERE uid = ?)`).join(', ');
+  return {
+    sql: `WITH ${ctes} SELECT k, r, c, a, v, event, epoch_ms(ts) AS ts, CAST(props AS VARCHAR) AS props FROM (${q.sql}) AS x`,
+    params: [...SHADOWED.map(() => uid), ...q.params],
+  };
+}
+
+/** A row of `duckdbExplainQuery` (DuckDB values as `getRowObjects` gives them). */
+export function toExplainRow(row: Record<string, unknown>): ExplainRow {
+  return {
+    k: Number(row.k),
+    r: row.r === null ? null : Boolean(row.r),
+    c: num(row.c),
+    a: num(row.a),
+    v: (row.v as string | null) ?? null,
+    event: (row.event as string | null) ?? null,
+    ts: row.ts === null ? null : new Date(Number(row.ts)),
+    props: row.props === null ? null : (JSON.parse(row.props as string) as Record<string, unknown>),
+  };
+}
+
 export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap): CohortInsightReads {
   return {
     async uidOf(userId) {
@@ -24,23 +47,8 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
     },
 
     async explainRows(uid, q) {
-      const ctes = SHADOWED.map((t) => `${t} AS MATERIALIZED (SELECT * FROM ${t} WHERE uid = ?)`).join(', ');
-      const rows = await reads.rows<Record<string, unknown>>(
-        `WITH ${ctes} SELECT k, r, c, a, v, event, epoch_ms(ts) AS ts, CAST(props AS VARCHAR) AS props FROM (${q.sql}) AS x`,
-        [...SHADOWED.map(() => uid), ...q.params],
-      );
-      return rows.map(
-        (row): ExplainRow => ({
-          k: Number(row.k),
-          r: row.r === null ? null : Boolean(row.r),
-          c: num(row.c),
-          a: num(row.a),
-          v: (row.v as string | null) ?? null,
-          event: (row.event as string | null) ?? null,
-          ts: row.ts === null ? null : new Date(Number(row.ts)),
-          props: row.props === null ? null : (JSON.parse(row.props as string) as Record<string, unknown>),
-        }),
-      );
+      const e = duckdbExplainQuery(uid, q);
+      return (await reads.rows<Record<string, unknown>>(e.sql, e.params)).map(toExplainRow);
     },
 
     async membershipDiff(cohortId, q, sampleSize) {
