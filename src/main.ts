@@ -8,6 +8,9 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
+import { registerCohortInsightRoutes } from './http/cohort-insight-routes.js';
+import { createCohortInsightService } from './services/cohorts/cohort-insight.js';
+import { createDuckDBCohortInsightReads } from './storage/duckdb/cohort-insight-reads.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
 import { createSecretBox, loadSecretBox, parseSecretKeys } from './services/secret-box.js';
@@ -157,6 +160,17 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, exportDir, onDue: () => syncScheduler.poke() });
 
+  const insight = createCohortInsightService({
+    reads: createDuckDBCohortInsightReads(db.reads, events.writer.ids),
+    cohorts,
+    compile: compileWithHotColumns,
+    materialized: () => events.materializedProperties(),
+    syncs: {
+      ofCohort: async (id) => (await syncStore.listSyncs({ cohortId: id })).map((s) => ({ id: s.id, destinationId: s.destinationId })),
+      acknowledged: (id) => syncStore.acknowledged(id),
+    },
+  });
+
   const workflowClock = opts.workflows?.clock ?? systemClock;
   // Step webhook URLs are chosen by members: they go through the outbound guard.
   const privateAllow = parseAllowList(opts.allowPrivateUrls);
@@ -212,6 +226,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     logger: opts.logger ?? false,
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
+      (a) => registerCohortInsightRoutes(a, { insight, auth, access }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
       (a) =>

@@ -15,6 +15,7 @@ import { CohortCycleError, UnknownCohortError, type CohortResolver } from './coh
 import { bind, joinSql, Sql, sql, type JsonKind, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
 import { atLeastOne, compareHolds, filterCost, instant, isPlainString, numberOf } from './compile-helpers';
+import { recurrenceQuery } from './recurrence-compiler';
 
 export interface CompileContext {
   asOf: Date;
@@ -61,6 +62,22 @@ export function compileDefinition(definition: Definition, ctx: CompileContext, d
   return new CohortCompiler(dialect, ctx).compile(definition);
 }
 
+/** Which events of a rule match: name, filters and an optional window (ts <= asOf always). */
+export interface EventMatch {
+  event: string;
+  where?: Filter[];
+  whereMatch?: 'all' | 'any';
+  window?: Window;
+}
+
+/**
+ * The conditions on the events row `e` that the compiled cohort query uses to
+ * pick a rule's matching events (explain shows those events and their counts).
+ */
+export function compileEventMatch(m: EventMatch, ctx: CompileContext, dialect: SqlDialect = duckdbDialect): Sql[] {
+  return new CohortCompiler(dialect, ctx).eventMatch(m);
+}
+
 class CohortCompiler {
   private readonly t: { events: Sql; users: Sql; traits: Sql; cohortMembers: Sql };
   private readonly materialized = new Map<string, MaterializedProperty>();
@@ -92,6 +109,10 @@ class CohortCompiler {
 
   private asOf(): Sql {
     return this.d.timestamp(this.ctx.asOf);
+  }
+
+  eventMatch(m: EventMatch): Sql[] {
+    return [...this.eventConditions(raw('e'), m.event, m.where, m.whereMatch), ...this.windowConditions(raw('e.ts'), m.window)];
   }
 
   private universe(): Sql {
@@ -161,6 +182,13 @@ class CohortCompiler {
         }
         return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), rule.op, rule.value)}` };
       }
+      case 'regularly':
+      case 'stopped':
+      case 'restarted':
+        return {
+          neg: false,
+          query: recurrenceQuery(rule, { d: this.d, events: this.t.events, asOf: this.asOf(), conditions: this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch) }),
+        };
       case 'cohort': {
         const resolved = this.ctx.resolveCohort(rule.cohortId);
         if (!resolved) throw new UnknownCohortError(rule.cohortId);

@@ -16,6 +16,9 @@ import { parseDefinition, type Definition } from '../schemas/definition';
 import { compileDefinition } from './cohort-compiler';
 import { evaluateDefinition, type EvalData, type EvalEvent, type EvalTrait } from './reference-evaluator';
 import { DuckDbCohortFixture, resolver } from './test-support/duckdb-fixture';
+import { assembleExplanation, compileExplain } from './explain-compiler';
+import { duckdbExplainQuery, toExplainRow } from '../storage/duckdb/cohort-insight-reads';
+import type { Explained } from '../schemas/cohort-insight';
 
 const HOT_PATHS = [['p'], ['q'], ['nested', 'k'], ['nested'], ['missing']];
 let fx: DuckDbCohortFixture;
@@ -173,7 +176,27 @@ const propertyRule = fc
   .map(({ property, ov, negate }) => clean({ type: 'property', property, ...ov, negate }));
 const cohortRule = fc.record({ cohortId: fc.constantFrom('S', 'D'), negate: opt(fc.boolean()) }).map((r) => clean({ type: 'cohort', ...r }));
 
-const leafRule = fc.oneof({ weight: 4, arbitrary: eventRule }, { weight: 2, arbitrary: sequenceRule }, { weight: 2, arbitrary: firstTimeRule }, { weight: 2, arbitrary: propertyRule }, { weight: 1, arbitrary: cohortRule });
+const periodsArb = fc.oneof(
+  fc.record({ period: fc.constant('day'), periods: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ period: fc.constant('week'), periods: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({ period: fc.constant('month'), periods: fc.integer({ min: 1, max: 3 }) }),
+);
+const regularlyRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), p: periodsArb, k: fc.integer({ min: 1, max: 12 }), negate: opt(fc.boolean()) })
+  .map(({ p, k, ...r }) => clean({ type: 'regularly', ...r, ...p, atLeast: Math.min(k, p.periods) }));
+const durationArb = fc.oneof(
+  fc.record({ amount: fc.integer({ min: 1, max: 3 }), unit: fc.constantFrom('hour', 'day', 'week', 'month') }),
+  fc.record({ amount: fc.constantFrom(6, 18, 36), unit: fc.constant('hour') }),
+);
+const stoppedRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), active: durationArb, inactive: durationArb, negate: opt(fc.boolean()) })
+  .map((r) => clean({ type: 'stopped', ...r }));
+const restartedRule = fc
+  .record({ event: fc.constantFrom(...EVENTS), where: opt(whereArb), whereMatch: opt(fc.constantFrom('all', 'any')), inactive: durationArb, returned: durationArb, negate: opt(fc.boolean()) })
+  .map((r) => clean({ type: 'restarted', ...r }));
+const recurrenceRule = fc.oneof(regularlyRule, stoppedRule, restartedRule);
+
+const leafRule = fc.oneof({ weight: 4, arbitrary: eventRule }, { weight: 2, arbitrary: sequenceRule }, { weight: 2, arbitrary: firstTimeRule }, { weight: 2, arbitrary: propertyRule }, { weight: 1, arbitrary: cohortRule }, { weight: 2, arbitrary: recurrenceRule });
 const groupRule = (depth: number): fc.Arbitrary<unknown> =>
   fc
     .record({
@@ -210,6 +233,40 @@ async function sameMembers(data: EvalData, asOf: Date, d: Definition, defs: Defi
   }
 }
 
+/**
+ * Explain, for every user: `member` is the compiled cohort's membership (and the
+ * evaluator's), and each rule's `result` is the evaluator's answer for that rule
+ * alone, negate included; a group's result follows from its rules'.
+ */
+async function explainAgrees(data: EvalData, asOf: Date, d: Definition, defs: Definition[], hot: string[][]) {
+  const ctx = { asOf, resolveCohort: resolver({ S: 'static', D: d }), materialized: fx.materialized(hot) };
+  await fx.load(data);
+  for (const definition of defs) {
+    const bySql = await fx.members(compileDefinition(definition, ctx));
+    for (const [i, user] of data.users.entries()) {
+      const plan = compileExplain(definition, i + 1, ctx);
+      const q = duckdbExplainQuery(i + 1, plan.query);
+      const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never)).getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
+      const e = assembleExplanation(definition, plan.nodes, rows);
+      const problems: string[] = [];
+      if (e.member !== bySql.has(user)) problems.push(`member ${e.member}, compiled cohort says ${bySql.has(user)}`);
+      const check = (x: Explained, rule: Definition['rules'][number]) => {
+        const alone = evaluateDefinition(data, { match: 'all', rules: [rule] }, ctx).has(user);
+        if (x.result !== alone) problems.push(`${x.path}: result ${x.result}, evaluator ${alone}`);
+        if (rule.type === 'group') {
+          rule.rules.forEach((r, j) => check(x.rules![j], r));
+          const parts = x.rules!.map((c) => c.result);
+          const combined = (rule.match === 'all' ? parts.every(Boolean) : parts.some(Boolean)) !== (rule.negate === true);
+          if (combined !== x.result) problems.push(`${x.path}: group result ${x.result} does not follow from its rules`);
+        }
+        if (x.events && x.events.length > 10) problems.push(`${x.path}: ${x.events.length} events`);
+      };
+      definition.rules.forEach((r, j) => check(e.rules[j], r));
+      if (problems.length) throw new Error(`explain of ${user} as of ${asOf.toISOString()}: ${problems.join('; ')}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}`);
+    }
+  }
+}
+
 /** COHORT_FC_SCALE=10 for a long soak; the default keeps the file well under a minute. */
 const runs = (n: number) => Math.max(1, Math.round(n * Number(process.env.COHORT_FC_SCALE ?? '1')));
 
@@ -231,6 +288,10 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
     await runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(90));
   }, TIMEOUT);
 
+  it('regularly, stopped and restarted', async () => {
+    await runProperty(fc.array(definitionArb(recurrenceRule), { minLength: 4, maxLength: 4 }), runs(100));
+  }, TIMEOUT);
+
   it('property rules and cohort references', async () => {
     await runProperty(fc.array(definitionArb(fc.oneof(propertyRule, cohortRule)), { minLength: 4, maxLength: 4 }), runs(90));
   }, TIMEOUT);
@@ -243,6 +304,13 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
     const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
     // Only event a, so most events are candidates for the filter.
     await runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(100), dataArbOf(['a']));
+  }, TIMEOUT);
+
+  it('explain: member is the compiled membership, every result the evaluator\'s for the rule alone', async () => {
+    await fc.assert(
+      fc.asyncProperty(dataArb, asOfArb, dynamicD, fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 2, maxLength: 2 }), fc.subarray(HOT_PATHS), explainAgrees),
+      { numRuns: runs(25) },
+    );
   }, TIMEOUT);
 
   it('generates valid definitions only', () => {

@@ -69,6 +69,8 @@ export interface SqlDialect {
   addInterval(ts: Sql, amount: number, unit: Unit): Sql;
   /** The UTC calendar day of a timestamp, for counting distinct days. */
   utcDay(ts: Sql): Sql;
+  /** Start of the UTC calendar day, ISO week (Monday 00:00) or month containing ts, as a timestamp. */
+  calendarPeriodStart(ts: Sql, period: 'day' | 'week' | 'month'): Sql;
   /** Text of the JSON value at path (strings unquoted), NULL when missing or null. */
   jsonText(json: Sql, path: string[]): Sql;
   /** Whether the JSON value at path is of this kind (NULL when missing). */

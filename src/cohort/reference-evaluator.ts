@@ -38,6 +38,7 @@ import {
   type Window,
 } from '../schemas/definition';
 import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
+import { regularlyHolds, restartedHolds, stoppedHolds } from './reference-recurrence';
 
 export interface EvalEvent {
   userId: string;
@@ -353,6 +354,15 @@ export function evaluateDefinition(data: EvalData, definition: Definition, ctx: 
         set = keep((u) => valueMatches(readPath(currentTrait(u, key), rest), rule.op, rule.value));
         break;
       }
+      case 'regularly':
+        set = keep((u) => regularlyHolds(matchingTimes(u, rule.event, rule.where, rule.whereMatch), asOf, rule));
+        break;
+      case 'stopped':
+        set = keep((u) => stoppedHolds(matchingTimes(u, rule.event, rule.where, rule.whereMatch), asOf, rule));
+        break;
+      case 'restarted':
+        set = keep((u) => restartedHolds(matchingTimes(u, rule.event, rule.where, rule.whereMatch), asOf, rule));
+        break;
       case 'cohort': {
         const resolved = ctx.resolveCohort(rule.cohortId);
         if (!resolved) throw new UnknownCohortError(rule.cohortId);

@@ -19,7 +19,7 @@ let call: ReturnType<typeof caller>;
 let receiver: MockReceiver;
 let baseUrl: string;
 const team = {} as Record<Exclude<Who, 'none'>, TeamMember> & { guest: TeamMember };
-const ctx = { M: '', H: '', D: '', S: '', stepA: '', stepB: '' };
+const ctx = { M: '', H: '', D: '', S: '', stepA: '', stepB: '', Dyn: '', HDyn: '' };
 let n = 0;
 
 const tokenOf = (who: Who) => (who === 'none' ? null : team[who].token);
@@ -89,6 +89,17 @@ const ROWS: Row[] = [
   { route: 'GET /v1/cohorts/:id/members', prepare: () => ({ url: `/v1/cohorts/${ctx.M}/members` }), expect: everyone(200) },
   { route: 'POST /v1/cohorts/:id/members', prepare: () => ({ url: `/v1/cohorts/${ctx.M}/members`, body: { userIds: ['u3'] } }), expect: members(200) },
   { route: 'DELETE /v1/cohorts/:id/members', prepare: () => ({ url: `/v1/cohorts/${ctx.M}/members`, body: { userIds: ['u4'] } }), expect: members(200) },
+  { route: 'GET /v1/cohorts/:id/explain', prepare: () => ({ url: `/v1/cohorts/${ctx.M}/explain?userId=u1` }), expect: everyone(200) },
+  { route: 'GET /v1/cohorts/:id/explain', note: 'hidden cohort', prepare: () => ({ url: `/v1/cohorts/${ctx.H}/explain?userId=u1` }), expect: [401, 404, 404, 200, 200] },
+  { route: 'POST /v1/cohorts/explain', prepare: at('/v1/cohorts/explain', { definition: { match: 'all', rules: [{ type: 'event', event: 'signup' }] }, userId: 'u1' }), expect: everyone(200) },
+  {
+    route: 'POST /v1/cohorts/explain',
+    note: 'refers to a hidden cohort',
+    prepare: () => ({ url: '/v1/cohorts/explain', body: { definition: { match: 'all', rules: [{ type: 'cohort', cohortId: ctx.H }] }, userId: 'u1' } }),
+    expect: [401, 400, 400, 200, 200],
+  },
+  { route: 'POST /v1/cohorts/:id/diff', prepare: () => ({ url: `/v1/cohorts/${ctx.Dyn}/diff`, body: { definition: { match: 'all', rules: [{ type: 'event', event: 'signup' }] } } }), expect: members(200) },
+  { route: 'POST /v1/cohorts/:id/diff', note: 'hidden cohort', prepare: () => ({ url: `/v1/cohorts/${ctx.HDyn}/diff`, body: { definition: { match: 'all', rules: [{ type: 'event', event: 'signup' }] } } }), expect: [401, 404, 404, 200, 200] },
   { route: 'GET /2/cohorts', prepare: at('/2/cohorts'), expect: everyone(200) },
   { route: 'GET /2/cohorts/:id', prepare: () => ({ url: `/2/cohorts/${ctx.M}` }), expect: everyone(200) },
   { route: 'GET /2/cohorts/:id', note: 'hidden cohort', prepare: () => ({ url: `/2/cohorts/${ctx.H}` }), expect: [401, 404, 404, 200, 200] },
@@ -234,6 +245,11 @@ beforeAll(async () => {
   const steps = await asAdmin('PUT', `/v1/cohorts/${ctx.M}/steps`, { steps: [{ name: 'New' }, { name: 'Done' }] });
   [ctx.stepA, ctx.stepB] = steps.map((s: { id: string }) => s.id);
   ctx.H = (await asAdmin('POST', '/v1/cohorts', { name: 'Admin list', kind: 'static' })).id;
+  // Dynamic twins of M and H (a diff is about a definition).
+  const signups = { match: 'all', rules: [{ type: 'event', event: 'signup' }] };
+  ctx.Dyn = ok(await call(team.member.token, 'POST', '/v1/cohorts', { name: 'Member signups', definition: signups })).id;
+  await asAdmin('PUT', `/v1/cohorts/${ctx.Dyn}/collaborators/${team.viewer.id}`, { role: 'editor' });
+  ctx.HDyn = (await asAdmin('POST', '/v1/cohorts', { name: 'Admin signups', definition: signups })).id;
   ctx.D = (await asAdmin('POST', '/v1/destinations', webhook())).id;
   ctx.S = (await asAdmin('POST', '/v1/syncs', { cohortId: ctx.M, destinationId: ctx.D, frequency: 'daily' })).id;
 });

@@ -11,6 +11,8 @@ import { RE2JS } from 're2js';
 export const MAX_RULES_PER_GROUP = 50;
 export const MAX_GROUP_DEPTH = 5;
 export const MAX_WINDOW_AMOUNT = 100_000;
+/** `regularly` looks back at most this many periods (a year of weeks). */
+export const MAX_PERIODS = 52;
 
 // ---------------------------------------------------------------- Instant
 
@@ -258,6 +260,46 @@ const cohortRuleSchema = z.strictObject({
   negate: negateSchema,
 });
 
+const regularlyRuleSchema = z
+  .strictObject({
+    type: z.literal('regularly'),
+    event: eventNameSchema,
+    where: whereSchema.optional(),
+    whereMatch: whereMatchSchema.optional(),
+    period: z.enum(['day', 'week', 'month'], { error: 'period must be one of day, week, month' }),
+    periods: z
+      .number({ error: 'periods needs a whole number' })
+      .int({ error: 'periods needs a whole number' })
+      .min(1, { error: 'periods must be at least 1' })
+      .max(MAX_PERIODS, { error: `periods must be at most ${MAX_PERIODS}` }),
+    atLeast: z
+      .number({ error: 'atLeast needs a whole number' })
+      .int({ error: 'atLeast needs a whole number' })
+      .min(1, { error: 'atLeast must be at least 1' }),
+    negate: negateSchema,
+  })
+  .refine((r) => r.atLeast <= r.periods, { message: 'atLeast cannot be more than periods', path: ['atLeast'] });
+
+const stoppedRuleSchema = z.strictObject({
+  type: z.literal('stopped'),
+  event: eventNameSchema,
+  where: whereSchema.optional(),
+  whereMatch: whereMatchSchema.optional(),
+  active: durationSchema,
+  inactive: durationSchema,
+  negate: negateSchema,
+});
+
+const restartedRuleSchema = z.strictObject({
+  type: z.literal('restarted'),
+  event: eventNameSchema,
+  where: whereSchema.optional(),
+  whereMatch: whereMatchSchema.optional(),
+  inactive: durationSchema,
+  returned: durationSchema,
+  negate: negateSchema,
+});
+
 const rulesArray = () =>
   z
     .array(ruleSchema, { error: 'rules needs a list of rules' })
@@ -275,8 +317,11 @@ const groupRuleSchema = z.strictObject({
 
 export const ruleSchema: z.ZodType<Rule> = z.discriminatedUnion(
   'type',
-  [groupRuleSchema, eventRuleSchema, sequenceRuleSchema, firstTimeRuleSchema, propertyRuleSchema, cohortRuleSchema],
-  { error: 'type must be one of group, event, sequence, first_time, property, cohort' },
+  [
+    groupRuleSchema, eventRuleSchema, sequenceRuleSchema, firstTimeRuleSchema, propertyRuleSchema, cohortRuleSchema,
+    regularlyRuleSchema, stoppedRuleSchema, restartedRuleSchema,
+  ],
+  { error: 'type must be one of group, event, sequence, first_time, property, cohort, regularly, stopped, restarted' },
 ) as unknown as z.ZodType<Rule>;
 
 export const definitionSchema = z
@@ -317,13 +362,18 @@ export type SequenceRule = z.infer<typeof sequenceRuleSchema>;
 export type FirstTimeRule = z.infer<typeof firstTimeRuleSchema>;
 export type PropertyRule = z.infer<typeof propertyRuleSchema>;
 export type CohortRule = z.infer<typeof cohortRuleSchema>;
+export type RegularlyRule = z.infer<typeof regularlyRuleSchema>;
+export type StoppedRule = z.infer<typeof stoppedRuleSchema>;
+export type RestartedRule = z.infer<typeof restartedRuleSchema>;
+/** Rules about when a user did an event over time (regularly, stopped, restarted). */
+export type RecurrenceRule = RegularlyRule | StoppedRule | RestartedRule;
 export interface GroupRule {
   type: 'group';
   match: 'all' | 'any';
   rules: Rule[];
   negate?: boolean;
 }
-export type Rule = GroupRule | EventRule | SequenceRule | FirstTimeRule | PropertyRule | CohortRule;
+export type Rule = GroupRule | EventRule | SequenceRule | FirstTimeRule | PropertyRule | CohortRule | RecurrenceRule;
 export interface Definition {
   match: 'all' | 'any';
   rules: Rule[];

@@ -166,6 +166,10 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     // Only bob bought more than twice.
     await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
     await page.getByRole('button', { name: 'Save changes' }).click();
+    // A changed definition shows what saving would change first: alice would leave.
+    await page.getByTestId('cohort-diff').waitFor();
+    expect(await page.getByTestId('diff-removed').textContent()).toBe('1');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Big spenders', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('cohort-size').textContent(), { timeout: 20_000 }).toBe('1');
   });

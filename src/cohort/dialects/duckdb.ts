@@ -130,6 +130,8 @@ export const duckdbDialect: SqlDialect = {
     return sql`(${ts} + ${new Sql(INTERVAL_FN[unit])}(CAST(${bind(amount)} AS INTEGER)))`;
   },
   utcDay: (ts) => sql`CAST(${ts} AS DATE)`,
+  // TIMESTAMP holds UTC wall time, so truncation is in UTC; 'week' truncates to the ISO week's Monday.
+  calendarPeriodStart: (ts, period) => sql`date_trunc(${lit(period)}, ${ts})`,
   jsonText: (json, path) => guarded(json, path, sql`(${json}->>${bind(duckdbJsonPath(path))})`),
   jsonIs: (json, path, kind) => guarded(json, path, sql`(json_type(${json}, ${bind(duckdbJsonPath(path))}) ${new Sql(JSON_KIND_TEST[kind])})`),
   jsonDistinctKey(json, path) {

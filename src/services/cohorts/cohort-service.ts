@@ -209,6 +209,10 @@ export function createCohortService(deps: CohortServiceDeps) {
       if (c.kind === 'dynamic' && c.definition) await assertReferencesHeld(c.definition as Definition, c, await snapshot());
     },
     all: () => store.all(),
+    /** Schema and reference checks of a definition (`selfId`: the cohort it would be saved on). */
+    validateDefinition,
+    /** Resolves cohort references against the cohorts as they are now. */
+    resolver: resolverFor,
 
     /** A crash mid-computation leaves `running` behind: say so, and let the scheduler redo it. */
     async recoverInterrupted(): Promise<void> {

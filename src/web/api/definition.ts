@@ -4,6 +4,7 @@
  */
 export {
   definitionSchema,
+  MAX_PERIODS,
   type Aggregate,
   type CmpOp,
   type CohortRule,
@@ -16,6 +17,10 @@ export {
   type GroupRule,
   type Op,
   type PropertyRule,
+  type RecurrenceRule,
+  type RegularlyRule,
+  type RestartedRule,
+  type StoppedRule,
   type Rule,
   type SequenceRule,
   type Step,

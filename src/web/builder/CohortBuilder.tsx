@@ -5,7 +5,9 @@ import type { Definition } from '../api/definition';
 import { ApiError, errorMessage, type ApiIssue } from '../api/errors';
 import type { Cohort } from '../api/types';
 import { navigate } from '../router';
+import { useCohortDiff } from '../api/insight';
 import { CohortMetaFields, type CohortMeta } from './CohortMetaFields';
+import { DiffConfirm } from './DiffConfirm';
 import { emptyDefinition } from './defaults';
 import { GroupEditor } from './GroupEditor';
 import { IssuesProvider, issueMap } from './issues';
@@ -45,6 +47,9 @@ export function CohortBuilder({ cohort, wizard }: { cohort?: Cohort; wizard?: Wi
   // Fixed once created: a static cohort is an uploaded list, a dynamic one follows its conditions.
   const [kind, setKind] = useState<'dynamic' | 'static'>(cohort?.kind ?? 'dynamic');
   const isStatic = kind === 'static';
+  // Editing a saved dynamic cohort: a changed definition is shown as a diff before it is saved.
+  const diff = useCohortDiff(cohort?.id ?? '');
+  const [confirming, setConfirming] = useState(false);
 
   const clientIssues = useMemo(() => validateDefinition(definition), [definition]);
   const valid = clientIssues.length === 0;
@@ -72,10 +77,16 @@ export function CohortBuilder({ cohort, wizard }: { cohort?: Cohort; wizard?: Wi
     if (err instanceof ApiError && err.status === 400) setServerIssues(err.issues);
   }
 
-  function submit() {
+  function submit(confirmed = false) {
     setTouched(true);
     setAttempted(true);
     if ((!isStatic && !valid) || !meta.name.trim()) return;
+    if (!confirmed && cohort?.kind === 'dynamic' && JSON.stringify(definition) !== JSON.stringify(cohort.definition)) {
+      setConfirming(true);
+      diff.mutate(definition, { onError: takeServerIssues });
+      return;
+    }
+    setConfirming(false);
     const body = {
       name: meta.name.trim(),
       description: meta.description.trim(),
@@ -104,6 +115,7 @@ export function CohortBuilder({ cohort, wizard }: { cohort?: Cohort; wizard?: Wi
   return (
     <Stack>
       {!wizard && <Title order={2}>{cohort ? `Edit ${cohort.name}` : 'New cohort'}</Title>}
+      {cohort && <DiffConfirm opened={confirming} diff={diff} saving={save.isPending} onCancel={() => setConfirming(false)} onConfirm={() => submit(true)} />}
       <Paper withBorder p="md" radius="md" component="form" onSubmit={(e) => { e.preventDefault(); submit(); }}>
         <Stack gap="sm">
           {!savedId && (

@@ -8,6 +8,7 @@ import type { Preview } from '../api/types';
 import { useApi } from '../auth/session';
 import { num } from '../components/format';
 import { Link } from '../router';
+import { WhyInPanel } from './WhyInPanel';
 
 /**
  * Live size estimate that follows edits (debounced, only for locally valid
@@ -86,6 +87,7 @@ export function PreviewPanel({
             ) : (
               <Text size="xs" c="dimmed">No user matches this definition.</Text>
             )}
+            <WhyInPanel key={run.data.sample.join('\n')} definition={definition} sample={run.data.sample} />
           </Stack>
         )}
       </Stack>

@@ -6,6 +6,7 @@ import { FirstTimeEditor } from './FirstTimeEditor';
 import { GroupEditor } from './GroupEditor';
 import type { Path } from './issues';
 import { PropertyRuleEditor } from './PropertyRuleEditor';
+import { RegularlyEditor, RestartedEditor, StoppedEditor } from './RecurrenceEditors';
 import { RuleCard } from './RuleCard';
 import { SequenceEditor } from './SequenceEditor';
 import type { EventCatalog } from './useEventCatalog';
@@ -20,6 +21,12 @@ export function RuleEditor({ rule, onChange, onRemove, path, depth, catalog, sel
       return <FirstTimeEditor rule={rule} onChange={onChange} onRemove={onRemove} path={path} catalog={catalog} />;
     case 'sequence':
       return <SequenceEditor rule={rule} onChange={onChange} onRemove={onRemove} path={path} catalog={catalog} />;
+    case 'regularly':
+      return <RegularlyEditor rule={rule} onChange={onChange} onRemove={onRemove} path={path} catalog={catalog} />;
+    case 'stopped':
+      return <StoppedEditor rule={rule} onChange={onChange} onRemove={onRemove} path={path} catalog={catalog} />;
+    case 'restarted':
+      return <RestartedEditor rule={rule} onChange={onChange} onRemove={onRemove} path={path} catalog={catalog} />;
     case 'property':
       return <PropertyRuleEditor rule={rule} onChange={onChange} onRemove={onRemove} path={path} />;
     case 'cohort':

@@ -5,6 +5,7 @@ import { QueryState } from '../../components/QueryState';
 import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
 import { Link } from '../../router';
+import { UserCohorts } from './UserCohorts';
 
 export function UserPage({ userId }: { userId: string }) {
   const q = useUser(userId);
@@ -59,6 +60,7 @@ export function UserPage({ userId }: { userId: string }) {
                 )}
               </Paper>
             </SimpleGrid>
+            <UserCohorts userId={userId} memberOf={u.cohorts} />
           </>
         )}
       </QueryState>

@@ -1,0 +1,84 @@
+import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
+import type { CohortInsightReads, ExplainRow } from '../cohort-insight-reads.js';
+import type { CompiledQuery } from '../cohort-store.js';
+import type { ReadPool } from './database.js';
+import type { IdentityMap } from './identity-map.js';
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Explain narrows the tables the compiled query reads to the one user: CTEs
+ * named like the tables shadow them (inside a CTE's own body the name still
+ * means the table). The explain query restricts every part to the user by
+ * itself, so this only makes it fast: one scan of the user's rows, then every
+ * rule runs over a handful of them.
+ */
+const SHADOWED = [duckdbDialect.tables.events, duckdbDialect.tables.users, duckdbDialect.tables.traits, 'user_traits'].filter(
+  (t, i, all) => all.indexOf(t) === i,
+);
+
+/** The explain query `q` for user `uid` over tables narrowed to that user. */
+export function duckdbExplainQuery(uid: number, q: CompiledQuery): { sql: string; params: unknown[] } {
+  const ctes = SHADOWED.map((t) => `${t} AS MATERIALIZED (SELECT * FROM ${t} WHERE uid = ?)`).join(', ');
+  return {
+    sql: `WITH ${ctes} SELECT k, r, c, a, v, event, epoch_ms(ts) AS ts, CAST(props AS VARCHAR) AS props FROM (${q.sql}) AS x`,
+    params: [...SHADOWED.map(() => uid), ...q.params],
+  };
+}
+
+/** A row of `duckdbExplainQuery` (DuckDB values as `getRowObjects` gives them). */
+export function toExplainRow(row: Record<string, unknown>): ExplainRow {
+  return {
+    k: Number(row.k),
+    r: row.r === null ? null : Boolean(row.r),
+    c: num(row.c),
+    a: num(row.a),
+    v: (row.v as string | null) ?? null,
+    event: (row.event as string | null) ?? null,
+    ts: row.ts === null ? null : new Date(Number(row.ts)),
+    props: row.props === null ? null : (JSON.parse(row.props as string) as Record<string, unknown>),
+  };
+}
+
+export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap): CohortInsightReads {
+  return {
+    async uidOf(userId) {
+      return ids.uidOf(userId);
+    },
+
+    async explainRows(uid, q) {
+      const e = duckdbExplainQuery(uid, q);
+      return (await reads.rows<Record<string, unknown>>(e.sql, e.params)).map(toExplainRow);
+    },
+
+    async membershipDiff(cohortId, q, sampleSize) {
+      // Samples as JSON lists (user ids may hold any character). Parameters in order of appearance.
+      const sample = (from: string, notIn: string) =>
+        `(SELECT CAST(to_json(coalesce(list(user_id ORDER BY user_id), [])) AS VARCHAR) FROM (SELECT u.user_id FROM ${from} s JOIN users u ON u.uid = s.uid WHERE s.uid NOT IN (SELECT uid FROM ${notIn}) ORDER BY u.user_id LIMIT ?))`;
+      const [row] = await reads.rows<Record<string, unknown>>(
+        `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
+              c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)
+         SELECT (SELECT count(*) FROM c) AS current, (SELECT count(*) FROM p) AS proposed,
+                (SELECT count(*) FROM p WHERE uid NOT IN (SELECT uid FROM c)) AS added,
+                (SELECT count(*) FROM c WHERE uid NOT IN (SELECT uid FROM p)) AS removed,
+                ${sample('p', 'c')} AS sample_added, ${sample('c', 'p')} AS sample_removed`,
+        [...q.params, cohortId, sampleSize, sampleSize],
+      );
+      return {
+        current: Number(row.current),
+        proposed: Number(row.proposed),
+        added: Number(row.added),
+        removed: Number(row.removed),
+        sampleAdded: JSON.parse(row.sample_added as string) as string[],
+        sampleRemoved: JSON.parse(row.sample_removed as string) as string[],
+      };
+    },
+
+    async memberIds(q) {
+      return reads.pick().use(async (c) => {
+        const r = await c.runAndReadAll(`SELECT u.user_id FROM (SELECT DISTINCT uid FROM (${q.sql}) AS q) m JOIN users u ON u.uid = m.uid ORDER BY u.user_id`, q.params as never);
+        return (r.getColumnsJS()[0] ?? []) as string[];
+      });
+    },
+  };
+}
