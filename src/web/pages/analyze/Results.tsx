@@ -42,7 +42,7 @@ export function FunnelResult({ data }: { data: FunnelResponse }) {
   return (
     <Stack>
       <div role="img" aria-label={`Funnel of ${steps.length} steps for ${data.series.length} segments, conversion in percent`}>
-        <BarChart h={280} data={bars} dataKey="step" series={series(data.series.map((s) => s.label))} withLegend unit="%" valueFormatter={(v) => `${v}%`} />
+        <BarChart h={280} data={bars} dataKey="step" series={series(data.series.map((s) => s.label))} withLegend valueFormatter={(v) => `${v}%`} />
       </div>
       <Table.ScrollContainer minWidth={400}>
         <Table striped aria-label="Funnel numbers">
@@ -74,7 +74,7 @@ export function RetentionResult({ data, period }: { data: RetentionResponse; per
   return (
     <Stack>
       <div role="img" aria-label={`Retention curve of ${data.series.length} segments over ${periods} periods, in percent`}>
-        <LineChart h={260} data={curve} dataKey="period" series={series(data.series.map((s) => s.label))} withLegend unit="%" curveType="linear" valueFormatter={(v) => `${v}%`} />
+        <LineChart h={260} data={curve} dataKey="period" series={series(data.series.map((s) => s.label))} withLegend curveType="linear" valueFormatter={(v) => `${v}%`} />
       </div>
       <Table.ScrollContainer minWidth={500}>
         <Table striped aria-label="Retention numbers">
