@@ -91,16 +91,22 @@ class ChartCompiler {
     const buckets = bucketStarts(from, to, req.interval);
     const { ctes, member } = this.segments(req.segments);
     const m = req.measure;
-    const value = typeof m === 'string' ? raw(', NULL AS v') : sql`, ${this.ev.propertyNumber(raw('e'), m.property.split('.'))} AS v`;
-    ctes.push(this.d.cte('m', sql`SELECT e.uid, e.ts${value} FROM ${this.events} e WHERE ${this.inRange(req.event, from, to)}`));
+    const bucket = this.d.bucketMs(raw('e.ts'), req.interval);
+    // One row per user and bucket (far fewer than events): distinct users become a plain count.
+    const v = typeof m === 'string' ? undefined : this.ev.propertyNumber(raw('e'), m.property.split('.'));
+    const perUser =
+      m === 'uniques' ? raw('')
+      : m === 'totals' ? raw(', count(*) AS n')
+      : m.fn === 'avg' ? sql`, sum(${v!}) AS s, count(${v!}) AS c`
+      : sql`, ${raw(m.fn)}(${v!}) AS x`;
+    ctes.push(this.d.cte('m', sql`SELECT e.uid, ${bucket} AS bucket${perUser} FROM ${this.events} e WHERE ${this.inRange(req.event, from, to)} GROUP BY e.uid, ${bucket}`));
     const agg =
-      m === 'uniques' ? raw('count(DISTINCT uid)')
-      : m === 'totals' ? raw('count(*)')
-      : m.fn === 'avg' ? raw('(sum(v) / count(v))')
-      : raw(`${m.fn}(v)`);
-    const bucket = this.d.bucketMs(raw('ts'), req.interval);
+      m === 'uniques' ? raw('count(*)')
+      : m === 'totals' ? raw('sum(n)')
+      : m.fn === 'avg' ? raw('(sum(s) / sum(c))')
+      : raw(`${m.fn}(x)`);
     const parts = req.segments.map((_, i) =>
-      sql`SELECT ${this.d.bigint(i)} AS seg, ${bucket} AS bucket, ${agg} AS value FROM m WHERE ${member(i, raw('uid'))} GROUP BY ${bucket}`,
+      sql`SELECT ${this.d.bigint(i)} AS seg, bucket, ${agg} AS value FROM m WHERE ${member(i, raw('uid'))} GROUP BY bucket`,
     );
     const q = this.query(ctes, joinSql(parts, ' UNION ALL '));
     const empty = typeof m === 'string' ? 0 : null;

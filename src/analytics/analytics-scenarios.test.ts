@@ -164,7 +164,7 @@ describe('retention', () => {
 });
 
 describe('exact SQL', () => {
-  it('segmentation: one materialized CTE per segment and for the matching events, values bound, hot columns read', () => {
+  it('segmentation: one materialized CTE per segment and for the matching events per user and bucket, values bound, hot columns read', () => {
     const req = segmentationRequestSchema.parse({
       event: { event: 'view' }, measure: { fn: 'sum', property: 'price' }, interval: 'week',
       from: '2024-03-01', to: '2024-03-10', segments: [{ all: true }, { cohortId: 'S', negate: true }],
@@ -172,9 +172,10 @@ describe('exact SQL', () => {
     const q = compileSegmentation(req, { ...ctx('2024-03-10'), materialized: [{ path: ['price'], text: 'hot1_text', number: 'hot1_num' }] });
     expect(q.sql).toBe(
       'WITH seg1 AS MATERIALIZED (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ?), ' +
-        'm AS MATERIALIZED (SELECT e.uid, e.ts, e.hot1_num AS v FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) AND e.ts >= CAST(? AS TIMESTAMP) AND e.ts < CAST(? AS TIMESTAMP)) ' +
-        "SELECT CAST(? AS BIGINT) AS seg, epoch_ms(date_trunc('week', ts)) AS bucket, sum(v) AS value FROM m WHERE true GROUP BY epoch_ms(date_trunc('week', ts)) UNION ALL " +
-        "SELECT CAST(? AS BIGINT) AS seg, epoch_ms(date_trunc('week', ts)) AS bucket, sum(v) AS value FROM m WHERE uid NOT IN (SELECT uid FROM seg1) GROUP BY epoch_ms(date_trunc('week', ts))",
+        "m AS MATERIALIZED (SELECT e.uid, epoch_ms(date_trunc('week', e.ts)) AS bucket, sum(e.hot1_num) AS x FROM events_all e " +
+        "WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) AND e.ts >= CAST(? AS TIMESTAMP) AND e.ts < CAST(? AS TIMESTAMP) GROUP BY e.uid, epoch_ms(date_trunc('week', e.ts))) " +
+        'SELECT CAST(? AS BIGINT) AS seg, bucket, sum(x) AS value FROM m WHERE true GROUP BY bucket UNION ALL ' +
+        'SELECT CAST(? AS BIGINT) AS seg, bucket, sum(x) AS value FROM m WHERE uid NOT IN (SELECT uid FROM seg1) GROUP BY bucket',
     );
     expect(q.params).toEqual(['S', 'view', '2024-03-10 00:00:00.000', '2024-03-01 00:00:00.000', '2024-03-10 00:00:00.000', 0, 1]);
   });
