@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Alert, Anchor, Button, Code, Collapse, Group, Paper, SegmentedControl, Stack, Text, Title } from '@mantine/core';
 import { useChart, type ChartKind, type ChartResult } from '../../api/analytics';
 import { errorMessage } from '../../api/errors';
@@ -77,10 +77,12 @@ function AnalyzeForm({ committed }: { committed: AnalyzeState }) {
   );
 }
 
-/** A download of the numbers as CSV (a blob URL, released when the numbers change). */
+/**
+ * A download of the numbers as CSV. A data URL rather than a blob URL: nothing
+ * to release, so a refetch can never revoke a download under way.
+ */
 function CsvLink({ result }: { result: ChartResult }) {
-  const href = useMemo(() => URL.createObjectURL(new Blob([chartCsv(result)], { type: 'text/csv;charset=utf-8' })), [result]);
-  useEffect(() => () => URL.revokeObjectURL(href), [href]);
+  const href = useMemo(() => `data:text/csv;charset=utf-8,${encodeURIComponent(chartCsv(result))}`, [result]);
   return (
     <Anchor href={href} download={`kohort-${result.chart}.csv`} size="sm">Download CSV</Anchor>
   );
