@@ -53,6 +53,9 @@ import { COHORT_MIGRATIONS } from './storage/duckdb/cohort-migrations.js';
 import { openDatabase, type Database } from './storage/duckdb/database.js';
 import { createDuckDBCohortStore } from './storage/duckdb/duckdb-cohort-store.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
+import { registerAnalyticsRoutes } from './http/analytics-routes.js';
+import { createAnalyticsService } from './services/analytics.js';
+import { createDuckDBAnalyticsReads } from './storage/duckdb/analytics-reads.js';
 import type { Clock } from './services/syncs/clock.js';
 import { ActionRunner } from './services/workflows/action-runner.js';
 import { createStepActions } from './services/workflows/step-actions.js';
@@ -243,6 +246,12 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       (a) => registerAccountRoutes(a, { accounts, auth }),
       (a) => registerAuditRoutes(a, { audit, auth }),
       (a) => registerWorkflowRoutes(a, { workflows: workflows!, auth, access, audit }),
+      (a) =>
+        registerAnalyticsRoutes(a, {
+          auth,
+          access,
+          analytics: createAnalyticsService({ reads: createDuckDBAnalyticsReads(db.reads), cohorts: cohortStore, materialized: () => events.materializedProperties() }),
+        }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });

@@ -78,6 +78,18 @@ export function compileEventMatch(m: EventMatch, ctx: CompileContext, dialect: S
   return new CohortCompiler(dialect, ctx).eventMatch(m);
 }
 
+/** What other compilers (analytics) share with this one, so an event filter means the same everywhere. */
+export interface EventSql {
+  /** Conditions every matching event row `alias` meets: the step's name and filters, not after asOf. */
+  matching(alias: Sql, step: Step): Sql[];
+  /** The number (numeric rule, as in aggregates) of an event property of row `alias`: its typed column when hot. */
+  propertyNumber(alias: Sql, path: string[]): Sql;
+}
+
+export function eventSql(ctx: CompileContext, dialect: SqlDialect = duckdbDialect): EventSql {
+  return new CohortCompiler(dialect, ctx);
+}
+
 class CohortCompiler {
   private readonly t: { events: Sql; users: Sql; traits: Sql; cohortMembers: Sql };
   private readonly materialized = new Map<string, MaterializedProperty>();
@@ -97,6 +109,14 @@ class CohortCompiler {
       traits: raw(d.tables.traits),
       cohortMembers: raw(d.tables.cohortMembers),
     };
+  }
+
+  matching(alias: Sql, step: Step): Sql[] {
+    return this.eventConditions(alias, step.event, step.where, step.whereMatch);
+  }
+
+  propertyNumber(alias: Sql, path: string[]): Sql {
+    return this.eventValue(alias, path).number;
   }
 
   compile(definition: Definition): CompiledQuery {

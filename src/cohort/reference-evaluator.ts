@@ -146,7 +146,7 @@ function propertyInstantMicros(v: unknown): bigint | null {
 // ------------------------------------------------------------------ values
 
 /** Reads a dotted path inside a JSON-like value; undefined when missing. */
-function readPath(root: unknown, segments: string[]): unknown {
+export function readPath(root: unknown, segments: string[]): unknown {
   let cur = root;
   for (const seg of segments) {
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
@@ -252,7 +252,7 @@ function compareNumber(n: number, op: Compare['op'], value: number | [number, nu
   }
 }
 
-function passesWhere(props: Record<string, unknown>, where: Filter[] | undefined, whereMatch: 'all' | 'any' | undefined): boolean {
+export function passesWhere(props: Record<string, unknown>, where: Filter[] | undefined, whereMatch: 'all' | 'any' | undefined): boolean {
   if (!where || where.length === 0) return true;
   const test = (f: Filter) => valueMatches(readPath(props, f.property.split('.')), f.op, f.value);
   return whereMatch === 'any' ? where.some(test) : where.every(test);

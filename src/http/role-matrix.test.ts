@@ -75,6 +75,35 @@ const ROWS: Row[] = [
   { route: 'GET /v1/users/:userId', prepare: at('/v1/users/u1'), expect: everyone(200) },
   { route: 'GET /v1/contacts', prepare: at('/v1/contacts'), expect: everyone(200) },
 
+  // Analysis by cohort: any role that reads events; segments only name visible cohorts
+  {
+    route: 'POST /v1/analytics/segmentation',
+    prepare: () => ({ url: '/v1/analytics/segmentation', body: { event: { event: 'signup' }, measure: 'uniques', interval: 'week', from: '2024-01-01', to: '2030-01-01', segments: [{ cohortId: ctx.M }] } }),
+    expect: everyone(200),
+  },
+  {
+    route: 'POST /v1/analytics/segmentation',
+    note: 'hidden cohort',
+    prepare: () => ({ url: '/v1/analytics/segmentation', body: { event: { event: 'signup' }, measure: 'totals', interval: 'month', from: '2024-01-01', to: '2030-01-01', segments: [{ cohortId: ctx.H, negate: true }] } }),
+    expect: [401, 404, 404, 200, 200],
+  },
+  {
+    route: 'POST /v1/analytics/funnel',
+    prepare: () => ({ url: '/v1/analytics/funnel', body: { steps: [{ event: 'signup' }, { event: 'buy' }], conversionWindow: { amount: 7, unit: 'day' }, from: '2024-01-01', to: '2030-01-01', segments: [{ all: true }, { cohortId: ctx.M, negate: true }] } }),
+    expect: everyone(200),
+  },
+  {
+    route: 'POST /v1/analytics/retention',
+    prepare: () => ({ url: '/v1/analytics/retention', body: { start: { event: 'signup' }, return: { event: 'signup' }, period: 'week', periods: 4, from: '2024-01-01', to: '2030-01-01' } }),
+    expect: everyone(200),
+  },
+  {
+    route: 'POST /v1/analytics/retention',
+    note: 'definition naming a hidden cohort',
+    prepare: () => ({ url: '/v1/analytics/retention', body: { start: { event: 'signup' }, return: { event: 'signup' }, period: 'day', periods: 1, from: '2024-01-01', to: '2024-02-01', segments: [{ definition: { match: 'all', rules: [{ type: 'cohort', cohortId: ctx.H }] } }] } }),
+    expect: [401, 400, 400, 200, 200],
+  },
+
   // Cohorts
   { route: 'POST /v1/cohorts/preview', prepare: at('/v1/cohorts/preview', { definition: { match: 'all', rules: [{ type: 'event', event: 'signup' }] } }), expect: everyone(200) },
   { route: 'POST /v1/cohorts', prepare: () => ({ url: '/v1/cohorts', body: { name: `New ${++n}`, kind: 'static' } }), expect: members(201) },

@@ -16,6 +16,7 @@ import { RequireWrite } from './auth/NoPermission';
 // The builder and the chart-heavy detail page load on first use.
 const CohortBuilderPage = lazy(() => import('./builder/CohortBuilderPage').then((m) => ({ default: m.CohortBuilderPage })));
 const CreateCohortPage = lazy(() => import('./pages/cohorts/create/CreateCohortPage').then((m) => ({ default: m.CreateCohortPage })));
+const AnalyzePage = lazy(() => import('./pages/analyze/AnalyzePage').then((m) => ({ default: m.AnalyzePage })));
 const CohortDetail = lazy(() => import('./pages/cohorts/CohortDetail').then((m) => ({ default: m.CohortDetail })));
 
 function Lazy({ children }: { children: ReactNode }) {
@@ -35,6 +36,7 @@ export function Routes() {
   if (matchPath('/cohorts/new', path)) return <RequireWrite action="create cohorts"><Lazy><CreateCohortPage key="new" /></Lazy></RequireWrite>;
   if ((m = matchPath('/cohorts/:id/edit', path))) return <Lazy><CohortBuilderPage key={m.id} cohortId={m.id} /></Lazy>;
   if ((m = matchPath('/cohorts/:id', path))) return <Lazy><CohortDetail key={m.id} id={m.id!} /></Lazy>;
+  if (matchPath('/analyze', path)) return <Lazy><AnalyzePage /></Lazy>;
   if (matchPath('/events', path)) return <LiveEvents />;
   if (matchPath('/contacts', path)) return <ContactsPage />;
   // The people directory is Contacts now; old links to /users keep working.

@@ -7,6 +7,7 @@ import { linkProps, useLocation } from '../router';
 
 const NAV = [
   { to: '/cohorts', label: 'Cohorts' },
+  { to: '/analyze', label: 'Analyze' },
   { to: '/events', label: 'Live events' },
   // A user's page belongs to the people directory.
   { to: '/contacts', label: 'Contacts', also: '/users' },

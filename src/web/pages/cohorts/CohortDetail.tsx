@@ -11,6 +11,7 @@ import { QueryState } from '../../components/QueryState';
 import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
 import { linkProps, navigate } from '../../router';
+import { analyzeLink } from '../analyze/state';
 import { CohortSyncs } from './CohortSyncs';
 import { HistoryChart } from './HistoryChart';
 import { MembersTable } from './MembersTable';
@@ -50,6 +51,7 @@ export function CohortDetail({ id }: { id: string }) {
               {c.description && <Text size="sm" c="dimmed">{c.description}</Text>}
             </Stack>
             <Group gap="xs">
+              <Button variant="default" {...linkProps(analyzeLink(c.id))}>Analyze</Button>
               <Guard allowed={canEdit} reason={REASONS.cohort}>
                 <Button variant="default" {...(canEdit ? linkProps(`/cohorts/${c.id}/edit`) : {})}>Edit</Button>
               </Guard>

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Segment } from '../schemas/analytics.js';
+import type { Access } from '../services/accounts/access-port.js';
+import { namedCohorts, type AnalyticsService } from '../services/analytics.js';
+import { ServiceError } from '../services/errors.js';
+import type { Authenticator } from './auth.js';
+
+/**
+ * Analysis by cohort (analytics.md). Any role that may read events may run a
+ * chart; a segment may name only cohorts the caller can see: a hidden cohort
+ * as a segment is answered like an unknown one (404), and a definition that
+ * refers to one is invalid (400), as in a cohort preview.
+ */
+export function registerAnalyticsRoutes(app: FastifyInstance, deps: { analytics: AnalyticsService; auth: Authenticator; access: Access }): void {
+  const { analytics, auth, access } = deps;
+  const admin = { preHandler: auth.management() };
+
+  async function checkSegments(req: FastifyRequest, segments: Segment[]): Promise<void> {
+    const named = namedCohorts(segments);
+    for (const id of named.segments) await access.requireCohort(req.principal, id, 'read');
+    const visible = await access.visibleCohorts(req.principal);
+    if (visible === 'all') return;
+    const hidden = [...new Set(named.inDefinitions)].filter((id) => !visible.has(id));
+    if (hidden.length) {
+      throw new ServiceError(400, 'invalid_definition', `A segment's definition refers to cohort ${hidden.map((u) => `"${u}"`).join(', ')}, which does not exist`,
+        hidden.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
+    }
+  }
+
+  app.post('/v1/analytics/segmentation', admin, async (req) => {
+    const r = analytics.parseSegmentation(req.body);
+    await checkSegments(req, r.segments);
+    return analytics.segmentation(r);
+  });
+  app.post('/v1/analytics/funnel', admin, async (req) => {
+    const r = analytics.parseFunnel(req.body);
+    await checkSegments(req, r.segments);
+    return analytics.funnel(r);
+  });
+  app.post('/v1/analytics/retention', admin, async (req) => {
+    const r = analytics.parseRetention(req.body);
+    await checkSegments(req, r.segments);
+    return analytics.retention(r);
+  });
+}
