@@ -186,7 +186,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       const asOf = b.asOf ? new Date(b.asOf.length === 10 ? `${b.asOf}T00:00:00Z` : b.asOf) : now();
       const started = performance.now();
       const q = compile(def, { asOf, resolveCohort: await resolverFor() });
-      const r = await store.preview(q, b.sampleSize);
+      const r = await store.preview(q, b.sampleSize, asOf.getTime());
       return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     },
 
