@@ -24,7 +24,9 @@ export function validateDefinition(def: Definition): ClientIssue[] {
       const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
       const at = readAt(def, path);
       const empty = isEmpty(at) || (path.at(-1) === 'value' && Array.isArray(at) && at.some(isEmpty));
-      const message = i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')}` : empty ? missingMessage(path, i.message) : i.message;
+      const owner = readAt(def, path.slice(0, -1)) as { property?: unknown } | undefined;
+      const message = i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')}`
+        : empty ? missingMessage(path, i.message, typeof owner?.property === 'string' ? owner.property : '') : i.message;
       out.push({ path, message, incomplete: empty });
     }
   }
@@ -32,21 +34,25 @@ export function validateDefinition(def: Definition): ClientIssue[] {
     if (VALUE_OPS_WITHOUT_VALUE.has(String(holder.op))) return;
     const v = holder.value;
     if (typeof v === 'string' && v.trim() === '' && !out.some((o) => samePath(o.path, [...path, 'value']))) {
-      out.push({ path: [...path, 'value'], message: 'Enter a value', incomplete: true });
+      out.push({ path: [...path, 'value'], message: valueMessage('Enter a value', holder.property), incomplete: true });
     }
   });
   return out;
 }
 
 /** Plain words for a field left empty, by the field's name. */
-function missingMessage(path: (string | number)[], fallback: string): string {
+function valueMessage(base: string, property: unknown): string {
+  return typeof property === 'string' && property.trim() ? `${base} for ${property}` : base;
+}
+
+function missingMessage(path: (string | number)[], fallback: string, property: string): string {
   const last = String(path.at(-1) ?? '');
   if (last === 'event') return 'Choose an event';
   if (last === 'property') return 'Enter a property name';
   if (last === 'cohortId') return 'Choose a cohort';
   if (last === 'from' || last === 'to') return 'Pick a date';
   if (last === 'rules') return 'Add at least one condition';
-  if (last === 'value') return /number/.test(fallback) ? 'Enter a number' : 'Enter a value';
+  if (last === 'value') return valueMessage(/number/.test(fallback) ? 'Enter a number' : 'Enter a value', property);
   if (last === 'amount') return 'Enter a number';
   return fallback;
 }
@@ -68,7 +74,7 @@ function readAt(root: unknown, path: (string | number)[]): unknown {
   return cur;
 }
 
-type Holder = { op?: unknown; value?: unknown };
+type Holder = { op?: unknown; value?: unknown; property?: unknown };
 
 /** Calls `visit` for every filter and property rule (the things with an op and a value). */
 function walkFilters(node: unknown, path: (string | number)[], visit: (h: Holder, path: (string | number)[]) => void): void {
