@@ -58,8 +58,7 @@ export function PreviewPanel({
   useEffect(() => reset(), [json, reset]);
 
   return (
-    <Paper withBorder p="md" radius="md" aria-label="Cohort size preview" role="region" shadow="xs"
-      style={{ position: 'sticky', top: 'calc(var(--app-shell-header-height, 56px) + 8px)', zIndex: 3 }}>
+    <Paper withBorder p="md" radius="md" aria-label="Cohort size preview" role="region" shadow="xs" className="kohort-sticky-panel">
       <Stack gap="sm">
         <Group justify="space-between" wrap="wrap">
           <Group gap="xs" aria-live="polite">

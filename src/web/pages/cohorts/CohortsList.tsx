@@ -25,7 +25,7 @@ function SortHeader({ label, sortKey, state, onSort, ta }: {
   const active = state.sort === sortKey;
   const next = active ? (state.order === 'asc' ? 'desc' : 'asc') : naturalOrder(sortKey);
   return (
-    <Table.Th ta={ta} aria-sort={active ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+    <Table.Th ta={ta} style={{ whiteSpace: 'nowrap' }} aria-sort={active ? (state.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
       <UnstyledButton onClick={() => onSort(sortKey, next)} fw={700} fz="sm" aria-label={`Sort by ${label.toLowerCase()}`}>
         {label} {active ? (state.order === 'asc' ? '▲' : '▼') : <Text span c="dimmed" fz="xs">↕</Text>}
       </UnstyledButton>
@@ -105,22 +105,22 @@ export function CohortsList() {
                         <StepCounts steps={teamFields(c).steps} />
                       </Table.Td>
                       <Table.Td><Text size="sm">{c.kind === 'static' ? 'Uploaded list' : 'Conditions'}</Text></Table.Td>
-                      <Table.Td><StatusBadge status={c.status} /></Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}><StatusBadge status={c.status} /></Table.Td>
                       <Table.Td>
                         <Group gap={4}>{c.tags.map((t) => <Badge key={t} variant="outline" size="sm" tt="none">{t}</Badge>)}</Group>
                       </Table.Td>
                       <Table.Td ta="right">{num(c.size)}</Table.Td>
                       <Table.Td>
                         {cohortSyncs.length === 0 ? <Text size="sm" c="dimmed">none</Text> : (
-                          <Group gap={4}>
+                          <Stack gap={4} align="flex-start">
                             {cohortSyncs.map((s) => (
                               <Badge key={s.id} size="sm" variant="light" tt="none"
                                 color={s.paused ? 'gray' : s.state === 'idle' || s.state === 'running' ? 'teal' : 'red'}
-                                style={{ cursor: 'pointer' }} {...linkProps(`/syncs/${s.id}`)}>
+                                style={{ cursor: 'pointer', overflow: 'visible' }} {...linkProps(`/syncs/${s.id}`)}>
                                 {destName(s.destinationId)} · {s.paused ? 'paused' : s.state === 'idle' || s.state === 'running' ? s.frequency : 'failing'}
                               </Badge>
                             ))}
-                          </Group>
+                          </Stack>
                         )}
                       </Table.Td>
                       <Table.Td><Text size="sm">{ownerName(teamFields(c).ownerId)}</Text></Table.Td>
