@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { liveQuerySchema } from '../schemas/events.js';
+import { propertyValuesQuerySchema } from '../schemas/property-catalog.js';
 import type { Access } from '../services/accounts/access-port.js';
 import { invalidInput, zodIssues } from '../services/errors.js';
 import { eventJson, type EventsService } from '../services/events.js';
@@ -25,6 +26,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: { events: Events
   const admin = { preHandler: auth.management() };
 
   app.get('/v1/event-types', admin, async () => events.eventTypes());
+  app.get('/v1/properties/values', admin, async (req) => events.propertyValues(parseWith(propertyValuesQuerySchema, req.query)));
+  app.get('/v1/traits', admin, async () => events.traits());
   app.get('/v1/events/live', admin, async (req) => events.live(parseWith(liveQuerySchema, req.query)));
   app.get('/v1/users/:userId', admin, async (req) => {
     const u = await events.user((req.params as { userId: string }).userId);

@@ -70,6 +70,8 @@ async function freshSync(): Promise<string> {
 const ROWS: Row[] = [
   // Events, users, contacts
   { route: 'GET /v1/event-types', prepare: at('/v1/event-types'), expect: everyone(200) },
+  { route: 'GET /v1/properties/values', prepare: at('/v1/properties/values?event=purchase&property=brand'), expect: everyone(200) },
+  { route: 'GET /v1/traits', prepare: at('/v1/traits'), expect: everyone(200) },
   { route: 'GET /v1/events/live', prepare: at('/v1/events/live?limit=5'), expect: everyone(200) },
   { route: 'GET /v1/events/stream', prepare: at('/v1/events/stream'), expect: everyone(200), sse: true },
   { route: 'GET /v1/users/:userId', prepare: at('/v1/users/u1'), expect: everyone(200) },

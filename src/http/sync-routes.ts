@@ -78,7 +78,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
     // A malformed cohortId is left to the service's validation (400 naming the field).
     if (typeof cohortId === 'string' && cohortId.length > 0) await access.requireCohort(req.principal, cohortId, 'edit');
     const s = await syncs.createSync(req.body);
-    await recordChange(audit, req, 'sync.created', { type: 'sync', id: s.id }, `Created a ${s.frequency} sync: ${await route(s.cohortId, s.destinationId)}`);
+    await recordChange(audit, req, 'sync.created', { type: 'sync', id: s.id }, `Created a sync (${s.frequency === 'once' ? 'runs once' : s.frequency}): ${await route(s.cohortId, s.destinationId)}`);
     return reply.status(201).send(s);
   });
   app.get('/v1/syncs', admin, async (req) => {

@@ -60,6 +60,8 @@ export const listCohortsQuerySchema = z.object({
   q: z.string().max(200).optional(),
   status: z.enum(COHORT_STATUSES).optional(),
   tag: z.string().max(50).optional(),
+  /** `exclude` leaves archived cohorts out (the web list's default); no effect with `status`. */
+  archived: z.enum(['include', 'exclude'], { message: 'must be include or exclude' }).default('include'),
   createdFrom: instant.optional(),
   createdTo: instant.optional(),
   sort: z.enum(COHORT_SORTS).default('updatedAt'),

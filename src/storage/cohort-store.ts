@@ -29,9 +29,12 @@ export interface CohortStore {
   /** Deletes the cohort, its membership and history. */
   delete(id: string): Promise<void>;
 
-  /** Size and a sample of user ids of a compiled query, without storing anything. */
-  /** `signal` aborted: the engine stops the query (it then rejects). */
-  preview(q: CompiledQuery, sampleSize: number, signal?: AbortSignal): Promise<{ size: number; sample: string[] }>;
+  /**
+   * Size and a sample of user ids of a compiled query, without storing anything.
+   * The sample is spread over the result and stable for one `sampleSeed`.
+   * `signal` aborted: the engine stops the query (it then rejects).
+   */
+  preview(q: CompiledQuery, sampleSize: number, sampleSeed?: number, signal?: AbortSignal): Promise<{ size: number; sample: string[] }>;
   /** Replaces the stored membership with the query's result, atomically, and records history. */
   replaceMembers(cohortId: string, q: CompiledQuery, at: Date, startedMs: number): Promise<ComputeResult>;
   /** Size of the stored membership (static lists change it by add/remove). */

@@ -35,6 +35,19 @@ export interface EventTypeSummary {
   properties: { name: string; type: string }[];
 }
 
+/** One value of a property and how often it occurs (events, or people for traits). */
+export interface PropertyValueCount {
+  value: string;
+  count: number;
+}
+
+export interface TraitSummary {
+  name: string;
+  type: string;
+  /** People who have this trait now. */
+  count: number;
+}
+
 export interface UserSummary {
   userId: string;
   /** Internal surrogate key; stays inside storage and services. */
@@ -57,6 +70,11 @@ export interface EventStore {
   /** Newest first. */
   liveEvents(filter: { limit: number; event?: string; userId?: string }): Promise<StoredEvent[]>;
   getUser(userId: string, recent?: number): Promise<UserSummary | undefined>;
+  /** Most frequent scalar values of an event property, as text; with `search`, those containing it (any case). */
+  eventPropertyValues(q: { event: string; property: string; search?: string; limit: number }): Promise<PropertyValueCount[]>;
+  /** The same over people's current trait values. */
+  traitValues(q: { property: string; search?: string; limit: number }): Promise<PropertyValueCount[]>;
+  traitNames(): Promise<TraitSummary[]>;
   /** Current (merged) properties of these users; unknown ids are left out. */
   userProperties(userIds: string[]): Promise<Map<string, Record<string, unknown>>>;
   /** Called with each committed group of events, in commit order. */

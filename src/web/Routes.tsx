@@ -29,11 +29,15 @@ function Redirect({ to }: { to: string }) {
 }
 
 export function Routes() {
-  const { path } = useLocation();
+  const { path, search } = useLocation();
   let m: Record<string, string> | null;
   if (path === '/' || path === '') return <Redirect to="/cohorts" />;
   if (matchPath('/cohorts', path)) return <CohortsList />;
-  if (matchPath('/cohorts/new', path)) return <RequireWrite action="create cohorts"><Lazy><CreateCohortPage key="new" /></Lazy></RequireWrite>;
+  // The same element for both wizard URLs: creating the cohort moves the URL without a remount.
+  if (matchPath('/cohorts/new', path)) return <RequireWrite action="create cohorts"><Lazy><CreateCohortPage key="wizard" /></Lazy></RequireWrite>;
+  if ((m = matchPath('/cohorts/:id/setup', path))) {
+    return <RequireWrite action="create cohorts"><Lazy><CreateCohortPage key="wizard" cohortId={m.id} step={Number(search.get('step')) || 1} /></Lazy></RequireWrite>;
+  }
   if ((m = matchPath('/cohorts/:id/edit', path))) return <Lazy><CohortBuilderPage key={m.id} cohortId={m.id} /></Lazy>;
   if ((m = matchPath('/cohorts/:id', path))) return <Lazy><CohortDetail key={m.id} id={m.id!} /></Lazy>;
   if (matchPath('/analyze', path)) return <Lazy><AnalyzePage /></Lazy>;

@@ -58,6 +58,9 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     ]);
     browser = await launchBrowser();
     page = await browser.newPage();
+    // Tests move on from half-built cohorts: say yes to "leave without saving?"
+    // (the prompt itself is tested in web-round2.test.ts).
+    page.on('dialog', (d) => void d.accept());
     await signIn(page, server);
   });
   afterAll(async () => {
@@ -181,10 +184,17 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await rule.getByLabel('Property', { exact: true }).fill('price');
     await page.keyboard.press('Escape');
     await pick(page, rule.getByLabel('Operator'), '>');
-    // A numeric operator with no number, and no event: both flagged where they are.
-    await expect.poll(() => rule.getByText('event needs an event name').count()).toBe(1);
-    await expect.poll(() => rule.getByText('gt needs a number').count()).toBe(1);
+    // A numeric operator with no number, and no event: the size panel lists what
+    // is left to fill in, in plain words, instead of a size...
+    const todo = page.getByRole('list', { name: 'Still to fill in' });
+    await expect.poll(() => todo.textContent()).toContain('Choose an event (condition 1)');
+    await expect.poll(() => todo.textContent()).toContain('Enter a number for price (condition 1)');
     await expect.poll(async () => (await page.getByRole('button', { name: 'Run' }).isDisabled())).toBe(true);
+    // ...and the fields just added are not marked as errors until saving is tried.
+    expect(await rule.getByText('Choose an event').count()).toBe(0);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => rule.getByText('Choose an event').count()).toBe(1);
+    await expect.poll(() => rule.getByText('Enter a number for price').count()).toBe(1);
   });
 
   it('edits the definition as JSON and loads it into the builder', async () => {
@@ -237,11 +247,12 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
   it('sorts the cohort list', async () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Cohorts' }).click();
     const names = () =>
-      page.getByRole('table', { name: 'Cohorts' }).getByRole('row').locator('td:first-child').allTextContents();
+      page.getByRole('table', { name: 'Cohorts' }).getByRole('row').locator('td:first-child a').allTextContents();
+    // Names sort A to Z first; the order button reverses them.
     await pick(page, page.getByLabel('Sort by'), 'Name');
-    await expect.poll(names).toEqual(['Downloaded, never signed up', 'Big spenders']);
-    await page.getByRole('button', { name: /Sort descending/ }).click();
     await expect.poll(names).toEqual(['Big spenders', 'Downloaded, never signed up']);
+    await page.getByRole('button', { name: /Sort ascending/ }).click();
+    await expect.poll(names).toEqual(['Downloaded, never signed up', 'Big spenders']);
   });
 
   it('builds sequences, user properties, cohort membership and nested groups', async () => {

@@ -27,6 +27,7 @@ const startOfDay = (s: string) => (s.length === 10 ? `${s}T00:00:00.000Z` : new 
 export function listCohorts(all: Cohort[], q: ListCohortsQuery): { items: Cohort[]; nextCursor: string | null } {
   const order = q.order ?? (q.sort === 'name' ? 'asc' : 'desc');
   const needle = q.q?.trim().toLowerCase();
+  const tag = q.tag?.trim().toLowerCase();
   const from = q.createdFrom ? startOfDay(q.createdFrom) : undefined;
   // A date-only upper bound includes that whole day.
   const to = q.createdTo ? (q.createdTo.length === 10 ? `${q.createdTo}T23:59:59.999Z` : new Date(q.createdTo).toISOString()) : undefined;
@@ -34,7 +35,9 @@ export function listCohorts(all: Cohort[], q: ListCohortsQuery): { items: Cohort
     (c) =>
       (!needle || c.name.toLowerCase().includes(needle) || c.description.toLowerCase().includes(needle)) &&
       (!q.status || c.status === q.status) &&
-      (!q.tag || c.tags.includes(q.tag)) &&
+      (q.status !== undefined || q.archived !== 'exclude' || c.status !== 'archived') &&
+      // Tags are matched in any case: "VIP" and "vip" are one tag to a person.
+      (!tag || c.tags.some((t) => t.toLowerCase() === tag)) &&
       (!from || c.createdAt >= from) &&
       (!to || c.createdAt <= to),
   );

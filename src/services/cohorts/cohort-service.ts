@@ -88,6 +88,7 @@ export function createCohortService(deps: CohortServiceDeps) {
     return c.kind === 'static' ? { kind: 'static' } : { kind: 'dynamic', definition: c.definition as Definition };
   };
   const snapshot = async () => new Map((await store.all()).map((c) => [c.id, c]));
+  const resolverFor = async () => resolverOf(await snapshot());
 
   /**
    * Every saved cohort reached from `def` (and `def` itself, held by `owner`)
@@ -233,7 +234,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       // The caller's own references are checked by the route; deeper ones against their owners.
       await assertReferencesHeld(def, null, byId);
       const q = compile(def, { asOf, resolveCohort: resolverOf(byId) });
-      const r = await store.preview(q, b.sampleSize, opts.signal);
+      const r = await store.preview(q, b.sampleSize, asOf.getTime(), opts.signal);
       return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     },
 

@@ -379,6 +379,8 @@ export class SyncRunner {
       const delay = retryDelay(retry, out.afterMs, this.policy, this.random);
       ctx.run.retries++;
       this.log.warn('sync request will be retried', { syncId: ctx.sync.id, runId: ctx.run.id, delayMs: delay, status: out.status, message: out.message });
+      // Let the run's page show the requests and retries while it waits, not "0 requests".
+      await this.saveProgress(ctx);
       await this.clock.sleep(delay);
     }
   }

@@ -40,7 +40,8 @@ describe('SyncScheduler', () => {
     const started = await scheduler.tick();
     expect(started.map((s) => s.syncId)).toEqual([h.syncId]);
     await settle(started);
-    expect(await h.store.getSync(h.syncId)).toMatchObject({ nextRunAt: null, lastRun: { status: 'succeeded', trigger: 'schedule' } });
+    // The first run is the creator's (they asked for it by creating the sync), not the schedule's.
+    expect(await h.store.getSync(h.syncId)).toMatchObject({ nextRunAt: null, lastRun: { status: 'succeeded', trigger: 'manual' } });
     h.clock.advance(48 * H);
     expect(await scheduler.tick()).toEqual([]);
     expect(await h.store.listRuns(h.syncId)).toHaveLength(1);
@@ -77,7 +78,10 @@ describe('SyncScheduler', () => {
     expect(second).toHaveLength(1);
     await settle(second);
     expect((await h.store.getSync(h.syncId))!.nextRunAt).toEqual(new Date(t0 + 2 * H));
-    expect(await h.store.listRuns(h.syncId)).toHaveLength(2);
+    const runs = await h.store.listRuns(h.syncId);
+    expect(runs).toHaveLength(2);
+    // Newest first: the second run is the schedule's, the first one the creator's.
+    expect(runs.map((r) => r.trigger)).toEqual(['schedule', 'manual']);
   });
 
   it('runs missed while down run once at start, not once per missed slot', async () => {

@@ -108,7 +108,8 @@ export class SyncScheduler {
       const scheduledAt = sync.nextRunAt;
       let handle: { run: SyncRun; done: Promise<SyncRun> };
       try {
-        handle = await this.runner.start(sync.id, 'schedule');
+        // A sync's first run is the one the person who created it asked for: recorded as theirs, not the schedule's.
+        handle = await this.runner.start(sync.id, sync.lastRun === null ? 'manual' : 'schedule');
       } catch (err) {
         if (err instanceof ServiceError) continue; // started elsewhere, paused or deleted meanwhile
         throw err;

@@ -33,13 +33,16 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection, id
       });
     },
 
-    async preview(q: CompiledQuery, sampleSize: number, signal?: AbortSignal) {
+    async preview(q: CompiledQuery, sampleSize: number, sampleSeed = 0, signal?: AbortSignal) {
+      // The sample is ordered by a hash of the person key and the seed: spread
+      // over the whole cohort rather than its lowest keys, and the same for
+      // the same seed (the service passes asOf), so a re-run shows the same people.
       const rows = await reads.rows<{ size: bigint; user_id: string | null }>(
         `WITH m AS MATERIALIZED (${q.sql})
          SELECT (SELECT count(*) FROM m) AS size, u.user_id
-           FROM (SELECT 1) one LEFT JOIN (SELECT uid FROM m ORDER BY uid LIMIT ?) s ON true
+           FROM (SELECT 1) one LEFT JOIN (SELECT uid FROM m ORDER BY hash(uid, ?::BIGINT), uid LIMIT ?) s ON true
            LEFT JOIN users u ON u.uid = s.uid`,
-        [...q.params, sampleSize],
+        [...q.params, sampleSeed, sampleSize],
         signal,
       );
       return {

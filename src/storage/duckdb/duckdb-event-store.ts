@@ -3,6 +3,7 @@ import type { EventStore, StoredEvent, WriteItem } from '../event-store.js';
 import { bulkLoad, type BulkBatch, type BulkLoadResult } from './bulk-loader.js';
 import type { Database } from './database.js';
 import { getUser, listEventTypes, liveEvents, userProperties } from './event-reads.js';
+import { eventPropertyValues, traitNames, traitValues } from './property-values.js';
 import { EventWriter } from './event-writer.js';
 import { DEFAULT_HOT_POLICY, HotColumns, type HotPolicy } from './hot-columns.js';
 import { Reorganizer } from './reorganizer.js';
@@ -39,6 +40,9 @@ export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions
     liveEvents: (f) => liveEvents(db.reads, writer.ids, f),
     getUser: (userId, recent = 20) => getUser(db.reads, writer.ids, userId, recent),
     userProperties: (userIds) => userProperties(db.reads, writer.ids, userIds),
+    eventPropertyValues: (q) => eventPropertyValues(db.reads, q),
+    traitValues: (q) => traitValues(db.reads, q),
+    traitNames: () => traitNames(db.reads),
     subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
     reorganize: () => reorganizer.reorganize(),
     materializedProperties: () => reorganizer.hotColumns.materialized(),

@@ -11,6 +11,7 @@ export interface CohortListParams {
   createdTo?: string;
   sort?: 'name' | 'createdAt' | 'updatedAt' | 'size';
   order?: 'asc' | 'desc';
+  archived?: 'include' | 'exclude';
 }
 
 const PAGE_SIZE = 50;

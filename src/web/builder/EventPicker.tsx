@@ -15,6 +15,7 @@ export function EventPicker({
   error?: string;
   label?: string;
 }) {
+  const unknown = catalog.unknownEvent(value);
   return (
     <Autocomplete
       label={label}
@@ -24,7 +25,7 @@ export function EventPicker({
       value={value}
       onChange={onChange}
       error={error}
-      description={value ? catalog.describe(value) : undefined}
+      description={unknown ? <Text component="span" size="xs" c="orange.8" role="status">⚠ {unknown}</Text> : value ? catalog.describe(value) : undefined}
       w={{ base: '100%', sm: 260 }}
       maxDropdownHeight={280}
       renderOption={({ option }) => (

@@ -48,7 +48,8 @@ export function EventRuleEditor({
         properties={props}
         onChange={(where, whereMatch) => set({ where, whereMatch })}
       />
-      <CountEditor
+      {/* "Did not perform" with the default count means "never": no "at least 1 times" beside it. */}
+      {(!rule.negate || rule.count) && <CountEditor
         count={rule.count}
         countBy={rule.countBy}
         path={path}
@@ -56,7 +57,7 @@ export function EventRuleEditor({
           const isDefault = count.op === 'gte' && count.value === 1 && countBy === 'events';
           set({ count: isDefault ? undefined : count, countBy: countBy === 'events' ? undefined : countBy });
         }}
-      />
+      />}
       <AggregateEditor aggregate={rule.aggregate} path={path} properties={props} onChange={(aggregate) => set({ aggregate })} />
       <WindowEditor window={rule.window} path={path} onChange={(window) => set({ window })} />
     </RuleCard>

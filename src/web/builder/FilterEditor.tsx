@@ -1,9 +1,10 @@
-import { ActionIcon, Autocomplete, Group, Select } from '@mantine/core';
+import { ActionIcon, Autocomplete, Group, Select, Text } from '@mantine/core';
 import type { Filter, Op } from '../api/definition';
 import { FILTER_OPS } from './labels';
 import { patched, valueForOp } from './patch';
 import { useIssue, type Path } from './issues';
-import { useValueSuggestions } from './useEventCatalog';
+import { useContext } from 'react';
+import { CatalogContext, useValueSuggestions } from './useEventCatalog';
 import { ValueInput } from './ValueInput';
 
 export function FilterEditor({
@@ -22,7 +23,9 @@ export function FilterEditor({
   properties: { name: string; type: string }[];
 }) {
   const type = properties.find((p) => p.name === filter.property)?.type;
-  const suggestions = useValueSuggestions(event, filter.property);
+  const typed = typeof filter.value === 'string' ? filter.value : '';
+  const suggestions = useValueSuggestions(event, filter.property, typed);
+  const unknownProp = useContext(CatalogContext)?.unknownProperty(event, filter.property);
   const propError = useIssue([...path, 'property']);
   const opError = useIssue([...path, 'op']);
   const valueIssue = useIssue([...path, 'value']);
@@ -40,6 +43,7 @@ export function FilterEditor({
         value={filter.property}
         onChange={(property) => onChange({ ...filter, property })}
         error={propError}
+        description={unknownProp && <Text component="span" size="xs" c="orange.8" role="status">⚠ {unknownProp}</Text>}
         w={{ base: '100%', sm: 180 }}
       />
       <Select

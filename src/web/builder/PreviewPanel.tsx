@@ -1,4 +1,5 @@
-import { Alert, Badge, Button, Group, Loader, Paper, Stack, Text } from '@mantine/core';
+import { useEffect } from 'react';
+import { Alert, Badge, Button, Group, List, Loader, Paper, Stack, Text } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { usePreview } from '../api/cohorts';
@@ -12,15 +13,24 @@ import { WhyInPanel } from './WhyInPanel';
 
 /**
  * Live size estimate that follows edits (debounced, only for locally valid
- * definitions) and a Run button for the size with a sample of users.
+ * definitions) and a Run button for the size with a sample of users. A Run
+ * result belongs to the definition it ran: any edit clears it, so an old size
+ * never sits next to new conditions. Sticky, so the size stays in view while
+ * the conditions below are edited.
  */
 export function PreviewPanel({
   definition,
   valid,
+  incomplete = [],
+  warnings = [],
   onServerIssues,
 }: {
   definition: Definition;
   valid: boolean;
+  /** What is left to fill in, in plain words (shown instead of a size). */
+  incomplete?: string[];
+  /** Names nobody has sent yet: a size of 0 is then most likely a typo. */
+  warnings?: string[];
   onServerIssues: (err: unknown) => void;
 }) {
   const api = useApi();
@@ -44,15 +54,18 @@ export function PreviewPanel({
     staleTime: 10_000,
   });
   const run = usePreview();
+  const { reset } = run;
+  // A Run answers for the definition it ran; the next edit makes it stale.
+  useEffect(() => reset(), [json, reset]);
 
   return (
-    <Paper withBorder p="md" radius="md" aria-label="Cohort size preview" role="region">
+    <Paper withBorder p="md" radius="md" aria-label="Cohort size preview" role="region" shadow="xs" className="kohort-sticky-panel">
       <Stack gap="sm">
         <Group justify="space-between" wrap="wrap">
           <Group gap="xs" aria-live="polite">
             <Text size="sm" fw={600}>Estimated size:</Text>
             {!valid ? (
-              <Text size="sm" c="dimmed">complete the conditions to see it</Text>
+              <Text size="sm" c="dimmed" data-testid="size-incomplete">complete the conditions to see it</Text>
             ) : live.isFetching && !live.data ? (
               <Loader size="xs" aria-label="Computing size" />
             ) : live.isError ? (
@@ -71,6 +84,14 @@ export function PreviewPanel({
             Run
           </Button>
         </Group>
+        {!valid && incomplete.length > 0 && (
+          <List size="xs" c="dimmed" aria-label="Still to fill in">
+            {incomplete.slice(0, 5).map((m) => <List.Item key={m}>{m}</List.Item>)}
+          </List>
+        )}
+        {valid && warnings.length > 0 && (
+          <Text size="xs" c="orange.8" role="status" data-testid="preview-warnings">⚠ {warnings.join(' · ')}</Text>
+        )}
         {run.isError && <Alert color="red" role="alert" title="Run failed">{errorMessage(run.error)}</Alert>}
         {run.data && (
           <Stack gap={6} data-testid="run-result">
@@ -79,7 +100,7 @@ export function PreviewPanel({
             </Text>
             {run.data.sample.length > 0 ? (
               <Group gap={6}>
-                <Text size="xs" c="dimmed">Sample:</Text>
+                <Text size="xs" c="dimmed">{run.data.sample.length < run.data.size ? `A random sample of ${run.data.sample.length}:` : 'All of them:'}</Text>
                 {run.data.sample.map((u) => (
                   <Badge key={u} variant="light" tt="none"><Link to={`/users/${encodeURIComponent(u)}`} size="xs">{u}</Link></Badge>
                 ))}

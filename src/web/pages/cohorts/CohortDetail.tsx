@@ -6,6 +6,7 @@ import { ApiError, errorMessage } from '../../api/errors';
 import { Guard } from '../../auth/Guard';
 import { REASONS, useCan } from '../../auth/permissions';
 import { CalculationBadge, StatusBadge } from '../../components/badges';
+import { DefinitionSummary } from '../../components/DefinitionSummary';
 import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
 import { Stat } from '../../components/Stat';
@@ -74,6 +75,18 @@ export function CohortDetail({ id }: { id: string }) {
             {c.calculation.lastError && (
               <Alert mt="sm" color="red" title="Last computation failed" role="alert">{c.calculation.lastError}</Alert>
             )}
+          </Paper>
+          <Paper withBorder p="md" radius="md" role="region" aria-label="Definition">
+            <Stack gap={6}>
+              <Title order={3} size="h4">Who is in it</Title>
+              {c.kind === 'static' || !c.definition
+                ? <Text size="sm">An uploaded list: people are added and removed by hand{canEdit ? ' (below)' : ''}.</Text>
+                : <DefinitionSummary definition={c.definition} />}
+              <Text size="xs" c="dimmed">
+                Recomputed {c.refresh === 'manual' ? 'only when asked' : c.refresh}
+                {c.kind === 'static' ? '' : '; every rule is evaluated as of the moment of computation (UTC)'}.
+              </Text>
+            </Stack>
           </Paper>
           <CohortWorkflow cohort={c} />
           <HistoryChart cohortId={c.id} />

@@ -9,8 +9,9 @@ export function HistoryChart({ cohortId }: { cohortId: string }) {
   // The API answers newest first; charts read left to right in time.
   const points = [...(q.data ?? [])].reverse();
   // Computations minutes apart need seconds on the axis; weeks of them need only the day.
+  // The day is always there, so a label never reads as a bare time of an unknown day.
   const span = points.length > 1 ? dayjs(points.at(-1)!.computedAt).diff(points[0]!.computedAt, 'hour') : 0;
-  const format = span > 72 ? 'MMM D' : span > 1 ? 'MMM D HH:mm' : 'HH:mm:ss';
+  const format = span > 72 ? 'D MMM YYYY' : span > 1 ? 'D MMM HH:mm' : 'D MMM HH:mm:ss';
   const data = points.map((h) => ({
     at: dayjs(h.computedAt).format(format),
     size: h.size,
@@ -25,17 +26,27 @@ export function HistoryChart({ cohortId }: { cohortId: string }) {
           {data.length === 0 ? (
             <Text size="sm" c="dimmed">Not computed yet: the history starts with the first computation.</Text>
           ) : (
-            <SimpleGrid cols={{ base: 1, md: 2 }}>
-              <div role="img" aria-label={`Cohort size over ${data.length} computations, latest ${num(data.at(-1)?.size)}`}>
-                <LineChart h={220} data={data} dataKey="at" series={[{ name: 'size', label: 'Size', color: 'indigo.6' }]}
-                  curveType="linear" valueFormatter={(v) => num(v)} withDots={data.length < 40} />
-              </div>
-              <div role="img" aria-label="Users entering and leaving at each computation">
-                <BarChart h={220} data={data} dataKey="at" withLegend
-                  series={[{ name: 'entered', label: 'Entered', color: 'teal.6' }, { name: 'exited', label: 'Exited', color: 'red.6' }]}
-                  valueFormatter={(v) => num(v)} />
-              </div>
-            </SimpleGrid>
+            <>
+              {data.length === 1 && (
+                <Text size="sm" c="dimmed">
+                  One computation so far ({num(points[0]!.size)} users, {points[0]!.entered} entered): the charts fill in as it is recomputed.
+                </Text>
+              )}
+              <SimpleGrid cols={{ base: 1, md: 2 }}>
+                <Stack gap={4} role="img" aria-label={`Cohort size over ${data.length} computations, latest ${num(data.at(-1)?.size)}`}>
+                  <Text size="sm" fw={500}>Members after each computation</Text>
+                  <LineChart h={220} data={data} dataKey="at" series={[{ name: 'size', label: 'Members', color: 'indigo.6' }]}
+                    curveType="linear" valueFormatter={(v) => num(v)} withDots={data.length < 40}
+                    xAxisLabel="Computed at (local time)" yAxisLabel="Users" />
+                </Stack>
+                <Stack gap={4} role="img" aria-label="Users entering and leaving at each computation">
+                  <Text size="sm" fw={500}>Entered and left at each computation</Text>
+                  <BarChart h={220} data={data} dataKey="at" withLegend maxBarWidth={40}
+                    series={[{ name: 'entered', label: 'Entered', color: 'teal.6' }, { name: 'exited', label: 'Left', color: 'red.6' }]}
+                    valueFormatter={(v) => num(v)} xAxisLabel="Computed at (local time)" yAxisLabel="Users" />
+                </Stack>
+              </SimpleGrid>
+            </>
           )}
         </QueryState>
       </Stack>

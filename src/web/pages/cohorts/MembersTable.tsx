@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import { useDebouncedValue } from '@mantine/hooks';
 import { Alert, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useCohortMembers } from '../../api/cohorts';
+import { useContacts } from '../../api/contacts';
 import { errorMessage } from '../../api/errors';
 import { useApi } from '../../auth/session';
 import { num } from '../../components/format';
+import { Time } from '../../components/Time';
+import { traitText } from '../users/trait-text';
 import { QueryState } from '../../components/QueryState';
 import { Link } from '../../router';
 
@@ -13,7 +15,8 @@ export function MembersTable({ cohortId, cohortName, size }: { cohortId: string;
   const [search, setSearch] = useState('');
   // The server searches the whole membership, not just the pages loaded here.
   const [debounced] = useDebouncedValue(search, 250);
-  const q = useCohortMembers(cohortId, debounced);
+  // Members come with their traits and dates from the contacts directory, filtered to this cohort.
+  const q = useContacts({ cohortId, q: debounced, filters: [] });
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const members = q.data?.pages.flatMap((p) => p.items) ?? [];
@@ -49,22 +52,43 @@ export function MembersTable({ cohortId, cohortName, size }: { cohortId: string;
           <Button variant="default" size="xs" onClick={downloadCsv} loading={downloading}>Download CSV</Button>
         </Group>
         {downloadError != null && <Alert color="red" role="alert">{errorMessage(downloadError)}</Alert>}
-        <TextInput aria-label="Search members" placeholder="Search members by user id"
+        <TextInput aria-label="Search members" placeholder="Search members by user id or trait value"
           value={search} onChange={(e) => setSearch(e.currentTarget.value)} />
         <QueryState query={q} what="members">
           {members.length === 0 && searching ? (
-            <Text size="sm" c="dimmed">No member's id contains “{debounced.trim()}”.</Text>
+            <Text size="sm" c="dimmed">No member's id or traits contain “{debounced.trim()}”.</Text>
           ) : members.length === 0 ? (
             <Text size="sm" c="dimmed">No members{size === null ? ' yet: the cohort has not been computed' : ''}.</Text>
           ) : (
-            <Table aria-label="Members" striped>
-              <Table.Thead><Table.Tr><Table.Th>User id</Table.Th></Table.Tr></Table.Thead>
-              <Table.Tbody>
-                {members.map((u) => (
-                  <Table.Tr key={u}><Table.Td><Link to={`/users/${encodeURIComponent(u)}`}>{u}</Link></Table.Td></Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+            <Table.ScrollContainer minWidth={620}>
+              <Table aria-label="Members" striped>
+                <Table.Thead>
+                  <Table.Tr><Table.Th>User id</Table.Th><Table.Th>Email</Table.Th><Table.Th>Traits</Table.Th><Table.Th>First seen</Table.Th><Table.Th>Last seen</Table.Th></Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {members.map((m) => {
+                    const { email, ...traits } = m.properties;
+                    const shown = Object.entries(traits).slice(0, 3);
+                    return (
+                      <Table.Tr key={m.userId}>
+                        <Table.Td><Link to={`/users/${encodeURIComponent(m.userId)}`}>{m.userId}</Link></Table.Td>
+                        <Table.Td><Text size="sm">{email === undefined ? '—' : traitText(email)}</Text></Table.Td>
+                        <Table.Td>
+                          <Text size="xs">
+                            {shown.length === 0 ? <Text span c="dimmed" size="xs">none</Text> : shown.map(([k, v], i) => (
+                              <span key={k}>{i > 0 && ', '}<Text span c="dimmed" size="xs">{k}:</Text> {traitText(v, 40)}</span>
+                            ))}
+                            {Object.keys(traits).length > shown.length && <Text span c="dimmed" size="xs"> +{Object.keys(traits).length - shown.length} more</Text>}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td><Text size="sm"><Time iso={m.firstSeen} /></Text></Table.Td>
+                        <Table.Td><Text size="sm"><Time iso={m.lastSeen} /></Text></Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
           )}
           <Group justify="space-between">
             <Text size="xs" c="dimmed">

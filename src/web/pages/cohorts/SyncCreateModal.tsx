@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { Alert, Button, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Text } from '@mantine/core';
-import { useDestinations } from '../../api/destinations';
+import { useDestinations, useTestDestination } from '../../api/destinations';
 import { ApiError, errorMessage } from '../../api/errors';
 import { useCreateSync, useUpdateSync } from '../../api/syncs';
 import type { Frequency } from '../../api/types';
 import { Link, navigate } from '../../router';
+import { plainSyncError } from '../syncs/plain-errors';
 
 const FREQUENCIES = [
   { value: 'once', label: 'Once' },
@@ -20,6 +21,14 @@ export function SyncCreateModal({ cohortId, opened, onClose }: { cohortId: strin
   const [destinationId, setDestinationId] = useState<string | null>(null);
   const [frequency, setFrequency] = useState<Frequency>('daily');
   const [batchSize, setBatchSize] = useState<number | ''>('');
+  // The chosen destination is tested right away: a sync to one that fails its test would only fail later, out of sight.
+  const test = useTestDestination();
+  const choose = (id: string | null) => {
+    setDestinationId(id);
+    create.reset();
+    test.reset();
+    if (id) test.mutate(id);
+  };
 
   const existingId =
     create.error instanceof ApiError && create.error.code === 'sync_exists'
@@ -53,7 +62,16 @@ export function SyncCreateModal({ cohortId, opened, onClose }: { cohortId: strin
           <Select label="Destination" aria-label="Destination" placeholder={destinations.isPending ? 'Loading…' : 'Choose a destination'}
             data={options} value={destinationId} searchable
             error={destinations.isError ? errorMessage(destinations.error) : undefined}
-            onChange={(v) => { setDestinationId(v); create.reset(); }} />
+            onChange={choose} />
+        )}
+        {destinationId && test.isPending && <Text size="sm" c="dimmed" role="status">Testing the destination…</Text>}
+        {destinationId && test.data?.ok === true && <Text size="sm" c="green" role="status">✓ The destination answered its test.</Text>}
+        {destinationId && (test.data?.ok === false || test.isError) && (
+          <Alert color="orange" role="alert" title="This destination failed its test">
+            <Text size="sm">{test.data ? plainSyncError(test.data.message) : errorMessage(test.error)}</Text>
+            {test.data && <Text size="xs" c="dimmed">Details: {test.data.message}</Text>}
+            <Text size="sm" mt={4}>A sync to it will keep failing until the destination is fixed. <Link to="/destinations">Check the destination</Link>, or save anyway.</Text>
+          </Alert>
         )}
         <div>
           <Text size="sm" fw={500} mb={4} id="sync-frequency-label">Frequency</Text>

@@ -3,6 +3,7 @@ import { useSyncRuns } from '../../api/syncs';
 import { RunStatusBadge } from '../../components/badges';
 import { dateTime, num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
+import { plainSyncError } from './plain-errors';
 
 export function RunHistory({ syncId }: { syncId: string }) {
   const q = useSyncRuns(syncId);
@@ -24,6 +25,7 @@ export function RunHistory({ syncId }: { syncId: string }) {
                 <Table.Tr key={r.id}>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
                     {dateTime(r.startedAt)} {r.full && <Badge size="xs" variant="outline">full</Badge>}
+                    <Text size="xs" c="dimmed">{r.trigger === 'manual' ? 'started by a person' : 'on schedule'}</Text>
                   </Table.Td>
                   <Table.Td><RunStatusBadge status={r.status} /></Table.Td>
                   <Table.Td ta="right">{num(r.added)}</Table.Td>
@@ -37,7 +39,8 @@ export function RunHistory({ syncId }: { syncId: string }) {
                         {r.errors.slice(0, 5).map((e, i) => (
                           <List.Item key={i}>
                             <Stack gap={2}>
-                              <Text size="xs" c="red">{e.status ?? 'network'}: {e.message}</Text>
+                              <Text size="xs" c="red">{plainSyncError(e.message, e.status)}</Text>
+                              <Text size="xs" c="dimmed">{e.status ? `HTTP ${e.status}` : 'no answer'}: {e.message}</Text>
                               {e.sampleUserIds.length > 0 && <Code>{e.sampleUserIds.slice(0, 5).join(', ')}</Code>}
                             </Stack>
                           </List.Item>

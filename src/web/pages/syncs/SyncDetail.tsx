@@ -13,6 +13,7 @@ import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
 import { Link, navigate } from '../../router';
 import { RunHistory } from './RunHistory';
+import { SyncProblem } from './SyncProblem';
 
 export function SyncDetail({ id }: { id: string }) {
   const q = useSync(id);
@@ -64,12 +65,14 @@ function SyncBody({ sync: s }: { sync: NonNullable<ReturnType<typeof useSync>['d
           The sync is paused until the destination is updated. <Link to="/destinations">Update the destination</Link>.
         </Alert>
       )}
+      <SyncProblem sync={s} />
       <Paper withBorder p="md" radius="md">
         <SimpleGrid cols={{ base: 2, sm: 4 }}>
-          <Stat size="sm" label="State"><SyncStateBadge sync={s} />{pausedReason === 'auth_failed' && ' (auth failed)'}</Stat>
+          <Stat size="sm" label="State"><SyncStateBadge sync={s} />{pausedReason === 'auth_failed' && s.state !== 'auth_failed' && ' (auth failed)'}</Stat>
           <Stat size="sm" label="Cohort"><Link to={`/cohorts/${s.cohortId}`}>{cohort.data?.name ?? s.cohortId}</Link></Stat>
           <Stat size="sm" label="Destination">{dest ? `${dest.name} (${dest.type})` : s.destinationId}</Stat>
-          <Stat size="sm" label="Next run">{s.paused ? 'paused' : s.nextRunAt ? <Time iso={s.nextRunAt} /> : 'not scheduled'}</Stat>
+          <Stat size="sm" label="Next run">{s.paused ? 'paused' : s.state === 'running' ? 'after this run' : s.nextRunAt
+            ? (Date.parse(s.nextRunAt) <= Date.now() ? 'due now' : <Time iso={s.nextRunAt} />) : s.frequency === 'once' ? 'none (runs once)' : 'not scheduled'}</Stat>
           <Stat size="sm" label="Last run">{s.lastRun ? <Time iso={s.lastRun.startedAt} /> : 'never'}</Stat>
           <Stat size="sm" label="Batch size">{num(s.batchSize)}</Stat>
           <Stat size="sm" label="Created"><Time iso={s.createdAt} /></Stat>

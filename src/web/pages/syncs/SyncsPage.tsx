@@ -24,20 +24,20 @@ export function SyncsPage() {
             <Table aria-label="Syncs" striped highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Sync</Table.Th><Table.Th>Cohort</Table.Th><Table.Th>Destination</Table.Th><Table.Th>Frequency</Table.Th>
+                  <Table.Th>Sync</Table.Th><Table.Th>Cohort</Table.Th><Table.Th>Frequency</Table.Th>
                   <Table.Th>State</Table.Th><Table.Th>Last run</Table.Th><Table.Th>Next run</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {q.data!.map((s) => (
                   <Table.Tr key={s.id}>
-                    <Table.Td><Link to={`/syncs/${s.id}`}>Open</Link></Table.Td>
-                    <Table.Td><Link to={`/cohorts/${s.cohortId}`}>{cohortName(s.cohortId)}</Link></Table.Td>
-                    <Table.Td>{destName(s.destinationId)}</Table.Td>
+                    <Table.Td><Link to={`/syncs/${s.id}`} fw={500}>{cohortName(s.cohortId)} → {destName(s.destinationId)}</Link></Table.Td>
+                    <Table.Td><Link to={`/cohorts/${s.cohortId}`} size="sm">{cohortName(s.cohortId)}</Link></Table.Td>
                     <Table.Td>{s.frequency}</Table.Td>
                     <Table.Td><SyncStateBadge sync={s} /></Table.Td>
                     <Table.Td>{s.lastRun ? <Group gap={6} wrap="nowrap"><RunStatusBadge status={s.lastRun.status} /><Time iso={s.lastRun.startedAt} /></Group> : 'never'}</Table.Td>
-                    <Table.Td>{s.paused ? '—' : <Time iso={s.nextRunAt} />}</Table.Td>
+                    <Table.Td>{s.paused ? '—' : s.state === 'running' ? 'after this run' : !s.nextRunAt ? (s.frequency === 'once' ? 'none (runs once)' : '—')
+                      : Date.parse(s.nextRunAt) <= Date.now() ? 'due now' : <Time iso={s.nextRunAt} />}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
