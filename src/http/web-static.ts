@@ -9,14 +9,13 @@ export interface WebAppOptions {
   distDir: string;
 }
 
+/** Prefixes owned by the API (api.md): an unknown path under them is a JSON 404, never the SPA shell. */
+const API_PREFIXES = ['/v1', '/2', '/api', '/batch', '/identify', '/healthz', '/openapi.json', '/docs'];
+
 /** Paths owned by the API: never answered with the SPA shell. */
 export function isApiPath(url: string): boolean {
   const p = url.split('?')[0] ?? '';
-  return (
-    p === '/v1' || p.startsWith('/v1/') ||
-    p === '/2' || p.startsWith('/2/') ||
-    p === '/healthz' || p.startsWith('/healthz/')
-  );
+  return API_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
 }
 
 const MISSING_BUILD_PAGE = `<!doctype html>
