@@ -42,9 +42,11 @@ export async function registerWebApp(app: FastifyInstance, { distDir }: WebAppOp
       wildcard: false,
       index: false,
       // Hashed assets never change; index.html must always be revalidated.
+      // (send's own header is off, else it would replace the one set here.)
+      cacheControl: false,
       setHeaders: (res, filePath) => {
         if (filePath.includes(`${path.sep}assets${path.sep}`)) {
-          res.header('cache-control', 'public, max-age=31536000, immutable');
+          res.setHeader('cache-control', 'public, max-age=31536000, immutable');
         }
       },
     });
