@@ -8,6 +8,7 @@ import type { Authenticator } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
+import { registerApiDocs, registerOpenApi } from './openapi.js';
 import { registerRouteValidation } from './route-validation.js';
 
 export interface AppDeps {
@@ -56,7 +57,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   registerErrorHandling(app);
   registerRouteValidation(app);
-  app.get('/healthz', async () => ({ ok: true, version: deps.version }));
+  await registerOpenApi(app, { version: deps.version });
+  registerApiDocs(app);
+  app.get('/healthz', { schema: { summary: 'Liveness (no auth)', tags: ['Health'] } }, async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
   const access = deps.access ?? createAccess({
     cohorts: { get: async () => undefined, idsOwnedBy: async () => [] },
