@@ -9,6 +9,7 @@ import { registerErrorHandling } from './errors.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
 import { registerApiDocs, registerOpenApi } from './openapi.js';
+import { ROUTE_SCHEMAS } from './route-schemas.js';
 import { registerRouteValidation } from './route-validation.js';
 
 export interface AppDeps {
@@ -56,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Segment's browser library sends JSON as text/plain (sendBeacon).
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   registerErrorHandling(app);
-  registerRouteValidation(app);
+  registerRouteValidation(app, ROUTE_SCHEMAS);
   await registerOpenApi(app, { version: deps.version });
   registerApiDocs(app);
   app.get('/healthz', { schema: { summary: 'Liveness (no auth)', tags: ['Health'] } }, async () => ({ ok: true, version: deps.version }));

@@ -1,6 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteHandlerMethod } from 'fastify';
+import type { z } from 'zod';
 import { hasZodFastifySchemaValidationErrors, validatorCompiler } from 'fastify-type-provider-zod';
 import { invalidInput, type FieldIssue } from '../services/errors.js';
+
+const SERVICE_VALIDATED = new WeakSet<object>();
+
+/**
+ * A schema that documents a body or query the service itself validates with
+ * the same zod schema (its messages name the resource: "Invalid sync"); the
+ * route passes the input through unchanged. Typed as unknown, as it is then.
+ */
+export function documented(schema: z.ZodType): z.ZodType<unknown> {
+  const copy = schema.clone();
+  SERVICE_VALIDATED.add(copy);
+  return copy as z.ZodType<unknown>;
+}
 
 const WHAT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path parameters', headers: 'headers' };
 
@@ -24,10 +38,13 @@ export function validationError(err: unknown) {
  * - Response schemas are documentation only: replies are serialized as they are,
  *   never stripped or refused by a schema.
  */
-export function registerRouteValidation(app: FastifyInstance): void {
-  app.setValidatorCompiler(validatorCompiler);
+export function registerRouteValidation(app: FastifyInstance, table: Record<string, FastifySchema> = {}): void {
+  app.setValidatorCompiler((req) => (SERVICE_VALIDATED.has(req.schema as object) ? (data: unknown) => ({ value: data }) : validatorCompiler(req as Parameters<typeof validatorCompiler>[0])));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const listed = table[`${methods[0]} ${route.url}`];
+    if (!route.schema && listed && methods.length === 1) route.schema = listed;
     const s = route.schema as Record<string, unknown> | undefined;
     if (!s || !(s.body || s.querystring || s.params || s.headers)) return;
     route.attachValidation = true;
