@@ -29,6 +29,10 @@ import { registerContactRoutes } from './http/contact-routes.js';
 import { createContactsService } from './services/contacts.js';
 import { createDuckDBContactReads } from './storage/duckdb/contact-reads.js';
 import { registerWebApp } from './http/web-static.js';
+import { registerAmplitudeCohortRoutes } from './http/amplitude-cohort-routes.js';
+import { createCohortExports, type CohortExports } from './services/cohorts/cohort-exports.js';
+import { COHORT_EXPORT_MIGRATIONS } from './storage/duckdb/cohort-export-migrations.js';
+import { createDuckDBCohortExportStore } from './storage/duckdb/cohort-export-store.js';
 import { createDestinationRegistry } from './destinations/registry.js';
 import { createMembershipSource } from './services/cohorts/cohort-membership.js';
 import { systemClock } from './services/syncs/clock.js';
@@ -97,6 +101,8 @@ export interface KohortOptions {
   queryLimits?: { timeoutMs?: number; concurrency?: number; queueWaitMs?: number };
   /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
   passwordCost?: ScryptParams;
+  /** Runs Amplitude-style member exports in the background (default true; tests may run them with `exports.drain()`). */
+  exportWorker?: boolean;
 }
 
 export interface Kohort {
@@ -113,13 +119,15 @@ export interface Kohort {
   queries: QueryLimiter;
   /** Workflow steps and boards; `runner.drain()` runs the step-action queue dry (tests, with schedulers off). */
   workflows: { service: WorkflowService; runner: ActionRunner };
+  /** Amplitude-style async member exports (`drain()` runs the pending ones). */
+  exports: CohortExports;
   close(): Promise<void>;
 }
 
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS]);
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS, COHORT_EXPORT_MIGRATIONS]);
   const events = await openDuckDBEventStore(db);
 
   // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
@@ -217,6 +225,13 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     concurrency: opts.queryLimits?.concurrency ?? availableParallelism(),
     queueWaitMs: opts.queryLimits?.queueWaitMs,
   });
+  const cohortExports = createCohortExports({
+    store: createDuckDBCohortExportStore(db, await db.connect()),
+    cohorts,
+    access,
+    accounts,
+    log: (m, e) => app.log.error({ err: e }, m),
+  });
   const auth = createAuthenticator(opts.adminToken);
   auth.setResolver((token) => accounts.resolveToken(token));
   const app = await buildApp({
@@ -252,11 +267,14 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
           access,
           analytics: createAnalyticsService({ reads: createDuckDBAnalyticsReads(db.reads), cohorts: cohortStore, materialized: () => events.materializedProperties() }),
         }),
+      (a) => registerAmplitudeCohortRoutes(a, { cohorts, exports: cohortExports, accounts, auth, access }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
   const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
   if (background) events.startBackground();
+  // Exports left pending by a previous run are finished (or reported failed) now.
+  if (opts.exportWorker ?? true) cohortExports.start();
   if (opts.schedulers ?? true) {
     cohortScheduler.start();
     await syncScheduler.start();
@@ -277,6 +295,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     audit,
     queries,
     workflows: { service: workflows, runner: actionRunner },
+    exports: cohortExports,
     close() {
       // Stop accepting, let in-flight requests (and their writes) finish, then close the store.
       closing ??= (async () => {
@@ -285,6 +304,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         // Step actions in flight may outlast this; they are requeued at the next start.
         await Promise.race([actionRunner.stop(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await syncScheduler.stop();
+        await cohortExports.stop();
         // Runs resume from their last committed batch, so shutdown need not wait out a long backoff.
         await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await events.close();

@@ -8,6 +8,9 @@ import type { Authenticator } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
+import { registerApiDocs, registerOpenApi } from './openapi.js';
+import { ROUTE_SCHEMAS } from './route-schemas.js';
+import { registerRouteValidation } from './route-validation.js';
 
 export interface AppDeps {
   auth: Authenticator;
@@ -54,7 +57,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Segment's browser library sends JSON as text/plain (sendBeacon).
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   registerErrorHandling(app);
-  app.get('/healthz', async () => ({ ok: true, version: deps.version }));
+  registerRouteValidation(app, ROUTE_SCHEMAS);
+  await registerOpenApi(app, { version: deps.version });
+  registerApiDocs(app);
+  app.get('/healthz', { schema: { summary: 'Liveness (no auth)', tags: ['Health'] } }, async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
   const access = deps.access ?? createAccess({
     cohorts: { get: async () => undefined, idsOwnedBy: async () => [] },

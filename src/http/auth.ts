@@ -15,6 +15,14 @@ export function bearer(req: FastifyRequest): string | undefined {
   return h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
 }
 
+/** The user part of an `Authorization: Basic` header (base64 of "user:password"), if any. */
+export function basicUser(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
+  return decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+}
+
 /**
  * Write key, in any of the contract's three forms: Basic base64(key + ":")
  * (Segment), Bearer key, or `api_key` in the body (Amplitude).
@@ -30,8 +38,7 @@ export function writeKeyStatus(req: FastifyRequest, writeKey: string): 'ok' | 'm
   const h = req.headers.authorization;
   let given: string | undefined;
   if (h?.startsWith('Basic ')) {
-    const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
-    given = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded;
+    given = basicUser(req);
   } else if (h?.startsWith('Bearer ')) {
     given = bearer(req);
   } else if (req.body && typeof req.body === 'object' && typeof (req.body as { api_key?: unknown }).api_key === 'string') {
@@ -53,7 +60,7 @@ export type TokenResolver = (token: string) => Promise<Principal | null>;
 
 export interface Authenticator {
   /** Pre-handler for management routes: sets `req.principal` or answers 401. */
-  management(opts?: { allowQueryToken?: boolean }): (req: FastifyRequest) => Promise<void>;
+  management(opts?: { allowQueryToken?: boolean; allowBasic?: boolean }): (req: FastifyRequest) => Promise<void>;
   /** Lets the accounts service plug in (created after the app's dependencies). */
   setResolver(resolve: TokenResolver): void;
 }
@@ -72,6 +79,8 @@ export function createAuthenticator(adminToken: string, resolve?: TokenResolver)
     management(opts = {}) {
       return async (req) => {
         let given = bearer(req);
+        // Amplitude's cohort API sends Basic base64(token + ":"); the password part is ignored.
+        if (!given && opts.allowBasic) given = basicUser(req);
         if (!given && opts.allowQueryToken) {
           const t = (req.query as { token?: unknown } | undefined)?.token;
           if (typeof t === 'string') given = t;

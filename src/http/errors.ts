@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ServiceError } from '../services/errors.js';
+import { validationError } from './route-validation.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -32,7 +33,8 @@ export function fromFastify(err: FastifyError): { status: number; body: ErrorBod
 
 /** The one place where errors become HTTP responses. */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler((raw: FastifyError, req, reply) => {
+    const err = validationError(raw) ?? raw;
     if (err instanceof ServiceError) {
       // A 429 says when to try again, in the header clients and proxies understand.
       const retry = (err.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;

@@ -67,6 +67,13 @@ async function freshSync(): Promise<string> {
   return (await asAdmin('POST', '/v1/syncs', { cohortId: ctx.M, destinationId: d.id, frequency: 'daily' })).id;
 }
 
+/** An export of the cohort requested with the admin token and run to completion. */
+async function finishedExport(cohortId: string): Promise<string> {
+  const { request_id } = ok(await call(ADMIN, 'GET', `/api/5/cohorts/request/${cohortId}`), [202]);
+  await k.exports.drain();
+  return request_id;
+}
+
 const ROWS: Row[] = [
   // Events, users, contacts
   { route: 'GET /v1/event-types', prepare: at('/v1/event-types'), expect: everyone(200) },
@@ -134,6 +141,12 @@ const ROWS: Row[] = [
   { route: 'GET /2/cohorts', prepare: at('/2/cohorts'), expect: everyone(200) },
   { route: 'GET /2/cohorts/:id', prepare: () => ({ url: `/2/cohorts/${ctx.M}` }), expect: everyone(200) },
   { route: 'GET /2/cohorts/:id', note: 'hidden cohort', prepare: () => ({ url: `/2/cohorts/${ctx.H}` }), expect: [401, 404, 404, 200, 200] },
+  { route: 'GET /api/3/cohorts', prepare: at('/api/3/cohorts'), expect: everyone(200) },
+  { route: 'GET /api/5/cohorts/request/:id', prepare: () => ({ url: `/api/5/cohorts/request/${ctx.M}?props=1` }), expect: everyone(202) },
+  { route: 'GET /api/5/cohorts/request/:id', note: 'hidden cohort', prepare: () => ({ url: `/api/5/cohorts/request/${ctx.H}` }), expect: [401, 404, 404, 202, 202] },
+  { route: 'GET /api/5/cohorts/request-status/:requestId', prepare: async () => ({ url: `/api/5/cohorts/request-status/${await finishedExport(ctx.M)}` }), expect: everyone(200) },
+  { route: 'GET /api/5/cohorts/request-status/:requestId', note: 'hidden cohort', prepare: async () => ({ url: `/api/5/cohorts/request-status/${await finishedExport(ctx.H)}` }), expect: [401, 404, 404, 200, 200] },
+  { route: 'GET /api/5/cohorts/request/:id/file', prepare: async () => ({ url: `/api/5/cohorts/request/${await finishedExport(ctx.M)}/file` }), expect: everyone(200) },
 
   // Collaborators: changed by the cohort's owner (here the member) or an admin
   { route: 'GET /v1/cohorts/:id/collaborators', prepare: () => ({ url: `/v1/cohorts/${ctx.M}/collaborators` }), expect: everyone(200) },
@@ -247,7 +260,7 @@ function registeredRoutes(): Set<string> {
     const depth = m[1].length / 4;
     const path = (depth ? parents[depth - 1] : '') + m[2];
     parents[depth] = path;
-    if (!/^\/(v1|2)\//.test(path)) continue; // the web app's files
+    if (!/^\/(v1|2|api)\//.test(path)) continue; // the web app's files
     for (const method of m[3].split(', ')) if (method !== 'HEAD') out.add(`${method} ${path}`);
   }
   return out;

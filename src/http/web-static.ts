@@ -9,14 +9,13 @@ export interface WebAppOptions {
   distDir: string;
 }
 
+/** Prefixes owned by the API (api.md): an unknown path under them is a JSON 404, never the SPA shell. */
+const API_PREFIXES = ['/v1', '/2', '/api', '/batch', '/identify', '/healthz', '/openapi.json', '/docs'];
+
 /** Paths owned by the API: never answered with the SPA shell. */
 export function isApiPath(url: string): boolean {
   const p = url.split('?')[0] ?? '';
-  return (
-    p === '/v1' || p.startsWith('/v1/') ||
-    p === '/2' || p.startsWith('/2/') ||
-    p === '/healthz' || p.startsWith('/healthz/')
-  );
+  return API_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
 }
 
 const MISSING_BUILD_PAGE = `<!doctype html>
@@ -43,9 +42,11 @@ export async function registerWebApp(app: FastifyInstance, { distDir }: WebAppOp
       wildcard: false,
       index: false,
       // Hashed assets never change; index.html must always be revalidated.
+      // (send's own header is off, else it would replace the one set here.)
+      cacheControl: false,
       setHeaders: (res, filePath) => {
         if (filePath.includes(`${path.sep}assets${path.sep}`)) {
-          res.header('cache-control', 'public, max-age=31536000, immutable');
+          res.setHeader('cache-control', 'public, max-age=31536000, immutable');
         }
       },
     });

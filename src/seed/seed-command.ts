@@ -37,7 +37,7 @@ async function openStore(dataDir: string): Promise<Database> {
     if (/lock/i.test(String((err as Error).message))) {
       throw new SeedError(
         `Cannot seed: ${file} is locked by another process (probably a running Kohort server). ` +
-          'Stop it, run `kohort seed` again, then start the server.',
+          'Stop it, run `npm run seed` again, then start the server (`npm start`).',
       );
     }
     throw err;
