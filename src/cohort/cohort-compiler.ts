@@ -155,11 +155,14 @@ class CohortCompiler {
       case 'property': {
         const [key, ...rest] = rule.property.split('.');
         const traits = this.d.currentTraits(bind(key), this.asOf());
+        const json = this.jsonValue(raw('tr.value'), rest);
+        // A top-level trait reads the typed columns the current rows carry.
+        const v: PropValue = rest.length ? json : { ...json, text: raw('tr.text'), number: raw('tr.num'), typed: true };
         // is_not_set is the only op that holds on a missing value: compute it as a complement.
         if (rule.op === 'is_not_set') {
-          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), 'is_set', undefined)}` };
+          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(v, 'is_set', undefined)}` };
         }
-        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), rule.op, rule.value)}` };
+        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(v, rule.op, rule.value)}` };
       }
       case 'cohort': {
         const resolved = this.ctx.resolveCohort(rule.cohortId);

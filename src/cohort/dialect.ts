@@ -86,7 +86,10 @@ export interface SqlDialect {
   contains(haystack: Sql, needle: Sql): Sql;
   startsWith(text: Sql, prefix: Sql): Sql;
   endsWith(text: Sql, suffix: Sql): Sql;
-  /** Current trait rows (uid, value JSON) for key as of asOf: the greatest (ts, seq) per uid with ts <= asOf. */
+  /**
+   * Current trait rows (uid, value JSON, text, num) for key as of asOf: the greatest (ts, seq)
+   * per uid with ts <= asOf; `text` / `num` are `jsonText` / `jsonNumber` of the value at the root.
+   */
   currentTraits(key: Sql, asOf: Sql): Sql;
   /** RE2 search (unanchored) of pattern in text. */
   regexFind(text: Sql, pattern: Sql): Sql;

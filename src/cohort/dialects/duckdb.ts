@@ -155,8 +155,13 @@ export const duckdbDialect: SqlDialect = {
   // A bare date is midnight UTC whatever the session TimeZone; an offset is applied, then the UTC wall time kept.
   instant: (text) =>
     sql`(CASE WHEN NOT regexp_full_match(${text}, ${lit(INSTANT_PATTERN)}) THEN NULL WHEN length(${text}) = 10 THEN TRY_CAST(${text} AS TIMESTAMP) ELSE timezone('UTC', TRY_CAST(regexp_replace(${text}, ${lit(NO_SECONDS_PATTERN)}, ${lit('\\1:00\\2')}) AS TIMESTAMPTZ)) END)`,
+  // The current table answers for everyone whose latest row is not after asOf; the history is
+  // ranked only for the others (none when asOf is now), so as-of queries stay exact.
   currentTraits: (key, asOf) =>
-    sql`(SELECT uid, value FROM user_traits WHERE key = ${key} AND ts <= ${asOf} QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`,
+    sql`(SELECT uid, value, text, num FROM user_traits_current WHERE key = ${key} AND ts <= ${asOf}
+      UNION ALL SELECT uid, value, value->>'$' AS text, ${duckdbDialect.jsonNumber(new Sql('value'), [])} AS num FROM user_traits
+       WHERE key = ${key} AND ts <= ${asOf} AND uid IN (SELECT uid FROM user_traits_current WHERE key = ${key} AND ts > ${asOf})
+       QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`,
   lower: (text) => sql`lower(${text})`,
   contains: (h, n) => sql`contains(${h}, ${n})`,
   startsWith: (t, p) => sql`starts_with(${t}, ${p})`,

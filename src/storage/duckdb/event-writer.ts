@@ -3,6 +3,7 @@ import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
 import { DedupIndex } from './dedup-index.js';
 import { IdentityMap } from './identity-map.js';
+import { applyTraitRows, recomputeCurrentTraits } from './current-traits.js';
 import { PropertyCatalog } from './property-catalog.js';
 import { propertyPaths } from './property-paths.js';
 
@@ -129,6 +130,7 @@ export class EventWriter {
     const notify = this.listeners.size > 0;
     const events: StoredEvent[] = [];
     let appended = 0;
+    let traits = 0;
     this.ids.begin();
     try {
       const results = await this.conn.transaction(async (c) => {
@@ -167,6 +169,7 @@ export class EventWriter {
               if (item.kind === 'identify') {
                 for (const [key, value] of Object.entries(item.traits)) {
                   appendTrait(tr, ++this.seq, uid, key, value, item.ts, receivedAt, item.messageId);
+                  traits++;
                 }
                 continue;
               }
@@ -185,6 +188,7 @@ export class EventWriter {
           ev.closeSync();
           tr.closeSync();
         }
+        if (traits) await applyTraitRows(c, 'seq > ?', [seqBefore]);
         for (const [event, property, type] of newCatalog) {
           await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
         }
@@ -227,6 +231,7 @@ export class EventWriter {
         await c.run(`UPDATE ${t} SET uid = ? WHERE uid = ?`, [user, prev]);
       }
       await c.run('DELETE FROM users WHERE uid = ?', [prev]);
+      await recomputeCurrentTraits(c, [prev, user]);
       this.merges.push({ from: prev, into: user });
     }
   }

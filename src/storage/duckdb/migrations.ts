@@ -12,6 +12,8 @@
  * `events` may also carry typed copies of frequent properties (hot-columns.ts),
  * which `events_all` then exposes for both parts.
  */
+import { CURRENT_TRAITS_MIGRATIONS } from './current-traits.js';
+
 export interface Migration {
   /** Stable id, recorded once applied; never reuse or edit a shipped one. */
   id: string;
@@ -60,4 +62,5 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     id: 'core-003-trait-received-at',
     sql: `ALTER TABLE user_traits ADD COLUMN received_at TIMESTAMP;`,
   },
+  ...CURRENT_TRAITS_MIGRATIONS,
 ];
