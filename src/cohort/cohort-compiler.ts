@@ -84,9 +84,11 @@ class CohortCompiler {
 
   compile(definition: Definition): CompiledQuery {
     const set = this.group(definition.match, definition.rules, []);
+    // Every set query already returns distinct uids, and `users` has one row per person:
+    // a DISTINCT on top would only hash the whole answer once more.
     const q = set.neg
-      ? sql`SELECT DISTINCT uid FROM ${this.t.users} WHERE uid NOT IN (${forIn(set)})`
-      : sql`SELECT DISTINCT uid FROM (${set.query}) AS cohort`;
+      ? sql`SELECT uid FROM ${this.t.users} WHERE uid NOT IN (${forIn(set)})`
+      : sql`SELECT uid FROM (${set.query}) AS cohort`;
     return { sql: q.text, params: [...q.params] };
   }
 
@@ -197,6 +199,16 @@ class CohortCompiler {
       const v = this.eventValue(raw('e'), path);
       if (agg.fn === 'distinct') {
         const key = v.distinctKey;
+        if (rule.countBy !== 'days') {
+          // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
+          // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
+          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid, kohort_k`;
+          const k = raw('kohort_k');
+          return {
+            neg: false,
+            query: sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${this.compare(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${this.compare(sql`count(${k})`, agg)}`,
+          };
+        }
         cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
       } else {
         const num = v.number;
@@ -309,7 +321,8 @@ class CohortCompiler {
     const json = this.jsonValue(sql`${alias}.props`, path);
     const m = this.materialized.get(JSON.stringify(path));
     if (!m) return json;
-    return { ...json, text: sql`${alias}.${raw(m.text)}`, number: sql`${alias}.${raw(m.number)}`, typed: true };
+    const text = sql`${alias}.${raw(m.text)}`;
+    return { ...json, text, number: sql`${alias}.${raw(m.number)}`, distinctKey: this.d.distinctKeyOfText(text, json.distinctKey), typed: true };
   }
 
   /** `typeTest AND cheap`, with the typed-column test first when the value has typed columns (AND commutes). */

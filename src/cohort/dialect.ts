@@ -76,6 +76,13 @@ export interface SqlDialect {
   /** A value identifying the JSON value at path for distinct counting (numbers by value), NULL when missing or null. */
   jsonDistinctKey(json: Sql, path: string[]): Sql;
   /**
+   * A distinct key for a value whose `jsonText` is `text` (a typed column), as good as
+   * `jsonDistinctKey` for counting: equal for equal values, different for different ones,
+   * whichever of the two a row's key comes from. `fallback` is `jsonDistinctKey` of the
+   * same value, read only where the text alone cannot tell the JSON type.
+   */
+  distinctKeyOfText(text: Sql, fallback: Sql): Sql;
+  /**
    * The number the JSON value at path stands for under the numeric rule (a
    * finite JSON number, or a string that parses fully as one), else NULL.
    */
