@@ -145,15 +145,8 @@ class CohortCompiler {
         return this.eventRule(rule);
       case 'sequence':
         return { neg: false, query: this.sequence(rule.steps, rule.within, rule.window) };
-      case 'first_time': {
-        const where = this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch);
-        const first = raw('min(e.ts)');
-        const having = this.windowConditions(first, rule.window);
-        return {
-          neg: false,
-          query: sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having.length ? joinSql(having, ' AND ') : raw('true')}`,
-        };
-      }
+      case 'first_time':
+        return { neg: false, query: this.firstTime(rule) };
       case 'property': {
         const [key, ...rest] = rule.property.split('.');
         const traits = this.d.currentTraits(bind(key), this.asOf());
@@ -226,6 +219,35 @@ class CohortCompiler {
     }
     // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
     return { neg: true, query: base(sql`NOT (${this.compare(countExpr, count)})`) };
+  }
+
+  /**
+   * The first matching event lies in the window: one matches in the window and, when the
+   * window has a start, none before it. Only the window's rows are grouped; the older rows
+   * are read just for the people found there (a semi join on that small set), instead of
+   * grouping every matching event ever by person to find its minimum.
+   */
+  private firstTime(rule: Extract<Rule, { type: 'first_time' }>): Sql {
+    const where = this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch);
+    const inWindow = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, ...this.windowConditions(raw('e.ts'), rule.window)], ' AND ')} GROUP BY e.uid`;
+    const start = this.windowStart(raw('e.ts'), rule.window);
+    if (!start.length) return inWindow;
+    const before = sql`${raw('e.ts')} < ${this.windowStartValue(rule.window)}`;
+    const earlier = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, before], ' AND ')} AND e.uid IN (${inWindow})`;
+    return sql`SELECT uid FROM (${inWindow}) WHERE uid NOT IN (${earlier})`;
+  }
+
+  /** The instant a window with a lower bound starts at. */
+  private windowStartValue(window: Window | undefined): Sql {
+    switch (window?.type) {
+      case 'last':
+        return this.d.addInterval(this.asOf(), -window.amount, window.unit);
+      case 'since':
+      case 'between':
+        return this.d.timestamp(instant(window.from));
+      default:
+        throw new Error('window without a start');
+    }
   }
 
   /** Conditions every matching event meets: name, not after asOf, filters. `e` is the table alias. */
