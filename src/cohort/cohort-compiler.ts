@@ -5,7 +5,7 @@
  * Every rule compiles to a set of uids in one of two forms: `pos` (the rule's
  * members are exactly the rows of the query) or `neg` (its members are the
  * universe minus the rows). Negation flips the form for free, groups combine
- * forms with `IN` / `NOT IN` (De Morgan for `any`), and rules whose comparison
+ * forms with semi / anti joins (De Morgan for `any`), and rules whose comparison
  * holds at zero (count lt 3, is_not_set) are computed as complements, so the
  * universe is only scanned when the final answer is itself a complement.
  * Hot filters stay on typed columns (`event = ?`, `ts >= ?`) for zonemap pruning.
@@ -34,13 +34,13 @@ interface SetExpr {
   /** A SELECT returning distinct `uid`. */
   query: Sql;
   /**
-   * The same set as a SELECT that may repeat a `uid`, for `IN` / `NOT IN` only:
+   * The same set as a SELECT that may repeat a `uid`, for semi / anti joins only:
    * the hash join dedups for free, so "did the event at least once" skips the GROUP BY.
    */
   inQuery?: Sql;
 }
 
-/** The query of a set where it only feeds `IN` / `NOT IN`. */
+/** The query of a set where it only feeds a semi / anti join. */
 const forIn = (s: SetExpr) => s.inQuery ?? s.query;
 
 const raw = (text: string) => new Sql(text);
@@ -87,7 +87,7 @@ class CohortCompiler {
     // Every set query already returns distinct uids, and `users` has one row per person:
     // a DISTINCT on top would only hash the whole answer once more.
     const q = set.neg
-      ? sql`SELECT uid FROM ${this.t.users} WHERE uid NOT IN (${forIn(set)})`
+      ? sql`SELECT u.uid FROM ${this.t.users} AS u ANTI JOIN (${forIn(set)}) AS n ON n.uid = u.uid`
       : sql`SELECT uid FROM (${set.query}) AS cohort`;
     return { sql: q.text, params: [...q.params] };
   }
@@ -125,11 +125,19 @@ class CohortCompiler {
     );
   }
 
-  /** Rows of `base` that are in every `inAll` and in no `notIn`. */
+  /**
+   * Rows of `base` that are in every `inAll` and in no `notIn`. Semi and anti joins rather
+   * than IN / NOT IN (uid is never NULL, so they agree): NOT IN plans as a NULL-aware mark
+   * join that always hashes the subquery, while DuckDB hashes the smaller side of a semi or
+   * anti join (a few buyers against every signup, say).
+   */
   private filtered(base: Sql, inAll: SetExpr[], notIn: SetExpr[]): Sql {
-    const conds = [...inAll.map((s) => sql`uid IN (${forIn(s)})`), ...notIn.map((s) => sql`uid NOT IN (${forIn(s)})`)];
-    if (conds.length === 0) return base;
-    return sql`SELECT uid FROM (${base}) WHERE ${joinSql(conds, ' AND ')}`;
+    const joins = [
+      ...inAll.map((s, i) => sql`SEMI JOIN (${forIn(s)}) AS ${raw(`s${i}`)} ON ${raw(`s${i}`)}.uid = b.uid`),
+      ...notIn.map((s, i) => sql`ANTI JOIN (${forIn(s)}) AS ${raw(`a${i}`)} ON ${raw(`a${i}`)}.uid = b.uid`),
+    ];
+    if (joins.length === 0) return base;
+    return sql`SELECT b.uid FROM (${base}) AS b ${joinSql(joins, ' ')}`;
   }
 
   private rule(rule: Rule, stack: string[]): SetExpr {
@@ -233,8 +241,8 @@ class CohortCompiler {
     const start = this.windowStart(raw('e.ts'), rule.window);
     if (!start.length) return inWindow;
     const before = sql`${raw('e.ts')} < ${this.windowStartValue(rule.window)}`;
-    const earlier = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, before], ' AND ')} AND e.uid IN (${inWindow})`;
-    return sql`SELECT uid FROM (${inWindow}) WHERE uid NOT IN (${earlier})`;
+    const earlier = sql`SELECT e.uid FROM ${this.t.events} e SEMI JOIN (${inWindow}) AS w ON w.uid = e.uid WHERE ${joinSql([...where, before], ' AND ')}`;
+    return sql`SELECT f.uid FROM (${inWindow}) AS f ANTI JOIN (${earlier}) AS x ON x.uid = f.uid`;
   }
 
   /** The instant a window with a lower bound starts at. */
