@@ -11,6 +11,11 @@ const envSchema = z.object({
   KOHORT_ADMIN_TOKEN: z.string().min(8, 'KOHORT_ADMIN_TOKEN must be at least 8 characters').optional(),
   KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
   KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  // DuckDB's memory_limit: big sorts and joins spill to disk beyond it (default: 80% of RAM).
+  KOHORT_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'KOHORT_MEMORY_LIMIT must be a size such as 8GiB or 512MB')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -22,6 +27,8 @@ export interface Config {
   writeKey: string;
   scheduler: boolean;
   logLevel: string;
+  /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT), e.g. "8GiB"; DuckDB's default when absent. */
+  memoryLimit?: string;
   /** Keys generated on this start: the caller prints them once. */
   generated: { adminToken: boolean; writeKey: boolean };
   secretsFile: string;
@@ -66,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeKey: e.KOHORT_WRITE_KEY ?? saved.writeKey!,
     scheduler: e.KOHORT_SCHEDULER === 'on',
     logLevel: e.LOG_LEVEL,
+    memoryLimit: e.KOHORT_MEMORY_LIMIT,
     generated,
     secretsFile,
   };
