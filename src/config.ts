@@ -20,6 +20,11 @@ const envSchema = z.object({
   KOHORT_EXPORT_DIR: z.string().min(1).optional(),
   KOHORT_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(86_400_000).optional(),
   KOHORT_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(1024).optional(),
+  // DuckDB's memory_limit: big sorts and joins spill to disk beyond it (default: 80% of RAM).
+  KOHORT_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'KOHORT_MEMORY_LIMIT must be a size such as 8GiB or 512MB')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -39,6 +44,8 @@ export interface Config {
   exportDir: string;
   /** Expensive reads: time limit and how many at once (defaults in main.ts). */
   queryLimits: { timeoutMs?: number; concurrency?: number };
+  /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT), e.g. "8GiB"; DuckDB's default when absent. */
+  memoryLimit?: string;
   /** Keys generated on this start: the caller prints them once. */
   generated: { adminToken: boolean; writeKey: boolean };
   secretsFile: string;
@@ -88,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKeys: e.KOHORT_SECRET_KEY,
     exportDir: resolve(e.KOHORT_EXPORT_DIR ?? join(dataDir, 'exports')),
     queryLimits: { timeoutMs: e.KOHORT_QUERY_TIMEOUT_MS, concurrency: e.KOHORT_QUERY_CONCURRENCY },
+    memoryLimit: e.KOHORT_MEMORY_LIMIT,
     generated,
     secretsFile,
   };

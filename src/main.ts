@@ -75,6 +75,8 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 export interface KohortOptions {
   /** DuckDB file, or ':memory:' (tests). */
   dbPath: string;
+  /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT). */
+  memoryLimit?: string;
   adminToken: string;
   writeKey: string;
   /** Background reorganization of events and dedup pruning (tests may turn it off). */
@@ -127,7 +129,7 @@ export interface Kohort {
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS, COHORT_EXPORT_MIGRATIONS]);
+  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS, COHORT_EXPORT_MIGRATIONS], { memoryLimit: opts.memoryLimit });
   const events = await openDuckDBEventStore(db);
 
   // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
@@ -323,6 +325,7 @@ export interface Running extends Kohort {
 export async function startServer(config: Config, opts: { logger?: boolean; background?: boolean } = {}): Promise<Running> {
   const k = await createKohort({
     dbPath: join(config.dataDir, 'kohort.duckdb'),
+    memoryLimit: config.memoryLimit,
     adminToken: config.adminToken,
     writeKey: config.writeKey,
     background: opts.background,

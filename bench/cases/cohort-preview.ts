@@ -20,7 +20,7 @@ export const description =
   "compiles) and run through the DuckDB cohort store's `preview(q, 20)` " +
   '(size + 20-user sample, the SQL behind `POST /v1/cohorts/preview`). Definitions run round-robin (one warm-up round, then ' +
   'the timed rounds) so load changes hit all of them alike; figures are medians. The best hand-written SQL for the brief ' +
-  'example goes through the same `preview` in the same rounds.';
+  'example (over the store, and over a typed table of the same events sorted by (event, ts), built untimed) goes through the same `preview` in the same rounds.';
 
 const ROUNDS = 9;
 const PREVIEW_TARGET_MS = 100;
@@ -135,7 +135,30 @@ export function handWritten(asOf: Date, materialized: readonly MaterializedPrope
   return out;
 }
 
+/**
+ * What the issue calls the best hand-written layout for the brief example: the
+ * events with the two properties as typed columns, ordered by (event, ts), built
+ * as a temporary table on the benchmark's own connection (not timed).
+ */
+export const TYPED_SORTED_TABLE =
+  `CREATE OR REPLACE TEMP TABLE bench_typed AS SELECT uid, event, ts, props->>'brand' AS brand, TRY_CAST(props->>'price' AS DOUBLE) AS price
+     FROM events_all ORDER BY event, ts`;
+
+export function handWrittenTyped(asOf: Date): { label: string; q: CompiledQuery } {
+  const asOfText = asOf.toISOString().replace('T', ' ').replace('Z', '');
+  return {
+    label: 'typed, sorted table',
+    q: {
+      sql: `SELECT uid FROM bench_typed WHERE event = 'purchase' AND ts >= TIMESTAMP '2023-03-22' AND ts <= CAST(? AS TIMESTAMP)
+              AND brand = 'something' AND price > 1000 GROUP BY uid HAVING count(*) > 1`,
+      params: [asOfText],
+    },
+  };
+}
+
 export interface ReadOnlyStore {
+  /** Runs a statement on the store's connection (temporary tables for hand-written candidates). */
+  run(sql: string): Promise<void>;
   store: CohortStore;
   /** The hot property columns of the file, for the compiler. */
   materialized: MaterializedProperty[];
@@ -154,6 +177,7 @@ export async function openReadOnlyStore(path: string): Promise<ReadOnlyStore> {
   const store = createDuckDBCohortStore(db, conn, undefined as unknown as IdentityMap);
   const materialized = (await HotColumns.load(conn.raw)).materialized();
   return {
+    run: (q) => conn.run(q),
     store,
     materialized,
     close() {
@@ -174,9 +198,10 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
   const ro = await openReadOnlyStore(join(dir, 'kohort.duckdb'));
   try {
     const asOf = new Date();
+    await ro.run(TYPED_SORTED_TABLE);
     const items = [
       ...SUITE.map((s) => ({ label: s.label, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized }) })),
-      ...handWritten(asOf, ro.materialized).map((h) => ({ label: `hand-written: ${h.label}`, q: h.q })),
+      ...[...handWritten(asOf, ro.materialized), handWrittenTyped(asOf)].map((h) => ({ label: `hand-written: ${h.label}`, q: h.q })),
     ];
     const times = items.map(() => [] as number[]);
     const sizes = items.map(() => -1);

@@ -25,7 +25,7 @@ describe('exact SQL', () => {
       ctx,
     );
     expect(q.sql).toBe(
-      'SELECT DISTINCT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
+      'SELECT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
         ` AND ((e.props->>?) IN (?) AND (${NUM} > ?))` +
         ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
     );
@@ -41,7 +41,7 @@ describe('exact SQL', () => {
     const materialized = [{ path: ['brand'], text: 'hot1_text', number: 'hot1_num' }, { path: ['price'], text: 'hot2_text', number: 'hot2_num' }];
     const q = compileDefinition(brief, { ...ctx, materialized });
     expect(q.sql).toBe(
-      'SELECT DISTINCT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
+      'SELECT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
         ' AND (e.hot1_text IN (?) AND (e.hot2_num > ?))' +
         ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
     );
@@ -57,32 +57,32 @@ describe('exact SQL', () => {
     expect(() => compileDefinition(brief, { ...ctx, materialized: [{ path: ['brand'], text: 'x; DROP', number: 'n' }] })).toThrow(/column name/);
   });
 
-  it('"did not perform" and "lt" counts are complements against users; "at least once" needs no GROUP BY inside NOT IN', () => {
+  it('"did not perform" and "lt" counts are complements against users (anti joins); "at least once" needs no GROUP BY inside', () => {
     const q = compileDefinition(one({ type: 'event', event: 'signup', negate: true }), ctx);
     expect(q.sql).toBe(
-      'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP))',
+      'SELECT u.uid FROM users AS u ANTI JOIN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)) AS n ON n.uid = u.uid',
     );
     expect(q.params).toEqual(['signup', '2024-01-01 00:00:00.000']);
     const lt = compileDefinition(one({ type: 'event', event: 'login', count: { op: 'lt', value: 3 } }), ctx);
     expect(lt.sql).toBe(
-      'SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING NOT ((count(*) < ?)))',
+      'SELECT u.uid FROM users AS u ANTI JOIN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING NOT ((count(*) < ?))) AS n ON n.uid = u.uid',
     );
     expect(lt.params).toEqual(['login', '2024-01-01 00:00:00.000', 3]);
   });
 
-  it('groups combine with IN / NOT IN; static cohorts read cohort_members', () => {
+  it('groups combine with semi / anti joins; static cohorts read cohort_members', () => {
     const q = compileDefinition(
       { match: 'all', rules: [{ type: 'cohort', cohortId: 'vip' }, { type: 'event', event: 'x', negate: true }] },
       ctx,
     );
     expect(q.sql).toBe(
-      'SELECT DISTINCT uid FROM (SELECT uid FROM (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT uid FROM users))' +
-        ' WHERE uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP))) AS cohort',
+      'SELECT uid FROM (SELECT b.uid FROM (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT uid FROM users)) AS b' +
+        ' ANTI JOIN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)) AS a0 ON a0.uid = b.uid) AS cohort',
     );
     expect(q.params).toEqual(['vip', 'x', '2024-01-01 00:00:00.000']);
-    // A count other than "at least once" keeps its GROUP BY inside NOT IN.
+    // A count other than "at least once" keeps its GROUP BY inside the anti join.
     const twice = compileDefinition({ match: 'all', rules: [{ type: 'cohort', cohortId: 'vip' }, { type: 'event', event: 'x', count: { op: 'gte', value: 2 }, negate: true }] }, ctx);
-    expect(twice.sql).toContain('uid NOT IN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?))');
+    expect(twice.sql).toContain('ANTI JOIN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) >= ?)) AS a0 ON a0.uid = b.uid');
   });
 
   it('relative windows and within use dialect date arithmetic with bound amounts', () => {

@@ -5,7 +5,7 @@
  * Every rule compiles to a set of uids in one of two forms: `pos` (the rule's
  * members are exactly the rows of the query) or `neg` (its members are the
  * universe minus the rows). Negation flips the form for free, groups combine
- * forms with `IN` / `NOT IN` (De Morgan for `any`), and rules whose comparison
+ * forms with semi / anti joins (De Morgan for `any`), and rules whose comparison
  * holds at zero (count lt 3, is_not_set) are computed as complements, so the
  * universe is only scanned when the final answer is itself a complement.
  * Hot filters stay on typed columns (`event = ?`, `ts >= ?`) for zonemap pruning.
@@ -35,13 +35,13 @@ interface SetExpr {
   /** A SELECT returning distinct `uid`. */
   query: Sql;
   /**
-   * The same set as a SELECT that may repeat a `uid`, for `IN` / `NOT IN` only:
+   * The same set as a SELECT that may repeat a `uid`, for semi / anti joins only:
    * the hash join dedups for free, so "did the event at least once" skips the GROUP BY.
    */
   inQuery?: Sql;
 }
 
-/** The query of a set where it only feeds `IN` / `NOT IN`. */
+/** The query of a set where it only feeds a semi / anti join. */
 const forIn = (s: SetExpr) => s.inQuery ?? s.query;
 
 const raw = (text: string) => new Sql(text);
@@ -121,9 +121,11 @@ class CohortCompiler {
 
   compile(definition: Definition): CompiledQuery {
     const set = this.group(definition.match, definition.rules, []);
+    // Every set query already returns distinct uids, and `users` has one row per person:
+    // a DISTINCT on top would only hash the whole answer once more.
     const q = set.neg
-      ? sql`SELECT DISTINCT uid FROM ${this.t.users} WHERE uid NOT IN (${forIn(set)})`
-      : sql`SELECT DISTINCT uid FROM (${set.query}) AS cohort`;
+      ? sql`SELECT u.uid FROM ${this.t.users} AS u ANTI JOIN (${forIn(set)}) AS n ON n.uid = u.uid`
+      : sql`SELECT uid FROM (${set.query}) AS cohort`;
     return { sql: q.text, params: [...q.params] };
   }
 
@@ -164,11 +166,19 @@ class CohortCompiler {
     );
   }
 
-  /** Rows of `base` that are in every `inAll` and in no `notIn`. */
+  /**
+   * Rows of `base` that are in every `inAll` and in no `notIn`. Semi and anti joins rather
+   * than IN / NOT IN (uid is never NULL, so they agree): NOT IN plans as a NULL-aware mark
+   * join that always hashes the subquery, while DuckDB hashes the smaller side of a semi or
+   * anti join (a few buyers against every signup, say).
+   */
   private filtered(base: Sql, inAll: SetExpr[], notIn: SetExpr[]): Sql {
-    const conds = [...inAll.map((s) => sql`uid IN (${forIn(s)})`), ...notIn.map((s) => sql`uid NOT IN (${forIn(s)})`)];
-    if (conds.length === 0) return base;
-    return sql`SELECT uid FROM (${base}) WHERE ${joinSql(conds, ' AND ')}`;
+    const joins = [
+      ...inAll.map((s, i) => sql`SEMI JOIN (${forIn(s)}) AS ${raw(`s${i}`)} ON ${raw(`s${i}`)}.uid = b.uid`),
+      ...notIn.map((s, i) => sql`ANTI JOIN (${forIn(s)}) AS ${raw(`a${i}`)} ON ${raw(`a${i}`)}.uid = b.uid`),
+    ];
+    if (joins.length === 0) return base;
+    return sql`SELECT b.uid FROM (${base}) AS b ${joinSql(joins, ' ')}`;
   }
 
   private rule(rule: Rule, stack: string[]): SetExpr {
@@ -184,23 +194,19 @@ class CohortCompiler {
         return this.eventRule(rule);
       case 'sequence':
         return { neg: false, query: this.sequence(rule.steps, rule.within, rule.window) };
-      case 'first_time': {
-        const where = this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch);
-        const first = raw('min(e.ts)');
-        const having = this.windowConditions(first, rule.window);
-        return {
-          neg: false,
-          query: sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having.length ? joinSql(having, ' AND ') : raw('true')}`,
-        };
-      }
+      case 'first_time':
+        return { neg: false, query: this.firstTime(rule) };
       case 'property': {
         const [key, ...rest] = rule.property.split('.');
         const traits = this.d.currentTraits(bind(key), this.asOf());
+        const json = this.jsonValue(raw('tr.value'), rest);
+        // A top-level trait reads the typed columns the current rows carry.
+        const v: PropValue = rest.length ? json : { ...json, text: raw('tr.text'), number: raw('tr.num'), typed: true };
         // is_not_set is the only op that holds on a missing value: compute it as a complement.
         if (rule.op === 'is_not_set') {
-          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), 'is_set', undefined)}` };
+          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(v, 'is_set', undefined)}` };
         }
-        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(this.jsonValue(raw('tr.value'), rest), rule.op, rule.value)}` };
+        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(v, rule.op, rule.value)}` };
       }
       case 'regularly':
       case 'stopped':
@@ -242,6 +248,16 @@ class CohortCompiler {
       const v = this.eventValue(raw('e'), path);
       if (agg.fn === 'distinct') {
         const key = v.distinctKey;
+        if (rule.countBy !== 'days') {
+          // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
+          // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
+          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid, kohort_k`;
+          const k = raw('kohort_k');
+          return {
+            neg: false,
+            query: sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${this.compare(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${this.compare(sql`count(${k})`, agg)}`,
+          };
+        }
         cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
       } else {
         const num = v.number;
@@ -259,6 +275,35 @@ class CohortCompiler {
     }
     // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
     return { neg: true, query: base(sql`NOT (${this.compare(countExpr, count)})`) };
+  }
+
+  /**
+   * The first matching event lies in the window: one matches in the window and, when the
+   * window has a start, none before it. Only the window's rows are grouped; the older rows
+   * are read just for the people found there (a semi join on that small set), instead of
+   * grouping every matching event ever by person to find its minimum.
+   */
+  private firstTime(rule: Extract<Rule, { type: 'first_time' }>): Sql {
+    const where = this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch);
+    const inWindow = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, ...this.windowConditions(raw('e.ts'), rule.window)], ' AND ')} GROUP BY e.uid`;
+    const start = this.windowStart(raw('e.ts'), rule.window);
+    if (!start.length) return inWindow;
+    const before = sql`${raw('e.ts')} < ${this.windowStartValue(rule.window)}`;
+    const earlier = sql`SELECT e.uid FROM ${this.t.events} e SEMI JOIN (${inWindow}) AS w ON w.uid = e.uid WHERE ${joinSql([...where, before], ' AND ')}`;
+    return sql`SELECT f.uid FROM (${inWindow}) AS f ANTI JOIN (${earlier}) AS x ON x.uid = f.uid`;
+  }
+
+  /** The instant a window with a lower bound starts at. */
+  private windowStartValue(window: Window | undefined): Sql {
+    switch (window?.type) {
+      case 'last':
+        return this.d.addInterval(this.asOf(), -window.amount, window.unit);
+      case 'since':
+      case 'between':
+        return this.d.timestamp(instant(window.from));
+      default:
+        throw new Error('window without a start');
+    }
   }
 
   /** Conditions every matching event meets: name, not after asOf, filters. `e` is the table alias. */
@@ -354,7 +399,8 @@ class CohortCompiler {
     const json = this.jsonValue(sql`${alias}.props`, path);
     const m = this.materialized.get(JSON.stringify(path));
     if (!m) return json;
-    return { ...json, text: sql`${alias}.${raw(m.text)}`, number: sql`${alias}.${raw(m.number)}`, typed: true };
+    const text = sql`${alias}.${raw(m.text)}`;
+    return { ...json, text, number: sql`${alias}.${raw(m.number)}`, distinctKey: this.d.distinctKeyOfText(text, json.distinctKey), typed: true };
   }
 
   /** `typeTest AND cheap`, with the typed-column test first when the value has typed columns (AND commutes). */

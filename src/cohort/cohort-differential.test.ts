@@ -311,6 +311,17 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
       fc.asyncProperty(dataArb, asOfArb, dynamicD, fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 2, maxLength: 2 }), fc.subarray(HOT_PATHS), explainAgrees),
       { numRuns: runs(25) },
     );
+  });
+
+  it('distinct aggregates and first_time, the paths with their own query shapes, every path hot or not', async () => {
+    const distinctRule = fc
+      .record({
+        event: fc.constantFrom(...EVENTS), where: opt(whereArb), count: opt(cmpArb), countBy: opt(fc.constantFrom('events', 'days')),
+        aggregate: fc.record({ fn: fc.constant('distinct'), property: fc.constantFrom('p', 'q', 'nested', 'missing'), op: fc.constantFrom('eq', 'gt', 'lt', 'gte', 'neq'), value: fc.integer({ min: 0, max: 3 }) }),
+        window: opt(windowArb), negate: opt(fc.boolean()),
+      })
+      .map((r) => clean({ type: 'event', ...r }));
+    await runProperty(fc.array(definitionArb(fc.oneof(distinctRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(60));
   }, TIMEOUT);
 
   it('generates valid definitions only', () => {

@@ -78,6 +78,13 @@ export interface SqlDialect {
   /** A value identifying the JSON value at path for distinct counting (numbers by value), NULL when missing or null. */
   jsonDistinctKey(json: Sql, path: string[]): Sql;
   /**
+   * A distinct key for a value whose `jsonText` is `text` (a typed column), as good as
+   * `jsonDistinctKey` for counting: equal for equal values, different for different ones,
+   * whichever of the two a row's key comes from. `fallback` is `jsonDistinctKey` of the
+   * same value, read only where the text alone cannot tell the JSON type.
+   */
+  distinctKeyOfText(text: Sql, fallback: Sql): Sql;
+  /**
    * The number the JSON value at path stands for under the numeric rule (a
    * finite JSON number, or a string that parses fully as one), else NULL.
    */
@@ -88,7 +95,10 @@ export interface SqlDialect {
   contains(haystack: Sql, needle: Sql): Sql;
   startsWith(text: Sql, prefix: Sql): Sql;
   endsWith(text: Sql, suffix: Sql): Sql;
-  /** Current trait rows (uid, value JSON) for key as of asOf: the greatest (ts, seq) per uid with ts <= asOf. */
+  /**
+   * Current trait rows (uid, value JSON, text, num) for key as of asOf: the greatest (ts, seq)
+   * per uid with ts <= asOf; `text` / `num` are `jsonText` / `jsonNumber` of the value at the root.
+   */
   currentTraits(key: Sql, asOf: Sql): Sql;
   /** RE2 search (unanchored) of pattern in text. */
   regexFind(text: Sql, pattern: Sql): Sql;

@@ -29,10 +29,10 @@ export interface SeedSummary {
 }
 
 /** Opens the store file, turning DuckDB's lock error into advice. */
-async function openStore(dataDir: string): Promise<Database> {
+async function openStore(dataDir: string, memoryLimit?: string): Promise<Database> {
   const file = join(dataDir, 'kohort.duckdb');
   try {
-    return await openDatabase(file);
+    return await openDatabase(file, [], { memoryLimit });
   } catch (err) {
     if (/lock/i.test(String((err as Error).message))) {
       throw new SeedError(
@@ -63,9 +63,14 @@ function* slices(batches: Iterable<BulkBatch>, events: number): Generator<Iterab
 }
 
 /** Writes demo shop data into the store of `dataDir`, sorting it into the ordered layout as it goes. */
-export async function seed(dataDir: string, o: SeedCommandOptions, log: (line: string) => void = () => undefined): Promise<SeedSummary> {
+export async function seed(
+  dataDir: string,
+  o: SeedCommandOptions,
+  log: (line: string) => void = () => undefined,
+  opts: { memoryLimit?: string } = {},
+): Promise<SeedSummary> {
   const started = performance.now();
-  const db = await openStore(dataDir);
+  const db = await openStore(dataDir, opts.memoryLimit);
   try {
     const store = await openDuckDBEventStore(db);
     try {
@@ -120,7 +125,7 @@ export async function runSeedCommand(config: Config, raw: { users?: string; even
     `Seeding ${fmt(o.events)} events for ${fmt(o.users)} users over ${fmt(o.days)} days (seed ${o.seed}) into ${config.dataDir}`,
   );
   try {
-    const s = await seed(config.dataDir, o, (line) => console.log(line));
+    const s = await seed(config.dataDir, o, (line) => console.log(line), { memoryLimit: config.memoryLimit });
     const secs = (ms: number) => (ms / 1000).toFixed(1);
     console.log(
       `Done: ${fmt(s.users)} new users, ${fmt(s.events)} events, ${fmt(s.traits)} trait values in ${secs(s.totalMs)} s ` +

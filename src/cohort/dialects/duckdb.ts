@@ -144,6 +144,13 @@ export const duckdbDialect: SqlDialect = {
     const body = sql`CASE WHEN ${j} IS NULL OR ${jt} = 'null' THEN NULL WHEN starts_with(${jt}, '"') THEN 's:' || ${jt} WHEN ${jt} IN ('true', 'false') THEN 'b:' || ${jt} WHEN starts_with(${jt}, '{') OR starts_with(${jt}, '[') THEN 'j:' || ${jt} ELSE 'n:' || CAST(CAST(${jt} AS DOUBLE) + 0.0 AS VARCHAR) END`;
     return guarded(json, path, sql`list_apply([${json}->${bind(duckdbJsonPath(path))}], lambda ${j}: ${body})[1]`);
   },
+  distinctKeyOfText(text, fallback) {
+    // Only a JSON string has a text that is neither true/false nor starts like a number, an
+    // object or an array (-, 0-9, {, [; also +, . to be safe): its key is 't:' and the text, a
+    // prefix no JSON key has, so the two kinds of key never meet. Other values parse the JSON.
+    const plain = sql`(ascii(${text}) NOT IN (43, 45, 46, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 91, 123) AND ${text} NOT IN ('true', 'false'))`;
+    return sql`(CASE WHEN ${text} IS NULL THEN NULL WHEN ${plain} THEN 't:' || ${text} ELSE ${fallback} END)`;
+  },
   jsonNumber(json, path) {
     // One extraction, bound once by a lambda over a one-element list (DuckDB does not
     // share repeated subexpressions inside a filter). A JSON number's text is always in
@@ -157,8 +164,13 @@ export const duckdbDialect: SqlDialect = {
   // A bare date is midnight UTC whatever the session TimeZone; an offset is applied, then the UTC wall time kept.
   instant: (text) =>
     sql`(CASE WHEN NOT regexp_full_match(${text}, ${lit(INSTANT_PATTERN)}) THEN NULL WHEN length(${text}) = 10 THEN TRY_CAST(${text} AS TIMESTAMP) ELSE timezone('UTC', TRY_CAST(regexp_replace(${text}, ${lit(NO_SECONDS_PATTERN)}, ${lit('\\1:00\\2')}) AS TIMESTAMPTZ)) END)`,
+  // The current table answers for everyone whose latest row is not after asOf; the history is
+  // ranked only for the others (none when asOf is now), so as-of queries stay exact.
   currentTraits: (key, asOf) =>
-    sql`(SELECT uid, value FROM user_traits WHERE key = ${key} AND ts <= ${asOf} QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`,
+    sql`(SELECT uid, value, text, num FROM user_traits_current WHERE key = ${key} AND ts <= ${asOf}
+      UNION ALL SELECT uid, value, value->>'$' AS text, ${duckdbDialect.jsonNumber(new Sql('value'), [])} AS num FROM user_traits
+       WHERE key = ${key} AND ts <= ${asOf} AND uid IN (SELECT uid FROM user_traits_current WHERE key = ${key} AND ts > ${asOf})
+       QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`,
   lower: (text) => sql`lower(${text})`,
   contains: (h, n) => sql`contains(${h}, ${n})`,
   startsWith: (t, p) => sql`starts_with(${t}, ${p})`,

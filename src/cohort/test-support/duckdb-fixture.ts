@@ -11,6 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CORE_MIGRATIONS } from '../../storage/duckdb/migrations';
 import { paramTypes } from '../../storage/duckdb/database';
 import { BASE_COLUMNS, HotColumns } from '../../storage/duckdb/hot-columns';
+import { applyTraitRows } from '../../storage/duckdb/current-traits';
 import type { MaterializedProperty } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbTimestampText } from '../dialects/duckdb';
@@ -56,7 +57,7 @@ export class DuckDbCohortFixture {
   }
 
   async clear(): Promise<void> {
-    for (const t of ['events', 'events_tail', 'users', 'user_traits', 'cohort_members']) await this.connection.run(`DELETE FROM ${t}`);
+    for (const t of ['events', 'events_tail', 'users', 'user_traits', 'user_traits_current', 'cohort_members']) await this.connection.run(`DELETE FROM ${t}`);
     this.uidOf.clear();
     this.userOf.clear();
   }
@@ -79,11 +80,15 @@ export class DuckDbCohortFixture {
     await this.insert(`events_stage (${BASE_COLUMNS})`, eventTuple, eventRows.filter((_, i) => i % 2 === 0));
     await this.connection.run(`INSERT INTO events (${this.hot.allColumns()}) ${this.hot.withValues('events_stage')}`);
     await this.insert('events_tail (seq, uid, event, ts, props, received_at, message_id)', eventTuple, eventRows.filter((_, i) => i % 2 === 1));
-    await this.insert(
-      'user_traits (seq, uid, key, value, ts)',
-      '(?, ?, ?, ?, CAST(? AS TIMESTAMP))',
-      data.traits.map((t) => [t.seq, uid(t.userId), t.key, JSON.stringify(t.value), duckdbTimestampText(t.ts)]),
-    );
+    // Traits arrive in two commits, each folded into the current table as the store does.
+    const traitRows = data.traits.map((t) => [t.seq, uid(t.userId), t.key, JSON.stringify(t.value), duckdbTimestampText(t.ts)]);
+    const half = traitRows.length >> 1;
+    for (const part of [traitRows.slice(0, half), traitRows.slice(half)]) {
+      if (!part.length) continue;
+      await this.insert('user_traits (seq, uid, key, value, ts)', '(?, ?, ?, ?, CAST(? AS TIMESTAMP))', part);
+      const seqs = part.map((r) => Number(r[0]));
+      await applyTraitRows(this.connection, `seq IN (${seqs.map(() => '?').join(', ')})`, seqs);
+    }
     await this.insert(
       'cohort_members (cohort_id, uid)',
       '(?, ?)',

@@ -1,3 +1,4 @@
+import { applyTraitRows } from './current-traits.js';
 import { PropertyCatalog } from './property-catalog.js';
 import {
   DuckDBDataChunk,
@@ -241,6 +242,7 @@ export async function bulkLoad(
     for (const [event, property, type] of newCatalog) {
       await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
     }
+    if (result.traits) await applyTraitRows(c, 'seq >= ?', [firstSeq]);
     await c.run('COMMIT');
   } catch (err) {
     await c.run('ROLLBACK').catch(() => undefined);

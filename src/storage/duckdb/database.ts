@@ -115,9 +115,10 @@ async function applyMigrations(conn: SerialConnection, lists: readonly (readonly
 export async function openDatabase(
   path: string,
   extraMigrations: readonly (readonly Migration[])[] = [],
-  opts: { readConnections?: number } = {},
+  opts: { readConnections?: number; memoryLimit?: string } = {},
 ): Promise<Database> {
-  const instance = await DuckDBInstance.create(path);
+  // A memory limit makes DuckDB spill big sorts (reorganization, seeding) to disk instead of growing.
+  const instance = await DuckDBInstance.create(path, opts.memoryLimit ? { memory_limit: opts.memoryLimit } : undefined);
   const connect = async () => new SerialConnection(await instance.connect());
   const writer = await connect();
   const background = await connect();

@@ -3,6 +3,7 @@ import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
 import { DedupIndex } from './dedup-index.js';
 import { IdentityMap } from './identity-map.js';
+import { applyTraitRows, recomputeCurrentTraits } from './current-traits.js';
 import { PropertyCatalog } from './property-catalog.js';
 import { propertyPaths } from './property-paths.js';
 import { TraitOpWriter } from './trait-op-writer.js';
@@ -131,6 +132,9 @@ export class EventWriter {
     const notify = this.listeners.size > 0;
     const events: StoredEvent[] = [];
     let appended = 0;
+    let traits = 0;
+    // People whose earlier trait rows an ordered operation may have rewritten: their current rows are recomputed.
+    const opUids = new Set<number>();
     this.ids.begin();
     this.traitOps.begin();
     try {
@@ -172,11 +176,17 @@ export class EventWriter {
                 if (this.traitOps.needsOrderedApply(uid, ops)) {
                   // Reads and may rewrite earlier rows of this transaction: they must be visible.
                   await flush();
+                  opUids.add(uid);
+                  traits++;
                   await this.traitOps.apply(c, { uid, ops, ts: item.ts, receivedAt, messageId: item.messageId }, () => ++this.seq);
                   continue;
                 }
                 // Only plain sets of properties no operation ever touched: append as they are.
-                for (const o of ops) if (o.op === '$set') appendTrait(tr, ++this.seq, uid, o.key, o.value, item.ts, receivedAt, item.messageId);
+                for (const o of ops) {
+                  if (o.op !== '$set') continue;
+                  appendTrait(tr, ++this.seq, uid, o.key, o.value, item.ts, receivedAt, item.messageId);
+                  traits++;
+                }
                 continue;
               }
               const seq = ++this.seq;
@@ -194,6 +204,8 @@ export class EventWriter {
           ev.closeSync();
           tr.closeSync();
         }
+        if (traits) await applyTraitRows(c, 'seq > ?', [seqBefore]);
+        if (opUids.size) await recomputeCurrentTraits(c, [...opUids]);
         for (const [event, property, type] of newCatalog) {
           await c.run('INSERT INTO event_properties VALUES (?, ?, ?)', [event, property, type]);
         }
@@ -239,6 +251,7 @@ export class EventWriter {
         await c.run(`UPDATE ${t} SET uid = ? WHERE uid = ?`, [user, prev]);
       }
       await c.run('DELETE FROM users WHERE uid = ?', [prev]);
+      await recomputeCurrentTraits(c, [prev, user]);
       this.merges.push({ from: prev, into: user });
     }
   }

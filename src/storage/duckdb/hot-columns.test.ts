@@ -110,6 +110,18 @@ describe('hot property columns', () => {
     ]);
   });
 
+  it('go to paths seen with numbers first', async () => {
+    const { store, close } = await open(':memory:', { fullRewriteBelow: 100, hotPolicy: { maxSlots: 1, minShare: 0.1, minRows: 0 } });
+    cleanup.push(close);
+    await store.write([
+      track('a', 'view', '2024-01-01T00:00:00Z', { brand: 'x' }),
+      track('b', 'view', '2024-01-02T00:00:00Z', { brand: 'y' }),
+      track('c', 'purchase', '2024-01-03T00:00:00Z', { brand: 'z', revenue: 5 }),
+    ]);
+    await store.reorganize();
+    expect(store.materializedProperties().map((m) => m.path)).toEqual([['revenue']]);
+  });
+
   it('wait until the store holds minRows events', async () => {
     const { db, store, close } = await open(':memory:', { fullRewriteBelow: 100, hotPolicy: { maxSlots: 1, minShare: 0.1, minRows: 4 } });
     cleanup.push(close);

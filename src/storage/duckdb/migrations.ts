@@ -12,6 +12,8 @@
  * `events` may also carry typed copies of frequent properties (hot-columns.ts),
  * which `events_all` then exposes for both parts.
  */
+import { CURRENT_TRAITS_MIGRATIONS } from './current-traits.js';
+
 export interface Migration {
   /** Stable id, recorded once applied; never reuse or edit a shipped one. */
   id: string;
@@ -67,4 +69,5 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     id: 'core-004-trait-ops',
     sql: `CREATE TABLE user_trait_ops (seq BIGINT NOT NULL, op VARCHAR NOT NULL, arg JSON NOT NULL);`,
   },
+  ...CURRENT_TRAITS_MIGRATIONS,
 ];

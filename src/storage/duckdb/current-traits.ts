@@ -1,0 +1,64 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbMaterialized } from '../../cohort/dialects/duckdb.js';
+import type { Migration } from './migrations.js';
+
+/**
+ * The current-traits table: per (uid, key) the trait history row with the
+ * greatest (ts, seq), with its value also as typed columns (`text` is the
+ * dialect's `jsonText(value, [])`, `num` its `jsonNumber(value, [])`), so a
+ * property rule reads one row per person instead of ranking the whole history.
+ *
+ * It is exact for any asOf at or after a row's `ts`; the dialect's
+ * `currentTraits` goes back to the history (`user_traits`) only for people
+ * whose current row is later than the asOf asked for, so as-of queries stay exact.
+ *
+ * Kept current in the transaction that writes trait rows: `applyTraitRows` after
+ * group commits and bulk loads, `recomputeCurrentTraits` after person merges.
+ */
+export const CURRENT_TRAITS_TABLE = 'user_traits_current';
+
+/** The typed columns computed from a JSON `value` column (literal SQL, no parameters). */
+const TYPED = `json_extract_string(value, '$') AS text`;
+const NUM = `${duckdbMaterialized.numberFromText('text')} AS num`;
+
+/** `rows` (a parenthesized query of uid, key, value, ts, seq) with the typed columns. */
+const withTyped = (rows: string) => `SELECT uid, key, value, ts, seq, text, ${NUM} FROM (SELECT *, ${TYPED} FROM ${rows})`;
+
+/** The greatest (ts, seq) row per (uid, key) of the history rows matching `where`. */
+const latest = (where: string) =>
+  `(SELECT uid, key, value, ts, seq FROM user_traits WHERE ${where} QUALIFY row_number() OVER (PARTITION BY uid, key ORDER BY ts DESC, seq DESC) = 1)`;
+
+export const CURRENT_TRAITS_MIGRATIONS: readonly Migration[] = [
+  {
+    // Sorted by key so a rule's `key = ?` skips the other keys' row groups.
+    id: 'core-004-current-traits',
+    sql: `CREATE TABLE ${CURRENT_TRAITS_TABLE} AS ${withTyped(latest('true'))} ORDER BY key, uid;`,
+  },
+];
+
+/**
+ * Folds the history rows matching `where` (a constant predicate over
+ * `user_traits` with `?` parameters, e.g. the seq range a commit wrote) into
+ * the current table: each replaces the current row of its (uid, key) when it
+ * is later by (ts, seq). Runs inside the caller's transaction.
+ */
+export async function applyTraitRows(c: DuckDBConnection, where: string, params: (string | number)[]): Promise<void> {
+  await c.run(`CREATE OR REPLACE TEMP TABLE kohort_new_traits AS ${withTyped(latest(where))}`, params as never);
+  await c.run(
+    `DELETE FROM ${CURRENT_TRAITS_TABLE} AS cur USING kohort_new_traits AS n
+      WHERE cur.uid = n.uid AND cur.key = n.key AND (cur.ts < n.ts OR (cur.ts = n.ts AND cur.seq < n.seq))`,
+  );
+  await c.run(
+    `INSERT INTO ${CURRENT_TRAITS_TABLE} SELECT n.* FROM kohort_new_traits n
+      ANTI JOIN ${CURRENT_TRAITS_TABLE} cur ON cur.uid = n.uid AND cur.key = n.key`,
+  );
+  await c.run('DROP TABLE kohort_new_traits');
+}
+
+/** After history rows of `uids` changed owner (a merge): their current rows from the history again. */
+export async function recomputeCurrentTraits(c: DuckDBConnection, uids: number[]): Promise<void> {
+  if (!uids.length) return;
+  const list = uids.map(() => '?').join(', ');
+  await c.run(`DELETE FROM ${CURRENT_TRAITS_TABLE} WHERE uid IN (${list})`, uids);
+  await c.run(`INSERT INTO ${CURRENT_TRAITS_TABLE} ${withTyped(latest(`uid IN (${list})`))}`, uids);
+}
