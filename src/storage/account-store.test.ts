@@ -31,7 +31,7 @@ const account = (id: string, over: Partial<AccountRecord> = {}): AccountRecord =
   id,
   email: `${id}@example.com`,
   name: id.toUpperCase(),
-  role: 'editor',
+  role: 'member',
   disabled: false,
   passwordHash: `scrypt$${id}`,
   createdAt: T0,
