@@ -11,6 +11,10 @@ const envSchema = z.object({
   KOHORT_ADMIN_TOKEN: z.string().min(8, 'KOHORT_ADMIN_TOKEN must be at least 8 characters').optional(),
   KOHORT_WRITE_KEY: z.string().min(8, 'KOHORT_WRITE_KEY must be at least 8 characters').optional(),
   KOHORT_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  KOHORT_WORKER: z.enum(['on', 'off']).default('on'),
+  // Scale-out (docs/ARCHITECTURE.md): validated here so a half configuration never starts.
+  KOHORT_DATABASE_URL: z.string().min(1).optional(),
+  KOHORT_EVENTS_URL: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -21,6 +25,8 @@ export interface Config {
   adminToken: string;
   writeKey: string;
   scheduler: boolean;
+  /** false (KOHORT_WORKER=off): this process serves HTTP only, no background jobs. */
+  worker: boolean;
   logLevel: string;
   /** Keys generated on this start: the caller prints them once. */
   generated: { adminToken: boolean; writeKey: boolean };
@@ -42,6 +48,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.KOHORT_DATABASE_URL !== undefined && e.KOHORT_EVENTS_URL === undefined) {
+    throw new ConfigError('KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither');
+  }
+  if (e.KOHORT_EVENTS_URL !== undefined && e.KOHORT_DATABASE_URL === undefined) {
+    throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
+  }
+  if (e.KOHORT_DATABASE_URL !== undefined) {
+    // Refused rather than ignored: running embedded while the operator expects shared engines would split the data.
+    throw new ConfigError('KOHORT_DATABASE_URL and KOHORT_EVENTS_URL (PostgreSQL and ClickHouse) are not supported by this version yet; unset them to run on the embedded store');
+  }
   const dataDir = resolve(e.KOHORT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const secretsFile = join(dataDir, 'secrets.json');
@@ -65,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.KOHORT_ADMIN_TOKEN ?? saved.adminToken!,
     writeKey: e.KOHORT_WRITE_KEY ?? saved.writeKey!,
     scheduler: e.KOHORT_SCHEDULER === 'on',
+    worker: e.KOHORT_WORKER === 'on',
     logLevel: e.LOG_LEVEL,
     generated,
     secretsFile,

@@ -62,6 +62,11 @@ export interface KohortOptions {
   background?: boolean;
   /** Cohort refresh and sync schedulers (tests may turn them off). */
   schedulers?: boolean;
+  /**
+   * false (KOHORT_WORKER=off): HTTP only. No scheduler, step-action runner or
+   * recovery of interrupted jobs: those belong to the worker processes.
+   */
+  worker?: boolean;
   /** false, or a log level (true = info). */
   logger?: boolean | string;
   /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
@@ -181,7 +186,9 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   });
   const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
   if (background) events.startBackground();
-  if (opts.schedulers ?? true) {
+  if (opts.worker === false) {
+    // Serves requests only; jobs it enqueues are run by a worker process.
+  } else if (opts.schedulers ?? true) {
     cohortScheduler.start();
     await syncScheduler.start();
     await actionRunner.start();
@@ -230,6 +237,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     writeKey: config.writeKey,
     background: opts.background,
     schedulers: (opts.background ?? true) && config.scheduler,
+    worker: config.worker,
     logger: opts.logger ? config.logLevel : false,
   });
   await k.app.listen({ port: config.port, host: config.host });
