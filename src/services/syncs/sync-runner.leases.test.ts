@@ -9,6 +9,7 @@ import { PgSyncStore } from '../../storage/postgres/sync-store.js';
 import { freshPgDatabase, noPostgres } from '../../storage/postgres/test-support/pg-test-db.js';
 import type { SyncStore } from '../../storage/sync-store.js';
 import { LeaseKeeper } from '../job-lease.js';
+import { SyncScheduler } from './sync-scheduler.js';
 import { userIds } from './test-support/fake-membership.js';
 import { makeHarness } from './test-support/harness.js';
 import { listReceiverPerTest, type ListSimulator } from './test-support/list-receiver-per-test.js';
@@ -104,6 +105,29 @@ for (const [label, make, skip] of backends) {
       expect(await store.getSync(h.syncId)).toMatchObject({ state: 'idle' });
       // B released its lease: a new run may start at once (from either process).
       expect(await leases.held(`sync:${h.syncId}`)).toBe(false);
+    });
+
+    it('two schedulers ticking together run each due slot once; the next slot is stored before the lease goes', async () => {
+      const { store, leases } = await make();
+      const members = userIds(1200);
+      const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx.url, apiKey: 'key' }, members, batchSize: 300, store, frequency: 'hourly' });
+      const proc = (owner: string) =>
+        new SyncScheduler({ store, clock: h.clock, runner: h.newRunner({ leases: new LeaseKeeper(leases, { owner, ttlMs: 30_000 }) }) });
+      const [a, b] = [proc('A'), proc('B')];
+      const slot = (await store.getSync(h.syncId))!.nextRunAt!;
+      for (let round = 0; round < 3; round++) {
+        const started = (await Promise.all([a.tick(), b.tick()])).flat();
+        expect(started).toHaveLength(1);
+        await started[0].done;
+        // Every later tick, by either process, finds nothing due until the clock reaches the next slot.
+        expect((await Promise.all([a.tick(), b.tick()])).flat()).toEqual([]);
+        expect((await store.getSync(h.syncId))!.nextRunAt).toEqual(new Date(slot.getTime() + (round + 1) * 3_600_000));
+        h.clock.advance(3_600_000);
+      }
+      const runs = await store.listRuns(h.syncId);
+      expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      expect(runs.reduce((n, r) => n + r.added, 0)).toBe(1200);
+      expect([...sim.lists.get('L1')!.members].sort()).toEqual(members);
     });
   });
 }

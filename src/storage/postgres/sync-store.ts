@@ -226,14 +226,11 @@ export class PgSyncStore implements SyncStore {
     while (this.commitQueue.length) {
       const group = this.commitQueue.splice(0);
       try {
-        await this.db.tx(async (q) => {
-          for (const e of group) {
-            const sql =
-              e.op === 'add'
-                ? 'INSERT INTO sync_acknowledged (sync_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING'
-                : 'DELETE FROM sync_acknowledged WHERE sync_id = $1 AND user_id = ANY($2::text[])';
-            for (let i = 0; i < e.userIds.length; i += CHUNK) await q.query(sql, [e.syncId, encodeTexts(e.userIds.slice(i, i + CHUNK))]);
-          }
+        const statements = ackStatements(group);
+        // One statement is atomic by itself: no BEGIN/COMMIT round trips (the common case).
+        if (statements.length === 1) await this.db.query(statements[0].sql, statements[0].params);
+        else await this.db.tx(async (q) => {
+          for (const st of statements) await q.query(st.sql, st.params);
         });
         for (const e of group) e.resolve();
       } catch (err) {
@@ -285,6 +282,29 @@ export class PgSyncStore implements SyncStore {
       return running.map((r) => r.syncId);
     });
   }
+}
+
+/**
+ * The statements of a commit group, in order: consecutive entries of one sync
+ * and op share a statement (batches committed together by the runner's
+ * workers), up to CHUNK ids each.
+ */
+function ackStatements(group: { syncId: string; op: 'add' | 'remove'; userIds: string[] }[]): { sql: string; params: unknown[] }[] {
+  const merged: { syncId: string; op: 'add' | 'remove'; userIds: string[] }[] = [];
+  for (const e of group) {
+    const last = merged[merged.length - 1];
+    if (last && last.syncId === e.syncId && last.op === e.op && last.userIds.length + e.userIds.length <= CHUNK) last.userIds = last.userIds.concat(e.userIds);
+    else merged.push({ ...e });
+  }
+  const out: { sql: string; params: unknown[] }[] = [];
+  for (const e of merged) {
+    const sql =
+      e.op === 'add'
+        ? 'INSERT INTO sync_acknowledged (sync_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING'
+        : 'DELETE FROM sync_acknowledged WHERE sync_id = $1 AND user_id = ANY($2::text[])';
+    for (let i = 0; i < e.userIds.length; i += CHUNK) out.push({ sql, params: [e.syncId, encodeTexts(e.userIds.slice(i, i + CHUNK))] });
+  }
+  return out;
 }
 
 async function deleteSyncRows(q: PgQueryable, id: string): Promise<void> {
