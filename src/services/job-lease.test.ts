@@ -13,6 +13,8 @@ describe('LeaseKeeper', () => {
     const b = new LeaseKeeper(leases, { owner: 'B', ttlMs: 90 });
     const held = await a.hold('job');
     expect(held).not.toBeNull();
+    // A second job of the same process is refused too, though the owner id is the same.
+    expect(await a.hold('job')).toBeNull();
     for (let i = 0; i < 5; i++) {
       const seen = renewals;
       await expect.poll(() => renewals, { timeout: 5_000, interval: 5 }).toBeGreaterThan(seen);

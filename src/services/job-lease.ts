@@ -24,6 +24,8 @@ export interface LeaseKeeperOptions {
 export class LeaseKeeper {
   readonly owner: string;
   readonly ttlMs: number;
+  /** Keys this process holds: a second taker in the same process is refused too (the owner id is shared). */
+  private readonly mine = new Set<string>();
 
   constructor(
     private readonly leases: JobLeases,
@@ -33,9 +35,17 @@ export class LeaseKeeper {
     this.ttlMs = Math.min(opts.ttlMs ?? 30_000, 60_000);
   }
 
-  /** The lease on `key`, or null while another process holds it. */
+  /** The lease on `key`, or null while another process (or another job of this one) holds it. */
   async hold(key: string): Promise<HeldLease | null> {
-    if (!(await this.leases.acquire(key, this.owner, this.ttlMs))) return null;
+    if (this.mine.has(key)) return null;
+    this.mine.add(key);
+    let acquired = false;
+    try {
+      acquired = await this.leases.acquire(key, this.owner, this.ttlMs);
+    } finally {
+      if (!acquired) this.mine.delete(key);
+    }
+    if (!acquired) return null;
     const lost = new AbortController();
     let lastRenewed = Date.now();
     let renewing: Promise<void> | null = null;
@@ -60,7 +70,11 @@ export class LeaseKeeper {
         (released ??= (async () => {
           clearInterval(timer);
           await renewing;
-          if (!lost.signal.aborted) await this.leases.release(key, this.owner);
+          try {
+            if (!lost.signal.aborted) await this.leases.release(key, this.owner);
+          } finally {
+            this.mine.delete(key);
+          }
         })()),
     };
   }
