@@ -6,6 +6,9 @@ import { decodeText, encodeTexts } from './text-values.js';
 
 type Row = Record<string, any>;
 
+const ADD = 'INSERT INTO sync_acknowledged (sync_id, user_id) SELECT $1, unnest($2::text[])';
+const REMOVE = 'DELETE FROM sync_acknowledged WHERE sync_id = $1 AND user_id = ANY($2::text[])';
+
 /** Ids per statement when writing acknowledged sets (bounded statement size). */
 const CHUNK = 10_000;
 
@@ -227,11 +230,22 @@ export class PgSyncStore implements SyncStore {
       const group = this.commitQueue.splice(0);
       try {
         const statements = ackStatements(group);
-        // One statement is atomic by itself: no BEGIN/COMMIT round trips (the common case).
-        if (statements.length === 1) await this.db.query(statements[0].sql, statements[0].params);
-        else await this.db.tx(async (q) => {
-          for (const st of statements) await q.query(st.sql, st.params);
-        });
+        if (statements.length === 1) {
+          // One statement is atomic by itself: no BEGIN/COMMIT round trips (the common case).
+          // A plain insert costs half of ON CONFLICT's speculative one; repeats (the planner
+          // leaves none, but commits must be idempotent) fall back to the tolerant form.
+          const [st] = statements;
+          try {
+            await this.db.query(st.plain ?? st.sql, st.params);
+          } catch (err) {
+            if (!st.plain || !isUniqueViolation(err)) throw err;
+            await this.db.query(st.sql, st.params);
+          }
+        } else {
+          await this.db.tx(async (q) => {
+            for (const st of statements) await q.query(st.sql, st.params);
+          });
+        }
         for (const e of group) e.resolve();
       } catch (err) {
         for (const e of group) e.reject(err);
@@ -289,20 +303,21 @@ export class PgSyncStore implements SyncStore {
  * and op share a statement (batches committed together by the runner's
  * workers), up to CHUNK ids each.
  */
-function ackStatements(group: { syncId: string; op: 'add' | 'remove'; userIds: string[] }[]): { sql: string; params: unknown[] }[] {
+function ackStatements(group: { syncId: string; op: 'add' | 'remove'; userIds: string[] }[]): { sql: string; plain?: string; params: unknown[] }[] {
   const merged: { syncId: string; op: 'add' | 'remove'; userIds: string[] }[] = [];
   for (const e of group) {
     const last = merged[merged.length - 1];
     if (last && last.syncId === e.syncId && last.op === e.op && last.userIds.length + e.userIds.length <= CHUNK) last.userIds = last.userIds.concat(e.userIds);
     else merged.push({ ...e });
   }
-  const out: { sql: string; params: unknown[] }[] = [];
+  const out: { sql: string; plain?: string; params: unknown[] }[] = [];
   for (const e of merged) {
-    const sql =
-      e.op === 'add'
-        ? 'INSERT INTO sync_acknowledged (sync_id, user_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING'
-        : 'DELETE FROM sync_acknowledged WHERE sync_id = $1 AND user_id = ANY($2::text[])';
-    for (let i = 0; i < e.userIds.length; i += CHUNK) out.push({ sql, params: [e.syncId, encodeTexts(e.userIds.slice(i, i + CHUNK))] });
+    const st = e.op === 'add' ? { sql: `${ADD} ON CONFLICT DO NOTHING`, plain: ADD } : { sql: REMOVE };
+    for (let i = 0; i < e.userIds.length; i += CHUNK) {
+      // unnest keeps repeats within one batch: deduplicated here, so only earlier batches can collide.
+      const ids = e.op === 'add' ? [...new Set(e.userIds.slice(i, i + CHUNK))] : e.userIds.slice(i, i + CHUNK);
+      out.push({ ...st, params: [e.syncId, encodeTexts(ids)] });
+    }
   }
   return out;
 }
