@@ -31,6 +31,7 @@ kohort_pg_start() {
     chown postgres: "$KOHORT_PG_DIR"
     as=(runuser -u postgres --)
   fi
+  KOHORT_PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$KOHORT_PG_DIR/data" -m immediate stop)
   local port
   port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})") || return 1
   "${as[@]}" "$bin/initdb" -D "$KOHORT_PG_DIR/data" -U kohort -A trust --no-sync -E UTF8 --locale=C.UTF-8 >"$KOHORT_PG_DIR/initdb.log" 2>&1 || {
@@ -38,7 +39,6 @@ kohort_pg_start() {
   "${as[@]}" "$bin/pg_ctl" -D "$KOHORT_PG_DIR/data" -l "$KOHORT_PG_DIR/server.log" -w -t 60 start \
     -o "-p $port -k $KOHORT_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null || {
     echo "postgres did not start:" >&2; cat "$KOHORT_PG_DIR/server.log" >&2; return 1; }
-  KOHORT_PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$KOHORT_PG_DIR/data" -m immediate stop)
   export KOHORT_PG_DIR
   export KOHORT_TEST_DATABASE_URL="postgres://kohort@127.0.0.1:$port/postgres"
   echo "postgresql for tests at $KOHORT_TEST_DATABASE_URL"

@@ -80,6 +80,8 @@ for (const [label, make, skip] of backends) {
       expect(await procB.recoverInterrupted()).toEqual([]); // never fails another process's run at start
       // B cannot run the sync while A's lease lasts; once it expires, B takes over.
       await expect(procB.start(h.syncId)).rejects.toMatchObject({ code: 'sync_running' });
+      expect(procB.isRunning(h.syncId)).toBe(false);
+      expect(await procB.isRunningAnywhere(h.syncId)).toBe(true);
       let handle: Awaited<ReturnType<typeof procB.start>> | undefined;
       await expect
         .poll(
@@ -105,6 +107,7 @@ for (const [label, make, skip] of backends) {
       expect(await store.getSync(h.syncId)).toMatchObject({ state: 'idle' });
       // B released its lease: a new run may start at once (from either process).
       expect(await leases.held(`sync:${h.syncId}`)).toBe(false);
+      expect(await procB.isRunningAnywhere(h.syncId)).toBe(false);
     });
 
     it('two schedulers ticking together run each due slot once; the next slot is stored before the lease goes', async () => {

@@ -115,6 +115,11 @@ export class SyncRunner {
     return this.active.has(syncId);
   }
 
+  /** Running here, or (with leases) in another process. */
+  async isRunningAnywhere(syncId: string): Promise<boolean> {
+    return this.active.has(syncId) || (this.leases !== undefined && (await this.leases.held(`sync:${syncId}`)));
+  }
+
   /** Resolves when every run this runner started has finished. */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
