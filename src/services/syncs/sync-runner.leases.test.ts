@@ -110,6 +110,30 @@ for (const [label, make, skip] of backends) {
       expect(await procB.isRunningAnywhere(h.syncId)).toBe(false);
     });
 
+    it('a run that lost its lease starts no new batch and ends failed', async () => {
+      const { store, leases } = await make();
+      const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx.url, apiKey: 'key' }, members: userIds(1000), batchSize: 100, store });
+      // The third add hangs until released: the run is mid-way when its lease is taken.
+      let adds = 0;
+      rx.inject({ kind: 'hang' }, { times: 1, match: (r) => r.path.endsWith('/add') && ++adds === 3 });
+      const keeper = new LeaseKeeper(leases, { owner: 'A', ttlMs: 300 });
+      // The hung request times out (5 s, generous on a loaded machine) and is retried: the batch in flight.
+      const runner = h.newRunner({ concurrency: 1, leases: keeper, destinationOptions: { timeoutMs: 5_000 } });
+      const { done } = await runner.start(h.syncId);
+      await expect.poll(() => rx.requests.filter((r) => r.fault?.kind === 'hang').length, { timeout: 30_000 }).toBe(1);
+      // A stalls (its renewals are refused once B holds the job), B takes the sync over.
+      await leases.release(`sync:${h.syncId}`, 'A');
+      expect(await leases.acquire(`sync:${h.syncId}`, 'B', 60_000)).toBe(true);
+      const sentBefore = rx.requests.length;
+      const r = await done;
+      expect(r.status).toBe('failed');
+      expect(r.errors.map((e) => e.message).join(' ')).toContain('lease lost');
+      // At most the hung request's retries followed; no further batch was started.
+      const later = rx.requests.slice(sentBefore).map((q) => q.json?.userIds?.[0]);
+      expect(later.every((u) => u === undefined || u === rx.requests.find((q) => q.fault?.kind === 'hang')!.json.userIds[0])).toBe(true);
+      expect(await leases.held(`sync:${h.syncId}`)).toBe(true); // still B's
+    });
+
     it('two schedulers ticking together run each due slot once; the next slot is stored before the lease goes', async () => {
       const { store, leases } = await make();
       const members = userIds(1200);
