@@ -25,6 +25,10 @@ const envSchema = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'KOHORT_MEMORY_LIMIT must be a size such as 8GiB or 512MB')
     .optional(),
+  KOHORT_WORKER: z.enum(['on', 'off']).default('on'),
+  // Scale-out (docs/ARCHITECTURE.md): validated here so a half configuration never starts.
+  KOHORT_DATABASE_URL: z.string().min(1).optional(),
+  KOHORT_EVENTS_URL: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -35,6 +39,8 @@ export interface Config {
   adminToken: string;
   writeKey: string;
   scheduler: boolean;
+  /** false (KOHORT_WORKER=off): this process serves HTTP only, no background jobs. */
+  worker: boolean;
   logLevel: string;
   /** Hosts / ranges step webhooks may reach although private (`*` = all). */
   allowPrivateUrls?: string;
@@ -66,6 +72,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.KOHORT_DATABASE_URL !== undefined && e.KOHORT_EVENTS_URL === undefined) {
+    throw new ConfigError('KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither');
+  }
+  if (e.KOHORT_EVENTS_URL !== undefined && e.KOHORT_DATABASE_URL === undefined) {
+    throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
+  }
+  if (e.KOHORT_DATABASE_URL !== undefined) {
+    // Refused rather than ignored: running embedded while the operator expects shared engines would split the data.
+    throw new ConfigError('KOHORT_DATABASE_URL and KOHORT_EVENTS_URL (PostgreSQL and ClickHouse) are not supported by this version yet; unset them to run on the embedded store');
+  }
   const dataDir = resolve(e.KOHORT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   secureDataDir(dataDir);
@@ -90,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.KOHORT_ADMIN_TOKEN ?? saved.adminToken!,
     writeKey: e.KOHORT_WRITE_KEY ?? saved.writeKey!,
     scheduler: e.KOHORT_SCHEDULER === 'on',
+    worker: e.KOHORT_WORKER === 'on',
     logLevel: e.LOG_LEVEL,
     allowPrivateUrls: e.KOHORT_ALLOW_PRIVATE_URLS,
     secretKeys: e.KOHORT_SECRET_KEY,

@@ -83,6 +83,11 @@ export interface KohortOptions {
   background?: boolean;
   /** Cohort refresh and sync schedulers (tests may turn them off). */
   schedulers?: boolean;
+  /**
+   * false (KOHORT_WORKER=off): HTTP only. No scheduler, step-action runner or
+   * recovery of interrupted jobs: those belong to the worker processes.
+   */
+  worker?: boolean;
   /** false, or a log level (true = info). */
   logger?: boolean | string;
   /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
@@ -275,9 +280,11 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   });
   const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
   if (background) events.startBackground();
-  // Exports left pending by a previous run are finished (or reported failed) now.
-  if (opts.exportWorker ?? true) cohortExports.start();
-  if (opts.schedulers ?? true) {
+  // Exports left pending by a previous run are finished (or reported failed) now, by a worker process.
+  if (opts.worker !== false && (opts.exportWorker ?? true)) cohortExports.start();
+  if (opts.worker === false) {
+    // Serves requests only; jobs it enqueues are run by a worker process.
+  } else if (opts.schedulers ?? true) {
     cohortScheduler.start();
     await syncScheduler.start();
     await actionRunner.start();
@@ -334,6 +341,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     secretKeys: config.secretKeys,
     exportDir: config.exportDir,
     schedulers: (opts.background ?? true) && config.scheduler,
+    worker: config.worker,
     logger: opts.logger ? config.logLevel : false,
   });
   await k.app.listen({ port: config.port, host: config.host });

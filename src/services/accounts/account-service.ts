@@ -10,7 +10,8 @@ import { conflict, forbidden, invalidInput, notFound, parseInput as parse } from
 import type { AuditLog } from './access-port.js';
 import { newId, ownAccount, toAccount } from './account-records.js';
 import { createCredentials, SESSION_PREFIX, tokenHash } from './credentials.js';
-import { createLoginThrottle, type LoginThrottle } from './login-throttle.js';
+import { createLoginThrottle } from './login-throttle.js';
+import type { SignInThrottle } from '../../storage/signin-throttle.js';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './passwords.js';
 
 export { API_TOKEN_PREFIX, SESSION_PREFIX, type CreatedToken, type LoginResult } from './credentials.js';
@@ -22,7 +23,7 @@ export interface AccountServiceDeps {
   now?: () => Date;
   /** Tests may lower the cost; stored hashes carry their own parameters. */
   scrypt?: ScryptParams;
-  throttle?: LoginThrottle;
+  throttle?: SignInThrottle;
   /** After an account is deleted (e.g. drop its collaborations). */
   onDeleted?: (accountId: string) => Promise<void>;
 }

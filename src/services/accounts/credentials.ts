@@ -5,7 +5,7 @@ import type { AccountRecord, AccountStore } from '../../storage/account-store.js
 import { conflict, forbidden, notFound, parseInput as parse, ServiceError } from '../errors.js';
 import type { AuditLog } from './access-port.js';
 import { newId, ownAccount, toAccount } from './account-records.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { SignInThrottle } from '../../storage/signin-throttle.js';
 import { hashPassword, needsRehash, verifyPassword, type ScryptParams } from './passwords.js';
 
 export const SESSION_PREFIX = 'kse_';
@@ -34,7 +34,7 @@ export interface CredentialDeps {
   audit: AuditLog;
   now: () => Date;
   params: ScryptParams;
-  throttle: LoginThrottle;
+  throttle: SignInThrottle;
 }
 
 /** Tokens are stored as SHA-256 only: a copy of the database holds no usable credential. */
@@ -60,12 +60,11 @@ export function createCredentials(d: CredentialDeps) {
    * throttle while the first ones are still hashing; a match clears the count.
    */
   async function checkPassword(email: string, password: string, hash: string | undefined): Promise<boolean> {
-    const wait = throttle.retryAfter(email, now().getTime());
+    const wait = await throttle.attempt(email, now().getTime());
     if (wait > 0) throw tooManyAttempts(wait);
-    throttle.fail(email, now().getTime());
     const ok = await verifyPassword(password, hash ?? (await (dummyHash ??= hashPassword('kohort-no-such-account', params))));
     if (ok && hash) {
-      throttle.clear(email);
+      await throttle.clear(email);
       return true;
     }
     return false;

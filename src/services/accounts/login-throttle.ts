@@ -1,9 +1,12 @@
+import type { SignInThrottle } from '../../storage/signin-throttle.js';
+
 /**
  * Failed sign-ins per email in a sliding window (docs/TEAMS.md: 10 in 15
  * minutes, then 429). In memory: one process serves the instance, and a restart
- * forgetting failures costs an attacker a restart, not a bypass.
+ * forgetting failures costs an attacker a restart, not a bypass. Several
+ * processes share a store's SignInThrottle instead (storage/signin-throttle.ts).
  */
-export interface LoginThrottle {
+export interface LoginThrottle extends SignInThrottle {
   /** Seconds until the next attempt is allowed, or 0 when allowed now. */
   retryAfter(key: string, now: number): number;
   fail(key: string, now: number): void;
@@ -38,7 +41,12 @@ export function createLoginThrottle(opts: { max?: number; windowMs?: number; max
     }
   };
 
-  return {
+  const throttle: LoginThrottle = {
+    attempt(key, now) {
+      const wait = throttle.retryAfter(key, now);
+      if (wait === 0) throttle.fail(key, now);
+      return wait;
+    },
     retryAfter(key, now) {
       const list = recent(key, now);
       if (list.length < max) return 0;
@@ -58,4 +66,5 @@ export function createLoginThrottle(opts: { max?: number; windowMs?: number; max
       failures.delete(key);
     },
   };
+  return throttle;
 }

@@ -12,6 +12,7 @@ import type { DestinationRegistry } from '../../destinations/registry.js';
 import type { SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
 import type { SyncStore } from '../../storage/sync-store.js';
 import type { Clock } from './clock.js';
+import type { HeldLease, LeaseKeeper } from '../job-lease.js';
 import { syncNotFound, syncPaused, syncRunning } from './errors.js';
 import type { MembershipSource } from './membership-source.js';
 import { planSync } from './sync-planner.js';
@@ -42,6 +43,13 @@ export interface SyncRunnerDeps {
   destinationOptions?: DestinationOptions;
   newId?: () => string;
   logger?: Logger;
+  /**
+   * Several processes on one store: a run holds the lease `sync:<id>` (a run
+   * elsewhere is `sync_running`), and a run left `running` by a dead process
+   * is closed as interrupted by whoever takes the lease next. Without it, runs
+   * are exclusive within this process only (one process per store).
+   */
+  leases?: LeaseKeeper;
 }
 
 type Final = Exclude<SendOutcome, { kind: 'retry' }> | (Extract<SendOutcome, { kind: 'retry' }> & { exhausted: true }) | { kind: 'stopped' };
@@ -54,6 +62,8 @@ interface RunContext {
   state: Record<string, unknown>;
   /** Set by a 401/403: no new requests start, no retries continue. */
   authFailed: boolean;
+  /** Aborted when this process lost the sync's lease: no new batches start. */
+  leaseLost?: AbortSignal;
   /** Batches that ran out of retries / were accepted. */
   exhausted: number;
   accepted: number;
@@ -78,6 +88,7 @@ export class SyncRunner {
   private readonly destinationOptions: DestinationOptions;
   private readonly newId: () => string;
   private readonly log: Logger;
+  private readonly leases?: LeaseKeeper;
   /** syncId -> { runId, done }: two runs of one sync never overlap. */
   private readonly active = new Map<string, { runId: string; done: Promise<SyncRun> }>();
 
@@ -92,10 +103,21 @@ export class SyncRunner {
     this.destinationOptions = { now: () => this.clock.now(), ...deps.destinationOptions };
     this.newId = deps.newId ?? randomUUID;
     this.log = deps.logger ?? silentLogger;
+    this.leases = deps.leases;
+  }
+
+  /** Whether runs are leased across processes (then the scheduler also resumes orphaned runs). */
+  get leased(): boolean {
+    return this.leases !== undefined;
   }
 
   isRunning(syncId: string): boolean {
     return this.active.has(syncId);
+  }
+
+  /** Running here, or (with leases) in another process. */
+  async isRunningAnywhere(syncId: string): Promise<boolean> {
+    return this.active.has(syncId) || (this.leases !== undefined && (await this.leases.held(`sync:${syncId}`)));
   }
 
   /** Resolves when every run this runner started has finished. */
@@ -108,6 +130,8 @@ export class SyncRunner {
    * acknowledged batches are kept; the next run resumes from there).
    */
   async recoverInterrupted(): Promise<string[]> {
+    // Other live processes may be running syncs: orphans are closed when their lease is next taken.
+    if (this.leases) return [];
     return this.store.failInterruptedRuns(this.clock.now(), 'interrupted: the server stopped during this run');
   }
 
@@ -115,7 +139,11 @@ export class SyncRunner {
    * Starts a run and returns once it is recorded as `running`; `done` resolves
    * with the finished run. Throws `sync_running` / `sync_paused` / `not_found`.
    */
-  async start(syncId: string, trigger: 'schedule' | 'manual' = 'manual'): Promise<{ run: SyncRun; done: Promise<SyncRun> }> {
+  async start(
+    syncId: string,
+    trigger: 'schedule' | 'manual' = 'manual',
+    opts: { afterRun?: () => Promise<void> } = {},
+  ): Promise<{ run: SyncRun; done: Promise<SyncRun> }> {
     if (this.active.has(syncId)) throw syncRunning(syncId, this.active.get(syncId)!.runId);
     // Reserve the slot before any await so concurrent starts cannot both pass.
     const runId = this.newId();
@@ -129,10 +157,16 @@ export class SyncRunner {
     this.active.set(syncId, { runId, done });
     let run: SyncRun;
     let sync: SyncRecord | null;
+    let lease: HeldLease | null = null;
     try {
+      if (this.leases) {
+        lease = await this.leases.hold(`sync:${syncId}`);
+        if (!lease) throw syncRunning(syncId, (await this.store.getSync(syncId))?.lastRun?.id);
+      }
       sync = await this.store.getSync(syncId);
       if (!sync) throw syncNotFound(syncId);
       if (sync.paused) throw syncPaused(syncId, sync.pausedReason);
+      if (lease && sync.lastRun?.status === 'running') await this.closeOrphan(sync.lastRun);
       run = {
         id: runId,
         syncId,
@@ -152,21 +186,30 @@ export class SyncRunner {
       await this.store.insertRun(run);
       await this.store.updateSync(syncId, { state: 'running', now: run.startedAt });
     } catch (err) {
+      await lease?.release().catch(() => undefined);
       this.active.delete(syncId);
       fail(err);
       throw err;
     }
     const startedView = structuredClone(run);
-    void this.execute(sync, run).then(
-      (r) => {
-        this.active.delete(syncId);
-        release(r);
-      },
-      (e) => {
-        this.active.delete(syncId);
-        fail(e);
-      },
-    );
+    // afterRun (the scheduler storing the next slot) runs before the lease is
+    // released, so no other process sees the sync still due and runs it again.
+    const executed = this.execute(sync, run, lease?.lost).then(async (r) => {
+      await opts.afterRun?.();
+      return r;
+    });
+    void executed
+      .finally(() => lease?.release().catch((e) => this.log.warn('could not release a sync lease', { syncId, error: (e as Error).message })))
+      .then(
+        (r) => {
+          this.active.delete(syncId);
+          release(r);
+        },
+        (e) => {
+          this.active.delete(syncId);
+          fail(e);
+        },
+      );
     return { run: startedView, done };
   }
 
@@ -176,7 +219,15 @@ export class SyncRunner {
     return done;
   }
 
-  private async execute(sync: SyncRecord, run: SyncRun): Promise<SyncRun> {
+  /** A run left `running` by a process that died (its lease expired): closed as interrupted. */
+  private async closeOrphan(orphan: SyncRun): Promise<void> {
+    const now = this.clock.now();
+    this.addError(orphan, { at: now, status: null, message: 'interrupted: the process running it stopped', sampleUserIds: [] });
+    await this.store.updateRun({ ...orphan, status: 'failed', finishedAt: now });
+    this.log.warn('closed a sync run interrupted in another process', { syncId: orphan.syncId, runId: orphan.id });
+  }
+
+  private async execute(sync: SyncRecord, run: SyncRun, leaseLost?: AbortSignal): Promise<SyncRun> {
     let ctx: RunContext | null = null;
     let aborted = false;
     try {
@@ -189,7 +240,7 @@ export class SyncRunner {
       const members = await this.membership.membersAsOf(sync.cohortId, run.startedAt);
       const acknowledged = await this.store.acknowledged(sync.id);
       const plan = planSync(members, acknowledged);
-      ctx = { run, sync, cohort, destination, state: { ...sync.protocolState }, authFailed: false, exhausted: 0, accepted: 0 };
+      ctx = { run, sync, cohort, destination, state: { ...sync.protocolState }, authFailed: false, leaseLost, exhausted: 0, accepted: 0 };
 
       const prep = await this.withRetry(ctx, () =>
         destination.prepare({ syncId: sync.id, runId: run.id, cohort, state: ctx!.state, idempotencyKey: `${sync.id}-prepare` }),
@@ -275,7 +326,7 @@ export class SyncRunner {
     let next = 0;
     let fatal: unknown = null;
     const worker = async () => {
-      while (!ctx.authFailed && fatal === null && next < work.length) {
+      while (!ctx.authFailed && !ctx.leaseLost?.aborted && fatal === null && next < work.length) {
         const w = work[next++];
         try {
           await this.sendBatch(ctx, dest, w.op, w.ids, w.seq, w.last, w.total, size);
@@ -287,6 +338,7 @@ export class SyncRunner {
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, work.length) }, worker));
     if (fatal !== null) throw fatal;
+    if (ctx.leaseLost?.aborted) throw new Error('lease lost: another process took this sync over');
   }
 
   private async sendBatch(

@@ -101,21 +101,31 @@ export class SyncScheduler {
   async tick(): Promise<ScheduledRun[]> {
     const now = this.clock.now();
     const due = await this.store.listDueSyncs(now);
+    // With leases (several processes), a sync left `running` by a dead process is
+    // taken over once its lease expires, even when its next slot is not due.
+    const orphans = this.runner.leased
+      ? (await this.store.listSyncs()).filter((s) => s.state === 'running' && !due.some((d) => d.id === s.id))
+      : [];
     const started: ScheduledRun[] = [];
-    for (const sync of due) {
+    for (const sync of [...due, ...orphans]) {
       // Also skip one whose run ended but whose next slot is not stored yet: it would run twice.
       if (this.runner.isRunning(sync.id) || this.inFlight.has(sync.id)) continue;
       const scheduledAt = sync.nextRunAt;
+      const isDue = due.includes(sync);
+      const reschedule = () => (isDue ? this.reschedule(sync.id, scheduledAt) : Promise.resolve());
+      // Leased: the next slot is stored before the run's lease is released, so no
+      // other process finds the sync still due (see SyncRunner.start).
+      const leased = this.runner.leased;
       let handle: { run: SyncRun; done: Promise<SyncRun> };
       try {
         // A sync's first run is the one the person who created it asked for: recorded as theirs, not the schedule's.
-        handle = await this.runner.start(sync.id, sync.lastRun === null ? 'manual' : 'schedule');
+        handle = await this.runner.start(sync.id, sync.lastRun === null ? 'manual' : 'schedule', leased ? { afterRun: reschedule } : {});
       } catch (err) {
         if (err instanceof ServiceError) continue; // started elsewhere, paused or deleted meanwhile
         throw err;
       }
       this.inFlight.add(sync.id);
-      const done = handle.done.finally(() => this.reschedule(sync.id, scheduledAt).finally(() => this.inFlight.delete(sync.id)));
+      const done = (leased ? handle.done : handle.done.finally(reschedule)).finally(() => this.inFlight.delete(sync.id));
       const tracked = done.catch(() => undefined);
       this.pending.add(tracked);
       void tracked.finally(() => this.pending.delete(tracked));

@@ -168,7 +168,7 @@ export function createSyncService(deps: SyncServiceDeps) {
       return presentSync(updated);
     },
     async deleteSync(id: string) {
-      if (runner.isRunning(id)) throw conflict('sync_running', `Sync ${id} is running; delete it once the run ends`);
+      if (await runner.isRunningAnywhere(id)) throw conflict('sync_running', `Sync ${id} is running; delete it once the run ends`);
       if (!(await store.deleteSync(id))) throw notFound('sync', id);
     },
     /** `POST /v1/syncs/:id/run` → 202 with the run (the run goes on in the background). */

@@ -8,6 +8,9 @@ import { MemorySyncStore } from '../../services/syncs/test-support/memory-sync-s
 import { DestinationInUseError, SyncExistsError, type SyncStore } from '../sync-store.js';
 import { SYNC_MIGRATIONS } from './sync-migrations.js';
 import { DuckDBSyncStore } from './sync-store.js';
+import { PG_SYNC_MIGRATIONS } from '../postgres/sync-migrations.js';
+import { PgSyncStore } from '../postgres/sync-store.js';
+import { freshPgDatabase, noPostgres } from '../postgres/test-support/pg-test-db.js';
 
 const opened: { inst: DuckDBInstance; conn: DuckDBConnection }[] = [];
 
@@ -50,6 +53,8 @@ const run = (over: Partial<SyncRun> = {}): SyncRun => ({
 const stores: [string, () => Promise<SyncStore>][] = [
   ['DuckDBSyncStore (in-memory DuckDB)', freshDuckDBStore],
   ['MemorySyncStore (test double, same contract)', async () => new MemorySyncStore()],
+  // The throwaway cluster of .ci/postgres.sh (always started by .ci/run).
+  ...(noPostgres() ? [] : [['PgSyncStore (PostgreSQL)', async () => new PgSyncStore(await freshPgDatabase([PG_SYNC_MIGRATIONS]))] as [string, () => Promise<SyncStore>]]),
 ];
 
 for (const [label, make] of stores) {
