@@ -13,7 +13,8 @@
  * than a group has one summary row (r: member, c: count, a: aggregate, v:
  * property value as text) and up to EXPLAIN_EVENT_LIMIT event rows.
  * Every part is restricted to the user by `uid = ?`, so the store may narrow
- * its tables to the user first (for speed) without changing any answer.
+ * its tables to the user's rows, and the events to `ExplainPlan.events`, first
+ * (for speed) without changing any answer.
  */
 import type { Definition, EventRule, Rule } from '../schemas/definition';
 import type { Explained, ExplainedEvent } from '../schemas/cohort-insight';
