@@ -245,7 +245,7 @@ async function explainAgrees(data: EvalData, asOf: Date, d: Definition, defs: De
     const bySql = await fx.members(compileDefinition(definition, ctx));
     for (const [i, user] of data.users.entries()) {
       const plan = compileExplain(definition, i + 1, ctx);
-      const q = duckdbExplainQuery(i + 1, plan.query);
+      const q = duckdbExplainQuery(i + 1, plan.query, plan.events);
       const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never)).getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
       const e = assembleExplanation(definition, plan.nodes, rows);
       const problems: string[] = [];

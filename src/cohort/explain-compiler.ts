@@ -13,7 +13,8 @@
  * than a group has one summary row (r: member, c: count, a: aggregate, v:
  * property value as text) and up to EXPLAIN_EVENT_LIMIT event rows.
  * Every part is restricted to the user by `uid = ?`, so the store may narrow
- * its tables to the user first (for speed) without changing any answer.
+ * its tables to the user's rows, and the events to `ExplainPlan.events`, first
+ * (for speed) without changing any answer.
  */
 import type { Definition, EventRule, Rule } from '../schemas/definition';
 import type { Explained, ExplainedEvent } from '../schemas/cohort-insight';
@@ -32,6 +33,38 @@ export interface ExplainNode {
   children?: ExplainNode[];
 }
 
+/** The event names the rules of `definition` read, through referenced cohorts too (sorted, distinct). */
+export function eventNames(definition: Definition, ctx: Pick<CompileContext, 'resolveCohort'>): string[] {
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (rules: Rule[]) => {
+    for (const r of rules) {
+      switch (r.type) {
+        case 'group':
+          walk(r.rules);
+          break;
+        case 'sequence':
+          for (const s of r.steps) names.add(s.event);
+          break;
+        case 'cohort': {
+          const c = ctx.resolveCohort(r.cohortId);
+          if (c?.kind === 'dynamic' && !seen.has(r.cohortId)) {
+            seen.add(r.cohortId);
+            walk(c.definition.rules);
+          }
+          break;
+        }
+        case 'property':
+          break;
+        default:
+          names.add(r.event);
+      }
+    }
+  };
+  walk(definition.rules);
+  return [...names].sort();
+}
+
 /** One row of an explain query, typed for JavaScript. */
 export interface ExplainRow {
   k: number;
@@ -46,6 +79,11 @@ export interface ExplainRow {
 
 export interface ExplainPlan {
   query: CompiledQuery;
+  /**
+   * Every event name the query reads, referenced cohorts included: the store
+   * may narrow the events it reads to these (the sorted layout skips the rest).
+   */
+  events: string[];
   /** The definition's rules. */
   nodes: ExplainNode[];
 }
@@ -138,7 +176,7 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
 
   const nodes = definition.rules.map((r, i) => node(r, `rules[${i}]`));
   const q = joinSql(parts, ' UNION ALL ');
-  return { query: { sql: q.text, params: [...q.params] }, nodes };
+  return { query: { sql: q.text, params: [...q.params] }, nodes, events: eventNames(definition, ctx) };
 }
 
 /** Event rows sorted as the rule reads them: the first ever for first_time, the latest otherwise. */

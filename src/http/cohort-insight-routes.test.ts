@@ -104,6 +104,32 @@ describe('explain', () => {
     expect(dave).toMatchObject({ member: true, rules: [{ result: true, count: 2 }] });
   });
 
+  it('first_time shows the earliest events first; sequence and stopped show the latest', async () => {
+    const def = {
+      match: 'any',
+      rules: [
+        { type: 'first_time', event: 'purchase', window: { type: 'since', from: '2024-02-01' } },
+        { type: 'sequence', steps: [{ event: 'purchase' }, { event: 'view' }] },
+        { type: 'stopped', event: 'purchase', active: { amount: 30, unit: 'day' }, inactive: { amount: 7, unit: 'day' } },
+        { type: 'event', event: 'purchase', countBy: 'days', count: { op: 'gte', value: 12 } },
+      ],
+    };
+    const alice = (await api('POST', '/v1/cohorts/explain', { definition: def, userId: 'alice', asOf: AS_OF })).body;
+    const times = (x: { events: { timestamp: string }[] }) => x.events.map((e) => e.timestamp);
+    expect(alice.member).toBe(true);
+    expect(alice.rules[0]).toMatchObject({ type: 'first_time', result: false });
+    expect(times(alice.rules[0])).toEqual([iso('2024-01-10'), iso('2024-02-20')]);
+    expect(alice.rules[1]).toMatchObject({ type: 'sequence', result: true });
+    expect(times(alice.rules[1])).toEqual([iso('2024-02-25'), iso('2024-02-20'), iso('2024-01-10')]);
+    // r = 2024-02-23: a purchase on 02-20, none since.
+    expect(alice.rules[2]).toMatchObject({ type: 'stopped', result: true });
+    expect(alice.rules[3]).toMatchObject({ result: false, count: 2 });
+    const dave = (await api('POST', '/v1/cohorts/explain', { definition: def, userId: 'dave', asOf: AS_OF })).body;
+    // dave's first purchase is on 2024-02-01 itself (since is ts >= from); he never viewed.
+    expect(dave.rules.map((r: { result: boolean }) => r.result)).toEqual([true, false, true, true]);
+    expect(dave.rules[3].count).toBe(12);
+  });
+
   it('a static list is explained by its stored members', async () => {
     const s = (await api('POST', '/v1/cohorts', { name: 'List', kind: 'static' })).body;
     await api('POST', `/v1/cohorts/${s.id}/members`, { userIds: ['bob'] });

@@ -16,8 +16,11 @@ export interface MembershipDiff {
 export interface CohortInsightReads {
   /** The person key of a user id (aliases included); undefined when unknown. */
   uidOf(userId: string): Promise<number | undefined>;
-  /** Runs an explain query for the user `uid` (its tables may be narrowed to that user first). */
-  explainRows(uid: number, q: CompiledQuery): Promise<ExplainRow[]>;
+  /**
+   * Runs an explain query for the user `uid`; its tables may be narrowed to
+   * that user's rows first, and the events to those named in `events`.
+   */
+  explainRows(uid: number, q: CompiledQuery, events: string[]): Promise<ExplainRow[]>;
   /** The stored members of the cohort against the members of `q`: counts and samples (by user id). */
   membershipDiff(cohortId: string, q: CompiledQuery, sampleSize: number): Promise<MembershipDiff>;
   /** Every member of `q` by user id, in ascending order. */

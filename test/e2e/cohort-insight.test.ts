@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)('web app: explain membership, diff before saving, 
     await section.getByRole('button', { name: /Buyers/ }).click();
     const why = page.getByRole('region', { name: 'Why carol is not in' });
     await why.waitFor();
-    expect(await why.getByTestId('explained-rule').first().textContent()).toContain('did purchase at least 1 times');
+    expect(await why.getByTestId('explained-rule').first().textContent()).toContain('did purchase at least 1 time');
     expect(await why.textContent()).toContain('0 matching');
   });
 

@@ -54,7 +54,7 @@ export function createCohortInsightService(deps: CohortInsightDeps) {
     const uid = await deps.reads.uidOf(userId);
     if (uid === undefined) throw notFound('User', userId);
     const plan = compileExplain(definition, uid, await ctxAt(asOf));
-    const { member, rules } = assembleExplanation(definition, plan.nodes, await deps.reads.explainRows(uid, plan.query));
+    const { member, rules } = assembleExplanation(definition, plan.nodes, await deps.reads.explainRows(uid, plan.query, plan.events));
     return { userId, asOf: asOf.toISOString(), member, rules: rulesShown ? rules : [] };
   }
 

@@ -7,22 +7,26 @@ import type { IdentityMap } from './identity-map.js';
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /**
- * Explain narrows the tables the compiled query reads to the one user: CTEs
- * named like the tables shadow them (inside a CTE's own body the name still
- * means the table). The explain query restricts every part to the user by
- * itself, so this only makes it fast: one scan of the user's rows, then every
- * rule runs over a handful of them.
+ * Explain narrows the tables the compiled query reads to the one user (and the
+ * events to the names the definition reads): CTEs named like the tables shadow
+ * them (inside a CTE's own body the name still means the table). Every part of
+ * the explain query restricts itself to the user anyway, so this only makes it
+ * fast: one pass over the user's rows of those events (the event-sorted layout
+ * skips the others), then every rule runs over a handful of rows.
  */
-const SHADOWED = [duckdbDialect.tables.events, duckdbDialect.tables.users, duckdbDialect.tables.traits, 'user_traits'].filter(
-  (t, i, all) => all.indexOf(t) === i,
-);
+const EVENTS = duckdbDialect.tables.events;
+const OTHERS = [duckdbDialect.tables.users, duckdbDialect.tables.traits, 'user_traits'].filter((t, i, all) => all.indexOf(t) === i && t !== EVENTS);
 
-/** The explain query `q` for user `uid` over tables narrowed to that user. */
-export function duckdbExplainQuery(uid: number, q: CompiledQuery): { sql: string; params: unknown[] } {
-  const ctes = SHADOWED.map((t) => `${t} AS MATERIALIZED (SELECT * FROM ${t} WHERE uid = ?)`).join(', ');
+/** The explain query `q` for user `uid` over tables narrowed to that user and `events`. */
+export function duckdbExplainQuery(uid: number, q: CompiledQuery, events: string[]): { sql: string; params: unknown[] } {
+  const names = events.length ? `event IN (${events.map(() => '?').join(', ')})` : 'false';
+  const ctes = [
+    `${EVENTS} AS MATERIALIZED (SELECT * FROM ${EVENTS} WHERE ${names} AND uid = ?)`,
+    ...OTHERS.map((t) => `${t} AS MATERIALIZED (SELECT * FROM ${t} WHERE uid = ?)`),
+  ].join(', ');
   return {
     sql: `WITH ${ctes} SELECT k, r, c, a, v, event, epoch_ms(ts) AS ts, CAST(props AS VARCHAR) AS props FROM (${q.sql}) AS x`,
-    params: [...SHADOWED.map(() => uid), ...q.params],
+    params: [...events, uid, ...OTHERS.map(() => uid), ...q.params],
   };
 }
 
@@ -46,8 +50,8 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       return ids.uidOf(userId);
     },
 
-    async explainRows(uid, q) {
-      const e = duckdbExplainQuery(uid, q);
+    async explainRows(uid, q, events) {
+      const e = duckdbExplainQuery(uid, q, events);
       return (await reads.rows<Record<string, unknown>>(e.sql, e.params)).map(toExplainRow);
     },
 

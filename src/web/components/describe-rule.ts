@@ -36,7 +36,8 @@ export function describeRule(rule: Rule): string {
   switch (rule.type) {
     case 'event': {
       const count = rule.count ?? { op: 'gte', value: 1 };
-      const times = `${compareText(count)} ${rule.countBy === 'days' ? 'days' : 'times'}`;
+      const one = count.value === 1;
+      const times = `${compareText(count)} ${rule.countBy === 'days' ? (one ? 'day' : 'days') : one ? 'time' : 'times'}`;
       const agg = rule.aggregate
         ? `, with the ${AGGREGATE_FNS.find((f) => f.value === rule.aggregate!.fn)?.label ?? rule.aggregate.fn} ${rule.aggregate.property} ${compareText(rule.aggregate)}`
         : '';
