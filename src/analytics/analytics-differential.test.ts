@@ -95,6 +95,8 @@ const segmentArb = fc.oneof(
   fc.constant({ all: true }),
   fc.record({ cohortId: fc.constantFrom('S', 'D'), negate: opt(fc.boolean()) }).map(clean),
   simpleDefinition.map((definition) => ({ definition, name: 'custom' })),
+  // An unsaved definition naming saved cohorts (static and dynamic).
+  fc.record({ cohortId: fc.constantFrom('S', 'D'), negate: opt(fc.boolean()) }).map((r) => ({ definition: toDefinition({ match: 'any', rules: [clean({ type: 'cohort', ...r })] }) })),
 );
 const segmentsArb = opt(fc.array(segmentArb, { minLength: 1, maxLength: 3 }));
 
