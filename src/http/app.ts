@@ -8,6 +8,7 @@ import type { Authenticator } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import { registerEventRoutes } from './event-routes.js';
 import { registerIngestRoutes } from './ingest-routes.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   auth: Authenticator;
@@ -54,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Segment's browser library sends JSON as text/plain (sendBeacon).
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   registerIngestRoutes(app, { ingest: deps.ingest, writeKey: deps.writeKey });
   const access = deps.access ?? createAccess({
