@@ -11,6 +11,7 @@ import { registerIngestRoutes } from './ingest-routes.js';
 import { registerApiDocs, registerOpenApi } from './openapi.js';
 import { ROUTE_SCHEMAS } from './route-schemas.js';
 import { registerRouteValidation } from './route-validation.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export interface AppDeps {
   auth: Authenticator;
@@ -57,6 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Segment's browser library sends JSON as text/plain (sendBeacon).
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerRouteValidation(app, ROUTE_SCHEMAS);
   await registerOpenApi(app, { version: deps.version });
   registerApiDocs(app);
