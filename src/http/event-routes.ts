@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { liveQuerySchema } from '../schemas/events.js';
 import { propertyValuesQuerySchema } from '../schemas/property-catalog.js';
@@ -6,6 +7,7 @@ import type { Access } from '../services/accounts/access-port.js';
 import { invalidInput, zodIssues } from '../services/errors.js';
 import { eventJson, type EventsService } from '../services/events.js';
 import type { Authenticator } from './auth.js';
+import { errorResponses } from './openapi-shapes.js';
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'query'): T {
   const r = schema.safeParse(value ?? {});
@@ -14,6 +16,17 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what = 'query
 }
 
 const HEARTBEAT_MS = 15_000;
+
+const liveEvent = z.object({ userId: z.string(), event: z.string(), timestamp: z.string(), properties: z.record(z.string(), z.unknown()), receivedAt: z.string() });
+const userProfile = z.object({
+  userId: z.string(),
+  properties: z.record(z.string(), z.unknown()).describe('current traits'),
+  firstSeen: z.string().nullable(),
+  lastSeen: z.string().nullable(),
+  eventCount: z.number().int(),
+  recentEvents: z.array(liveEvent),
+  cohorts: z.array(z.object({ id: z.string(), name: z.string() })).describe('the cohorts you can see that hold this user'),
+});
 
 /** Events and users (api.md): event types, live events, SSE stream, user profile. */
 export function registerEventRoutes(app: FastifyInstance, deps: { events: EventsService; auth: Authenticator; access: Access }): void {
@@ -29,8 +42,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: { events: Events
   app.get('/v1/properties/values', admin, async (req) => events.propertyValues(parseWith(propertyValuesQuerySchema, req.query)));
   app.get('/v1/traits', admin, async () => events.traits());
   app.get('/v1/events/live', admin, async (req) => events.live(parseWith(liveQuerySchema, req.query)));
-  app.get('/v1/users/:userId', admin, async (req) => {
-    const u = await events.user((req.params as { userId: string }).userId);
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/users/:userId', {
+    ...admin,
+    schema: { summary: "A user's traits, counts, recent events and cohorts", params: z.object({ userId: z.string().min(1) }), response: { 200: userProfile, ...errorResponses(401, 404) } },
+  }, async (req) => {
+    const u = await events.user(req.params.userId);
     const visible = await access.visibleCohorts(req.principal);
     return visible === 'all' ? u : { ...u, cohorts: u.cohorts.filter((c) => visible.has(c.id)) };
   });

@@ -1,7 +1,7 @@
 import type { FastifySchema } from 'fastify';
 import { z } from 'zod';
 import { auditQuerySchema, createAccountSchema, createTokenSchema, loginSchema, patchAccountSchema, patchMeSchema } from '../schemas/accounts.js';
-import { createCohortSchema, listCohortsQuerySchema, memberIdsSchema, membersQuerySchema, patchCohortSchema, previewSchema, putCollaboratorSchema } from '../schemas/cohort.js';
+import { createCohortSchema, listCohortsQuerySchema, memberIdsSchema, membersQuerySchema, patchCohortSchema, previewSchema } from '../schemas/cohort.js';
 import { contactsQuerySchema } from '../schemas/contacts.js';
 import { createDestinationBodySchema, patchDestinationBodySchema } from '../schemas/destination.js';
 import { aliasSchema, amplitudeEventSchema, batchItemSchema, identifySchema, liveQuerySchema, trackSchema } from '../schemas/events.js';
@@ -37,7 +37,6 @@ export const ROUTE_SCHEMAS: Record<string, FastifySchema> = {
   'GET /v1/event-types': s('Event names with counts, last seen and their properties'),
   'GET /v1/events/live': s('Latest events, newest first', { querystring: documented(liveQuerySchema), response: E(400, 401) }),
   'GET /v1/events/stream': s('Live events as Server-Sent Events (a browser may pass ?token=)', { querystring: documented(liveQuerySchema.omit({ limit: true })) }),
-  'GET /v1/users/:userId': s("A user's traits, counts, recent events and cohorts", { params: z.object({ userId: z.string().min(1) }), response: E(401, 404) }),
   'GET /v1/contacts': s('The contacts directory', { querystring: documented(contactsQuerySchema), response: E(400, 401) }),
 
   // Cohorts
@@ -54,11 +53,6 @@ export const ROUTE_SCHEMAS: Record<string, FastifySchema> = {
   'DELETE /v1/cohorts/:id/members': s('Remove members from a static cohort', { params: id('cohort'), body: documented(memberIdsSchema), response: E(400, 401, 403, 404) }),
   'GET /2/cohorts': s('Amplitude-style cohort list'),
   'GET /2/cohorts/:id': s('Amplitude-style cohort', { params: id('cohort'), response: E(401, 404) }),
-  'GET /v1/cohorts/:id/collaborators': s("A cohort's collaborators", { params: id('cohort'), response: E(401, 404) }),
-  'PUT /v1/cohorts/:id/collaborators/:accountId': s('Invite or change a collaborator', {
-    params: z.object({ id: z.string().min(1), accountId: z.string().min(1) }), body: documented(putCollaboratorSchema), response: E(400, 401, 403, 404),
-  }),
-  'DELETE /v1/cohorts/:id/collaborators/:accountId': s('Remove a collaborator', { params: z.object({ id: z.string().min(1), accountId: z.string().min(1) }), response: E(401, 403, 404) }),
   'GET /v1/cohorts/:id/steps': s('Workflow steps', { params: id('cohort'), response: E(401, 404) }),
   'PUT /v1/cohorts/:id/steps': s('Replace the workflow steps', { params: id('cohort'), body: documented(putStepsBodySchema), response: E(400, 401, 403, 404) }),
   'GET /v1/cohorts/:id/board': s('The board: cards per step', { params: id('cohort'), querystring: documented(boardQuerySchema), response: E(400, 401, 404) }),
