@@ -203,7 +203,7 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     const editor = page.getByLabel('Definition JSON');
     await editor.fill('{ "match": "all", "rules": [ { "type": "event" } ] }');
     await page.getByRole('button', { name: 'Apply JSON' }).click();
-    await page.getByText('rules.0.event: event needs an event name').waitFor();
+    await page.getByText('rules.0.event: Choose an event').waitFor();
     await editor.fill(JSON.stringify(BRIEF_DEFINITION));
     await page.getByRole('button', { name: 'Apply JSON' }).click();
     const rule = page.getByRole('group', { name: 'Performed event' });

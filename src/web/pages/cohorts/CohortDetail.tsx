@@ -92,7 +92,7 @@ export function CohortDetail({ id }: { id: string }) {
           <HistoryChart cohortId={c.id} />
           <CohortSyncs cohortId={c.id} canChange={canEdit} />
           {c.kind === 'static' && canEdit && <StaticMembersUpload cohortId={c.id} />}
-          <MembersTable cohortId={c.id} cohortName={c.name} size={c.size} />
+          <MembersTable cohortId={c.id} cohortName={c.name} size={c.size} computedAt={c.computedAt} />
           <Modal opened={confirmDelete} onClose={() => { setConfirmDelete(false); del.reset(); }} title={`Delete ${c.name}?`}>
             <Stack>
               <Text size="sm">The cohort and its history are deleted. This cannot be undone.</Text>

@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useDebouncedValue } from '@mantine/hooks';
 import { Alert, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useContacts } from '../../api/contacts';
@@ -10,13 +11,20 @@ import { traitText } from '../users/trait-text';
 import { QueryState } from '../../components/QueryState';
 import { Link } from '../../router';
 
-export function MembersTable({ cohortId, cohortName, size }: { cohortId: string; cohortName: string; size: number | null }) {
+export function MembersTable({ cohortId, cohortName, size, computedAt }: {
+  cohortId: string; cohortName: string; size: number | null; computedAt?: string | null;
+}) {
   const api = useApi();
   const [search, setSearch] = useState('');
   // The server searches the whole membership, not just the pages loaded here.
   const [debounced] = useDebouncedValue(search, 250);
   // Members come with their traits and dates from the contacts directory, filtered to this cohort.
   const q = useContacts({ cohortId, q: debounced, filters: [] });
+  // A computation or an upload changes who is in: read the list again.
+  const qc = useQueryClient();
+  useEffect(() => {
+    void qc.invalidateQueries({ queryKey: ['contacts'] });
+  }, [qc, size, computedAt]);
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const members = q.data?.pages.flatMap((p) => p.items) ?? [];

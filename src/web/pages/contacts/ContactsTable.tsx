@@ -2,14 +2,12 @@ import { Badge, Checkbox, Group, Table, Text } from '@mantine/core';
 import type { Contact } from '../../api/contacts';
 import { num } from '../../components/format';
 import { Time } from '../../components/Time';
+import { traitText } from '../users/trait-text';
 import { Link, linkProps } from '../../router';
 
 const SHOWN_PROPERTIES = 3;
 
-function propertyText(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v);
-  return s.length > 40 ? `${s.slice(0, 39)}…` : s;
-}
+const propertyText = (v: unknown) => traitText(v, 40);
 
 function Properties({ properties }: { properties: Record<string, unknown> }) {
   const entries = Object.entries(properties);

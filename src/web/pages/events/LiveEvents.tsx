@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Autocomplete, Badge, Code, Group, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { Autocomplete, Badge, Group, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEventTypes, useLiveEvents } from '../../api/events';
 import type { LiveEvent } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { dateTime } from '../../components/format';
+import { PropertyList } from '../../components/PropertyList';
 import { QueryState } from '../../components/QueryState';
 import { Link } from '../../router';
 import { useEventStream, type StreamState } from './useEventStream';
@@ -15,6 +16,11 @@ const STATE_BADGE: Record<StreamState, { color: string; label: string }> = {
   connecting: { color: 'yellow', label: 'connecting…' },
   error: { color: 'red', label: 'disconnected' },
 };
+
+/** Newest event time first; the same time, newest arrival first. */
+function byTime(events: LiveEvent[]): LiveEvent[] {
+  return [...events].sort((a, b) => b.timestamp.localeCompare(a.timestamp) || b.receivedAt.localeCompare(a.receivedAt));
+}
 
 export function LiveEvents() {
   const { token } = useSession();
@@ -29,10 +35,11 @@ export function LiveEvents() {
   const [rows, setRows] = useState<LiveEvent[]>([]);
 
   useEffect(() => {
-    if (initial.data) setRows(initial.data.items);
+    if (initial.data) setRows(byTime(initial.data.items));
   }, [initial.data]);
 
-  const onEvent = useCallback((e: LiveEvent) => setRows((r) => [e, ...r].slice(0, MAX_ROWS)), []);
+  // Events arrive in any order of their own timestamps (late batches, clock skew): keep the table in time order.
+  const onEvent = useCallback((e: LiveEvent) => setRows((r) => byTime([e, ...r]).slice(0, MAX_ROWS)), []);
   const state = useEventStream(token ?? '', filter, onEvent, !paused && !!token);
   const badge = paused ? { color: 'gray', label: 'paused' } : STATE_BADGE[state];
 
@@ -68,7 +75,7 @@ export function LiveEvents() {
                     <Table.Td style={{ whiteSpace: 'nowrap' }}><time dateTime={e.timestamp}>{dateTime(e.timestamp)}</time></Table.Td>
                     <Table.Td><Badge variant="light" tt="none">{e.event}</Badge></Table.Td>
                     <Table.Td><Link to={`/users/${encodeURIComponent(e.userId)}`}>{e.userId}</Link></Table.Td>
-                    <Table.Td><Code style={{ wordBreak: 'break-all' }}>{JSON.stringify(e.properties)}</Code></Table.Td>
+                    <Table.Td><PropertyList properties={e.properties} /></Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

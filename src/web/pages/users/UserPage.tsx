@@ -1,5 +1,8 @@
-import { Badge, Code, Group, Paper, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Alert, Badge, Group, Paper, SimpleGrid, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useUser } from '../../api/events';
+import { ApiError } from '../../api/errors';
+import { PropertyList } from '../../components/PropertyList';
+import { traitText } from './trait-text';
 import { dateTime, num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
 import { Stat } from '../../components/Stat';
@@ -13,7 +16,11 @@ export function UserPage({ userId }: { userId: string }) {
   return (
     <Stack>
       <Title order={2}>User {userId}</Title>
-      <QueryState query={q} what="user">
+      {q.error instanceof ApiError && q.error.status === 404 ? (
+        <Alert color="yellow" role="alert" title="No such user yet">
+          No event or identify call has named “{userId}”. People appear here once something is sent for them. <Link to="/contacts">Search contacts</Link>.
+        </Alert>
+      ) : <QueryState query={q} what="user">
         {u && (
           <>
             <Paper withBorder p="md" radius="md">
@@ -32,7 +39,10 @@ export function UserPage({ userId }: { userId: string }) {
                   <Table aria-label="User properties">
                     <Table.Tbody>
                       {Object.entries(u.properties).map(([k, v]) => (
-                        <Table.Tr key={k}><Table.Th>{k}</Table.Th><Table.Td><Code>{JSON.stringify(v)}</Code></Table.Td></Table.Tr>
+                        <Table.Tr key={k}>
+                          <Table.Th>{k}</Table.Th>
+                          <Table.Td style={{ overflowWrap: 'anywhere' }} title={typeof v === 'object' && v !== null ? JSON.stringify(v) : undefined}>{traitText(v, 500)}</Table.Td>
+                        </Table.Tr>
                       ))}
                     </Table.Tbody>
                   </Table>
@@ -52,8 +62,8 @@ export function UserPage({ userId }: { userId: string }) {
                   <Timeline bulletSize={12} lineWidth={2} aria-label="Recent events">
                     {u.recentEvents.map((e, i) => (
                       <Timeline.Item key={i} title={e.event}>
-                        <Text size="xs" c="dimmed">{dateTime(e.timestamp)}</Text>
-                        {Object.keys(e.properties ?? {}).length > 0 && <Code block mt={4}>{JSON.stringify(e.properties)}</Code>}
+                        <Text size="xs" c="dimmed"><Time iso={e.timestamp} /> · {dateTime(e.timestamp)}</Text>
+                        {Object.keys(e.properties ?? {}).length > 0 && <PropertyList properties={e.properties} />}
                       </Timeline.Item>
                     ))}
                   </Timeline>
@@ -63,7 +73,7 @@ export function UserPage({ userId }: { userId: string }) {
             <UserCohorts userId={userId} memberOf={u.cohorts} />
           </>
         )}
-      </QueryState>
+      </QueryState>}
     </Stack>
   );
 }
