@@ -251,7 +251,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     logger: opts.logger ?? false,
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
-      (a) => registerCohortInsightRoutes(a, { insight, auth, access }),
+      (a) => registerCohortInsightRoutes(a, { insight, auth, access, queries }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
       (a) =>
@@ -272,6 +272,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         registerAnalyticsRoutes(a, {
           auth,
           access,
+          queries,
           analytics: createAnalyticsService({ reads: createDuckDBAnalyticsReads(db.reads), cohorts: cohortStore, materialized: () => events.materializedProperties() }),
         }),
       (a) => registerAmplitudeCohortRoutes(a, { cohorts, exports: cohortExports, accounts, auth, access }),

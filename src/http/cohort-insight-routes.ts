@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { referencedCohortIds } from '../cohort/cohort-references.js';
 import { parseDefinition } from '../schemas/definition.js';
 import type { Access } from '../services/accounts/access-port.js';
+import type { QueryLimiter } from '../services/query-limiter.js';
 import type { CohortInsightService } from '../services/cohorts/cohort-insight.js';
 import { ServiceError } from '../services/errors.js';
 import type { Authenticator } from './auth.js';
@@ -10,6 +11,8 @@ export interface CohortInsightRouteDeps {
   insight: CohortInsightService;
   auth: Authenticator;
   access: Access;
+  /** Explain and diff are expensive reads: time limit and concurrency cap. */
+  queries: QueryLimiter;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface CohortInsightRouteDeps {
  * only refer to cohorts the caller sees (others read as unknown ids).
  */
 export function registerCohortInsightRoutes(app: FastifyInstance, deps: CohortInsightRouteDeps): void {
-  const { insight, auth, access } = deps;
+  const { insight, auth, access, queries } = deps;
   const admin = { preHandler: auth.management() };
   const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
@@ -37,15 +40,15 @@ export function registerCohortInsightRoutes(app: FastifyInstance, deps: CohortIn
 
   app.get('/v1/cohorts/:id/explain', admin, async (req) => {
     await access.requireCohort(req.principal, id(req), 'read');
-    return insight.explainSaved(id(req), req.query);
+    return queries.run('the explanation', () => insight.explainSaved(id(req), req.query));
   });
   app.post('/v1/cohorts/explain', admin, async (req) => {
     await checkReferences(req);
-    return insight.explainDefinition(req.body);
+    return queries.run('the explanation', () => insight.explainDefinition(req.body));
   });
   app.post('/v1/cohorts/:id/diff', admin, async (req) => {
     await access.requireCohort(req.principal, id(req), 'edit');
     await checkReferences(req);
-    return insight.diff(id(req), req.body);
+    return queries.run('the diff', () => insight.diff(id(req), req.body));
   });
 }
