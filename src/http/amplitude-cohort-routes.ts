@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Account } from '../schemas/accounts.js';
 import type { Cohort } from '../schemas/cohort.js';
+import { CSV_OPTIONS } from '../schemas/csv.js';
 import type { Access } from '../services/accounts/access-port.js';
 import type { CohortExports } from '../services/cohorts/cohort-exports.js';
 import type { Authenticator } from './auth.js';
@@ -17,9 +18,6 @@ export interface AmplitudeCohortRouteDeps {
   auth: Authenticator;
   access: Access;
 }
-
-/** Spreadsheet formulas are not run from an export (api.md, Security rules): such cells get a leading `'`. */
-export const neutralizeCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
 /** A trait value as a CSV cell: scalars as text, objects and arrays as JSON, null as empty. */
 export function traitCell(v: unknown): string {
@@ -128,7 +126,7 @@ export function registerAmplitudeCohortRoutes(app: FastifyInstance, deps: Amplit
     },
   }, async (req, reply) => {
     const f = await exports.file(req.principal, req.params.id);
-    const csv = stringify({ cast: { string: neutralizeCell } });
+    const csv = stringify({ ...CSV_OPTIONS });
     async function* lines() {
       yield ['user_id', ...f.traitKeys];
       for await (const page of f.rows) {

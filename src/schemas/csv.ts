@@ -7,6 +7,13 @@ import { stringify } from 'csv-stringify/sync';
  * with a leading `'` (api.md, Security rules; csv-stringify's escape_formulas).
  */
 export function csvText(rows: unknown[][] | Record<string, unknown>[], opts: { header?: boolean; columns?: string[] } = {}): string {
-  // A lone CR is quoted explicitly: csv-stringify decides quoting before it adds the prefix.
-  return stringify(rows, { header: opts.header ?? false, columns: opts.columns, record_delimiter: '\n', escape_formulas: true, quoted_match: /\r/ });
+  return stringify(rows, { header: opts.header ?? false, columns: opts.columns, ...CSV_OPTIONS });
 }
+
+/** The same options for csv-stringify's streaming API (large exports). */
+export const CSV_OPTIONS = {
+  record_delimiter: '\n',
+  escape_formulas: true,
+  // A lone CR is quoted explicitly: csv-stringify decides quoting before it adds the prefix.
+  quoted_match: /\r/,
+} as const;
