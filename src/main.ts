@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { loggerOptions } from './http/app.js';
+import { componentLogger, errorLogger } from './services/log.js';
 import { compileDefinition } from './cohort/cohort-compiler.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
@@ -113,8 +116,10 @@ export interface Kohort {
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
+  // One process logger: the HTTP layer and every service log through children of it.
+  const log = opts.logger ? pino(loggerOptions(typeof opts.logger === 'string' ? opts.logger : 'info')) : pino({ level: 'silent' });
   const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS]);
-  const events = await openDuckDBEventStore(db);
+  const events = await openDuckDBEventStore(db, { logError: errorLogger(log, 'events') });
 
   // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
   const compileWithHotColumns: typeof compileDefinition = (definition, ctx, dialect) =>
@@ -137,6 +142,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     collaborators,
     onMembershipChanged: async (id) => workflows?.membershipChanged(id),
     visibleToOwner: (ownerId) => holders.visibleToOwner(ownerId),
+    log: errorLogger(log, 'cohorts'),
   });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
@@ -153,8 +159,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const exportDir = opts.exportDir ?? (opts.dbPath === ':memory:' ? undefined : join(dirname(opts.dbPath), 'exports'));
   const registry = createDestinationRegistry(undefined, { exportDir });
   const membership = createMembershipSource(cohorts, cohortStore, events);
-  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock });
-  const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
+  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock, logger: componentLogger(log, 'sync-runner') });
+  const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock, logger: componentLogger(log, 'sync-scheduler') });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, exportDir, onDue: () => syncScheduler.poke() });
 
   const workflowClock = opts.workflows?.clock ?? systemClock;
@@ -178,7 +184,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,
       }),
     }),
-    log: (msg, data) => app.log.warn(data ?? {}, msg),
+    log: componentLogger(log, 'step-actions').warn,
   });
   workflows = createWorkflowService({
     store: workflowStore,
@@ -209,7 +215,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     version: VERSION,
     ingest: createIngestService(events),
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
-    logger: opts.logger ?? false,
+    loggerInstance: log,
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
@@ -231,7 +237,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
-  const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
+  const cohortScheduler = createCohortScheduler(cohorts, { log: errorLogger(log, 'cohort-scheduler') });
   if (background) events.startBackground();
   if (opts.schedulers ?? true) {
     cohortScheduler.start();
