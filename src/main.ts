@@ -76,6 +76,8 @@ export interface KohortOptions {
   schedulers?: boolean;
   /** false, or a log level (true = info). */
   logger?: boolean | string;
+  /** Where log lines go (default stdout); tests capture them. */
+  logStream?: { write(line: string): void };
   /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
   workflows?: { clock?: Clock; random?: () => number };
   /**
@@ -117,7 +119,8 @@ export interface Kohort {
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
   // One process logger: the HTTP layer and every service log through children of it.
-  const log = opts.logger ? pino(loggerOptions(typeof opts.logger === 'string' ? opts.logger : 'info')) : pino({ level: 'silent' });
+  const logOptions = opts.logger ? loggerOptions(typeof opts.logger === 'string' ? opts.logger : 'info') : { level: 'silent' };
+  const log = opts.logStream ? pino(logOptions, opts.logStream) : pino(logOptions);
   const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS]);
   const events = await openDuckDBEventStore(db, { logError: errorLogger(log, 'events') });
 
