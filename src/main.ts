@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { loggerOptions } from './http/app.js';
+import { componentLogger, errorLogger } from './services/log.js';
 import { compileDefinition } from './cohort/cohort-compiler.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
@@ -90,6 +93,8 @@ export interface KohortOptions {
   worker?: boolean;
   /** false, or a log level (true = info). */
   logger?: boolean | string;
+  /** Where log lines go (default stdout); tests capture them. */
+  logStream?: { write(line: string): void };
   /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
   workflows?: { clock?: Clock; random?: () => number };
   /**
@@ -134,8 +139,11 @@ export interface Kohort {
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const background = opts.background ?? true;
+  // One process logger: the HTTP layer and every service log through children of it.
+  const logOptions = opts.logger ? loggerOptions(typeof opts.logger === 'string' ? opts.logger : 'info') : { level: 'silent' };
+  const log = opts.logStream ? pino(logOptions, opts.logStream) : pino(logOptions);
   const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS, COHORT_EXPORT_MIGRATIONS], { memoryLimit: opts.memoryLimit });
-  const events = await openDuckDBEventStore(db);
+  const events = await openDuckDBEventStore(db, { logError: errorLogger(log, 'events') });
 
   // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
   const compileWithHotColumns: typeof compileDefinition = (definition, ctx, dialect) =>
@@ -158,6 +166,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     collaborators,
     onMembershipChanged: async (id) => workflows?.membershipChanged(id),
     visibleToOwner: (ownerId) => holders.visibleToOwner(ownerId),
+    log: errorLogger(log, 'cohorts'),
   });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
@@ -174,8 +183,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const exportDir = opts.exportDir ?? (opts.dbPath === ':memory:' ? undefined : join(dirname(opts.dbPath), 'exports'));
   const registry = createDestinationRegistry(undefined, { exportDir });
   const membership = createMembershipSource(cohorts, cohortStore, events);
-  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock });
-  const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock });
+  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock, logger: componentLogger(log, 'sync-runner') });
+  const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock, logger: componentLogger(log, 'sync-scheduler') });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, exportDir, onDue: () => syncScheduler.poke() });
 
   const insight = createCohortInsightService({
@@ -210,7 +219,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,
       }),
     }),
-    log: (msg, data) => app.log.warn(data ?? {}, msg),
+    log: componentLogger(log, 'step-actions').warn,
   });
   workflows = createWorkflowService({
     store: workflowStore,
@@ -248,7 +257,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     version: VERSION,
     ingest: createIngestService(events),
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
-    logger: opts.logger ?? false,
+    loggerInstance: log,
     plugins: [
       (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
       (a) => registerCohortInsightRoutes(a, { insight, auth, access, queries }),
@@ -279,7 +288,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
-  const cohortScheduler = createCohortScheduler(cohorts, { log: (m, e) => app.log.error({ err: e }, m) });
+  const cohortScheduler = createCohortScheduler(cohorts, { log: errorLogger(log, 'cohort-scheduler') });
   if (background) events.startBackground();
   // Exports left pending by a previous run are finished (or reported failed) now, by a worker process.
   if (opts.worker !== false && (opts.exportWorker ?? true)) cohortExports.start();

@@ -18,6 +18,22 @@ export type HttpResult =
   | { kind: 'response'; status: number; headers: Headers; text: string; json: unknown }
   | { kind: 'network_error'; message: string; timedOut: boolean; refused?: boolean };
 
+/** Network error codes in the words a user reads in a run's errors. */
+const PLAIN_NETWORK_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed by the receiver',
+  EPIPE: 'connection closed by the receiver',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate is self-signed',
+};
+
 /** One HTTP request with the shared rules: JSON, Idempotency-Key, a hard timeout. */
 export async function httpRequest(req: HttpRequest, opts: DestinationOptions): Promise<HttpResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -49,9 +65,8 @@ export async function httpRequest(req: HttpRequest, opts: DestinationOptions): P
     if (isOutboundRefused(err)) return { kind: 'network_error', message: REFUSED_MESSAGE, timedOut: false, refused: true };
     const timedOut = controller.signal.aborted;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const message = timedOut
-      ? `timed out after ${timeoutMs} ms`
-      : `network error: ${cause?.code ?? cause?.message ?? (err as Error).message}`;
+    const code = cause?.code ?? cause?.message ?? (err as Error).message;
+    const message = timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${PLAIN_NETWORK_ERRORS[code] ?? code}`;
     return { kind: 'network_error', message, timedOut };
   } finally {
     clearTimeout(timer);

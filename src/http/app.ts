@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Access } from '../services/accounts/access-port.js';
 import { createAccess } from '../services/accounts/access.js';
 import type { EventsService } from '../services/events.js';
@@ -25,6 +25,8 @@ export interface AppDeps {
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
   /** true or a level name: JSON logs without credentials; false: none. */
   logger?: FastifyServerOptions['logger'] | string;
+  /** The process logger (made with `loggerOptions`), shared with the services; wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
 }
 
 /** Keeps secrets that may sit in a query string (the SSE `token`) out of the logs. */
@@ -50,7 +52,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
       void (reply as FastifyReply).status(status).send({ error: { code: 'bad_request', message: err.message } });
     },
-    logger: typeof deps.logger === 'string' ? loggerOptions(deps.logger) : deps.logger === true ? loggerOptions() : (deps.logger ?? false),
+    ...(deps.loggerInstance
+      ? { loggerInstance: deps.loggerInstance }
+      : { logger: typeof deps.logger === 'string' ? loggerOptions(deps.logger) : deps.logger === true ? loggerOptions() : (deps.logger ?? false) }),
     // Bodies with __proto__ / constructor.prototype are refused, not cleaned.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { presentForReader } from '../schemas/destination.js';
+import { atLeast } from '../schemas/principal.js';
 import type { Access, AuditLog } from '../services/accounts/access-port.js';
 import type { CohortService } from '../services/cohorts/cohort-service.js';
 import { notFound } from '../services/errors.js';
@@ -48,8 +50,10 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
     await recordChange(audit, req, 'destination.created', { type: 'destination', id: d.id }, `Created ${d.type} destination ${q(d.name)}`);
     return reply.status(201).send(d);
   });
-  app.get('/v1/destinations', admin, async () => syncs.listDestinations());
-  app.get('/v1/destinations/:id', admin, async (req) => syncs.getDestination(id(req)));
+  // Readers below admin do not see credentials inside URLs either (userinfo, query values).
+  const forReader = <T extends { config: Record<string, unknown> }>(req: FastifyRequest, d: T): T => (atLeast(req.principal.role, 'admin') ? d : presentForReader(d));
+  app.get('/v1/destinations', admin, async (req) => (await syncs.listDestinations()).map((d) => forReader(req, d)));
+  app.get('/v1/destinations/:id', admin, async (req) => forReader(req, await syncs.getDestination(id(req))));
   app.patch('/v1/destinations/:id', admin, async (req) => {
     destinationAdmin(req, 'Changing a destination');
     const d = await syncs.patchDestination(id(req), req.body);

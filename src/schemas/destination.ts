@@ -218,3 +218,29 @@ export function presentDestination(
     ...(opts.generatedSecret ? { generatedSecret: opts.generatedSecret } : {}),
   };
 }
+
+/**
+ * A URL with its userinfo and query values masked: they often carry
+ * credentials (`https://user:pass@host/?token=...`). For principals who may
+ * read destinations but not change them.
+ */
+export function maskUrlCredentials(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return value;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return value;
+  if (u.username) u.username = SECRET_MASK;
+  if (u.password) u.password = SECRET_MASK;
+  for (const key of [...new Set(u.searchParams.keys())]) u.searchParams.set(key, SECRET_MASK);
+  return u.toString().replace(/%E2%80%A2/gi, '•');
+}
+
+/** A presented destination as readers below the admin role see it: URL credentials masked too. */
+export function presentForReader<T extends { config: Record<string, unknown> }>(d: T): T {
+  const config: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d.config)) config[k] = typeof v === 'string' ? maskUrlCredentials(v) : v;
+  return { ...d, config };
+}

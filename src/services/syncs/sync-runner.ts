@@ -89,6 +89,8 @@ export class SyncRunner {
   private readonly newId: () => string;
   private readonly log: Logger;
   private readonly leases?: LeaseKeeper;
+  /** Per running sync: what it is waiting for now (in memory: only this process runs it). */
+  private readonly live = new Map<string, string>();
   /** syncId -> { runId, done }: two runs of one sync never overlap. */
   private readonly active = new Map<string, { runId: string; done: Promise<SyncRun> }>();
 
@@ -214,6 +216,11 @@ export class SyncRunner {
   }
 
   /** Starts a run and waits for it to finish. */
+  /** What a running sync is waiting for now ("retrying (n/8): ..."), or null. */
+  liveStatus(syncId: string): string | null {
+    return this.live.get(syncId) ?? null;
+  }
+
   async run(syncId: string, trigger: 'schedule' | 'manual' = 'manual'): Promise<SyncRun> {
     const { done } = await this.start(syncId, trigger);
     return done;
@@ -433,7 +440,13 @@ export class SyncRunner {
       this.log.warn('sync request will be retried', { syncId: ctx.sync.id, runId: ctx.run.id, delayMs: delay, status: out.status, message: out.message });
       // Let the run's page show the requests and retries while it waits, not "0 requests".
       await this.saveProgress(ctx);
-      await this.clock.sleep(delay);
+      // What a user sees while the run waits (the sync's `detail`), e.g. "retrying (1/8): connection refused".
+      this.live.set(ctx.sync.id, `retrying (${retry + 1}/${this.policy.maxRetries}): ${out.message.replace(/^network error: /, '')}`);
+      try {
+        await this.clock.sleep(delay);
+      } finally {
+        this.live.delete(ctx.sync.id);
+      }
     }
   }
 

@@ -51,6 +51,11 @@ function checkExportFolder(exportDir: string | undefined, type: string, config: 
  */
 export function createSyncService(deps: SyncServiceDeps) {
   const { store, runner, registry, membership, clock } = deps;
+  /** A running sync also says what it waits for now: `detail: "retrying (2/8): connection refused"`. */
+  const withDetail = (s: Parameters<typeof presentSync>[0]) => {
+    const detail = runner.liveStatus(s.id);
+    return detail ? { ...presentSync(s), detail } : presentSync(s);
+  };
   const newId = deps.newId ?? (() => randomBytes(8).toString('hex'));
   const poke = () => deps.onDue?.();
 
@@ -135,10 +140,10 @@ export function createSyncService(deps: SyncServiceDeps) {
     },
     async listSyncs(query: unknown = {}) {
       const q = parse(listSyncsQuerySchema, query, 'query');
-      return (await store.listSyncs(q)).map(presentSync);
+      return (await store.listSyncs(q)).map(withDetail);
     },
     async getSync(id: string) {
-      return presentSync(await syncOrThrow(id));
+      return withDetail(await syncOrThrow(id));
     },
     async patchSync(id: string, body: unknown) {
       const patch = parse(patchSyncBodySchema, body, 'sync update');

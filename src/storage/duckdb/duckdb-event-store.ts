@@ -23,6 +23,8 @@ export interface EventStoreOptions {
   fullRewriteBelow?: number;
   /** Which properties get typed columns (tests pick their own). */
   hotPolicy?: HotPolicy;
+  /** Where background failures are reported (the process logger). */
+  logError?: (msg: string, err: unknown) => void;
 }
 
 export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventStore> {
@@ -50,7 +52,7 @@ export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions
     startBackground(intervalMs = 5_000) {
       timer = setInterval(() => {
         if (reorganizer.due()) {
-          reorganizer.reorganize().catch((err) => console.error('reorganization failed; will retry', err));
+          reorganizer.reorganize().catch((err) => (opts.logError ?? ((m, e) => console.error(m, e)))('reorganization failed; will retry', err));
         }
 
         if (Date.now() - lastPrune > 3_600_000) {
