@@ -157,7 +157,8 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     expect(csv.split(/\r?\n/)[0]).toBe('user_id');
     expect(csv).toContain('alice');
     expect(csv).toContain('bob');
-  });
+    // Long walks on a shared, busy machine: more time than the default minute.
+  }, 150_000);
 
   it('edits a saved cohort with the same builder', async () => {
     await page.getByRole('link', { name: 'Edit' }).click();
@@ -322,7 +323,8 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
     expect(await page.getByTestId('run-result').textContent()).toContain('gina');
     await screenshot(page, 'cohort-builder-advanced');
-  });
+    // Long walks on a shared, busy machine: more time than the default minute.
+  }, 150_000);
 
   it('creates a static cohort and uploads its members, reporting unknown ids', async () => {
     await page.goto(`${server.url}/cohorts/new`);
