@@ -247,9 +247,9 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
       page.getByRole('table', { name: 'Cohorts' }).getByRole('row').locator('td:first-child a').allTextContents();
     // Names sort A to Z first; the order button reverses them.
     await pick(page, page.getByLabel('Sort by'), 'Name');
-    await expect.poll(names).toEqual(['Big spenders', 'Downloaded, never signed up']);
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['Big spenders', 'Downloaded, never signed up']);
     await page.getByRole('button', { name: /Sort ascending/ }).click();
-    await expect.poll(names).toEqual(['Downloaded, never signed up', 'Big spenders']);
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['Downloaded, never signed up', 'Big spenders']);
   });
 
   it('builds sequences, user properties, cohort membership and nested groups', async () => {
