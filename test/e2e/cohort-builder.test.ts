@@ -157,7 +157,8 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     expect(csv.split(/\r?\n/)[0]).toBe('user_id');
     expect(csv).toContain('alice');
     expect(csv).toContain('bob');
-  });
+    // Long walks on a shared, busy machine: more time than the default minute.
+  }, 150_000);
 
   it('edits a saved cohort with the same builder', async () => {
     await page.getByRole('link', { name: 'Edit' }).click();
@@ -250,9 +251,9 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
       page.getByRole('table', { name: 'Cohorts' }).getByRole('row').locator('td:first-child a').allTextContents();
     // Names sort A to Z first; the order button reverses them.
     await pick(page, page.getByLabel('Sort by'), 'Name');
-    await expect.poll(names).toEqual(['Big spenders', 'Downloaded, never signed up']);
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['Big spenders', 'Downloaded, never signed up']);
     await page.getByRole('button', { name: /Sort ascending/ }).click();
-    await expect.poll(names).toEqual(['Downloaded, never signed up', 'Big spenders']);
+    await expect.poll(names, { timeout: 15_000 }).toEqual(['Downloaded, never signed up', 'Big spenders']);
   });
 
   it('builds sequences, user properties, cohort membership and nested groups', async () => {
@@ -326,7 +327,8 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     await expect.poll(() => page.getByTestId('run-size').textContent()).toBe('1');
     expect(await page.getByTestId('run-result').textContent()).toContain('gina');
     await screenshot(page, 'cohort-builder-advanced');
-  });
+    // Long walks on a shared, busy machine: more time than the default minute.
+  }, 150_000);
 
   it('creates a static cohort and uploads its members, reporting unknown ids', async () => {
     await page.goto(`${server.url}/cohorts/new`);

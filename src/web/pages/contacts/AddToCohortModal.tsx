@@ -68,7 +68,7 @@ export function AddToCohortModal({ userIds, opened, onClose }: { userIds: string
               <Text size="sm">Add {num(userIds.length)} selected contact{userIds.length === 1 ? '' : 's'} to a static cohort.</Text>
               {can.canWrite && options.length > 0 && (
                 <SegmentedControl aria-label="Existing or new cohort" value={mode} onChange={(v) => setMode(v as 'existing' | 'new')}
-                  data={[{ value: 'existing', label: 'An existing cohort' }, { value: 'new', label: 'A new static cohort' }]} />
+                  data={[{ value: 'existing', label: 'Existing cohort' }, { value: 'new', label: 'New cohort of these people' }]} />
               )}
               {creating ? (
                 can.canWrite ? (

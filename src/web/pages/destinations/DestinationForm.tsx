@@ -27,7 +27,14 @@ export function DestinationForm({ existing, onDone }: {
     issues.find((i) => (i.path[0] === 'config' && i.path[1] === key) || (i.path.length === 1 && i.path[0] === key))?.message;
   const generalError = save.error && (issues.length === 0 || !(save.error instanceof ApiError)) ? save.error : null;
 
+  const checkProblem = (key: string) => {
+    const f = form.fields.find((x) => x.key === key);
+    const v = (values[key] ?? '').trim();
+    return f?.check && v ? f.check(v) : null;
+  };
+
   function submit() {
+    if (form.fields.some((f) => checkProblem(f.key))) return;
     const config: Record<string, unknown> = {};
     for (const f of form.fields) {
       const v = (values[f.key] ?? '').trim();
@@ -55,7 +62,7 @@ export function DestinationForm({ existing, onDone }: {
           'aria-label': f.label,
           required: f.required && !(existing && f.kind === 'secret'),
           description: f.description,
-          error: fieldError(f.key),
+          error: fieldError(f.key) ?? checkProblem(f.key) ?? undefined,
         };
         const value = values[f.key] ?? '';
         const set = (v: string) => setValues((s) => ({ ...s, [f.key]: v }));

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { useDeleteDestination, useDestinations, useTestDestination } from '../../api/destinations';
+import { plainSyncError } from '../syncs/plain-errors';
 import { errorMessage } from '../../api/errors';
 import type { Destination } from '../../api/types';
 import { Guard } from '../../auth/Guard';
@@ -54,7 +55,7 @@ export function DestinationsPage() {
                       <Table.Td><Badge variant="light" tt="none">{DESTINATION_FORMS[d.type]?.label ?? d.type}</Badge></Table.Td>
                       <Table.Td><Text size="sm" style={{ wordBreak: 'break-all' }}>{summarize(d.type, d.config)}</Text></Table.Td>
                       <Table.Td>
-                        {r ? <Text size="sm" c={r.ok ? 'green' : 'red'} role="status">{r.ok ? '✓ ' : '✗ '}{r.message}</Text> : <Text size="sm" c="dimmed">not tested</Text>}
+                        {r ? <Text size="sm" c={r.ok ? 'green' : 'red'} role="status" title={r.message}>{r.ok ? `✓ ${r.message}` : `✗ ${plainSyncError(r.message)}`}</Text> : <Text size="sm" c="dimmed">not tested</Text>}
                       </Table.Td>
                       <Table.Td>
                         {canAdmin ? (

@@ -8,6 +8,8 @@ export interface FieldSpec {
   options?: { value: string; label: string }[];
   placeholder?: string;
   description?: string;
+  /** Why a typed value cannot be right (checked as it is typed), or null. */
+  check?: (value: string) => string | null;
 }
 
 const integration: FieldSpec[] = [
@@ -47,9 +49,13 @@ export const DESTINATION_FORMS: Record<DestinationType, { label: string; fields:
   meta_custom_audience: {
     label: 'Meta Ads Custom Audience',
     fields: [
-      { key: 'accessToken', label: 'Access token', kind: 'secret', required: true },
-      { key: 'adAccountId', label: 'Ad account id', kind: 'text', required: true, placeholder: '1234567890' },
-      { key: 'audienceId', label: 'Audience id', kind: 'text', description: 'Leave empty to create an audience on the first run.' },
+      { key: 'accessToken', label: 'Access token', kind: 'secret', required: true, placeholder: 'EAAB…',
+        description: 'A system user token from Meta Business Settings → Users → System users → Generate new token, with the ads_management permission on this ad account. It is never shown again after saving.' },
+      { key: 'adAccountId', label: 'Ad account id', kind: 'text', required: true, placeholder: '1234567890 or act_1234567890',
+        description: 'In Ads Manager, the number after "act=" in the address, or under the account name in the account menu.',
+        check: (v) => (/^(act_)?\d+$/.test(v.trim()) ? null : 'An ad account id is a number, optionally starting with act_ (e.g. act_1234567890)') },
+      { key: 'audienceId', label: 'Audience id', kind: 'text', description: 'Leave empty to create an audience on the first run.',
+        check: (v) => (/^\d+$/.test(v.trim()) ? null : 'An audience id is a number (Audiences in Ads Manager, column "Audience ID")') },
       { key: 'identifier', label: 'Identifier', kind: 'select', required: true,
         options: [{ value: 'email', label: 'Email' }, { value: 'phone', label: 'Phone' }, { value: 'external_id', label: 'External id (user id)' }] },
       { key: 'property', label: 'User property holding the identifier', kind: 'text', description: 'Default: email / phone.' },
