@@ -41,6 +41,8 @@ export const CURRENT_TRAITS_MIGRATIONS: readonly Migration[] = [
  * `user_traits` with `?` parameters, e.g. the seq range a commit wrote) into
  * the current table: each replaces the current row of its (uid, key) when it
  * is later by (ts, seq). Runs inside the caller's transaction.
+ * Cost: one join against the current table per commit that carries traits
+ * (measured ≈ 50–100 ms CPU per group commit at 1M people, under load), not per trait.
  */
 export async function applyTraitRows(c: DuckDBConnection, where: string, params: (string | number)[]): Promise<void> {
   await c.run(`CREATE OR REPLACE TEMP TABLE kohort_new_traits AS ${withTyped(latest(where))}`, params as never);
