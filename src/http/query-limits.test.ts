@@ -15,6 +15,9 @@ const HEAVY = {
   rules: [{ type: 'sequence', steps: [{ event: 'a' }, { event: 'b', where: [{ property: 's', op: 'regex', value: '^x[0-9]*7$' }] }, { event: 'c' }, { event: 'a' }, { event: 'b' }] }],
 };
 
+// About four times HEAVY's work (HEAVY alone now takes under 100 ms on a quiet machine): well past a 100 ms limit.
+const HEAVIER = { match: 'any', rules: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => ({ ...HEAVY.rules[0], steps: [...HEAVY.rules[0].steps, { event: 'c', where: [{ property: 's', op: 'regex', value: `^x[0-9]*${d}$` }] }, { event: 'a' }, { event: 'b', where: [{ property: 's', op: 'contains', value: d }] }, { event: 'c' }] })) };
+
 async function load(k: Kohort): Promise<void> {
   const base = Date.parse('2026-11-01T00:00:00Z');
   for (let b = 0; b < 10; b++) {
@@ -72,7 +75,7 @@ describe('the time limit', () => {
   afterAll(() => k?.close());
 
   it('answers 503 query_timeout, interrupts the query, and the next query runs normally', { timeout: 60_000 }, async () => {
-    const r = await preview(k);
+    const r = await preview(k, HEAVIER);
     expect(r.statusCode, r.body).toBe(503);
     expect(r.json().error).toMatchObject({ code: 'query_timeout', message: expect.stringContaining('KOHORT_QUERY_TIMEOUT_MS') });
     await expect.poll(() => k.queries.stats.running).toBe(0);
