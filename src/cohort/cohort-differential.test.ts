@@ -10,6 +10,7 @@
  * type, nulls, missing keys, numeric strings); each case compiles with a random
  * subset of them (none included), so queries read JSON, columns, or a mix.
  */
+import { paramTypes } from '../storage/duckdb/database.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseDefinition, type Definition } from '../schemas/definition';
@@ -246,7 +247,7 @@ async function explainAgrees(data: EvalData, asOf: Date, d: Definition, defs: De
     for (const [i, user] of data.users.entries()) {
       const plan = compileExplain(definition, i + 1, ctx);
       const q = duckdbExplainQuery(i + 1, plan.query, plan.events);
-      const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never)).getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
+      const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never, paramTypes(q.params) as never)).getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
       const e = assembleExplanation(definition, plan.nodes, rows);
       const problems: string[] = [];
       if (e.member !== bySql.has(user)) problems.push(`member ${e.member}, compiled cohort says ${bySql.has(user)}`);
@@ -311,7 +312,7 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
       fc.asyncProperty(dataArb, asOfArb, dynamicD, fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 2, maxLength: 2 }), fc.subarray(HOT_PATHS), explainAgrees),
       { numRuns: runs(25) },
     );
-  });
+  }, TIMEOUT);
 
   it('distinct aggregates and first_time, the paths with their own query shapes, every path hot or not', async () => {
     const distinctRule = fc

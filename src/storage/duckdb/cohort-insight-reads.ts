@@ -1,7 +1,7 @@
 import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { CohortInsightReads, ExplainRow } from '../cohort-insight-reads.js';
 import type { CompiledQuery } from '../cohort-store.js';
-import type { ReadPool } from './database.js';
+import { paramTypes, type ReadPool } from './database.js';
 import type { IdentityMap } from './identity-map.js';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -80,7 +80,7 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
 
     async memberIds(q) {
       return reads.pick().use(async (c) => {
-        const r = await c.runAndReadAll(`SELECT u.user_id FROM (SELECT DISTINCT uid FROM (${q.sql}) AS q) m JOIN users u ON u.uid = m.uid ORDER BY u.user_id`, q.params as never);
+        const r = await c.runAndReadAll(`SELECT u.user_id FROM (SELECT DISTINCT uid FROM (${q.sql}) AS q) m JOIN users u ON u.uid = m.uid ORDER BY u.user_id`, q.params as never, paramTypes(q.params) as never);
         return (r.getColumnsJS()[0] ?? []) as string[];
       });
     },
