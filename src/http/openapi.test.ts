@@ -140,6 +140,13 @@ describe('documented answers', () => {
     matches(R.destination, dest);
     const sync = await call('POST', '/v1/syncs', { cohortId: created.id, destinationId: dest.id, frequency: 'daily' });
     matches(R.syncSchema, sync);
+    matches(R.syncRuns, await call('GET', `/v1/syncs/${sync.id}/runs`));
+    const steps = await k.app.inject({ method: 'PUT', url: `/v1/cohorts/${created.id}/steps`, headers: admin, payload: { steps: [{ name: 'New' }, { name: 'Called' }] } });
+    expect(steps.statusCode, steps.body).toBe(200);
+    matches(R.steps, steps.json());
+    matches(R.board, await call('GET', `/v1/cohorts/${created.id}/board`));
+    matches(R.actionsPage, await call('GET', `/v1/cohorts/${created.id}/actions`));
+    matches(R.auditPage, await call('GET', '/v1/audit'));
     matches(R.funnel, await call('POST', '/v1/analytics/funnel', { from: '2020-01-01', to: '2030-01-01', segments: [{ all: true }], steps: [{ event: 'view' }, { event: 'purchase' }], conversionWindow: { amount: 7, unit: 'day' } }));
   });
 });
