@@ -45,6 +45,8 @@ export function registerRouteValidation(app: FastifyInstance, table: Record<stri
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const listed = table[`${methods[0]} ${route.url}`];
     if (!route.schema && listed && methods.length === 1) route.schema = listed;
+    // A route declaring its schema inline may leave its success answer to the table (documentation only).
+    else if (route.schema && listed?.response && !route.schema.response && methods.length === 1) route.schema = { ...route.schema, response: listed.response };
     const s = route.schema as Record<string, unknown> | undefined;
     if (!s || !(s.body || s.querystring || s.params || s.headers)) return;
     route.attachValidation = true;
