@@ -3,7 +3,7 @@ import type { Segment } from '../schemas/analytics.js';
 import type { Access } from '../services/accounts/access-port.js';
 import type { QueryLimiter } from '../services/query-limiter.js';
 import { namedCohorts, type AnalyticsService } from '../services/analytics.js';
-import { ServiceError } from '../services/errors.js';
+import { assertReferencesVisible } from './reference-visibility.js';
 import type { Authenticator } from './auth.js';
 
 /**
@@ -20,13 +20,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: { analytics:
   async function checkSegments(req: FastifyRequest, segments: Segment[]): Promise<void> {
     const named = namedCohorts(segments);
     for (const id of named.segments) await access.requireCohort(req.principal, id, 'read');
-    const visible = await access.visibleCohorts(req.principal);
-    if (visible === 'all') return;
-    const hidden = [...new Set(named.inDefinitions)].filter((id) => !visible.has(id));
-    if (hidden.length) {
-      throw new ServiceError(400, 'invalid_definition', `A segment's definition refers to cohort ${hidden.map((u) => `"${u}"`).join(', ')}, which does not exist`,
-        hidden.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
-    }
+    await assertReferencesVisible(access, req, named.inDefinitions, "A segment's definition");
   }
 
   app.post('/v1/analytics/segmentation', admin, async (req) => {

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { referencedCohortIds } from '../cohort/cohort-references.js';
-import { parseDefinition } from '../schemas/definition.js';
 import type { Access } from '../services/accounts/access-port.js';
 import type { QueryLimiter } from '../services/query-limiter.js';
 import type { CohortInsightService } from '../services/cohorts/cohort-insight.js';
-import { ServiceError } from '../services/errors.js';
+import { assertReferencesVisible, definitionOf, definitionReferences } from './reference-visibility.js';
 import type { Authenticator } from './auth.js';
 
 export interface CohortInsightRouteDeps {
@@ -25,18 +23,7 @@ export function registerCohortInsightRoutes(app: FastifyInstance, deps: CohortIn
   const admin = { preHandler: auth.management() };
   const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
-  async function checkReferences(req: FastifyRequest): Promise<void> {
-    const body = req.body;
-    const parsed = parseDefinition(body && typeof body === 'object' ? (body as { definition?: unknown }).definition : undefined);
-    if (!parsed.ok) return; // the service reports the definition's own problems
-    const visible = await access.visibleCohorts(req.principal);
-    if (visible === 'all') return;
-    const hidden = referencedCohortIds(parsed.value).filter((r) => !visible.has(r));
-    if (hidden.length) {
-      throw new ServiceError(400, 'invalid_definition', `The definition refers to cohort ${hidden.map((u) => `"${u}"`).join(', ')}, which does not exist`,
-        hidden.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
-    }
-  }
+  const checkReferences = (req: FastifyRequest) => assertReferencesVisible(access, req, definitionReferences(definitionOf(req.body)));
 
   app.get('/v1/cohorts/:id/explain', admin, async (req) => {
     await access.requireCohort(req.principal, id(req), 'read');

@@ -1,16 +1,14 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { referencedCohortIds } from '../cohort/cohort-references.js';
 import type { Cohort } from '../schemas/cohort.js';
 import { csvText } from '../schemas/csv.js';
-import { parseDefinition } from '../schemas/definition.js';
 import type { Access, AuditLog } from '../services/accounts/access-port.js';
 import type { CohortService } from '../services/cohorts/cohort-service.js';
 import type { CollaboratorService } from '../services/cohorts/collaborators.js';
 import type { MembersService } from '../services/cohorts/cohort-members.js';
-import { ServiceError } from '../services/errors.js';
 import type { QueryLimiter } from '../services/query-limiter.js';
 import { q, recordChange } from './audit-trail.js';
+import { assertReferencesVisible, definitionOf, definitionReferences } from './reference-visibility.js';
 import type { Authenticator } from './auth.js';
 
 export interface CohortRouteDeps {
@@ -48,22 +46,7 @@ export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps
     return cohorts.get(id(req));
   }
 
-  /**
-   * A definition may only refer to cohorts the caller sees; others are
-   * reported like unknown ids, so a reference cannot probe hidden cohorts.
-   */
-  async function checkReferences(req: FastifyRequest, definition: unknown): Promise<void> {
-    const parsed = parseDefinition(definition);
-    if (!parsed.ok) return; // the service reports the definition's own problems
-    const visible = await access.visibleCohorts(req.principal);
-    if (visible === 'all') return;
-    const hidden = referencedCohortIds(parsed.value).filter((r) => !visible.has(r));
-    if (hidden.length) {
-      throw new ServiceError(400, 'invalid_definition', `The definition refers to cohort ${hidden.map((u) => `"${u}"`).join(', ')}, which does not exist`,
-        hidden.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
-    }
-  }
-  const definitionOf = (body: unknown) => (body && typeof body === 'object' ? (body as { definition?: unknown }).definition : undefined);
+  const checkReferences = (req: FastifyRequest, definition: unknown) => assertReferencesVisible(access, req, definitionReferences(definition));
 
   // Static list uploads may be CSV; keep the text for the members service to parse.
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (_req, body, done) => done(null, body));
