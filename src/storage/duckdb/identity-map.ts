@@ -1,4 +1,5 @@
 import type { SerialConnection } from './database.js';
+import { UndoLog } from './undo-log.js';
 
 /**
  * In-memory map from every known id (user ids, anonymous ids) to the integer
@@ -9,11 +10,10 @@ import type { SerialConnection } from './database.js';
  * Changes made while building a group commit are recorded in an undo log so a
  * failed commit leaves the map as it was.
  */
-export class IdentityMap {
+export class IdentityMap extends UndoLog {
   private readonly byExternal = new Map<string, number>();
   private readonly display = new Map<number, string>();
   private nextUid = 1;
-  private undo: (() => void)[] = [];
 
   static async load(conn: SerialConnection): Promise<IdentityMap> {
     const m = new IdentityMap();
@@ -39,22 +39,6 @@ export class IdentityMap {
     return this.display.get(uid);
   }
 
-  /** Starts recording changes for one commit. */
-  begin(): void {
-    this.undo = [];
-  }
-
-  /** Forgets the undo log: the commit succeeded. */
-  commit(): void {
-    this.undo = [];
-  }
-
-  /** Reverts every change since begin(): the commit failed. */
-  rollback(): void {
-    for (const u of this.undo.reverse()) u();
-    this.undo = [];
-  }
-
   /** The person of `externalId`, creating it (returned in `created`) when unknown. */
   resolve(externalId: string, created: { uid: number; userId: string }[]): number {
     const known = this.byExternal.get(externalId);
@@ -62,7 +46,7 @@ export class IdentityMap {
     const uid = this.nextUid++;
     this.setExternal(externalId, uid);
     this.setDisplay(uid, externalId);
-    this.undo.push(() => {
+    this.onRollback(() => {
       this.nextUid = Math.min(this.nextUid, uid);
     });
     created.push({ uid, userId: externalId });
@@ -72,13 +56,13 @@ export class IdentityMap {
   setExternal(externalId: string, uid: number): void {
     const before = this.byExternal.get(externalId);
     this.byExternal.set(externalId, uid);
-    this.undo.push(() => (before === undefined ? this.byExternal.delete(externalId) : this.byExternal.set(externalId, before)));
+    this.onRollback(() => (before === undefined ? this.byExternal.delete(externalId) : this.byExternal.set(externalId, before)));
   }
 
   setDisplay(uid: number, userId: string): void {
     const before = this.display.get(uid);
     this.display.set(uid, userId);
-    this.undo.push(() => (before === undefined ? this.display.delete(uid) : this.display.set(uid, before)));
+    this.onRollback(() => (before === undefined ? this.display.delete(uid) : this.display.set(uid, before)));
   }
 
   /** Points every id of person `from` at person `into` and drops `from`. */
@@ -86,7 +70,7 @@ export class IdentityMap {
     for (const [ext, uid] of this.byExternal) if (uid === from) this.setExternal(ext, into);
     const before = this.display.get(from);
     this.display.delete(from);
-    this.undo.push(() => {
+    this.onRollback(() => {
       if (before !== undefined) this.display.set(from, before);
     });
   }

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { applyTraitOp, OP_ORDER, VALUE_OPS, type KeyOp, type TraitOp } from '../trait-ops.js';
 import type { SerialConnection } from './database.js';
+import { UndoLog } from './undo-log.js';
 
 const VALUE_OP_SET = new Set<string>(VALUE_OPS);
 const iso = (d: Date) => d.toISOString();
@@ -30,10 +31,9 @@ export interface TraitWrite {
  * operation rows are recomputed from it: the outcome does not depend on the
  * order in which requests arrive, nor on restarts (everything is in the store).
  */
-export class TraitOpWriter {
+export class TraitOpWriter extends UndoLog {
   /** uid -> properties that have at least one value-reading operation row. */
   private readonly opKeys = new Map<number, Set<string>>();
-  private undo: (() => void)[] = [];
 
   static async load(conn: SerialConnection): Promise<TraitOpWriter> {
     const w = new TraitOpWriter();
@@ -50,26 +50,13 @@ export class TraitOpWriter {
     return ops.some((o) => o.op !== '$set' || keys?.has(o.key));
   }
 
-  begin(): void {
-    this.undo = [];
-  }
-
-  commit(): void {
-    this.undo = [];
-  }
-
-  rollback(): void {
-    for (const u of this.undo.reverse()) u();
-    this.undo = [];
-  }
-
   /** Person `from` was merged into `into`: its rows now carry `into`. */
   merge(from: number, into: number): void {
     const keys = this.opKeys.get(from);
     if (!keys) return;
     for (const k of keys) this.mark(into, k, true);
     this.opKeys.delete(from);
-    this.undo.push(() => this.opKeys.set(from, keys));
+    this.onRollback(() => this.opKeys.set(from, keys));
   }
 
   private mark(uid: number, key: string, undoable: boolean): void {
@@ -80,7 +67,7 @@ export class TraitOpWriter {
     }
     if (keys.has(key)) return;
     keys.add(key);
-    if (undoable) this.undo.push(() => keys.delete(key));
+    if (undoable) this.onRollback(() => keys.delete(key));
   }
 
   /**
