@@ -18,12 +18,17 @@ describe('config: workers and scale-out URLs', () => {
     expect(() => loadConfig(env({ KOHORT_WORKER: 'maybe' }))).toThrow(/KOHORT_WORKER/);
   });
 
-  it('refuses one scale-out URL without the other, naming the missing one', () => {
-    expect(() => loadConfig(env({ KOHORT_DATABASE_URL: 'postgres://k@localhost/k' }))).toThrow(/KOHORT_EVENTS_URL is not/);
+  it('takes KOHORT_DATABASE_URL alone (events stay in the DuckDB file) and checks it is a PostgreSQL URL', () => {
+    expect(loadConfig(env({ KOHORT_DATABASE_URL: 'postgres://k@localhost/k' })).databaseUrl).toBe('postgres://k@localhost/k');
+    expect(loadConfig(env()).databaseUrl).toBeUndefined();
+    expect(() => loadConfig(env({ KOHORT_DATABASE_URL: 'mysql://k@localhost/k' }))).toThrow(/postgres:\/\//);
+  });
+
+  it('refuses KOHORT_EVENTS_URL without KOHORT_DATABASE_URL, naming it', () => {
     expect(() => loadConfig(env({ KOHORT_EVENTS_URL: 'http://localhost:8123/k' }))).toThrow(/KOHORT_DATABASE_URL is not/);
   });
 
-  it('refuses the scale-out URLs this version cannot serve instead of ignoring them', () => {
+  it('refuses the ClickHouse URL this version cannot serve instead of ignoring it', () => {
     const both = env({ KOHORT_DATABASE_URL: 'postgres://k@localhost/k', KOHORT_EVENTS_URL: 'http://localhost:8123/k' });
     expect(() => loadConfig(both)).toThrow(ConfigError);
     expect(() => loadConfig(both)).toThrow(/not supported by this version/);

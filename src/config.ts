@@ -50,6 +50,8 @@ export interface Config {
   exportDir: string;
   /** Expensive reads: time limit and how many at once (defaults in main.ts). */
   queryLimits: { timeoutMs?: number; concurrency?: number };
+  /** KOHORT_DATABASE_URL: metadata in PostgreSQL (events stay in the DuckDB file). */
+  databaseUrl?: string;
   /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT), e.g. "8GiB"; DuckDB's default when absent. */
   memoryLimit?: string;
   /** Keys generated on this start: the caller prints them once. */
@@ -72,15 +74,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  if (e.KOHORT_DATABASE_URL !== undefined && e.KOHORT_EVENTS_URL === undefined) {
-    throw new ConfigError('KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither');
-  }
   if (e.KOHORT_EVENTS_URL !== undefined && e.KOHORT_DATABASE_URL === undefined) {
     throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
   }
-  if (e.KOHORT_DATABASE_URL !== undefined) {
+  if (e.KOHORT_EVENTS_URL !== undefined) {
     // Refused rather than ignored: running embedded while the operator expects shared engines would split the data.
-    throw new ConfigError('KOHORT_DATABASE_URL and KOHORT_EVENTS_URL (PostgreSQL and ClickHouse) are not supported by this version yet; unset them to run on the embedded store');
+    throw new ConfigError('KOHORT_EVENTS_URL (ClickHouse) is not supported by this version yet; unset it: with KOHORT_DATABASE_URL alone, events stay in the DuckDB file (one process)');
+  }
+  // KOHORT_DATABASE_URL alone: metadata in PostgreSQL, events in the DuckDB file (docs/DEPLOY.md).
+  if (e.KOHORT_DATABASE_URL !== undefined && !/^postgres(ql)?:\/\//.test(e.KOHORT_DATABASE_URL)) {
+    throw new ConfigError('KOHORT_DATABASE_URL must be a postgres:// (or postgresql://) URL');
   }
   const dataDir = resolve(e.KOHORT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -113,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportDir: resolve(e.KOHORT_EXPORT_DIR ?? join(dataDir, 'exports')),
     queryLimits: { timeoutMs: e.KOHORT_QUERY_TIMEOUT_MS, concurrency: e.KOHORT_QUERY_CONCURRENCY },
     memoryLimit: e.KOHORT_MEMORY_LIMIT,
+    databaseUrl: e.KOHORT_DATABASE_URL,
     generated,
     secretsFile,
   };

@@ -25,8 +25,6 @@ import { createGuardedFetch, parseAllowList } from './destinations/outbound-guar
 import { createHolderAccess } from './services/accounts/holder-access.js';
 import { createActionHolderCheck } from './services/workflows/action-holder.js';
 import { createCollaboratorService } from './services/cohorts/collaborators.js';
-import { COLLABORATOR_MIGRATIONS } from './storage/duckdb/collaborator-migrations.js';
-import { createDuckDBCollaboratorStore } from './storage/duckdb/collaborator-store.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
 import { registerContactRoutes } from './http/contact-routes.js';
 import { createContactsService } from './services/contacts.js';
@@ -34,31 +32,23 @@ import { createDuckDBContactReads } from './storage/duckdb/contact-reads.js';
 import { registerWebApp } from './http/web-static.js';
 import { registerAmplitudeCohortRoutes } from './http/amplitude-cohort-routes.js';
 import { createCohortExports, type CohortExports } from './services/cohorts/cohort-exports.js';
-import { COHORT_EXPORT_MIGRATIONS } from './storage/duckdb/cohort-export-migrations.js';
-import { createDuckDBCohortExportStore } from './storage/duckdb/cohort-export-store.js';
 import { createDestinationRegistry } from './destinations/registry.js';
 import { createMembershipSource } from './services/cohorts/cohort-membership.js';
 import { systemClock } from './services/syncs/clock.js';
 import { createSyncService, type SyncService } from './services/syncs/sync-service.js';
 import { SyncRunner } from './services/syncs/sync-runner.js';
 import { SyncScheduler } from './services/syncs/sync-scheduler.js';
-import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
-import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
 import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuditRoutes } from './http/audit-routes.js';
 import { createAccountService, type AccountService } from './services/accounts/account-service.js';
 import { createAuditService, type AuditService } from './services/accounts/audit.js';
 import type { ScryptParams } from './services/accounts/passwords.js';
-import { ACCOUNT_MIGRATIONS } from './storage/duckdb/account-migrations.js';
-import { createDuckDBAccountStore } from './storage/duckdb/account-store.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
 import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
 import { createEventsService } from './services/events.js';
 import { createIngestService } from './services/ingest.js';
-import { COHORT_MIGRATIONS } from './storage/duckdb/cohort-migrations.js';
 import { openDatabase, type Database } from './storage/duckdb/database.js';
-import { createDuckDBCohortStore } from './storage/duckdb/duckdb-cohort-store.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { createAnalyticsService } from './services/analytics.js';
@@ -70,6 +60,10 @@ import { createWorkflowService, type WorkflowService } from './services/workflow
 import { WORKFLOW_MIGRATIONS } from './storage/duckdb/workflow-migrations.js';
 import { createDuckDBWorkflowStore } from './storage/duckdb/workflow-store.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './storage/duckdb/duckdb-event-store.js';
+import { createDuckDBMembershipStore } from './storage/duckdb/duckdb-membership-store.js';
+import { duckdbMetadataMigrations, openMetadataPostgres, openMetadataStores, redactUrl } from './metadata-stores.js';
+import type { PgDatabase } from './storage/postgres/database.js';
+import { LeaseKeeper } from './services/job-lease.js';
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
@@ -115,6 +109,12 @@ export interface KohortOptions {
   passwordCost?: ScryptParams;
   /** Runs Amplitude-style member exports in the background (default true; tests may run them with `exports.drain()`). */
   exportWorker?: boolean;
+  /**
+   * KOHORT_DATABASE_URL: cohorts, exports, syncs, accounts, collaborators, job
+   * leases and the sign-in throttle in PostgreSQL. Events, traits, member sets
+   * and workflows stay in the DuckDB file (single-process until ClickHouse events).
+   */
+  databaseUrl?: string;
 }
 
 export interface Kohort {
@@ -142,14 +142,32 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   // One process logger: the HTTP layer and every service log through children of it.
   const logOptions = opts.logger ? loggerOptions(typeof opts.logger === 'string' ? opts.logger : 'info') : { level: 'silent' };
   const log = opts.logStream ? pino(logOptions, opts.logStream) : pino(logOptions);
-  const db = await openDatabase(opts.dbPath, [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, WORKFLOW_MIGRATIONS, COHORT_EXPORT_MIGRATIONS], { memoryLimit: opts.memoryLimit });
+  // PostgreSQL first: an unreachable server fails the start before the DuckDB file is opened.
+  const pg: PgDatabase | undefined = opts.databaseUrl ? await openMetadataPostgres(opts.databaseUrl) : undefined;
+  let db: Database;
+  try {
+    db = await openDatabase(opts.dbPath, [...duckdbMetadataMigrations(opts.databaseUrl), WORKFLOW_MIGRATIONS], { memoryLimit: opts.memoryLimit });
+  } catch (err) {
+    await pg?.close();
+    throw err;
+  }
+  const stores = await openMetadataStores(db, pg);
+  if (pg) {
+    log.info(
+      { postgres: redactUrl(opts.databaseUrl!), duckdb: opts.dbPath },
+      'metadata (cohorts, exports, syncs, accounts, collaborators, leases) in PostgreSQL; events, traits, member sets and workflows in the DuckDB file: run one process per DuckDB file until events move to ClickHouse',
+    );
+  }
+  const leases = stores.leases ? new LeaseKeeper(stores.leases) : undefined;
   const events = await openDuckDBEventStore(db, { logError: errorLogger(log, 'events') });
 
   // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
   const compileWithHotColumns: typeof compileDefinition = (definition, ctx, dialect) =>
     compileDefinition(definition, { ...ctx, materialized: events.materializedProperties() }, dialect);
-  const cohortStore = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
-  const collaboratorStore = createDuckDBCollaboratorStore(await db.connect());
+  const cohortStore = stores.cohorts;
+  // Member sets live with the events: compiled definitions (and cohort references) read them there.
+  const membershipStore = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids);
+  const collaboratorStore = stores.collaborators;
   // Invitees are looked up in the accounts service, made further down (called only at request time).
   const collaborators = createCollaboratorService({ store: collaboratorStore, accounts: { find: (id) => accounts.getAccount(id) } });
   const access = createAccess({ cohorts: cohortStore, collaborators: collaboratorStore });
@@ -161,6 +179,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   let workflows: WorkflowService | undefined;
   const cohorts = createCohortService({
     store: cohortStore,
+    members: membershipStore,
     compile: compileWithHotColumns,
     syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
     collaborators,
@@ -169,7 +188,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     log: errorLogger(log, 'cohorts'),
   });
   await cohorts.recoverInterrupted();
-  const members = createMembersService(cohortStore, cohorts);
+  await cohorts.removeOrphanMembers();
+  const members = createMembersService(membershipStore, cohorts);
 
   // Destination secrets are sealed at rest; ones stored in plain text by older versions are sealed now.
   const secretBox = opts.secretKeys
@@ -177,13 +197,14 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     : opts.dbPath === ':memory:'
       ? createSecretBox([randomBytes(32)])
       : loadSecretBox(join(dirname(opts.dbPath), 'secret-key.json'));
-  await rewriteDestinationConfigs(db.background, (c) => sealConfig(c, secretBox));
-  const syncStore = withSealedSecrets(new DuckDBSyncStore((await db.connect()).raw), secretBox);
+  // (PostgreSQL never held plain-text secrets: they were sealed before it was supported.)
+  if (stores.engine === 'duckdb') await rewriteDestinationConfigs(db.background, (c) => sealConfig(c, secretBox));
+  const syncStore = withSealedSecrets(stores.syncs, secretBox);
   // The file destination writes only under the export dir (none for ':memory:' test instances without one).
   const exportDir = opts.exportDir ?? (opts.dbPath === ':memory:' ? undefined : join(dirname(opts.dbPath), 'exports'));
   const registry = createDestinationRegistry(undefined, { exportDir });
-  const membership = createMembershipSource(cohorts, cohortStore, events);
-  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock, logger: componentLogger(log, 'sync-runner') });
+  const membership = createMembershipSource(cohorts, cohortStore, membershipStore, events);
+  const runner = new SyncRunner({ store: syncStore, membership, registry, clock: systemClock, leases, logger: componentLogger(log, 'sync-runner') });
   const syncScheduler = new SyncScheduler({ store: syncStore, runner, clock: systemClock, logger: componentLogger(log, 'sync-scheduler') });
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, exportDir, onDue: () => syncScheduler.poke() });
 
@@ -232,18 +253,26 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   });
   await workflows.removeOrphans(new Set((await cohortStore.all()).map((c) => c.id)));
 
-  const accountStore = createDuckDBAccountStore(db, await db.connect());
+  const accountStore = stores.accounts;
   const audit = createAuditService(accountStore);
   // A deleted account's collaborations go with it (its cohorts keep their ownerId; admins manage them).
-  const accounts = createAccountService({ store: accountStore, audit, scrypt: opts.passwordCost, onDeleted: (id) => collaboratorStore.removeAccount(id) });
+  const accounts = createAccountService({
+    store: accountStore,
+    audit,
+    scrypt: opts.passwordCost,
+    throttle: stores.throttle,
+    onDeleted: (id) => collaboratorStore.removeAccount(id),
+  });
   const queries = createQueryLimiter({
     timeoutMs: opts.queryLimits?.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
     concurrency: opts.queryLimits?.concurrency ?? availableParallelism(),
     queueWaitMs: opts.queryLimits?.queueWaitMs,
   });
   const cohortExports = createCohortExports({
-    store: createDuckDBCohortExportStore(db, await db.connect()),
+    store: stores.cohortExports,
     cohorts,
+    members: membershipStore,
+    traits: (ids) => events.userProperties(ids),
     access,
     accounts,
     log: (m, e) => app.log.error({ err: e }, m),
@@ -288,7 +317,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
-  const cohortScheduler = createCohortScheduler(cohorts, { log: errorLogger(log, 'cohort-scheduler') });
+  const cohortScheduler = createCohortScheduler(cohorts, { log: errorLogger(log, 'cohort-scheduler'), leases });
   if (background) events.startBackground();
   // Exports left pending by a previous run are finished (or reported failed) now, by a worker process.
   if (opts.worker !== false && (opts.exportWorker ?? true)) cohortExports.start();
@@ -328,6 +357,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
         await events.close();
         await db.close();
+        await stores.close();
       })();
       return closing;
     },
@@ -350,6 +380,7 @@ export async function startServer(config: Config, opts: { logger?: boolean; back
     queryLimits: config.queryLimits,
     secretKeys: config.secretKeys,
     exportDir: config.exportDir,
+    databaseUrl: config.databaseUrl,
     schedulers: (opts.background ?? true) && config.scheduler,
     worker: config.worker,
     logger: opts.logger ? config.logLevel : false,

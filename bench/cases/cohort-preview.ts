@@ -4,9 +4,9 @@ import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import { parseDefinition, type Definition } from '../../src/schemas/definition.js';
 import type { MaterializedProperty } from '../../src/cohort/dialect.js';
-import type { CohortStore, CompiledQuery } from '../../src/storage/cohort-store.js';
+import type { CompiledQuery, MembershipStore } from '../../src/storage/membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
-import { createDuckDBCohortStore } from '../../src/storage/duckdb/duckdb-cohort-store.js';
+import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
 import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
@@ -159,14 +159,14 @@ export function handWrittenTyped(asOf: Date): { label: string; q: CompiledQuery 
 export interface ReadOnlyStore {
   /** Runs a statement on the store's connection (temporary tables for hand-written candidates). */
   run(sql: string): Promise<void>;
-  store: CohortStore;
+  store: MembershipStore;
   /** The hot property columns of the file, for the compiler. */
   materialized: MaterializedProperty[];
   close(): void;
 }
 
 /**
- * The DuckDB cohort store over a READ_ONLY instance: `preview` only reads
+ * The DuckDB membership store over a READ_ONLY instance: `preview` only reads
  * through `db.reads`, so no migration (a write) is needed on the shared file.
  */
 export async function openReadOnlyStore(path: string): Promise<ReadOnlyStore> {
@@ -174,7 +174,7 @@ export async function openReadOnlyStore(path: string): Promise<ReadOnlyStore> {
   const conn = new SerialConnection(await instance.connect());
   const reads = new ReadPool([conn]);
   const db = { instance, reads } as unknown as Database;
-  const store = createDuckDBCohortStore(db, conn, undefined as unknown as IdentityMap);
+  const store = createDuckDBMembershipStore(db, conn, undefined as unknown as IdentityMap);
   const materialized = (await HotColumns.load(conn.raw)).materialized();
   return {
     run: (q) => conn.run(q),

@@ -1,4 +1,4 @@
-import { createDuckDBCohortStore } from '../../src/storage/duckdb/duckdb-cohort-store.js';
+import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { DuckDBSyncStore } from '../../src/storage/duckdb/sync-store.js';
 import { planSync } from '../../src/services/syncs/sync-planner.js';
 import { percentile, type BenchContext, type CaseResult } from '../harness.js';
@@ -42,11 +42,11 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     if (refreshed.status !== 200 || refreshed.body.size !== MEMBERS) throw new Error(`refresh: ${JSON.stringify(refreshed.body)}`);
 
     // The planner alone, on what the stores hand the runner.
-    const cohortStore = createDuckDBCohortStore(b.k.db, await b.k.db.connect(), b.k.events.writer.ids);
+    const membershipStore = createDuckDBMembershipStore(b.k.db, await b.k.db.connect(), b.k.events.writer.ids);
     const syncStore = new DuckDBSyncStore((await b.k.db.connect()).raw);
     const readMembers = async () => {
       const out: string[] = [];
-      for await (const page of cohortStore.streamMembers(cohort.id)) out.push(...page);
+      for await (const page of membershipStore.streamMembers(cohort.id)) out.push(...page);
       return out;
     };
     const memberReads: number[] = [];

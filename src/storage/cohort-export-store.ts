@@ -12,21 +12,31 @@ export interface CohortExport {
   finishedAt: Date | null;
 }
 
-/** A member row of an export file: the user id and, with props, the current trait values as JSON text. */
+/** A member row of an export file: the user id and, with props, the member's current trait values. */
 export interface ExportRow {
   userId: string;
   traits: Record<string, unknown>;
 }
 
-/** The durable record of member exports: the request and its member snapshot survive a restart. */
+/** Current traits of some users (unknown ids left out): the events engine answers it. */
+export type TraitsOf = (userIds: string[]) => Promise<Map<string, Record<string, unknown>>>;
+
+/**
+ * The durable record of member exports: the request and its member snapshot
+ * survive a restart. Engine-neutral: members come in as user ids (from the
+ * membership store) and traits from `TraitsOf`, so no adapter reads another's tables.
+ */
 export interface CohortExportStore {
-  /** Records the request and a snapshot of the cohort's members as of now, in one transaction. */
-  create(e: Pick<CohortExport, 'id' | 'cohortId' | 'props' | 'requestedBy' | 'requestedAt'>): Promise<void>;
+  /** Records the request and its member snapshot (user ids, in pages) in one transaction. */
+  create(e: Pick<CohortExport, 'id' | 'cohortId' | 'props' | 'requestedBy' | 'requestedAt'>, members: AsyncIterable<string[]>): Promise<void>;
   get(id: string): Promise<CohortExport | undefined>;
   /** Exports not finished yet, oldest first (the worker's queue). */
   pending(): Promise<CohortExport[]>;
-  /** Snapshots the members' traits (with props) and marks the export completed, atomically. */
-  complete(id: string, at: Date): Promise<void>;
+  /**
+   * Marks the export completed, atomically with (for a props export) each
+   * snapshot member's traits, asked of `traitsOf` page by page.
+   */
+  complete(id: string, at: Date, traitsOf: TraitsOf): Promise<void>;
   fail(id: string, error: string, at: Date): Promise<void>;
   /** The trait keys the file has columns for (sorted). */
   traitKeys(id: string): Promise<string[]>;

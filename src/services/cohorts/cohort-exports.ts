@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Account } from '../../schemas/accounts.js';
 import type { Cohort } from '../../schemas/cohort.js';
 import type { Principal } from '../../schemas/principal.js';
-import type { CohortExport, CohortExportStore, ExportRow } from '../../storage/cohort-export-store.js';
+import type { CohortExport, CohortExportStore, ExportRow, TraitsOf } from '../../storage/cohort-export-store.js';
 import type { Access } from '../accounts/access-port.js';
 import { ServiceError, notFound } from '../errors.js';
 
@@ -13,6 +13,10 @@ const PRUNE_EVERY_MS = 3600 * 1000;
 export interface CohortExportDeps {
   store: CohortExportStore;
   cohorts: { get(id: string): Promise<Cohort> };
+  /** The cohort's member set as it is now (the membership store). */
+  members: { streamMembers(cohortId: string): AsyncIterable<string[]> };
+  /** Members' current traits (the event store). */
+  traits: TraitsOf;
   access: Access;
   /** The requesting account, to check at run time that it still sees the cohort. */
   accounts: { getAccount(id: string): Promise<Account | null> };
@@ -71,7 +75,7 @@ export function createCohortExports(deps: CohortExportDeps) {
     try {
       const why = await refusal(e);
       if (why) await store.fail(e.id, why, now());
-      else await store.complete(e.id, now());
+      else await store.complete(e.id, now(), deps.traits);
     } catch (err) {
       log(`cohort export ${e.id} failed`, err);
       await store.fail(e.id, `The export failed: ${(err as Error).message}`, now()).catch((e2) => log(`cohort export ${e.id}: could not record the failure`, e2));
@@ -109,7 +113,7 @@ export function createCohortExports(deps: CohortExportDeps) {
       await access.requireCohort(p, cohortId, 'read');
       const c = await deps.cohorts.get(cohortId);
       const id = randomBytes(12).toString('hex');
-      await store.create({ id, cohortId: c.id, props, requestedBy: p.accountId, requestedAt: now() });
+      await store.create({ id, cohortId: c.id, props, requestedBy: p.accountId, requestedAt: now() }, deps.members.streamMembers(c.id));
       poke();
       return { request_id: id, cohort_id: c.id };
     },

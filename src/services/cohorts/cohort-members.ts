@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { memberIdsSchema, membersQuerySchema } from '../../schemas/cohort.js';
-import type { CohortStore } from '../../storage/cohort-store.js';
+import type { MembershipStore } from '../../storage/membership-store.js';
 import { invalidInput, zodIssues } from '../errors.js';
 import type { CohortService } from './cohort-service.js';
 
@@ -46,7 +46,7 @@ export function idsFromCsv(text: string): { ids: { line: number; id: string }[];
 }
 
 /** Member lists of saved cohorts: pages, CSV export, static list edits. */
-export function createMembersService(store: CohortStore, cohorts: CohortService) {
+export function createMembersService(store: MembershipStore, cohorts: CohortService) {
   async function requireStatic(id: string) {
     const c = await cohorts.get(id);
     if (c.kind !== 'static') {

@@ -3,6 +3,7 @@ import { compileDefinition } from '../../cohort/cohort-compiler.js';
 import { COHORT_MIGRATIONS } from '../../storage/duckdb/cohort-migrations.js';
 import { openDatabase, type Database } from '../../storage/duckdb/database.js';
 import { createDuckDBCohortStore } from '../../storage/duckdb/duckdb-cohort-store.js';
+import { createDuckDBMembershipStore } from '../../storage/duckdb/duckdb-membership-store.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from '../../storage/duckdb/duckdb-event-store.js';
 import { createMembersService } from './cohort-members.js';
 import { createCohortService } from './cohort-service.js';
@@ -24,9 +25,11 @@ beforeAll(async () => {
   db = await openDatabase(':memory:', [COHORT_MIGRATIONS]);
   events = await openDuckDBEventStore(db);
   await events.write([{ kind: 'track', externalId: 'u1', event: 'purchase', ts: new Date(), props: {} }]);
-  const store = createDuckDBCohortStore(db, await db.connect(), events.writer.ids);
+  const store = createDuckDBCohortStore(db, await db.connect());
+  const membership = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids);
   service = createCohortService({
     store,
+    members: membership,
     compile: compileDefinition,
     log: (m) => void logged.push(m),
     onMembershipChanged: async (id) => {
@@ -34,7 +37,7 @@ beforeAll(async () => {
       if (failing) throw new Error('board store unavailable');
     },
   });
-  members = createMembersService(store, service);
+  members = createMembersService(membership, service);
 });
 afterAll(async () => {
   await events.close();

@@ -1,4 +1,5 @@
 import type { CohortStore } from '../../storage/cohort-store.js';
+import type { MembershipStore } from '../../storage/membership-store.js';
 import type { EventStore } from '../../storage/event-store.js';
 import type { MembershipSource } from '../syncs/membership-source.js';
 import type { CohortService } from './cohort-service.js';
@@ -7,7 +8,7 @@ import type { CohortService } from './cohort-service.js';
  * The cohort engine's side of the sync engine: membership as of a run's
  * start, recomputed when the stored one is older (sync-protocols.md, Freshness).
  */
-export function createMembershipSource(cohorts: CohortService, store: CohortStore, events: EventStore): MembershipSource {
+export function createMembershipSource(cohorts: CohortService, store: CohortStore, members: MembershipStore, events: EventStore): MembershipSource {
   return {
     async membersAsOf(cohortId, asOf) {
       const c = await cohorts.get(cohortId);
@@ -17,7 +18,7 @@ export function createMembershipSource(cohorts: CohortService, store: CohortStor
         await cohorts.compute(cohortId, asOf);
       }
       const out: string[] = [];
-      for await (const page of store.streamMembers(cohortId)) out.push(...page);
+      for await (const page of members.streamMembers(cohortId)) out.push(...page);
       return out;
     },
     async cohort(cohortId) {

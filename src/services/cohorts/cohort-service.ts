@@ -10,7 +10,8 @@ import {
   type ListCohortsQuery,
 } from '../../schemas/cohort.js';
 import type { Principal } from '../../schemas/principal.js';
-import type { CohortStore, CompiledQuery } from '../../storage/cohort-store.js';
+import type { CohortStore } from '../../storage/cohort-store.js';
+import type { CompiledQuery, MembershipStore } from '../../storage/membership-store.js';
 import { conflict, invalidInput, notFound, ServiceError, parseInput as parse } from '../errors.js';
 import { listCohorts } from './cohort-list.js';
 import { findCycle, referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
@@ -38,7 +39,10 @@ export interface ListScope {
 }
 
 export interface CohortServiceDeps {
+  /** Metadata and history. */
   store: CohortStore;
+  /** Member sets, on the events engine: runs the compiled definitions. */
+  members: MembershipStore;
   compile: CompileFn;
   now?: () => Date;
   syncs?: SyncHooks;
@@ -69,7 +73,7 @@ function definitionOrThrow(input: unknown): Definition {
 }
 
 export function createCohortService(deps: CohortServiceDeps) {
-  const { store, compile } = deps;
+  const { store, members, compile } = deps;
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? ((m, e) => console.error(m, e));
   const membershipChanged = async (id: string) => {
@@ -128,7 +132,7 @@ export function createCohortService(deps: CohortServiceDeps) {
     const started = Date.now();
     const c = await get(id);
     if (c.kind === 'static') {
-      const size = await store.memberCount(id);
+      const size = await members.memberCount(id);
       const done = { ...c, size, computedAt: asOf.toISOString() };
       await store.update(done);
       await membershipChanged(id);
@@ -139,7 +143,9 @@ export function createCohortService(deps: CohortServiceDeps) {
       const byId = await snapshot();
       await assertReferencesHeld(c.definition as Definition, c, byId);
       const q = compile(c.definition as Definition, { asOf, resolveCohort: resolverOf(byId) });
-      const r = await store.replaceMembers(id, q, asOf, started);
+      const r = await members.replaceMembers(id, q);
+      // History follows the member set it describes; a crash between the two loses one row, never members.
+      await store.recordHistory(id, { computedAt: asOf.toISOString(), ...r, durationMs: Math.max(0, Date.now() - started) });
       const fresh = (await store.get(id)) ?? c;
       const done: Cohort = {
         ...fresh,
@@ -224,6 +230,14 @@ export function createCohortService(deps: CohortServiceDeps) {
       }
     },
 
+    /** Drops member sets whose cohort is gone (a delete interrupted between the two stores). */
+    async removeOrphanMembers(): Promise<number> {
+      const known = new Set((await store.all()).map((c) => c.id));
+      const orphans = (await members.cohortIds()).filter((id) => !known.has(id));
+      for (const id of orphans) await members.deleteMembers(id);
+      return orphans.length;
+    },
+
     /** `signal`: the query limiter's; aborting it stops the engine's query. */
     async preview(body: unknown, opts: { signal?: AbortSignal } = {}) {
       const b = parse(previewSchema, body, 'preview request');
@@ -234,7 +248,7 @@ export function createCohortService(deps: CohortServiceDeps) {
       // The caller's own references are checked by the route; deeper ones against their owners.
       await assertReferencesHeld(def, null, byId);
       const q = compile(def, { asOf, resolveCohort: resolverOf(byId) });
-      const r = await store.preview(q, b.sampleSize, asOf.getTime(), opts.signal);
+      const r = await members.preview(q, b.sampleSize, asOf.getTime(), opts.signal);
       return { size: r.size, sample: r.sample, asOf: asOf.toISOString(), tookMs: Math.round((performance.now() - started) * 10) / 10 };
     },
 
@@ -329,7 +343,9 @@ export function createCohortService(deps: CohortServiceDeps) {
       }
       if (syncs.length) await deps.syncs!.deleteSyncsOf(id);
       await computing.get(id)?.catch(() => undefined);
+      // Metadata first: a crash in between leaves a member set without a cohort, which start-up drops.
       await store.delete(id);
+      await members.deleteMembers(id);
       await membershipChanged(id);
       await deps.collaborators?.removeCohort(id);
     },

@@ -29,15 +29,25 @@ const toExport = (r: Row): CohortExport => ({
   finishedAt: date(r.finished_at),
 });
 
-/** Member exports on DuckDB: snapshots keyed by the integer person key, user ids joined in on the way out. */
+/** Member exports on DuckDB: the request, and its snapshot with one traits object per member. */
 export function createDuckDBCohortExportStore(db: Database, conn: SerialConnection): CohortExportStore {
   return {
-    async create(e) {
+    async create(e, members) {
       await conn.transaction(async (c) => {
         await c.run(`INSERT INTO cohort_exports VALUES (?, ?, ?, ?, 'pending', NULL, ${TS}, NULL)`, [
           e.id, e.cohortId, e.props, e.requestedBy, ms(e.requestedAt),
         ] as never);
-        await c.run('INSERT INTO cohort_export_members SELECT ?, uid FROM cohort_members WHERE cohort_id = ?', [e.id, e.cohortId]);
+        const a = await c.createAppender('cohort_export_people');
+        for await (const page of members) {
+          for (const userId of page) {
+            a.appendVarchar(e.id);
+            a.appendVarchar(userId);
+            a.appendNull();
+            a.endRow();
+          }
+        }
+        a.flushSync();
+        a.closeSync();
       });
     },
     async get(id) {
@@ -47,18 +57,30 @@ export function createDuckDBCohortExportStore(db: Database, conn: SerialConnecti
     async pending() {
       return (await conn.rows<Row>(`${SELECT} WHERE status = 'pending' ORDER BY requested_at, id`)).map(toExport);
     },
-    async complete(id, at) {
+    async complete(id, at, traitsOf) {
       await conn.transaction(async (c) => {
-        const [r] = (await c.runAndReadAll('SELECT props FROM cohort_exports WHERE id = ?', [id])).getRowObjects();
-        if (r?.props) {
-          // Current value = the latest (ts, seq) per person and key (docs/ARCHITECTURE.md).
+        const [e] = (await c.runAndReadAll('SELECT props FROM cohort_exports WHERE id = ?', [id])).getRowObjects();
+        if (e?.props) {
+          const ids = (await c.runAndReadAll('SELECT user_id FROM cohort_export_people WHERE export_id = ? ORDER BY user_id', [id])).getColumnsJS()[0] as string[];
+          // Traits arrive a page at a time into a temp table, then one UPDATE joins them in.
+          await c.run('CREATE OR REPLACE TEMP TABLE export_traits (user_id VARCHAR, traits VARCHAR)');
+          const a = await c.createAppender('export_traits', 'main', 'temp');
+          for (let i = 0; i < ids.length; i += PAGE) {
+            for (const [userId, t] of await traitsOf(ids.slice(i, i + PAGE))) {
+              if (!Object.keys(t).length) continue;
+              a.appendVarchar(userId);
+              a.appendVarchar(JSON.stringify(t));
+              a.endRow();
+            }
+          }
+          a.flushSync();
+          a.closeSync();
           await c.run(
-            `INSERT INTO cohort_export_traits
-             SELECT ?, t.uid, t.key, arg_max(t.value, (t.ts, t.seq)) FROM user_traits t
-              WHERE t.uid IN (SELECT uid FROM cohort_export_members WHERE export_id = ?)
-              GROUP BY t.uid, t.key`,
-            [id, id],
+            `UPDATE cohort_export_people p SET traits = CAST(t.traits AS JSON) FROM export_traits t
+              WHERE p.export_id = ? AND p.user_id = t.user_id`,
+            [id],
           );
+          await c.run('DROP TABLE export_traits');
         }
         await c.run(`UPDATE cohort_exports SET status = 'completed', finished_at = ${TS} WHERE id = ?`, [ms(at), id] as never);
       });
@@ -66,20 +88,20 @@ export function createDuckDBCohortExportStore(db: Database, conn: SerialConnecti
     async fail(id, error, at) {
       await conn.transaction(async (c) => {
         await c.run(`UPDATE cohort_exports SET status = 'failed', error = ?, finished_at = ${TS} WHERE id = ?`, [error, ms(at), id] as never);
-        await c.run('DELETE FROM cohort_export_members WHERE export_id = ?', [id]);
+        await c.run('DELETE FROM cohort_export_people WHERE export_id = ?', [id]);
       });
     },
     async traitKeys(id) {
-      const rows = await db.reads.rows<{ key: string }>('SELECT DISTINCT key FROM cohort_export_traits WHERE export_id = ? ORDER BY key', [id]);
+      const rows = await db.reads.rows<{ key: string }>(
+        `SELECT DISTINCT unnest(json_keys(traits)) AS key FROM cohort_export_people WHERE export_id = ? AND traits IS NOT NULL ORDER BY key`,
+        [id],
+      );
       return rows.map((r) => r.key);
     },
     async *rows(id) {
-      // One sorted read handed out in pages (as the members CSV does): keyset pages would join the snapshot once per page.
+      // One sorted read handed out in pages (as the members CSV does).
       const rows = await db.reads.rows<{ user_id: string; traits: string | null }>(
-        `SELECT u.user_id, (SELECT json_group_object(t.key, t.value)::VARCHAR FROM cohort_export_traits t
-                             WHERE t.export_id = m.export_id AND t.uid = m.uid) AS traits
-           FROM cohort_export_members m JOIN users u ON u.uid = m.uid
-          WHERE m.export_id = ? ORDER BY u.user_id`,
+        'SELECT user_id, traits::VARCHAR AS traits FROM cohort_export_people WHERE export_id = ? ORDER BY user_id',
         [id],
       );
       for (let i = 0; i < rows.length; i += PAGE) {
@@ -89,9 +111,7 @@ export function createDuckDBCohortExportStore(db: Database, conn: SerialConnecti
     async prune(before) {
       return conn.transaction(async (c) => {
         const old = (await c.runAndReadAll(`SELECT id FROM cohort_exports WHERE requested_at < ${TS}`, [ms(before)] as never)).getRowObjects();
-        for (const t of ['cohort_export_members', 'cohort_export_traits']) {
-          await c.run(`DELETE FROM ${t} WHERE export_id IN (SELECT id FROM cohort_exports WHERE requested_at < ${TS})`, [ms(before)] as never);
-        }
+        await c.run(`DELETE FROM cohort_export_people WHERE export_id IN (SELECT id FROM cohort_exports WHERE requested_at < ${TS})`, [ms(before)] as never);
         await c.run(`DELETE FROM cohort_exports WHERE requested_at < ${TS}`, [ms(before)] as never);
         return old.length;
       });

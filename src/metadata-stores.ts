@@ -1,0 +1,112 @@
+import type { AccountStore } from './storage/account-store.js';
+import type { CohortExportStore } from './storage/cohort-export-store.js';
+import type { CohortStore } from './storage/cohort-store.js';
+import type { CollaboratorStore } from './storage/collaborator-store.js';
+import type { JobLeases } from './storage/job-leases.js';
+import type { SignInThrottle } from './storage/signin-throttle.js';
+import type { SyncStore } from './storage/sync-store.js';
+import { ACCOUNT_MIGRATIONS } from './storage/duckdb/account-migrations.js';
+import { createDuckDBAccountStore } from './storage/duckdb/account-store.js';
+import { COHORT_EXPORT_MIGRATIONS } from './storage/duckdb/cohort-export-migrations.js';
+import { createDuckDBCohortExportStore } from './storage/duckdb/cohort-export-store.js';
+import { COHORT_MIGRATIONS } from './storage/duckdb/cohort-migrations.js';
+import { COLLABORATOR_MIGRATIONS } from './storage/duckdb/collaborator-migrations.js';
+import { createDuckDBCollaboratorStore } from './storage/duckdb/collaborator-store.js';
+import type { Database } from './storage/duckdb/database.js';
+import { createDuckDBCohortStore } from './storage/duckdb/duckdb-cohort-store.js';
+import type { Migration } from './storage/duckdb/migrations.js';
+import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
+import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
+import { PG_ACCOUNT_MIGRATIONS } from './storage/postgres/account-migrations.js';
+import { createPgAccountStore } from './storage/postgres/account-store.js';
+import { createPgCohortExportStore } from './storage/postgres/cohort-export-store.js';
+import { PG_COHORT_EXPORT_MIGRATIONS, PG_COHORT_MIGRATIONS } from './storage/postgres/cohort-migrations.js';
+import { createPgCohortStore } from './storage/postgres/cohort-store.js';
+import { PG_COLLABORATOR_MIGRATIONS } from './storage/postgres/collaborator-migrations.js';
+import { createPgCollaboratorStore } from './storage/postgres/collaborator-store.js';
+import { openPostgres, type PgDatabase } from './storage/postgres/database.js';
+import { createPgJobLeases } from './storage/postgres/job-leases.js';
+import { PG_LEASE_MIGRATIONS } from './storage/postgres/lease-migrations.js';
+import { createPgSignInThrottle, PG_SIGNIN_THROTTLE_MIGRATIONS } from './storage/postgres/signin-throttle.js';
+import { PG_SYNC_MIGRATIONS } from './storage/postgres/sync-migrations.js';
+import { PgSyncStore } from './storage/postgres/sync-store.js';
+
+/**
+ * The metadata stores (docs/ARCHITECTURE.md, Ports and engines): in the
+ * DuckDB file by default, in PostgreSQL with `KOHORT_DATABASE_URL`. Events,
+ * traits, member sets and (for now) workflows stay in the DuckDB file either way.
+ */
+export interface MetadataStores {
+  engine: 'duckdb' | 'postgres';
+  cohorts: CohortStore;
+  cohortExports: CohortExportStore;
+  /** Destination configs as stored (the caller seals their secrets). */
+  syncs: SyncStore;
+  accounts: AccountStore;
+  collaborators: CollaboratorStore;
+  /** Shared job leases (PostgreSQL only: the embedded store is one process). */
+  leases?: JobLeases;
+  /** A sign-in throttle shared by every process (PostgreSQL only; else the in-process one). */
+  throttle?: SignInThrottle;
+  close(): Promise<void>;
+}
+
+/** DuckDB migrations of the metadata modules that live in the file (none with PostgreSQL). */
+export function duckdbMetadataMigrations(databaseUrl: string | undefined): readonly (readonly Migration[])[] {
+  return databaseUrl ? [] : [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS];
+}
+
+export const PG_METADATA_MIGRATIONS = [
+  PG_COHORT_MIGRATIONS,
+  PG_COHORT_EXPORT_MIGRATIONS,
+  PG_SYNC_MIGRATIONS,
+  PG_ACCOUNT_MIGRATIONS,
+  PG_COLLABORATOR_MIGRATIONS,
+  PG_LEASE_MIGRATIONS,
+  PG_SIGNIN_THROTTLE_MIGRATIONS,
+] as const;
+
+/** Connects to PostgreSQL and migrates it; a server that cannot be reached is one clear error. */
+export async function openMetadataPostgres(url: string): Promise<PgDatabase> {
+  try {
+    return await openPostgres(url, PG_METADATA_MIGRATIONS);
+  } catch (err) {
+    throw new Error(`KOHORT_DATABASE_URL: cannot use PostgreSQL at ${redactUrl(url)}: ${(err as Error).message || String(err)}`, { cause: err });
+  }
+}
+
+/** The URL without its password (for messages and logs). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '••••';
+    return u.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+export async function openMetadataStores(db: Database, pg: PgDatabase | undefined): Promise<MetadataStores> {
+  if (pg) {
+    return {
+      engine: 'postgres',
+      cohorts: createPgCohortStore(pg),
+      cohortExports: createPgCohortExportStore(pg),
+      syncs: new PgSyncStore(pg),
+      accounts: createPgAccountStore(pg),
+      collaborators: createPgCollaboratorStore(pg),
+      leases: createPgJobLeases(pg),
+      throttle: createPgSignInThrottle(pg),
+      close: () => pg.close(),
+    };
+  }
+  return {
+    engine: 'duckdb',
+    cohorts: createDuckDBCohortStore(db, await db.connect()),
+    cohortExports: createDuckDBCohortExportStore(db, await db.connect()),
+    syncs: new DuckDBSyncStore((await db.connect()).raw),
+    accounts: createDuckDBAccountStore(db, await db.connect()),
+    collaborators: createDuckDBCollaboratorStore(await db.connect()),
+    close: async () => undefined,
+  };
+}

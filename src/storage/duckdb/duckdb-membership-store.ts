@@ -1,0 +1,126 @@
+import type { CompiledQuery, MembershipStore } from '../membership-store.js';
+import { paramTypes, type Database, type SerialConnection } from './database.js';
+import type { IdentityMap } from './identity-map.js';
+
+const PAGE = 10_000;
+
+/**
+ * Member sets on DuckDB: rows of `cohort_members` keyed by the integer person
+ * key, beside the events the compiled definitions read (cohort references
+ * read this table too); user ids are joined in on the way out.
+ */
+export function createDuckDBMembershipStore(db: Database, conn: SerialConnection, ids: IdentityMap): MembershipStore {
+  const reads = db.reads;
+  return {
+    async preview(q: CompiledQuery, sampleSize: number, sampleSeed = 0, signal?: AbortSignal) {
+      // The sample is ordered by a hash of the person key and the seed: spread
+      // over the whole cohort rather than its lowest keys, and the same for
+      // the same seed (the service passes asOf), so a re-run shows the same people.
+      const rows = await reads.rows<{ size: bigint; user_id: string | null }>(
+        `WITH m AS MATERIALIZED (${q.sql})
+         SELECT (SELECT count(*) FROM m) AS size, u.user_id
+           FROM (SELECT 1) one LEFT JOIN (SELECT uid FROM m ORDER BY hash(uid, ?::BIGINT), uid LIMIT ?) s ON true
+           LEFT JOIN users u ON u.uid = s.uid`,
+        [...q.params, sampleSeed, sampleSize],
+        signal,
+      );
+      return {
+        size: Number(rows[0]?.size ?? 0),
+        sample: rows.map((r) => r.user_id).filter((u): u is string => u !== null),
+      };
+    },
+
+    async replaceMembers(cohortId, q) {
+      // One INSERT ... SELECT inside DuckDB: a million ids never pass through the process.
+      return conn.transaction(async (c) => {
+        await c.run(`CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql})`, q.params as never, paramTypes(q.params) as never);
+        const counts = (
+          await c.runAndReadAll(
+            `SELECT (SELECT count(*) FROM new_members) AS size,
+                    (SELECT count(*) FROM new_members WHERE uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)) AS entered,
+                    (SELECT count(*) FROM cohort_members WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM new_members)) AS exited`,
+            [cohortId],
+          )
+        ).getRowObjects()[0];
+        await c.run('DELETE FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+        await c.run('INSERT INTO cohort_members SELECT ?, uid FROM new_members', [cohortId]);
+        await c.run('DROP TABLE new_members');
+        return { size: Number(counts.size), entered: Number(counts.entered), exited: Number(counts.exited) };
+      });
+    },
+
+    async memberCount(cohortId) {
+      const [r] = await reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+      return Number(r.n);
+    },
+
+    async membersPage(cohortId, limit, afterUserId, search) {
+      const rows = await reads.rows<{ user_id: string }>(
+        `SELECT u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid
+          WHERE m.cohort_id = ? AND (CAST(? AS VARCHAR) IS NULL OR u.user_id > ?)
+            AND (CAST(? AS VARCHAR) IS NULL OR contains(lower(u.user_id), lower(?)))
+          ORDER BY u.user_id LIMIT ?`,
+        [cohortId, afterUserId ?? null, afterUserId ?? null, search ?? null, search ?? null, limit],
+      );
+      return rows.map((r) => r.user_id);
+    },
+
+    async *streamMembers(cohortId) {
+      // One sorted read, handed out in pages: paging with keyset queries joined and
+      // filtered the whole cohort once per page (1M members: 100 pages, ~40 s).
+      const ids = await reads.pick().use(async (c) => {
+        const r = await c.runAndReadAll(
+          'SELECT u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid WHERE m.cohort_id = ? ORDER BY u.user_id',
+          [cohortId],
+        );
+        return (r.getColumnsJS()[0] ?? []) as string[];
+      });
+      for (let i = 0; i < ids.length; i += PAGE) yield ids.slice(i, i + PAGE);
+    },
+
+    async addMembers(cohortId, userIds) {
+      const unknown: string[] = [];
+      const uids = new Set<number>();
+      for (const u of userIds) {
+        const uid = ids.uidOf(u);
+        if (uid === undefined) unknown.push(u);
+        else uids.add(uid);
+      }
+      return conn.transaction(async (c) => {
+        const existing = new Set(
+          (await c.runAndReadAll('SELECT uid FROM cohort_members WHERE cohort_id = ?', [cohortId])).getRowObjects().map((r) => Number(r.uid)),
+        );
+        const fresh = [...uids].filter((u) => !existing.has(u));
+        if (fresh.length) {
+          const a = await c.createAppender('cohort_members');
+          for (const uid of fresh) {
+            a.appendVarchar(cohortId);
+            a.appendInteger(uid);
+            a.endRow();
+          }
+          a.flushSync();
+          a.closeSync();
+        }
+        return { added: fresh.length, alreadyMember: uids.size - fresh.length, unknown };
+      });
+    },
+
+    async removeMembers(cohortId, userIds) {
+      const uids = userIds.map((u) => ids.uidOf(u)).filter((u): u is number => u !== undefined);
+      if (!uids.length) return { removed: 0 };
+      const r = await conn.use((c) =>
+        c.run(`DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT unnest(string_split(?, ','))::INTEGER)`, [cohortId, uids.join(',')]),
+      );
+      return { removed: Number(r.rowsChanged) };
+    },
+
+    async deleteMembers(cohortId) {
+      await conn.run('DELETE FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+    },
+
+    async cohortIds() {
+      const rows = await reads.rows<{ cohort_id: string }>('SELECT DISTINCT cohort_id FROM cohort_members ORDER BY cohort_id');
+      return rows.map((r) => r.cohort_id);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { Cohort } from '../../schemas/cohort.js';
+import type { CohortStore, HistoryEntry } from '../cohort-store.js';
+import type { PgDatabase } from './database.js';
+import { encodeText, encodeTexts } from './text-values.js';
+
+interface HistoryRow {
+  at: Date;
+  size: number;
+  entered: number;
+  exited: number;
+  d: number;
+}
+
+// Ids from requests may hold U+0000, which PostgreSQL text cannot: they are bound escaped (text-values.ts).
+const key = encodeText;
+
+/** Cohort metadata and history on PostgreSQL; member sets stay with the events engine. */
+export function createPgCohortStore(db: PgDatabase): CohortStore {
+  const parse = (rows: { doc: string }[]) => rows.map((r) => JSON.parse(r.doc) as Cohort);
+  return {
+    async all() {
+      return parse(await db.query<{ doc: string }>('SELECT doc::text AS doc FROM cohorts ORDER BY seq'));
+    },
+    async get(id) {
+      return parse(await db.query<{ doc: string }>('SELECT doc::text AS doc FROM cohorts WHERE id = $1', [key(id)]))[0];
+    },
+    async insert(c) {
+      await db.query('INSERT INTO cohorts (id, owner_id, doc) VALUES ($1, $2, $3::json)', [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
+    },
+    async update(c) {
+      await db.query('UPDATE cohorts SET owner_id = $2, doc = $3::json WHERE id = $1', [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
+    },
+    async delete(id) {
+      await db.tx(async (t) => {
+        await t.query('DELETE FROM cohort_history WHERE cohort_id = $1', [key(id)]);
+        await t.query('DELETE FROM cohorts WHERE id = $1', [key(id)]);
+      });
+    },
+    async recordHistory(cohortId, e) {
+      await db.query('INSERT INTO cohort_history (cohort_id, computed_at, size, entered, exited, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
+        key(cohortId), e.computedAt, e.size, e.entered, e.exited, e.durationMs,
+      ]);
+    },
+    async history(cohortId, limit) {
+      const rows = await db.query<HistoryRow>(
+        `SELECT computed_at AS at, size, entered, exited, duration_ms AS d FROM cohort_history
+          WHERE cohort_id = $1 ORDER BY computed_at DESC, seq DESC LIMIT $2`,
+        [key(cohortId), limit],
+      );
+      return rows.map((r): HistoryEntry => ({ computedAt: r.at.toISOString(), size: r.size, entered: r.entered, exited: r.exited, durationMs: r.d }));
+    },
+    async names(ids) {
+      if (!ids.length) return [];
+      // The name is read from the record in the process: `->>` would refuse a name holding an escaped U+0000.
+      const rows = await db.query<{ doc: string }>('SELECT doc::text AS doc FROM cohorts WHERE id = ANY($1::text[])', [encodeTexts(ids)]);
+      return parse(rows).map((c) => ({ id: c.id, name: c.name }));
+    },
+    async idsOwnedBy(accountId) {
+      const rows = await db.query<{ doc: string }>('SELECT doc::text AS doc FROM cohorts WHERE owner_id = $1', [accountId]);
+      return parse(rows).map((c) => c.id);
+    },
+  };
+}
