@@ -1,3 +1,4 @@
+import { ConfigError } from './config.js';
 import type { AccountStore } from './storage/account-store.js';
 import type { CohortExportStore } from './storage/cohort-export-store.js';
 import type { CohortStore } from './storage/cohort-store.js';
@@ -71,8 +72,15 @@ export async function openMetadataPostgres(url: string): Promise<PgDatabase> {
   try {
     return await openPostgres(url, PG_METADATA_MIGRATIONS);
   } catch (err) {
-    throw new Error(`KOHORT_DATABASE_URL: cannot use PostgreSQL at ${redactUrl(url)}: ${(err as Error).message || String(err)}`, { cause: err });
+    // A configuration error: the CLI prints this one line (no stack) and exits.
+    throw new ConfigError(`KOHORT_DATABASE_URL: cannot use PostgreSQL at ${redactUrl(url)}: ${reason(err)}`);
   }
+}
+
+/** Why a connection failed, in words (a refused `localhost` is an AggregateError with an empty message). */
+function reason(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: { message?: string }[] };
+  return e?.message || e?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e?.code || String(err);
 }
 
 /** The URL without its password (for messages and logs). */

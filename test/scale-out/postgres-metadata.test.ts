@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noPostgres, PG_URL } from '../../src/storage/postgres/test-support/pg-test-db.js';
+import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
+
+/**
+ * KOHORT_DATABASE_URL (docs/DEPLOY.md): a real `kohort serve` keeps cohorts,
+ * history, destinations, syncs with their acknowledged sets, accounts and
+ * audit in PostgreSQL, and events with member sets in its DuckDB file. After
+ * a restart on the same PostgreSQL database and data dir everything is found
+ * again, and a second sync run is a delta that sends nothing.
+ */
+const ADMIN = 'pg-metadata-admin-token-0123';
+const WRITE = 'pg-metadata-write-key-0123';
+
+const dirs: string[] = [];
+const databases: string[] = [];
+
+/** A fresh database on the test cluster, and its URL. */
+async function freshDatabase(): Promise<string> {
+  const name = `kohort_${randomBytes(6).toString('hex')}`;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  databases.push(name);
+  const u = new URL(PG_URL!);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+afterAll(async () => {
+  killAllServers();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  if (!PG_URL || !databases.length) return;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    for (const d of databases) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+});
+
+/** A webhook receiver that accepts everything and remembers which users were added and removed. */
+const received: { type: string; users: string[] }[] = [];
+let receiver: Server;
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      received.push({ type: body.type, users: body.users.map((u: { userId: string }) => u.userId) });
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+});
+afterAll(() => new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r())));
+
+async function api<T = any>(s: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${s.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function stop(s: ServerProcess): Promise<void> {
+  s.proc.kill('SIGTERM');
+  await s.exited;
+}
+
+describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, events in the DuckDB file', () => {
+  it('keeps cohorts, history, syncs, acknowledged sets and accounts across a restart', async () => {
+    const url = await freshDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'kohort-pg-meta-'));
+    dirs.push(dir);
+    const start = () => startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, LOG_LEVEL: 'info' });
+
+    let s = await start();
+    expect(s.tail.some((l) => l.includes('metadata') && l.includes('PostgreSQL') && l.includes('one process'))).toBe(true);
+    const users = Array.from({ length: 30 }, (_, i) => `pg-user-${String(i).padStart(2, '0')}`);
+    const batch = users.map((userId, i) => ({ type: 'track', userId, event: i % 3 === 0 ? 'purchase' : 'visit', timestamp: new Date().toISOString() }));
+    expect((await api(s, 'POST', '/v1/batch', { batch }, WRITE)).status).toBe(200);
+    const buyers = users.filter((_, i) => i % 3 === 0);
+
+    const account = await api(s, 'POST', '/v1/accounts', { email: 'ana@example.com', name: 'Ana', role: 'member', password: 'password-123' });
+    expect(account.status).toBe(201);
+    const cohort = await api(s, 'POST', '/v1/cohorts', { name: 'Buyers', definition: { match: 'all', rules: [{ type: 'event', event: 'purchase' }] } });
+    expect(cohort.status).toBe(201);
+    const refreshed = await api(s, 'POST', `/v1/cohorts/${cohort.body.id}/refresh`);
+    expect(refreshed.body.size).toBe(buyers.length);
+    const dest = await api(s, 'POST', '/v1/destinations', { name: 'Hook', type: 'webhook', config: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` } });
+    expect(dest.status).toBe(201);
+    const sync = await api(s, 'POST', '/v1/syncs', { cohortId: cohort.body.id, destinationId: dest.body.id, frequency: 'once' });
+    expect(sync.status).toBe(201);
+    expect((await api(s, 'POST', '/v1/syncs', { cohortId: cohort.body.id, destinationId: dest.body.id, frequency: 'once' })).body.error.code).toBe('sync_exists');
+    // A `once` sync runs by itself right after it is made.
+    await expect
+      .poll(async () => (await api(s, 'GET', `/v1/syncs/${sync.body.id}/runs`)).body[0]?.status, { timeout: 30_000 })
+      .toBe('succeeded');
+    expect(received.filter((r) => r.type === 'cohort.members_added').flatMap((r) => r.users).sort()).toEqual(buyers);
+    const history = (await api(s, 'GET', `/v1/cohorts/${cohort.body.id}/history`)).body;
+    expect(history.length).toBeGreaterThanOrEqual(2); // the creation's computation and the refresh
+    await stop(s);
+
+    // Metadata is in PostgreSQL, not in the DuckDB file.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM cohorts')).rows[0].n).toBe(1);
+      expect((await c.query('SELECT count(*)::int AS n FROM accounts')).rows[0].n).toBe(1);
+    } finally {
+      await c.end();
+    }
+    expect(existsSync(join(dir, 'kohort.duckdb'))).toBe(true);
+
+    s = await start();
+    expect((await api(s, 'GET', `/v1/cohorts/${cohort.body.id}`)).body).toMatchObject({ name: 'Buyers', size: buyers.length });
+    expect((await api(s, 'GET', `/v1/cohorts/${cohort.body.id}/history`)).body).toEqual(history);
+    const page = await api(s, 'GET', `/v1/cohorts/${cohort.body.id}/members?limit=100`);
+    expect(page.body.items).toEqual(buyers);
+    expect((await api(s, 'GET', `/v1/destinations/${dest.body.id}`)).body).toMatchObject({ id: dest.body.id, name: 'Hook' });
+    expect((await api(s, 'GET', `/v1/syncs/${sync.body.id}`)).body).toMatchObject({ id: sync.body.id, cohortId: cohort.body.id });
+    expect((await api(s, 'GET', '/v1/accounts')).body.items.map((a: { email: string }) => a.email)).toEqual(['ana@example.com']);
+    const login = await api(s, 'POST', '/v1/auth/login', { email: 'ana@example.com', password: 'password-123' }, '');
+    expect(login.status).toBe(200);
+    const audit = (await api<{ items: { action: string }[] }>(s, 'GET', '/v1/audit')).body.items;
+    expect(audit.length).toBeGreaterThan(0);
+
+    // The acknowledged set survived: the next run is a delta that sends nothing.
+    const before = received.length;
+    const again = await api(s, 'POST', `/v1/syncs/${sync.body.id}/run`);
+    expect(again.status).toBe(202);
+    await expect
+      .poll(async () => (await api(s, 'GET', `/v1/syncs/${sync.body.id}/runs`)).body.filter((r: { status: string }) => r.status === 'succeeded').length, { timeout: 30_000 })
+      .toBe(2);
+    const latest = (await api(s, 'GET', `/v1/syncs/${sync.body.id}/runs`)).body[0];
+    expect(latest).toMatchObject({ status: 'succeeded', full: false, added: 0, removed: 0 });
+    expect(received.length).toBe(before);
+    await stop(s);
+  });
+
+  it('fails to start with a clear message when PostgreSQL cannot be reached', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kohort-pg-down-'));
+    dirs.push(dir);
+    // A port nothing listens on: taken and released at once.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const url = `postgres://kohort:s3cret-pass@127.0.0.1:${port}/kohort`;
+    const started = startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url });
+    await expect(started).rejects.toThrow(/KOHORT_DATABASE_URL: cannot use PostgreSQL at postgres:\/\/kohort:(•|%E2%80%A2)+@127\.0\.0\.1:\d+\/kohort: .*ECONNREFUSED/);
+    await expect(started).rejects.not.toThrow(/s3cret-pass/);
+  });
+});
