@@ -244,6 +244,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   });
   workflows = createWorkflowService({
     store: workflowStore,
+    members: (id) => cohortStore.streamMembers(id),
     cohort: (id) => cohorts.get(id),
     access,
     syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,

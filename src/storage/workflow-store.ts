@@ -42,6 +42,22 @@ export interface ExecutionRecord {
   attemptLog: AttemptEntry[];
 }
 
+/**
+ * Every member's user id, in pages: read only when the store needs it (a
+ * cohort without a board never reads it). Membership lives in another store;
+ * the workflow store never reads that store's tables.
+ */
+export type MemberPages = () => AsyncIterable<string[]>;
+
+/** A claimed attempt: the execution and its attempt number (the claim's token). */
+export interface RunningAttempt {
+  id: string;
+  attempts: number;
+}
+
+/** How long a claimed execution stays its worker's when the worker stops renewing it (engines shared by processes). */
+export const EXECUTION_LEASE_MS = 30_000;
+
 export type MoveResult =
   | { kind: 'moved'; card: CardRecord; executionId: string | null }
   | { kind: 'unchanged'; card: CardRecord }
@@ -71,12 +87,13 @@ export interface WorkflowStore {
    * when the cohort had no steps, every member gets a card in the first step
    * (no action fires for either). An empty list removes the board.
    */
-  replaceSteps(cohortId: string, steps: StoredStep[], at: Date): Promise<void>;
+  replaceSteps(cohortId: string, steps: StoredStep[], members: MemberPages, at: Date): Promise<void>;
   /**
    * Makes cards match membership: members without a card enter the first step
    * (and the first step's action is enqueued for each); cards of non-members go.
+   * Membership is streamed in (never held whole in memory by the store).
    */
-  reconcile(cohortId: string, at: Date): Promise<ReconcileResult>;
+  reconcile(cohortId: string, members: MemberPages, at: Date): Promise<ReconcileResult>;
   /** Moves a card and enqueues the target step's action, atomically; no-op when already there. */
   move(cohortId: string, userId: string, stepId: string, at: Date, by: string | null): Promise<MoveResult>;
   /** Cards ordered by user id, after `afterUserId`. */
@@ -88,11 +105,25 @@ export interface WorkflowStore {
 
   /** Newest first; `beforeSeq` is the cursor. */
   executions(cohortId: string, q: { userId?: string; stepId?: string; beforeSeq?: number; limit: number }): Promise<(ExecutionRecord & { seq: number })[]>;
-  /** Marks up to `limit` due pending executions running (attempts + 1) and returns them. */
+  /**
+   * Marks up to `limit` due pending executions running (attempts + 1) and
+   * returns them. Across processes sharing the store each claim goes to one
+   * worker; a claim lapses when its worker stops renewing it (then the
+   * execution is due again, its interrupted attempt logged).
+   */
   claimDue(now: Date, limit: number): Promise<ExecutionRecord[]>;
-  /** Records the end of a running attempt. */
-  finishAttempt(id: string, r: AttemptRecord): Promise<void>;
-  /** After a restart: executions left running go back to pending (due now). */
+  /** Keeps the claims of attempts still in flight (called well within `EXECUTION_LEASE_MS`). */
+  renewLeases(running: RunningAttempt[]): Promise<void>;
+  /**
+   * Records the end of a running attempt; false (nothing recorded) when the
+   * claim lapsed and the execution was requeued or claimed again meanwhile.
+   */
+  finishAttempt(attempt: RunningAttempt, r: AttemptRecord): Promise<boolean>;
+  /**
+   * At start: executions left running by a worker that is gone go back to
+   * pending (due now). One process (embedded): every running one; shared:
+   * those whose claim lapsed.
+   */
   requeueRunning(now: Date): Promise<number>;
   /** Earliest next attempt among pending executions, or null when none is pending. */
   nextDueAt(): Promise<Date | null>;

@@ -31,19 +31,21 @@ describe('ActionRunner over the DuckDB queue', () => {
 
   beforeAll(async () => {
     db = await openDatabase(':memory:', [WORKFLOW_MIGRATIONS]);
-    await db.writer.run('INSERT INTO users VALUES (1, ?, now())', ['u1']);
     store = createDuckDBWorkflowStore(await db.connect());
   });
   afterAll(() => db.close());
 
+  const oneMember = async function* () {
+    yield ['u1'];
+  };
+
   /** A fresh cohort whose one member's card is moved into a step with an action: one pending execution. */
   async function enqueue(at: Date): Promise<string> {
     const cohort = `c${++n}`;
-    await db.writer.run('INSERT INTO cohort_members VALUES (?, 1)', [cohort]);
     await store.replaceSteps(cohort, [
       { id: `${cohort}-a`, name: 'A', position: 0, action: null },
       { id: `${cohort}-b`, name: 'B', position: 1, action: { type: 'run_sync', syncId: 's1' } },
-    ], at);
+    ], oneMember, at);
     const r = await store.move(cohort, 'u1', `${cohort}-b`, at, null);
     if (r.kind !== 'moved' || !r.executionId) throw new Error('not enqueued');
     return r.executionId;
@@ -151,8 +153,7 @@ describe('crash safety of the queue', () => {
     await api(k, 'POST', `/v1/cohorts/${c}/cards/a/move`, { stepId: hook.id });
     await api(k, 'POST', `/v1/cohorts/${c}/cards/b/move`, { stepId: hook.id });
     // b's execution was claimed when the process died (its attempt never recorded).
-    await k.db.writer.run(`UPDATE workflow_actions SET status = 'running', attempts = 1, next_attempt_at = NULL
-                             WHERE uid = (SELECT uid FROM users WHERE user_id = 'b')`);
+    await k.db.writer.run(`UPDATE workflow_actions SET status = 'running', attempts = 1, next_attempt_at = NULL WHERE user_id = 'b'`);
     await k.close();
     expect(receiver.requests).toHaveLength(0);
 

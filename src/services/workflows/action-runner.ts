@@ -1,4 +1,4 @@
-import type { ExecutionRecord, WorkflowStore } from '../../storage/workflow-store.js';
+import { EXECUTION_LEASE_MS, type AttemptRecord, type ExecutionRecord, type RunningAttempt, type WorkflowStore } from '../../storage/workflow-store.js';
 import { PollLoop } from '../poll-loop.js';
 import type { Clock } from '../syncs/clock.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../syncs/retry-policy.js';
@@ -15,7 +15,7 @@ export type ActionOutcome =
 export type PerformAction = (e: ExecutionRecord) => Promise<ActionOutcome>;
 
 export interface ActionRunnerDeps {
-  store: Pick<WorkflowStore, 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'pruneFinished'>;
+  store: Pick<WorkflowStore, 'claimDue' | 'renewLeases' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'pruneFinished'>;
   perform: PerformAction;
   clock: Clock;
   /** In [0, 1): jitter source (tests pass a constant). */
@@ -27,6 +27,8 @@ export interface ActionRunnerDeps {
   pollIntervalMs?: number;
   /** How long finished executions stay in the log (default 90 days); pruned at most hourly. */
   retentionMs?: number;
+  /** How often the claims of attempts in flight are renewed (real time; default a third of the lease). */
+  renewEveryMs?: number;
   log?: (msg: string, data?: Record<string, unknown>) => void;
 }
 
@@ -46,6 +48,9 @@ export class ActionRunner {
   private loop: PollLoop | null = null;
   private lastPrune = -Infinity;
   private stopping = false;
+  /** Attempts in flight, whose claims are renewed while they run. */
+  private readonly running = new Map<string, RunningAttempt>();
+  private renewTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: ActionRunnerDeps) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
@@ -146,13 +151,38 @@ export class ActionRunner {
       const free = this.concurrency - inflight.size;
       const claimed = free > 0 ? await this.deps.store.claimDue(this.deps.clock.now(), free) : [];
       for (const e of claimed) {
-        const p = this.execute(e).finally(() => inflight.delete(p));
+        this.running.set(e.id, { id: e.id, attempts: e.attempts });
+        this.keepRenewing();
+        const p = this.execute(e).finally(() => {
+          inflight.delete(p);
+          this.running.delete(e.id);
+          if (!this.running.size) this.stopRenewing();
+        });
         inflight.add(p);
       }
       if (!inflight.size) break;
       if (!claimed.length || inflight.size >= this.concurrency) await Promise.race(inflight);
     }
     await Promise.all(inflight);
+  }
+
+  /**
+   * Leases are judged on the database's clock, so renewal runs on real time
+   * (not the injectable clock): a slow action keeps its claim, a dead process loses it.
+   */
+  private keepRenewing(): void {
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(() => {
+      const list = [...this.running.values()];
+      if (!list.length) return;
+      this.deps.store.renewLeases(list).catch((err) => this.deps.log?.('could not renew step-action claims', { error: (err as Error).message }));
+    }, this.deps.renewEveryMs ?? EXECUTION_LEASE_MS / 3);
+    this.renewTimer.unref();
+  }
+
+  private stopRenewing(): void {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = null;
   }
 
   private async execute(e: ExecutionRecord): Promise<void> {
@@ -165,23 +195,28 @@ export class ActionRunner {
     }
     const at = this.deps.clock.now();
     const store = this.deps.store;
+    const attempt = { id: e.id, attempts: e.attempts };
+    const record = async (r: AttemptRecord) => {
+      // Not recorded: the claim lapsed (this process stalled past its lease) and the execution was requeued.
+      if (!(await store.finishAttempt(attempt, r))) this.deps.log?.('step action claim lapsed; outcome not recorded', { executionId: e.id, attempts: e.attempts });
+    };
     try {
-      if (outcome.kind === 'ok') return await store.finishAttempt(e.id, { kind: 'succeeded', at });
+      if (outcome.kind === 'ok') return await record({ kind: 'succeeded', at });
       if (outcome.kind === 'permanent') {
         this.deps.log?.('step action failed', { executionId: e.id, type: e.action.type, attempts: e.attempts, error: outcome.message });
-        return await store.finishAttempt(e.id, { kind: 'failed', at, error: outcome.message });
+        return await record({ kind: 'failed', at, error: outcome.message });
       }
       const retriesDone = e.attempts - 1;
       if (retriesDone >= this.policy.maxRetries) {
         const error = `${outcome.message} (gave up after ${e.attempts} attempts)`;
         this.deps.log?.('step action failed', { executionId: e.id, type: e.action.type, attempts: e.attempts, error });
-        return await store.finishAttempt(e.id, { kind: 'failed', at, error });
+        return await record({ kind: 'failed', at, error });
       }
       const delay = retryDelay(retriesDone, outcome.afterMs, this.policy, this.random);
       this.deps.log?.('step action will be retried', { executionId: e.id, type: e.action.type, attempts: e.attempts, error: outcome.message, delayMs: delay });
-      await store.finishAttempt(e.id, { kind: 'retry', at, error: outcome.message, nextAttemptAt: new Date(at.getTime() + delay) });
+      await record({ kind: 'retry', at, error: outcome.message, nextAttemptAt: new Date(at.getTime() + delay) });
     } catch (err) {
-      // The outcome could not be stored: the execution stays running and is requeued at the next start.
+      // The outcome could not be stored: the execution stays running until its claim lapses (or the next start).
       this.deps.log?.('could not record a step action outcome', { executionId: e.id, error: (err as Error).message });
     }
   }

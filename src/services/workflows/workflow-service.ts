@@ -22,6 +22,8 @@ import type { Clock } from '../syncs/clock.js';
 
 export interface WorkflowServiceDeps {
   store: WorkflowStore;
+  /** The cohort's members' user ids, in pages (the membership store's stream): cards follow it. */
+  members(cohortId: string): AsyncIterable<string[]>;
   /** Throws a 404 ServiceError for an unknown cohort. */
   cohort(id: string): Promise<Cohort>;
   access: Access;
@@ -159,7 +161,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         next.push({ id, name: s.name, position: i, action });
       }
       if (issues.length) throw invalidInput('Invalid steps', issues);
-      await store.replaceSteps(cohortId, next, clock.now());
+      await store.replaceSteps(cohortId, next, () => deps.members(cohortId), clock.now());
       return steps(cohortId, { reveal });
     },
 
@@ -224,7 +226,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         (err) => (err instanceof ServiceError && err.status === 404 ? false : Promise.reject(err)),
       );
       if (!exists) return store.deleteCohort(cohortId);
-      const r = await store.reconcile(cohortId, clock.now());
+      const r = await store.reconcile(cohortId, () => deps.members(cohortId), clock.now());
       if (r.enqueued) deps.onEnqueued?.();
     },
 

@@ -48,7 +48,7 @@ function conditions(q: ContactPageQuery, withCursor: boolean): Where {
   if (withCursor && q.afterUserId !== undefined) add('u.user_id > ?', q.afterUserId);
   if (q.cohortId !== undefined) add('u.uid IN (SELECT uid FROM cohort_members WHERE cohort_id = ?)', q.cohortId);
   if (q.cohortId !== undefined && q.stepId !== undefined) {
-    add('u.uid IN (SELECT uid FROM workflow_cards WHERE cohort_id = ? AND step_id = ?)', q.cohortId, q.stepId);
+    add('u.user_id IN (SELECT user_id FROM workflow_cards WHERE cohort_id = ? AND step_id = ?)', q.cohortId, q.stepId);
   }
   if (q.search !== undefined) {
     const traits = traitSearch(q.search);
@@ -64,11 +64,11 @@ const date = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)));
 /** The contacts directory on DuckDB: people, their current traits, activity and memberships. */
 export function createDuckDBContactReads(reads: ReadPool): ContactReads {
   async function memberships(list: string): Promise<Map<number, ContactMembership[]>> {
-    // Steps come from the workflow board (workflow-migrations.ts); cohorts without one have no card.
+    // Steps come from the workflow board (workflow-migrations.ts, cards keyed by user id); cohorts without one have no card.
     const rows = await reads.rows<{ uid: number; cohort_id: string; step_id: string | null; step_name: string | null }>(
       `SELECT m.uid, m.cohort_id, c.step_id, s.name AS step_name
-         FROM (SELECT DISTINCT uid, cohort_id FROM cohort_members WHERE uid IN ${UID_LIST}) m
-         LEFT JOIN workflow_cards c ON c.cohort_id = m.cohort_id AND c.uid = m.uid
+         FROM (SELECT DISTINCT m.uid, m.cohort_id, u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid WHERE m.uid IN ${UID_LIST}) m
+         LEFT JOIN workflow_cards c ON c.cohort_id = m.cohort_id AND c.user_id = m.user_id
          LEFT JOIN workflow_steps s ON s.cohort_id = c.cohort_id AND s.id = c.step_id
         ORDER BY m.uid, m.cohort_id`,
       [list],

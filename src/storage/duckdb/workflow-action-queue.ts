@@ -7,11 +7,10 @@ import { queryOn, type Query, type Row } from './workflow-sql.js';
 const MAX_LOG = 20;
 
 
-const COLUMNS = `a.seq, a.id, a.cohort_id, a.step_id, a.step_name, u.user_id, CAST(a.action AS VARCHAR) AS action, a.status,
-  a.attempts, a.last_error, CAST(a.attempt_log AS VARCHAR) AS attempt_log, epoch_ms(a.created_at) AS created_at,
-  epoch_ms(a.finished_at) AS finished_at, epoch_ms(a.next_attempt_at) AS next_attempt_at,
-  epoch_ms(a.moved_at) AS moved_at, a.moved_by`;
-const FROM = 'workflow_actions a JOIN users u ON u.uid = a.uid';
+const COLUMNS = `seq, id, cohort_id, step_id, step_name, user_id, CAST(action AS VARCHAR) AS action, status,
+  attempts, last_error, CAST(attempt_log AS VARCHAR) AS attempt_log, epoch_ms(created_at) AS created_at,
+  epoch_ms(finished_at) AS finished_at, epoch_ms(next_attempt_at) AS next_attempt_at,
+  epoch_ms(moved_at) AS moved_at, moved_by`;
 
 function toExecution(r: Row): ExecutionRecord & { seq: number } {
   return {
@@ -41,30 +40,34 @@ async function appendLog(q: Query, id: string, entry: AttemptEntry): Promise<str
   return JSON.stringify(log.slice(-MAX_LOG));
 }
 
-type QueueMethods = Pick<WorkflowStore, 'executions' | 'claimDue' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'pruneFinished' | 'execution'>;
+type QueueMethods = Pick<
+  WorkflowStore,
+  'executions' | 'claimDue' | 'renewLeases' | 'finishAttempt' | 'requeueRunning' | 'nextDueAt' | 'pruneFinished' | 'execution'
+>;
 
-/** The durable queue of step-action executions (`workflow_actions`). */
+/**
+ * The durable queue of step-action executions (`workflow_actions`). One
+ * process owns the file, so a claim is simply the `running` status: it holds
+ * until the attempt is recorded or the process restarts (`requeueRunning`).
+ */
 export function createActionQueue(conn: SerialConnection): QueueMethods {
   const rows = (sql: string, params: unknown[] = []) => conn.use((c) => queryOn(c)(sql, params));
   const tx = <T>(fn: (q: Query) => Promise<T>) => conn.transaction((c) => fn(queryOn(c)));
 
   return {
     async executions(cohortId, o) {
-      // The page is cut from the queue first, so only its rows are joined with users.
       const r = await rows(
-        `WITH page AS (
-           SELECT * FROM workflow_actions
-            WHERE cohort_id = $1 AND ($2::VARCHAR IS NULL OR uid IN (SELECT uid FROM users WHERE user_id = $2))
-              AND ($3::VARCHAR IS NULL OR step_id = $3) AND ($4::BIGINT IS NULL OR seq < $4)
-            ORDER BY seq DESC LIMIT $5)
-         SELECT ${COLUMNS} FROM page a JOIN users u ON u.uid = a.uid ORDER BY a.seq DESC`,
+        `SELECT ${COLUMNS} FROM workflow_actions
+          WHERE cohort_id = $1 AND ($2::VARCHAR IS NULL OR user_id = $2)
+            AND ($3::VARCHAR IS NULL OR step_id = $3) AND ($4::BIGINT IS NULL OR seq < $4)
+          ORDER BY seq DESC LIMIT $5`,
         [cohortId, o.userId ?? null, o.stepId ?? null, o.beforeSeq ?? null, o.limit],
       );
       return r.map(toExecution);
     },
 
     async execution(id) {
-      const [r] = await rows(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.id = ?`, [id]);
+      const [r] = await rows(`SELECT ${COLUMNS} FROM workflow_actions WHERE id = ?`, [id]);
       return r ? toExecution(r) : undefined;
     },
 
@@ -78,13 +81,18 @@ export function createActionQueue(conn: SerialConnection): QueueMethods {
         const ids = due.map((d) => String(d.id));
         const marks = ids.map(() => '?').join(', ');
         await q(`UPDATE workflow_actions SET status = 'running', attempts = attempts + 1, next_attempt_at = NULL WHERE id IN (${marks})`, ids);
-        const claimed = await q(`SELECT ${COLUMNS} FROM ${FROM} WHERE a.id IN (${marks}) ORDER BY a.seq`, ids);
+        const claimed = await q(`SELECT ${COLUMNS} FROM workflow_actions WHERE id IN (${marks}) ORDER BY seq`, ids);
         return claimed.map(toExecution);
       });
     },
 
-    async finishAttempt(id, r) {
-      await tx(async (q) => {
+    // Nothing to renew: no other process can take a claim over.
+    async renewLeases() {},
+
+    async finishAttempt({ id, attempts }, r) {
+      return tx(async (q) => {
+        const [cur] = await q(`SELECT 1 FROM workflow_actions WHERE id = ? AND status = 'running' AND attempts = ?`, [id, attempts]);
+        if (!cur) return false;
         const log = await appendLog(q, id, { at: r.at.toISOString(), ok: r.kind === 'succeeded', error: r.kind === 'succeeded' ? null : r.error });
         const atMs = r.at.getTime();
         if (r.kind === 'retry') {
@@ -97,6 +105,7 @@ export function createActionQueue(conn: SerialConnection): QueueMethods {
             [r.kind, r.kind === 'failed' ? r.error : null, log, atMs, id],
           );
         }
+        return true;
       });
     },
 

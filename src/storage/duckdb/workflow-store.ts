@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { listValue, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 import type { Action } from '../../schemas/workflow.js';
-import type { CardRecord, MoveResult, StoredStep, WorkflowStore } from '../workflow-store.js';
+import type { CardRecord, MemberPages, MoveResult, StoredStep, WorkflowStore } from '../workflow-store.js';
 import type { SerialConnection } from './database.js';
 import { createActionQueue } from './workflow-action-queue.js';
 import { TS } from './time-values.js';
@@ -27,17 +27,28 @@ const toCard = (r: Row): CardRecord => ({
 const STEP_COLUMNS = 'id, name, position, CAST(action AS VARCHAR) AS action';
 
 /**
- * Enqueues the step's action for every uid in the temp table `wf_entering`
+ * Enqueues the step's action for every user id in the temp table `wf_entering`
  * (a bulk version of what a move does for one card).
  */
 async function enqueueForEntering(q: Query, cohortId: string, step: StoredStep, atMs: number): Promise<void> {
   if (!step.action) return;
   await q(
-    `INSERT INTO workflow_actions (id, cohort_id, step_id, step_name, uid, type, action, status, attempts, last_error,
+    `INSERT INTO workflow_actions (id, cohort_id, step_id, step_name, user_id, type, action, status, attempts, last_error,
                                    attempt_log, created_at, finished_at, next_attempt_at, moved_at, moved_by)
-     SELECT ${SQL_EXECUTION_ID}, ?, ?, ?, uid, ?, ?, 'pending', 0, NULL, '[]', ${TS}, NULL, ${TS}, ${TS}, NULL FROM wf_entering`,
+     SELECT ${SQL_EXECUTION_ID}, ?, ?, ?, user_id, ?, ?, 'pending', 0, NULL, '[]', ${TS}, NULL, ${TS}, ${TS}, NULL FROM wf_entering`,
     [cohortId, step.id, step.name, step.action.type, JSON.stringify(step.action), atMs, atMs, atMs],
   );
+}
+
+/**
+ * Streams the members into the temp table `wf_members` (connection-local), one
+ * bound list per page: the set operations then run in SQL.
+ */
+async function loadMembers(q: Query, members: MemberPages): Promise<void> {
+  await q('CREATE OR REPLACE TEMP TABLE wf_members (user_id VARCHAR NOT NULL)');
+  for await (const page of members()) {
+    if (page.length) await q('INSERT INTO wf_members SELECT unnest(?)', [listValue(page)], [LIST(VARCHAR)]);
+  }
 }
 
 /**
@@ -80,7 +91,7 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
       return out;
     },
 
-    async replaceSteps(cohortId, steps, at) {
+    async replaceSteps(cohortId, steps, members, at) {
       await tx(async (q) => {
         const before = await stepsOf(q, cohortId);
         const keep = new Set(steps.map((s) => s.id));
@@ -109,15 +120,14 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
         if (!before.length) {
           // A new board: current members start in the first step without firing its action
           // (only members entering from now on trigger it).
-          await q(
-            `INSERT INTO workflow_cards SELECT ?, uid, ?, ${TS}, NULL FROM (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = ?)`,
-            [cohortId, first, atMs, cohortId],
-          );
+          await loadMembers(q, members);
+          await q(`INSERT INTO workflow_cards SELECT ?, user_id, ?, ${TS}, NULL FROM (SELECT DISTINCT user_id FROM wf_members)`, [cohortId, first, atMs]);
+          await q('DROP TABLE wf_members');
         }
       });
     },
 
-    async reconcile(cohortId, at) {
+    async reconcile(cohortId, members, at) {
       return tx(async (q) => {
         const steps = await stepsOf(q, cohortId);
         if (!steps.length) {
@@ -125,32 +135,35 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
           if (Number(r.n)) await q('DELETE FROM workflow_cards WHERE cohort_id = ?', [cohortId]);
           return { entered: 0, left: Number(r.n), enqueued: 0 };
         }
+        await loadMembers(q, members);
         // One pass over both sides says whether anything changed (most computations change nothing).
         const [d] = await q(
-          `SELECT count(*) FILTER (WHERE m.uid IS NULL) AS leaving, count(*) FILTER (WHERE w.uid IS NULL) AS entering
-             FROM (SELECT uid FROM workflow_cards WHERE cohort_id = $1) w
-             FULL JOIN (SELECT DISTINCT uid FROM cohort_members WHERE cohort_id = $1) m USING (uid)`,
+          `SELECT count(*) FILTER (WHERE m.user_id IS NULL) AS leaving, count(*) FILTER (WHERE w.user_id IS NULL) AS entering
+             FROM (SELECT user_id FROM workflow_cards WHERE cohort_id = $1) w
+             FULL JOIN (SELECT DISTINCT user_id FROM wf_members) m USING (user_id)`,
           [cohortId],
         );
         const leaving = Number(d.leaving);
         const entering = Number(d.entering);
         if (leaving) {
           await q(
-            `DELETE FROM workflow_cards WHERE cohort_id = $1 AND uid IN
-               (SELECT uid FROM workflow_cards WHERE cohort_id = $1 EXCEPT SELECT uid FROM cohort_members WHERE cohort_id = $1)`,
+            `DELETE FROM workflow_cards WHERE cohort_id = $1 AND user_id IN
+               (SELECT user_id FROM workflow_cards WHERE cohort_id = $1 EXCEPT SELECT user_id FROM wf_members)`,
             [cohortId],
           );
         }
-        if (!entering) return { entered: 0, left: leaving, enqueued: 0 };
-        await q(
-          `CREATE OR REPLACE TEMP TABLE wf_entering AS
-             SELECT uid FROM cohort_members WHERE cohort_id = $1 EXCEPT SELECT uid FROM workflow_cards WHERE cohort_id = $1`,
-          [cohortId],
-        );
-        const atMs = at.getTime();
-        await q(`INSERT INTO workflow_cards SELECT ?, uid, ?, ${TS}, NULL FROM wf_entering`, [cohortId, steps[0].id, atMs]);
-        await enqueueForEntering(q, cohortId, steps[0], atMs);
-        await q('DROP TABLE wf_entering');
+        if (entering) {
+          await q(
+            `CREATE OR REPLACE TEMP TABLE wf_entering AS
+               SELECT user_id FROM wf_members EXCEPT SELECT user_id FROM workflow_cards WHERE cohort_id = $1`,
+            [cohortId],
+          );
+          const atMs = at.getTime();
+          await q(`INSERT INTO workflow_cards SELECT ?, user_id, ?, ${TS}, NULL FROM wf_entering`, [cohortId, steps[0].id, atMs]);
+          await enqueueForEntering(q, cohortId, steps[0], atMs);
+          await q('DROP TABLE wf_entering');
+        }
+        await q('DROP TABLE wf_members');
         return { entered: entering, left: leaving, enqueued: steps[0].action ? entering : 0 };
       });
     },
@@ -161,24 +174,23 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
         if (!stepRow) return { kind: 'no_step' };
         const step = toStep(stepRow);
         const [cardRow] = await q(
-          `SELECT c.uid, u.user_id, c.step_id, epoch_ms(c.moved_at) AS moved_at, c.moved_by
-             FROM workflow_cards c JOIN users u ON u.uid = c.uid WHERE c.cohort_id = ? AND u.user_id = ?`,
+          `SELECT user_id, step_id, epoch_ms(moved_at) AS moved_at, moved_by FROM workflow_cards WHERE cohort_id = ? AND user_id = ?`,
           [cohortId, userId],
         );
         if (!cardRow) return { kind: 'no_card' };
         if (String(cardRow.step_id) === stepId) return { kind: 'unchanged', card: toCard(cardRow) };
         const atMs = at.getTime();
-        await q(`UPDATE workflow_cards SET step_id = ?, moved_at = ${TS}, moved_by = ? WHERE cohort_id = ? AND uid = ?`, [
-          stepId, atMs, by, cohortId, cardRow.uid,
+        await q(`UPDATE workflow_cards SET step_id = ?, moved_at = ${TS}, moved_by = ? WHERE cohort_id = ? AND user_id = ?`, [
+          stepId, atMs, by, cohortId, userId,
         ]);
         let executionId: string | null = null;
         if (step.action) {
           executionId = newExecutionId();
           await q(
-            `INSERT INTO workflow_actions (id, cohort_id, step_id, step_name, uid, type, action, status, attempts, last_error,
+            `INSERT INTO workflow_actions (id, cohort_id, step_id, step_name, user_id, type, action, status, attempts, last_error,
                                            attempt_log, created_at, finished_at, next_attempt_at, moved_at, moved_by)
              VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, NULL, '[]', ${TS}, NULL, ${TS}, ${TS}, ?)`,
-            [executionId, cohortId, step.id, step.name, cardRow.uid, step.action.type, JSON.stringify(step.action), atMs, atMs, atMs, by],
+            [executionId, cohortId, step.id, step.name, userId, step.action.type, JSON.stringify(step.action), atMs, atMs, atMs, by],
           );
         }
         return { kind: 'moved', card: { userId: String(cardRow.user_id), stepId, movedAt: at, movedBy: by }, executionId };
@@ -187,12 +199,12 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
 
     async cards(cohortId, o) {
       const r = await rows(
-        `SELECT u.user_id, c.step_id, epoch_ms(c.moved_at) AS moved_at, c.moved_by
-           FROM workflow_cards c JOIN users u ON u.uid = c.uid
-          WHERE c.cohort_id = $1 AND ($2::VARCHAR IS NULL OR c.step_id = $2)
-            AND ($3::VARCHAR IS NULL OR u.user_id > $3)
-            AND ($4::VARCHAR IS NULL OR contains(lower(u.user_id), lower($4)))
-          ORDER BY u.user_id LIMIT $5`,
+        `SELECT user_id, step_id, epoch_ms(moved_at) AS moved_at, moved_by
+           FROM workflow_cards
+          WHERE cohort_id = $1 AND ($2::VARCHAR IS NULL OR step_id = $2)
+            AND ($3::VARCHAR IS NULL OR user_id > $3)
+            AND ($4::VARCHAR IS NULL OR contains(lower(user_id), lower($4)))
+          ORDER BY user_id LIMIT $5`,
         [cohortId, o.stepId ?? null, o.afterUserId ?? null, o.search ?? null, o.limit],
       );
       return r.map(toCard);
