@@ -61,7 +61,7 @@ import { WORKFLOW_MIGRATIONS } from './storage/duckdb/workflow-migrations.js';
 import { createDuckDBWorkflowStore } from './storage/duckdb/workflow-store.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './storage/duckdb/duckdb-event-store.js';
 import { createDuckDBMembershipStore } from './storage/duckdb/duckdb-membership-store.js';
-import { duckdbMetadataMigrations, openMetadataPostgres, openMetadataStores, redactUrl } from './metadata-stores.js';
+import { checkMetadataEngine, duckdbMetadataMigrations, openMetadataPostgres, openMetadataStores, redactUrl } from './metadata-stores.js';
 import type { PgDatabase } from './storage/postgres/database.js';
 import { LeaseKeeper } from './services/job-lease.js';
 
@@ -144,10 +144,12 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const log = opts.logStream ? pino(logOptions, opts.logStream) : pino(logOptions);
   // PostgreSQL first: an unreachable server fails the start before the DuckDB file is opened.
   const pg: PgDatabase | undefined = opts.databaseUrl ? await openMetadataPostgres(opts.databaseUrl) : undefined;
-  let db: Database;
+  let db: Database | undefined;
   try {
     db = await openDatabase(opts.dbPath, [...duckdbMetadataMigrations(opts.databaseUrl), WORKFLOW_MIGRATIONS], { memoryLimit: opts.memoryLimit });
+    await checkMetadataEngine(db, pg !== undefined);
   } catch (err) {
+    await db?.close();
     await pg?.close();
     throw err;
   }

@@ -16,6 +16,7 @@ import { createDuckDBCollaboratorStore } from './storage/duckdb/collaborator-sto
 import type { Database } from './storage/duckdb/database.js';
 import { createDuckDBCohortStore } from './storage/duckdb/duckdb-cohort-store.js';
 import type { Migration } from './storage/duckdb/migrations.js';
+import { METADATA_ENGINE_MIGRATIONS, metadataEngineOf, recordMetadataEngine } from './storage/duckdb/metadata-engine.js';
 import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
 import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
 import { PG_ACCOUNT_MIGRATIONS } from './storage/postgres/account-migrations.js';
@@ -54,7 +55,26 @@ export interface MetadataStores {
 
 /** DuckDB migrations of the metadata modules that live in the file (none with PostgreSQL). */
 export function duckdbMetadataMigrations(databaseUrl: string | undefined): readonly (readonly Migration[])[] {
-  return databaseUrl ? [] : [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS];
+  const embedded = [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS];
+  return [METADATA_ENGINE_MIGRATIONS, ...(databaseUrl ? [] : embedded)];
+}
+
+/**
+ * A data dir stays with the metadata engine it started with: events and
+ * member sets in the file belong to the cohorts of that engine. Switching
+ * either way is refused (until `kohort migrate` moves an embedded store).
+ */
+export async function checkMetadataEngine(db: Database, postgres: boolean): Promise<void> {
+  const engine = await metadataEngineOf(db);
+  if (postgres && engine === 'duckdb') {
+    throw new ConfigError(
+      'KOHORT_DATABASE_URL is set but this data dir already holds an embedded store (cohorts, accounts or destinations in its DuckDB file), which PostgreSQL would hide: use a new KOHORT_DATA_DIR, or unset KOHORT_DATABASE_URL (moving an embedded store to PostgreSQL is not available yet)',
+    );
+  }
+  if (!postgres && engine === 'postgres') {
+    throw new ConfigError('This data dir keeps its cohorts, syncs and accounts in PostgreSQL (it was started with KOHORT_DATABASE_URL): set KOHORT_DATABASE_URL again');
+  }
+  if (postgres && engine === null) await recordMetadataEngine(db, 'postgres');
 }
 
 export const PG_METADATA_MIGRATIONS = [

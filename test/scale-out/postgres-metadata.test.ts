@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { noPostgres, PG_URL } from '../../src/storage/postgres/test-support/pg-test-db.js';
+import { freshPgDatabaseUrl, noPostgres } from '../../src/storage/postgres/test-support/pg-test-db.js';
 import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /**
@@ -20,35 +19,9 @@ const ADMIN = 'pg-metadata-admin-token-0123';
 const WRITE = 'pg-metadata-write-key-0123';
 
 const dirs: string[] = [];
-const databases: string[] = [];
-
-/** A fresh database on the test cluster, and its URL. */
-async function freshDatabase(): Promise<string> {
-  const name = `kohort_${randomBytes(6).toString('hex')}`;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  databases.push(name);
-  const u = new URL(PG_URL!);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-afterAll(async () => {
+afterAll(() => {
   killAllServers();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  if (!PG_URL || !databases.length) return;
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    for (const d of databases) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
-  } finally {
-    await c.end();
-  }
 });
 
 /** A webhook receiver that accepts everything and remembers which users were added and removed. */
@@ -85,7 +58,7 @@ async function stop(s: ServerProcess): Promise<void> {
 
 describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, events in the DuckDB file', () => {
   it('keeps cohorts, history, syncs, acknowledged sets and accounts across a restart', async () => {
-    const url = await freshDatabase();
+    const url = await freshPgDatabaseUrl();
     const dir = mkdtempSync(join(tmpdir(), 'kohort-pg-meta-'));
     dirs.push(dir);
     const start = () => startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, LOG_LEVEL: 'info' });

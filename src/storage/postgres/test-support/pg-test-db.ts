@@ -39,13 +39,33 @@ export function freshPgSchema(): string {
   return schema;
 }
 
+const databases: string[] = [];
+
+/** A fresh database on the test cluster (for code given only a URL, like `KOHORT_DATABASE_URL`); dropped after the file. */
+export async function freshPgDatabaseUrl(): Promise<string> {
+  if (!PG_URL) throw new Error('KOHORT_TEST_DATABASE_URL is not set');
+  const name = `kohort_${randomBytes(6).toString('hex')}`;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  databases.push(name);
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 afterAll(async () => {
   await Promise.all(dbs.splice(0).map((d) => d.close().catch(() => undefined)));
-  if (!PG_URL || !schemas.length) return;
+  if (!PG_URL || (!schemas.length && !databases.length)) return;
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   try {
     for (const s of schemas.splice(0)) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    for (const d of databases.splice(0)) await c.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`);
   } finally {
     await c.end();
   }
