@@ -235,7 +235,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const accountStore = createDuckDBAccountStore(db, await db.connect());
   const audit = createAuditService(accountStore);
   // A deleted account's collaborations go with it (its cohorts keep their ownerId; admins manage them).
-  const accounts = createAccountService({ store: accountStore, audit, scrypt: opts.passwordCost, onDeleted: (id) => collaboratorStore.removeAccount(id) });
+  const accounts = createAccountService({ adminToken: opts.adminToken, store: accountStore, audit, scrypt: opts.passwordCost, onDeleted: (id) => collaboratorStore.removeAccount(id) });
   const queries = createQueryLimiter({
     timeoutMs: opts.queryLimits?.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
     concurrency: opts.queryLimits?.concurrency ?? availableParallelism(),
