@@ -18,7 +18,7 @@ const browserSession = z.object({
   via: z.enum(['session', 'admin_token']).describe('how the browser signed in'),
   role: roleSchema,
   account: accountSchema.nullable().describe('null with the admin token'),
-  expiresAt: z.string().describe('ISO time; each use moves it 30 days on'),
+  expiresAt: z.string().describe('ISO time: when the session and its cookie expire (30 days)'),
 });
 
 const wrongAdminToken = () => new ServiceError(401, 'invalid_credentials', 'The admin token is not correct');
