@@ -19,6 +19,9 @@ import { createAccess } from './services/accounts/access.js';
 import { createSecretBox, loadSecretBox, parseSecretKeys } from './services/secret-box.js';
 import { sealConfig, withSealedSecrets } from './services/syncs/sealed-destinations.js';
 import { rewriteDestinationConfigs } from './storage/duckdb/destination-secrets.js';
+import { rewriteStepActions } from './storage/duckdb/step-secrets.js';
+import { sealAction, withSealedStepSecrets } from './services/workflows/sealed-steps.js';
+import type { Action } from './schemas/workflow.js';
 import { availableParallelism } from 'node:os';
 import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS, type QueryLimiter } from './services/query-limiter.js';
 import { createGuardedFetch, parseAllowList } from './destinations/outbound-guard.js';
@@ -224,7 +227,9 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const workflowClock = opts.workflows?.clock ?? systemClock;
   // Step webhook URLs are chosen by members: they go through the outbound guard.
   const privateAllow = parseAllowList(opts.allowPrivateUrls);
-  const workflowStore = createDuckDBWorkflowStore(await db.connect());
+  // Step-webhook secrets are sealed at rest like destination secrets; plain ones from older versions are sealed now.
+  await rewriteStepActions(db.background, (a) => sealAction(a as unknown as Action, secretBox) as unknown as Record<string, unknown>);
+  const workflowStore = withSealedStepSecrets(createDuckDBWorkflowStore(await db.connect()), secretBox);
   const actionRunner = new ActionRunner({
     store: workflowStore,
     clock: workflowClock,
@@ -260,6 +265,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const audit = createAuditService(accountStore);
   // A deleted account's collaborations go with it (its cohorts keep their ownerId; admins manage them).
   const accounts = createAccountService({
+    adminToken: opts.adminToken,
     store: accountStore,
     audit,
     scrypt: opts.passwordCost,

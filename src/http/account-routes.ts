@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { atLeast, type Role } from '../schemas/principal.js';
 import type { AccountService } from '../services/accounts/account-service.js';
 import { forbidden } from '../services/errors.js';
-import { bearer, type Authenticator } from './auth.js';
+import { requestCredential, type Authenticator } from './auth.js';
+import { registerSessionRoutes } from './session-routes.js';
 
 /** Sign-in, own profile and tokens, and account administration (docs/TEAMS.md, "Accounts and auth"). */
 export function registerAccountRoutes(app: FastifyInstance, deps: { accounts: AccountService; auth: Authenticator }): void {
@@ -19,13 +20,11 @@ export function registerAccountRoutes(app: FastifyInstance, deps: { accounts: Ac
   const id = (req: FastifyRequest) => (req.params as { id: string }).id;
 
   app.post('/v1/auth/login', async (req) => accounts.login(req.body));
-  app.post('/v1/auth/logout', signedIn, async (req, reply) => {
-    await accounts.logout(req.principal, (bearer(req) ?? ''));
-    return reply.status(204).send();
-  });
+  // Browser sign-in with cookies, and sign-out (which also clears them).
+  registerSessionRoutes(app, { accounts, auth });
 
   app.get('/v1/me', signedIn, async (req) => accounts.me(req.principal));
-  app.patch('/v1/me', signedIn, async (req) => accounts.patchMe(req.principal, req.body, (bearer(req) ?? '')));
+  app.patch('/v1/me', signedIn, async (req) => accounts.patchMe(req.principal, req.body, requestCredential(req) ?? ''));
   app.get('/v1/me/tokens', signedIn, async (req) => accounts.listTokens(req.principal));
   app.post('/v1/me/tokens', signedIn, async (req, reply) => reply.status(201).send(await accounts.createToken(req.principal, req.body)));
   app.delete('/v1/me/tokens/:id', signedIn, async (req, reply) => {

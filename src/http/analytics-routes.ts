@@ -26,16 +26,16 @@ export function registerAnalyticsRoutes(app: FastifyInstance, deps: { analytics:
   app.post('/v1/analytics/segmentation', admin, async (req) => {
     const r = analytics.parseSegmentation(req.body);
     await checkSegments(req, r.segments);
-    return queries.run('the segmentation chart', () => analytics.segmentation(r));
+    return queries.run('the segmentation chart', (signal) => analytics.segmentation(r, { signal }));
   });
   app.post('/v1/analytics/funnel', admin, async (req) => {
     const r = analytics.parseFunnel(req.body);
     await checkSegments(req, r.segments);
-    return queries.run('the funnel chart', () => analytics.funnel(r));
+    return queries.run('the funnel chart', (signal) => analytics.funnel(r, { signal }));
   });
   app.post('/v1/analytics/retention', admin, async (req) => {
     const r = analytics.parseRetention(req.body);
     await checkSegments(req, r.segments);
-    return queries.run('the retention chart', () => analytics.retention(r));
+    return queries.run('the retention chart', (signal) => analytics.retention(r, { signal }));
   });
 }

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Access } from '../services/accounts/access-port.js';
 import { createAccess } from '../services/accounts/access.js';
@@ -62,6 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Segment's browser library sends JSON as text/plain (sendBeacon).
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   registerErrorHandling(app);
+  // Browser sessions live in cookies (session-cookies.ts); parsed for every route.
+  await app.register(fastifyCookie);
   registerSecurityHeaders(app);
   registerRouteValidation(app, ROUTE_SCHEMAS);
   await registerOpenApi(app, { version: deps.version });

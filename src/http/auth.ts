@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { BOOTSTRAP_PRINCIPAL, type Principal } from '../schemas/principal.js';
-import { unauthorized } from '../services/errors.js';
+import { ServiceError, unauthorized } from '../services/errors.js';
+import { CSRF_HEADER, csrfMatches, isSafeMethod, SESSION_COOKIE } from './session-cookies.js';
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -59,16 +60,31 @@ declare module 'fastify' {
 export type TokenResolver = (token: string) => Promise<Principal | null>;
 
 export interface Authenticator {
-  /** Pre-handler for management routes: sets `req.principal` or answers 401. */
-  management(opts?: { allowQueryToken?: boolean; allowBasic?: boolean }): (req: FastifyRequest) => Promise<void>;
+  /** Pre-handler for management routes: sets `req.principal` or answers 401 (403 `csrf_failed`, see below). */
+  management(opts?: { allowBasic?: boolean }): (req: FastifyRequest) => Promise<void>;
   /** Lets the accounts service plug in (created after the app's dependencies). */
   setResolver(resolve: TokenResolver): void;
+  /** Whether `given` is the bootstrap admin token (browser sign-in with it). */
+  isAdminToken(given: string): boolean;
 }
 
+/** The session cookie of a browser request, if any. */
+export const sessionCookie = (req: FastifyRequest): string | undefined => req.cookies?.[SESSION_COOKIE] || undefined;
+
+/** The credential this request was authenticated with: the bearer token, else the browser's session cookie. */
+export function requestCredential(req: FastifyRequest): string | undefined {
+  return bearer(req) ?? (req.headers.authorization ? undefined : sessionCookie(req));
+}
+
+const csrfFailed = () =>
+  new ServiceError(403, 'csrf_failed', `A signed-in browser must send the ${CSRF_HEADER} header (the kohort_csrf cookie's value) with every change; this request did not`);
+
 /**
- * Bearer credential for management routes: the bootstrap admin token, or a
- * session / personal token the resolver knows. `?token=` is accepted only where
- * a browser cannot send headers (EventSource), and is redacted from logs.
+ * Credential for management routes: an `Authorization` header (the bootstrap
+ * admin token, or a session / personal token the resolver knows), else the
+ * browser's session cookie. Cookie-authenticated requests that change
+ * something must carry the CSRF proof (session-cookies.ts); header
+ * credentials need none, since browsers never attach them on their own.
  */
 export function createAuthenticator(adminToken: string, resolve?: TokenResolver): Authenticator {
   let resolver = resolve;
@@ -76,14 +92,23 @@ export function createAuthenticator(adminToken: string, resolve?: TokenResolver)
     setResolver(r) {
       resolver = r;
     },
+    isAdminToken: (given) => same(given, adminToken),
     management(opts = {}) {
       return async (req) => {
         let given = bearer(req);
         // Amplitude's cohort API sends Basic base64(token + ":"); the password part is ignored.
         if (!given && opts.allowBasic) given = basicUser(req);
-        if (!given && opts.allowQueryToken) {
-          const t = (req.query as { token?: unknown } | undefined)?.token;
-          if (typeof t === 'string') given = t;
+        const cookie = req.headers.authorization ? undefined : sessionCookie(req);
+        if (!given && cookie) {
+          if (!isSafeMethod(req.method)) {
+            const proof = req.headers[CSRF_HEADER];
+            if (!csrfMatches(cookie, Array.isArray(proof) ? proof[0] : proof)) throw csrfFailed();
+          }
+          // The cookie only ever holds a session (never the admin token itself).
+          const p = resolver ? await resolver(cookie) : null;
+          if (!p) throw unauthorized('The browser session has ended (signed out, expired or revoked); sign in again');
+          req.principal = p;
+          return;
         }
         if (!given) throw unauthorized('Send a token: Authorization: Bearer <admin token, session token or API token>');
         if (same(given, adminToken)) {

@@ -27,15 +27,15 @@ export function registerCohortInsightRoutes(app: FastifyInstance, deps: CohortIn
 
   app.get('/v1/cohorts/:id/explain', admin, async (req) => {
     await access.requireCohort(req.principal, id(req), 'read');
-    return queries.run('the explanation', () => insight.explainSaved(id(req), req.query));
+    return queries.run('the explanation', (signal) => insight.explainSaved(id(req), req.query, { signal }));
   });
   app.post('/v1/cohorts/explain', admin, async (req) => {
     await checkReferences(req);
-    return queries.run('the explanation', () => insight.explainDefinition(req.body));
+    return queries.run('the explanation', (signal) => insight.explainDefinition(req.body, { signal }));
   });
   app.post('/v1/cohorts/:id/diff', admin, async (req) => {
     await access.requireCohort(req.principal, id(req), 'edit');
     await checkReferences(req);
-    return queries.run('the diff', () => insight.diff(id(req), req.body));
+    return queries.run('the diff', (signal) => insight.diff(id(req), req.body, { signal }));
   });
 }

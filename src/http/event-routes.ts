@@ -52,9 +52,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: { events: Events
   });
 
   // Server-Sent Events: one `event` message per stored event, filtered like /live.
+  // Browsers authenticate by their session cookie (EventSource sends it); never a token in the URL, which logs keep.
   app.get(
     '/v1/events/stream',
-    { preHandler: auth.management({ allowQueryToken: true }) },
+    admin,
     async (req, reply) => {
       const f = parseWith(liveQuerySchema.omit({ limit: true }), req.query);
       reply.hijack();

@@ -85,4 +85,25 @@ describe('the time limit', () => {
     // Contacts run under the same limits.
     expect((await k.app.inject({ method: 'GET', url: '/v1/contacts?limit=5', headers: auth })).statusCode).toBe(200);
   });
+
+  it('stops a heavy diff and a heavy chart the same way: 503, the engine interrupted, the next query answers', { timeout: 60_000 }, async () => {
+    const made = await k.app.inject({ method: 'POST', url: '/v1/cohorts', headers: auth, payload: { name: 'light', definition: { match: 'all', rules: [{ type: 'event', event: 'zzz' }] } } });
+    expect(made.statusCode, made.body).toBe(201);
+    const heavy = [
+      () => k.app.inject({ method: 'POST', url: `/v1/cohorts/${made.json().id}/diff`, headers: auth, payload: { definition: HEAVIER } }),
+      () => k.app.inject({
+        method: 'POST', url: '/v1/analytics/segmentation', headers: auth,
+        payload: { event: { event: 'a' }, measure: 'uniques', interval: 'day', from: '2026-10-01', to: '2026-12-01', segments: [{ definition: HEAVIER }] },
+      }),
+    ];
+    for (const run of heavy) {
+      const r = await run();
+      expect(r.statusCode, r.body).toBe(503);
+      expect(r.json().error.code).toBe('query_timeout');
+      // The slot is held until the engine really stopped: it frees because the statement was interrupted.
+      await expect.poll(() => k.queries.stats.running).toBe(0);
+      const light = await preview(k, { match: 'all', rules: [{ type: 'event', event: 'zzz' }] });
+      expect(light.statusCode, light.body).toBe(200);
+    }
+  });
 });

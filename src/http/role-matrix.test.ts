@@ -248,6 +248,8 @@ const NOT_MANAGEMENT = new Set([
   'POST /batch',
   'POST /identify',
   'POST /v1/auth/login',
+  // Browser sign-in: no credential yet (browser-session.test.ts).
+  'POST /v1/auth/session',
 ]);
 
 /** "METHOD /path" of every API route the app registered, read from Fastify's route tree. */

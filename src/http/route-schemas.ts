@@ -57,7 +57,7 @@ export const ROUTE_SCHEMAS: Record<string, FastifySchema> = {
   // Events and users
   'GET /v1/event-types': s('Event names with counts, last seen and their properties', { response: ok(200, R.eventTypes, 401) }),
   'GET /v1/events/live': s('Latest events, newest first', { querystring: documented(liveQuerySchema), response: ok(200, R.liveEvents, 400, 401) }),
-  'GET /v1/events/stream': s('Live events as Server-Sent Events (a browser may pass ?token=)', {
+  'GET /v1/events/stream': s('Live events as Server-Sent Events (a browser authenticates by its session cookie)', {
     querystring: documented(liveQuerySchema.omit({ limit: true })),
     response: ok(200, z.string().describe('text/event-stream: each message\'s data is a JSON list of events shaped as in GET /v1/events/live'), 400, 401),
   }),

@@ -74,7 +74,8 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     return { ctx: { asOf, resolveCohort, materialized: deps.materialized?.() ?? [] }, label, asOf };
   }
 
-  async function run<T>(compile: () => CompiledChart<T>): Promise<T> {
+  /** `signal`: the query limiter's; aborting it stops the engine's query. */
+  async function run<T>(compile: () => CompiledChart<T>, signal?: AbortSignal): Promise<T> {
     let q: CompiledChart<T>;
     try {
       q = compile();
@@ -83,7 +84,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       if (err instanceof UnknownCohortError || err instanceof CohortCycleError) throw new ServiceError(400, 'invalid_definition', err.message);
       throw err;
     }
-    return q.decode(await deps.reads.rows(q));
+    return q.decode(await deps.reads.rows(q, signal));
   }
 
   return {
@@ -100,9 +101,9 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     parseFunnel: (body: unknown) => parseInput(funnelRequestSchema, body, 'funnel request') as FunnelRequest,
     parseRetention: (body: unknown) => parseInput(retentionRequestSchema, body, 'retention request') as RetentionRequest,
 
-    async segmentation(req: SegmentationRequest): Promise<SegmentationResponse> {
+    async segmentation(req: SegmentationRequest, opts: { signal?: AbortSignal } = {}): Promise<SegmentationResponse> {
       const { ctx, label, asOf } = await prepare(req);
-      const r = await run(() => compileSegmentation(req, ctx));
+      const r = await run(() => compileSegmentation(req, ctx), opts.signal);
       return {
         asOf: asOf.toISOString(),
         buckets: r.buckets.map((b) => new Date(b).toISOString()),
@@ -110,18 +111,18 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
       };
     },
 
-    async funnel(req: FunnelRequest): Promise<FunnelResponse> {
+    async funnel(req: FunnelRequest, opts: { signal?: AbortSignal } = {}): Promise<FunnelResponse> {
       const { ctx, label, asOf } = await prepare(req);
-      const r = await run(() => compileFunnel(req, ctx));
+      const r = await run(() => compileFunnel(req, ctx), opts.signal);
       return {
         asOf: asOf.toISOString(),
         series: req.segments.map((segment, i) => ({ segment, label: label(segment), steps: req.steps.map((s, k) => ({ event: s.event, users: r[i][k] })) })),
       };
     },
 
-    async retention(req: RetentionRequest): Promise<RetentionResponse> {
+    async retention(req: RetentionRequest, opts: { signal?: AbortSignal } = {}): Promise<RetentionResponse> {
       const { ctx, label, asOf } = await prepare(req);
-      const r = await run(() => compileRetention(req, ctx));
+      const r = await run(() => compileRetention(req, ctx), opts.signal);
       return {
         asOf: asOf.toISOString(),
         series: req.segments.map((segment, i) => ({ segment, label: label(segment), users: r[i].users, retained: r[i].retained })),

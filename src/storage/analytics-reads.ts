@@ -5,5 +5,6 @@
 import type { CompiledQuery } from './cohort-store.js';
 
 export interface AnalyticsReads {
-  rows(q: CompiledQuery): Promise<Record<string, unknown>[]>;
+  /** `signal` (the query limiter's): aborting it interrupts the engine's statement. */
+  rows(q: CompiledQuery, signal?: AbortSignal): Promise<Record<string, unknown>[]>;
 }

@@ -46,6 +46,17 @@ export interface SyncPatch {
 }
 
 /**
+ * A batch recorded before it is sent: after a crash the next run sends it
+ * again with the same idempotency key (and `webhook-id`), so the receiver can
+ * drop the duplicate.
+ */
+export interface InFlightBatch {
+  key: string;
+  op: 'add' | 'remove';
+  userIds: string[];
+}
+
+/**
  * Persistence of destinations, syncs, their acknowledged sets and run history.
  * Destination configs are stored whole (secrets included) for the engine; the
  * API masks them (`presentDestination`). Implementations never log configs.
@@ -77,8 +88,17 @@ export interface SyncStore {
 
   /** The user ids the destination has acknowledged for this sync. */
   acknowledged(syncId: string): Promise<string[]>;
-  /** Commits one accepted batch durably before resolving (each call is atomic). */
-  commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[]): Promise<void>;
+  /**
+   * Commits one accepted batch durably before resolving (each call is atomic);
+   * `endKey` ends that in-flight batch in the same transaction.
+   */
+  commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[], opts?: { endKey?: string }): Promise<void>;
+  /** Records a batch about to be sent, durably before resolving. */
+  beginBatch(syncId: string, batch: InFlightBatch): Promise<void>;
+  /** Batches begun and not ended, in the order they were begun. */
+  inFlightBatches(syncId: string): Promise<InFlightBatch[]>;
+  /** Forgets an in-flight batch (its outcome is final, or it is no longer wanted). */
+  endBatch(syncId: string, key: string): Promise<void>;
 
   insertRun(run: SyncRun): Promise<void>;
   updateRun(run: SyncRun): Promise<void>;

@@ -6,8 +6,8 @@ import { ServerGate } from './auth/ServerGate';
 import { AccountGate } from './auth/AccountGate';
 
 export function App() {
-  const { token } = useSession();
-  if (!token) return <SignIn />;
+  const { signedIn } = useSession();
+  if (!signedIn) return <SignIn />;
   return (
     <ServerGate>
       <AccountGate>

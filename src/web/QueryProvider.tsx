@@ -5,7 +5,7 @@ import { useSession } from './auth/session';
 
 /** One query client per session; a 401 anywhere signs the user out with a reason. */
 export function QueryProvider({ children }: { children: ReactNode }) {
-  const { signOut, token } = useSession();
+  const { signOut, signedIn } = useSession();
   const [client] = useState(() => {
     const onError = (err: unknown) => {
       if (err instanceof ApiError && err.status === 401) {
@@ -26,9 +26,9 @@ export function QueryProvider({ children }: { children: ReactNode }) {
     });
     return client;
   });
-  // Nothing cached under one token may show under another.
+  // Nothing cached under one session may show under another.
   useEffect(() => {
-    if (!token) client.clear();
-  }, [token, client]);
+    if (!signedIn) client.clear();
+  }, [signedIn, client]);
   return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
-import { chooseAdminToken, field, pick } from './ui';
+import { chooseAdminToken, field, pick, sessionCookies } from './ui';
 import { REASONS } from '../../src/web/auth/permissions';
 
 const MEMBER = { email: 'mia@example.com', name: 'Mia Member', role: 'member', password: 'mia-password-1' };
@@ -52,12 +52,12 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
 
   it('signs a member in with email and password and shows the role in the user menu', async () => {
     await page.goto(`${server.url}/cohorts`);
-    await page.route(/\/v1\/auth\/login/, (route) => route.abort('connectionrefused'));
+    await page.route(/\/v1\/auth\/session/, (route) => route.abort('connectionrefused'));
     await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
     await page.getByLabel('Password', { exact: true }).fill(MEMBER.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Server unreachable');
-    await page.unroute(/\/v1\/auth\/login/);
+    await page.unroute(/\/v1\/auth\/session/);
 
     await page.getByLabel('Email', { exact: true }).fill(MEMBER.email);
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
@@ -75,12 +75,19 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
     await page.getByRole('link', { name: 'Create cohort' }).waitFor();
     expect(await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).count()).toBe(0);
 
-    const session = await page.evaluate(() => sessionStorage.getItem('kohort.sessionToken'));
-    expect(session).toMatch(/^kse_[A-Za-z0-9_-]{43}$/);
-    expect((await meWith(session!)).body.account?.email).toBe(MEMBER.email);
+    const { session } = await sessionCookies(page, server);
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(session!.value).toMatch(/^kse_[A-Za-z0-9_-]{43}$/);
+    expect(await page.evaluate(() => document.cookie)).not.toContain(session!.value);
+    expect((await meWith(session!.value)).body.account?.email).toBe(MEMBER.email);
     // The session survives a reload of the tab.
     await page.reload();
     await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
+    // And it is the browser's: a new tab is signed in as the same person.
+    const tab = await browser.newPage();
+    await tab.goto(`${server.url}/cohorts`);
+    expect(await tab.getByRole('button', { name: /^Account menu/ }).getAttribute('aria-label')).toBe('Account menu: Mia Member, Member');
+    await tab.close();
   });
 
   it('creates a personal API token, shows it once, and the token works for scripts', async () => {
@@ -132,11 +139,16 @@ describe.skipIf(!hasChromium)('web app: accounts, roles, API tokens and the audi
   });
 
   it('ends the session on the server when signing out', async () => {
-    const session = (await page.evaluate(() => sessionStorage.getItem('kohort.sessionToken')))!;
+    const session = (await sessionCookies(page, server)).session!.value;
     await signOut(page);
-    expect(await page.evaluate(() => sessionStorage.getItem('kohort.sessionToken'))).toBeNull();
-    // The tab forgets the token at once; the logout request may land a moment later.
+    // The server ends the session and clears both cookies; the tab shows the sign-in screen at once.
     await expect.poll(async () => (await meWith(session)).status, { timeout: 15_000 }).toBe(401);
+    await expect.poll(async () => sessionCookies(page, server)).toEqual({ session: undefined, csrf: undefined });
+    // Another tab of the browser is signed out too.
+    const tab = await browser.newPage();
+    await tab.goto(`${server.url}/cohorts`);
+    await tab.getByLabel('Email', { exact: true }).waitFor();
+    await tab.close();
   });
 
   it('keeps a viewer read-only: no Create cohort, a read-only team page, no audit log', async () => {

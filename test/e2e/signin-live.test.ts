@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { hasChromium, launchBrowser, screenshot, type BrowserSession } from './browser';
 import { startKohort, type KohortServer } from './server';
-import { chooseAdminToken } from './ui';
+import { chooseAdminToken, sessionCookies } from './ui';
 
 describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
   let server: KohortServer;
@@ -41,8 +41,16 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
     await token.fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('kohort.adminToken'))).toBe(server.adminToken);
-    // The token survives a reload of the tab.
+    // The browser keeps a session of its own in an HttpOnly cookie, never the admin token, and no script can read it.
+    const { session, csrf } = await sessionCookies(page, server);
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(session!.value).toMatch(/^kse_/);
+    expect(session!.value).not.toBe(server.adminToken);
+    expect(csrf).toMatchObject({ httpOnly: false, sameSite: 'Strict' });
+    const visible = await page.evaluate(() => [document.cookie, JSON.stringify({ ...sessionStorage }), JSON.stringify({ ...localStorage })].join(' '));
+    expect(visible).not.toContain(server.adminToken);
+    expect(visible).not.toContain(session!.value);
+    // The session survives a reload of the tab.
     await page.reload();
     await page.getByRole('heading', { name: 'Cohorts' }).waitFor();
 
@@ -94,11 +102,10 @@ describe.skipIf(!hasChromium)('web app: sign-in and live events', () => {
   it('is usable on a phone-sized screen', async () => {
     const phone = await browser.newPage({ width: 390, height: 844 });
     await phone.goto(`${server.url}/events`);
-    // sessionStorage is per tab: a new tab signs in again.
-    await chooseAdminToken(phone);
-    await phone.getByLabel('Admin token').fill(server.adminToken);
-    await phone.keyboard.press('Enter');
+    // The session is the browser's: a new tab is signed in already, and its live stream connects by the cookie.
     await phone.getByRole('heading', { name: 'Live events' }).waitFor();
+    await expect.poll(() => phone.getByTestId('stream-state').textContent()).toBe('live');
+    expect(await phone.getByLabel('Admin token').count()).toBe(0);
     await phone.getByRole('button', { name: 'Toggle navigation' }).click();
     await phone.getByRole('navigation').getByRole('link', { name: 'Destinations' }).click();
     await phone.getByRole('heading', { name: 'Destinations' }).waitFor();

@@ -6,13 +6,26 @@ export async function chooseAdminToken(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Use the admin token instead' }).click();
 }
 
-/** Signs the page in with the server's admin token (sessionStorage is per tab). */
+/**
+ * Signs the page in with the server's admin token. The session is a cookie of
+ * the whole browser: a page opened after another signed in is signed in already.
+ */
 export async function signIn(page: Page, server: KohortServer, path = '/cohorts'): Promise<void> {
   await page.goto(server.url + path);
+  const menu = page.getByRole('button', { name: /^Account menu/ });
+  const choose = page.getByRole('button', { name: 'Use the admin token instead' });
+  await menu.or(choose).first().waitFor();
+  if (await menu.isVisible()) return;
   await chooseAdminToken(page);
   await page.getByLabel('Admin token', { exact: true }).fill(server.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Admin token', { exact: true }).waitFor({ state: 'detached' });
+}
+
+/** The browser's session cookies: the HttpOnly session and the CSRF proof script may read. */
+export async function sessionCookies(page: Page, server: KohortServer) {
+  const all = await page.context().cookies(server.url);
+  return { session: all.find((c) => c.name === 'kohort_session'), csrf: all.find((c) => c.name === 'kohort_csrf') };
 }
 
 /** Chooses an option of a Mantine Select / Autocomplete by its visible label. */

@@ -209,7 +209,9 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
   });
 
   it('shows the board read-only to a viewer collaborator', async () => {
-    const viewer = await browser.newPage();
+    // Another person: another browser (a session cookie is shared by every tab of one browser).
+    const other = await launchBrowser();
+    const viewer = await other.newPage();
     viewer.setDefaultTimeout(30_000);
     await signInWithPassword(viewer, server, COLLABORATOR.email, `/cohorts/${cohortId}`);
     await viewer.getByRole('heading', { name: 'Onboarding', exact: true }).waitFor();
@@ -235,7 +237,7 @@ describe.skipIf(!hasChromium)('web app: teams, collaborators and the workflow bo
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ stepId: steps.body[0]!.id }),
     });
     expect(move.status).toBe(403);
-    await viewer.close();
+    await other.close();
   });
 
   it('edits the steps on the cohort page: rename, reorder, a property action; the webhook keeps its secret', async () => {

@@ -18,6 +18,8 @@ export { API_TOKEN_PREFIX, SESSION_PREFIX, type CreatedToken, type LoginResult }
 export { toAccount } from './account-records.js';
 
 export interface AccountServiceDeps {
+  /** The bootstrap admin token, so a browser signed in with it gets a session (never the token). */
+  adminToken?: string;
   store: AccountStore;
   audit: AuditLog;
   now?: () => Date;
@@ -37,7 +39,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   const { store, audit } = deps;
   const now = deps.now ?? (() => new Date());
   const params = deps.scrypt ?? DEFAULT_SCRYPT;
-  const credentials = createCredentials({ store, audit, now, params, throttle: deps.throttle ?? createLoginThrottle() });
+  const credentials = createCredentials({ adminToken: deps.adminToken, store, audit, now, params, throttle: deps.throttle ?? createLoginThrottle() });
 
   async function record(id: string): Promise<AccountRecord> {
     const a = await store.getAccount(id);

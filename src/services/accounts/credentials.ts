@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createTokenSchema, loginSchema, type Account, type ApiTokenInfo } from '../../schemas/accounts.js';
-import type { Principal } from '../../schemas/principal.js';
+import { BOOTSTRAP_PRINCIPAL, type Principal } from '../../schemas/principal.js';
 import type { AccountRecord, AccountStore } from '../../storage/account-store.js';
 import { conflict, forbidden, notFound, parseInput as parse, ServiceError } from '../errors.js';
 import type { AuditLog } from './access-port.js';
@@ -30,6 +30,8 @@ export interface CreatedToken {
 }
 
 export interface CredentialDeps {
+  /** The bootstrap admin token: browser sign-ins with it get a session of their own (never the token itself). */
+  adminToken?: string;
   store: AccountStore;
   audit: AuditLog;
   now: () => Date;
@@ -45,6 +47,14 @@ const newToken = (prefix: string) => prefix + randomBytes(32).toString('base64ur
 const invalidCredentials = () => new ServiceError(401, 'invalid_credentials', 'The email or password is not correct');
 const tooManyAttempts = (seconds: number) =>
   new ServiceError(429, 'too_many_attempts', `Too many failed attempts for this email; try again in ${seconds} s`, { retryAfterSeconds: seconds });
+
+/**
+ * Sessions of the bootstrap admin token (a browser signed in with it) are
+ * stored like account sessions, under this pseudo account id carrying the
+ * token's hash: a new KOHORT_ADMIN_TOKEN ends them, and the id can never
+ * collide with a real account's (those are UUIDs).
+ */
+const ADMIN_SESSION_PREFIX = 'admin-token:';
 
 const principalOf = (a: AccountRecord, via: 'session' | 'api_token'): Principal => ({ accountId: a.id, email: a.email, name: a.name, role: a.role, via });
 
@@ -97,11 +107,28 @@ export function createCredentials(d: CredentialDeps) {
       return { token, expiresAt: expiresAt.toISOString(), account: toAccount(updated) };
     },
 
-    /** Ends the session of `token` (a no-op for API tokens and the bootstrap token). */
+    /**
+     * A session for a browser signed in with the bootstrap admin token (the
+     * caller checked the token): the browser keeps this session, not the token.
+     */
+    async adminSession(): Promise<{ token: string; expiresAt: Date }> {
+      if (!d.adminToken) throw new Error('admin sessions need the admin token');
+      const at = now();
+      const token = newToken(SESSION_PREFIX);
+      const expiresAt = new Date(at.getTime() + SESSION_MS);
+      await store.deleteExpiredSessions(at);
+      await store.insertSession({ tokenHash: tokenHash(token), accountId: ADMIN_SESSION_PREFIX + tokenHash(d.adminToken), createdAt: at, lastUsedAt: at, expiresAt });
+      await audit.record({ actor: BOOTSTRAP_PRINCIPAL, action: 'auth.login', resourceType: 'account', resourceId: null, summary: 'Signed in with the admin token (browser session)' });
+      return { token, expiresAt };
+    },
+
+    /** Ends the session of `token` (a no-op for API tokens and the bootstrap token itself). */
     async logout(actor: Principal, token: string): Promise<void> {
-      if (actor.via !== 'session' || !token.startsWith(SESSION_PREFIX)) return;
+      if (!token.startsWith(SESSION_PREFIX)) return;
+      if (actor.via !== 'session' && actor.via !== 'admin_token') return;
       await store.deleteSession(tokenHash(token));
-      await audit.record({ actor, action: 'auth.logout', resourceType: 'account', resourceId: actor.accountId, summary: `${actor.email} signed out` });
+      const who = actor.via === 'admin_token' ? 'The admin token session' : actor.email;
+      await audit.record({ actor, action: 'auth.logout', resourceType: 'account', resourceId: actor.accountId, summary: `${who} signed out` });
     },
 
     /** Session or personal API token → principal; null when unknown, expired, or the account is disabled or gone. */
@@ -114,11 +141,19 @@ export function createCredentials(d: CredentialDeps) {
           await store.deleteSession(s.tokenHash);
           return null;
         }
-        const a = await store.getAccount(s.accountId);
-        if (!a || a.disabled) return null;
+        let principal: Principal;
+        if (s.accountId.startsWith(ADMIN_SESSION_PREFIX)) {
+          // Signed in with an admin token that is no longer the current one: ended.
+          if (!d.adminToken || s.accountId !== ADMIN_SESSION_PREFIX + tokenHash(d.adminToken)) return null;
+          principal = BOOTSTRAP_PRINCIPAL;
+        } else {
+          const a = await store.getAccount(s.accountId);
+          if (!a || a.disabled) return null;
+          principal = principalOf(a, 'session');
+        }
         // Sliding expiry: 30 days from the last use.
         if (at.getTime() - s.lastUsedAt.getTime() >= TOUCH_EVERY_MS) await store.touchSession(s.tokenHash, at, new Date(at.getTime() + SESSION_MS));
-        return principalOf(a, 'session');
+        return principal;
       }
       if (token.startsWith(API_TOKEN_PREFIX)) {
         const t = await store.getTokenByHash(tokenHash(token));

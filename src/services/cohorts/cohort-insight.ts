@@ -50,43 +50,44 @@ export function createCohortInsightService(deps: CohortInsightDeps) {
     materialized: deps.materialized?.() ?? [],
   });
 
-  async function explain(definition: Definition, userId: string, asOf: Date, rulesShown = true): Promise<Explanation> {
+  /** `signal`: the query limiter's; aborting it stops the engine's query. */
+  async function explain(definition: Definition, userId: string, asOf: Date, rulesShown: boolean, signal?: AbortSignal): Promise<Explanation> {
     const uid = await deps.reads.uidOf(userId);
     if (uid === undefined) throw notFound('User', userId);
     const plan = compileExplain(definition, uid, await ctxAt(asOf));
-    const { member, rules } = assembleExplanation(definition, plan.nodes, await deps.reads.explainRows(uid, plan.query, plan.events));
+    const { member, rules } = assembleExplanation(definition, plan.nodes, await deps.reads.explainRows(uid, plan.query, plan.events, signal));
     return { userId, asOf: asOf.toISOString(), member, rules: rulesShown ? rules : [] };
   }
 
   return {
     /** A saved cohort, as of `asOf` (default now); a static list is explained by its stored members. */
-    async explainSaved(cohortId: string, query: unknown): Promise<Explanation> {
+    async explainSaved(cohortId: string, query: unknown, opts: { signal?: AbortSignal } = {}): Promise<Explanation> {
       const q = parseInput(explainQuerySchema, query, 'explain query');
       const c = await deps.cohorts.get(cohortId);
       const asOf = asOfDate(q.asOf, now);
-      if (c.kind === 'static') return explain({ match: 'all', rules: [{ type: 'cohort', cohortId }] }, q.userId, asOf, false);
-      return explain(c.definition as Definition, q.userId, asOf);
+      if (c.kind === 'static') return explain({ match: 'all', rules: [{ type: 'cohort', cohortId }] }, q.userId, asOf, false, opts.signal);
+      return explain(c.definition as Definition, q.userId, asOf, true, opts.signal);
     },
 
     /** An unsaved definition (the builder). */
-    async explainDefinition(body: unknown): Promise<Explanation> {
+    async explainDefinition(body: unknown, opts: { signal?: AbortSignal } = {}): Promise<Explanation> {
       const b = parseInput(explainBodySchema, body, 'explain request');
       const definition = await deps.cohorts.validateDefinition(b.definition);
-      return explain(definition, b.userId, asOfDate(b.asOf, now));
+      return explain(definition, b.userId, asOfDate(b.asOf, now), true, opts.signal);
     },
 
     /** What saving `definition` on the cohort would change: members, and what each sync would send. */
-    async diff(cohortId: string, body: unknown): Promise<CohortDiff> {
+    async diff(cohortId: string, body: unknown, opts: { signal?: AbortSignal } = {}): Promise<CohortDiff> {
       const b = parseInput(diffBodySchema, body, 'diff request');
       const c = await deps.cohorts.get(cohortId);
       if (c.kind === 'static') throw invalidInput('A static cohort has no definition', [{ field: 'definition', message: 'not allowed for static cohorts' }]);
       const definition = await deps.cohorts.validateDefinition(b.definition, cohortId);
       const asOf = asOfDate(b.asOf, now);
       const q = deps.compile(definition, { asOf, resolveCohort: await deps.cohorts.resolver() });
-      const members = await deps.reads.membershipDiff(cohortId, q, DIFF_SAMPLE_SIZE);
+      const members = await deps.reads.membershipDiff(cohortId, q, DIFF_SAMPLE_SIZE, opts.signal);
       const syncs = (await deps.syncs?.ofCohort(cohortId)) ?? [];
       let proposed: string[] = [];
-      if (syncs.length) proposed = await deps.reads.memberIds(q);
+      if (syncs.length) proposed = await deps.reads.memberIds(q, opts.signal);
       const perSync = await Promise.all(
         syncs.map(async (s) => {
           const plan = planSync(proposed, await deps.syncs!.acknowledged(s.id));

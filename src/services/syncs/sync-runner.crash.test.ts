@@ -83,3 +83,87 @@ describe('crash and resume', () => {
     });
   }
 });
+
+/**
+ * A store whose `n`-th commitBatch never happens: the process "dies" after the
+ * destination accepted that batch and before its commit, with every later call
+ * hanging. The batch was recorded in flight before it was sent.
+ */
+function dyingAtCommit(store: SyncStore, n: number): { store: SyncStore; died: Promise<void> } {
+  let commits = 0;
+  let dead = false;
+  let signal!: () => void;
+  const died = new Promise<void>((r) => (signal = r));
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return async (...args: unknown[]) => {
+        if (dead) return new Promise(() => undefined);
+        if (prop === 'commitBatch' && ++commits === n) {
+          dead = true;
+          signal();
+          return new Promise(() => undefined);
+        }
+        return v.apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, died };
+}
+
+describe('idempotency keys survive a crash', () => {
+  it('a batch accepted but not committed before the crash is re-sent first, with the same users and the same Idempotency-Key', async () => {
+    const real = new MemorySyncStore();
+    const members = userIds(1000);
+    const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx.url, apiKey: 'key' }, members, batchSize: 100, store: real });
+    const { store: doomed, died } = dyingAtCommit(real, 3);
+    void h.newRunner({ store: doomed, concurrency: 1 }).start(h.syncId);
+    await died;
+    const adds = () => rx.requests.filter((r) => r.path.endsWith('/add'));
+    const before = adds();
+    expect(before).toHaveLength(3);
+    const lost = before[2]!;
+    const lostKey = String(lost.headers['idempotency-key']);
+    // Recorded before it was sent, with the key the receiver saw.
+    expect(await real.inFlightBatches(h.syncId)).toEqual([{ key: lostKey, op: 'add', userIds: lost.json.userIds }]);
+
+    const fresh = h.newRunner();
+    await fresh.recoverInterrupted();
+    const resumed = await fresh.run(h.syncId);
+    expect(resumed.status).toBe('succeeded');
+    const after = adds().slice(3);
+    // The first request after the restart is that batch again: same key, same users; the receiver can drop it.
+    expect(String(after[0]!.headers['idempotency-key'])).toBe(lostKey);
+    expect(after[0]!.json.userIds).toEqual(lost.json.userIds);
+    // Every other batch has a key of its own.
+    const keys = after.map((r) => String(r.headers['idempotency-key']));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.slice(1).every((k) => k.startsWith(resumed.id))).toBe(true);
+    expect([...sim.lists.get('L1')!.members].sort()).toEqual(members);
+    expect(await real.inFlightBatches(h.syncId)).toEqual([]);
+  });
+
+  it('the same webhook-id for a webhook batch re-sent after a crash', async () => {
+    const real = new MemorySyncStore();
+    const members = userIds(300);
+    rx.handler = () => ({ status: 200, body: {} });
+    const secret = `whsec_${Buffer.from('crash-test-secret').toString('base64')}`;
+    const h = await makeHarness({ type: 'webhook', config: { url: `${rx.url}/hook`, secret }, members, batchSize: 100, store: real });
+    const { store: doomed, died } = dyingAtCommit(real, 2);
+    void h.newRunner({ store: doomed, concurrency: 1 }).start(h.syncId);
+    await died;
+    const lost = rx.requests.at(-1)!;
+    const resumed = await h.newRunner().run(h.syncId);
+    expect(resumed.status).toBe('succeeded');
+    const again = rx.requests.filter((r) => r.headers['webhook-id'] === lost.headers['webhook-id']);
+    expect(again).toHaveLength(2);
+    expect(again[1]!.headers['idempotency-key']).toBe(lost.headers['webhook-id']);
+    const users = (r: typeof lost) => (r.json.users as { userId: string }[]).map((u) => u.userId);
+    expect(users(again[1]!)).toEqual(users(lost));
+    // All members arrived; the lost batch's users twice (once per attempt), nobody else.
+    const all = rx.requests.flatMap(users);
+    expect(new Set(all).size).toBe(300);
+    expect(all).toHaveLength(400);
+  });
+});

@@ -1,33 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Batch,
-  BatchDestination,
-  CohortRef,
-  Destination,
-  DestinationOptions,
-  PrepareOutcome,
-  SendOutcome,
-} from '../../destinations/destination.js';
+import type { DestinationOptions, PrepareOutcome } from '../../destinations/destination.js';
 import type { DestinationRegistry } from '../../destinations/registry.js';
-import type { SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
+import type { SyncRecord, SyncRun, SyncRunStatus, SyncState } from '../../schemas/sync.js';
 import type { SyncStore } from '../../storage/sync-store.js';
 import type { Clock } from './clock.js';
 import type { HeldLease, LeaseKeeper } from '../job-lease.js';
+import { sendBatches, sendSnapshot } from './batch-sender.js';
 import { syncNotFound, syncPaused, syncRunning } from './errors.js';
 import type { MembershipSource } from './membership-source.js';
 import { planSync } from './sync-planner.js';
-import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { silentLogger, type Logger, type RunContext, type RunEnv } from './run-context.js';
+import { addError, recordFailure, withRetry } from './run-requests.js';
 
-/** Most errors kept per run, and user ids sampled per error. */
-const MAX_ERRORS = 50;
-const SAMPLE_SIZE = 10;
-
-export interface Logger {
-  info(msg: string, data?: Record<string, unknown>): void;
-  warn(msg: string, data?: Record<string, unknown>): void;
-  error(msg: string, data?: Record<string, unknown>): void;
-}
-const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+export type { Logger } from './run-context.js';
 
 export interface SyncRunnerDeps {
   store: SyncStore;
@@ -52,26 +38,6 @@ export interface SyncRunnerDeps {
   leases?: LeaseKeeper;
 }
 
-type Final = Exclude<SendOutcome, { kind: 'retry' }> | (Extract<SendOutcome, { kind: 'retry' }> & { exhausted: true }) | { kind: 'stopped' };
-
-interface RunContext {
-  run: SyncRun;
-  sync: SyncRecord;
-  cohort: CohortRef;
-  destination: Destination;
-  state: Record<string, unknown>;
-  /** Set by a 401/403: no new requests start, no retries continue. */
-  authFailed: boolean;
-  /** Aborted when this process lost the sync's lease: no new batches start. */
-  leaseLost?: AbortSignal;
-  /** Batches that ran out of retries / were accepted. */
-  exhausted: number;
-  accepted: number;
-  /** The run-progress write under way, and whether counts changed since it began. */
-  saving?: Promise<void> | null;
-  saveAgain?: boolean;
-}
-
 /**
  * Runs syncs: plans members vs acknowledged, prepares the destination, sends
  * batches (N in flight) with retries, and commits each accepted batch to the
@@ -82,15 +48,12 @@ export class SyncRunner {
   private readonly membership: MembershipSource;
   private readonly registry: DestinationRegistry;
   private readonly clock: Clock;
-  private readonly random: () => number;
-  private readonly concurrency: number;
-  private readonly policy: RetryPolicy;
   private readonly destinationOptions: DestinationOptions;
   private readonly newId: () => string;
   private readonly log: Logger;
   private readonly leases?: LeaseKeeper;
-  /** Per running sync: what it is waiting for now (in memory: only this process runs it). */
-  private readonly live = new Map<string, string>();
+  /** What sending needs (batch-sender.ts); `live` is per process: only this process runs the sync. */
+  private readonly env: RunEnv;
   /** syncId -> { runId, done }: two runs of one sync never overlap. */
   private readonly active = new Map<string, { runId: string; done: Promise<SyncRun> }>();
 
@@ -99,13 +62,21 @@ export class SyncRunner {
     this.membership = deps.membership;
     this.registry = deps.registry;
     this.clock = deps.clock;
-    this.random = deps.random ?? Math.random;
-    this.concurrency = Math.max(1, deps.concurrency ?? 4);
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
     this.destinationOptions = { now: () => this.clock.now(), ...deps.destinationOptions };
     this.newId = deps.newId ?? randomUUID;
     this.log = deps.logger ?? silentLogger;
     this.leases = deps.leases;
+    const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
+    this.env = {
+      store: this.store,
+      membership: this.membership,
+      clock: this.clock,
+      random: deps.random ?? Math.random,
+      policy,
+      concurrency: Math.max(1, deps.concurrency ?? 4),
+      log: this.log,
+      live: new Map(),
+    };
   }
 
   /** Whether runs are leased across processes (then the scheduler also resumes orphaned runs). */
@@ -218,7 +189,7 @@ export class SyncRunner {
   /** Starts a run and waits for it to finish. */
   /** What a running sync is waiting for now ("retrying (n/8): ..."), or null. */
   liveStatus(syncId: string): string | null {
-    return this.live.get(syncId) ?? null;
+    return this.env.live.get(syncId) ?? null;
   }
 
   async run(syncId: string, trigger: 'schedule' | 'manual' = 'manual'): Promise<SyncRun> {
@@ -229,7 +200,7 @@ export class SyncRunner {
   /** A run left `running` by a process that died (its lease expired): closed as interrupted. */
   private async closeOrphan(orphan: SyncRun): Promise<void> {
     const now = this.clock.now();
-    this.addError(orphan, { at: now, status: null, message: 'interrupted: the process running it stopped', sampleUserIds: [] });
+    addError(orphan, { at: now, status: null, message: 'interrupted: the process running it stopped', sampleUserIds: [] });
     await this.store.updateRun({ ...orphan, status: 'failed', finishedAt: now });
     this.log.warn('closed a sync run interrupted in another process', { syncId: orphan.syncId, runId: orphan.id });
   }
@@ -249,24 +220,24 @@ export class SyncRunner {
       const plan = planSync(members, acknowledged);
       ctx = { run, sync, cohort, destination, state: { ...sync.protocolState }, authFailed: false, leaseLost, exhausted: 0, accepted: 0 };
 
-      const prep = await this.withRetry(ctx, () =>
+      const prep = await withRetry(this.env, ctx, () =>
         destination.prepare({ syncId: sync.id, runId: run.id, cohort, state: ctx!.state, idempotencyKey: `${sync.id}-prepare` }),
       );
       if (prep.kind !== 'ok') {
         aborted = true;
-        this.recordFailure(ctx, prep, [], 'preparing the destination');
+        recordFailure(this.env, ctx, prep, [], 'preparing the destination');
       } else {
         const patch = (prep as Extract<PrepareOutcome, { kind: 'ok' }>).state;
         if (patch && Object.keys(patch).length) {
           await this.store.mergeProtocolState(sync.id, patch);
           Object.assign(ctx.state, patch);
         }
-        if (destination.mode === 'snapshot') await this.sendSnapshot(ctx, plan.toAdd, plan.toRemove, members);
-        else await this.sendBatches(ctx, destination, plan.toAdd, plan.toRemove);
+        if (destination.mode === 'snapshot') await sendSnapshot(this.env, ctx, plan.toAdd, plan.toRemove, members);
+        else await sendBatches(this.env, ctx, destination, plan.toAdd, plan.toRemove);
       }
     } catch (err) {
       aborted = true;
-      this.addError(run, { at: this.clock.now(), status: null, message: `run failed: ${(err as Error).message}`, sampleUserIds: [] });
+      addError(run, { at: this.clock.now(), status: null, message: `run failed: ${(err as Error).message}`, sampleUserIds: [] });
       this.log.error('sync run failed', { syncId: sync.id, runId: run.id, error: (err as Error).message });
     }
     return this.finish(sync, run, ctx, aborted);
@@ -292,185 +263,5 @@ export class SyncRunner {
     });
     this.log.info('sync run finished', { syncId: sync.id, runId: run.id, status, added: run.added, removed: run.removed, failed: run.failed });
     return structuredClone(run);
-  }
-
-  private async sendSnapshot(ctx: RunContext, toAdd: string[], toRemove: string[], members: string[]): Promise<void> {
-    const dest = ctx.destination;
-    if (dest.mode !== 'snapshot') return;
-    const out = await this.withRetry(ctx, () =>
-      dest.writeSnapshot({
-        syncId: ctx.sync.id,
-        runId: ctx.run.id,
-        cohort: ctx.cohort,
-        runStartedAt: ctx.run.startedAt,
-        full: ctx.run.full,
-        added: toAdd,
-        removed: toRemove,
-        members,
-      }),
-    );
-    if (out.kind === 'ok') {
-      ctx.accepted++;
-      await this.store.commitBatch(ctx.sync.id, 'add', toAdd);
-      await this.store.commitBatch(ctx.sync.id, 'remove', toRemove);
-      ctx.run.added += toAdd.length;
-      ctx.run.removed += toRemove.length;
-    } else {
-      this.recordFailure(ctx, out, [...toAdd, ...toRemove], 'writing the export');
-    }
-    await this.store.updateRun(ctx.run);
-  }
-
-  private async sendBatches(ctx: RunContext, dest: BatchDestination, toAdd: string[], toRemove: string[]): Promise<void> {
-    const size = Math.max(1, Math.min(ctx.sync.batchSize, dest.maxBatchSize ?? Infinity));
-    const work: { op: 'add' | 'remove'; ids: string[]; seq: number; last: boolean; total: number }[] = [];
-    for (const [op, ids] of [['add', toAdd], ['remove', toRemove]] as const) {
-      const n = Math.ceil(ids.length / size);
-      for (let i = 0; i < n; i++) {
-        work.push({ op, ids: ids.slice(i * size, (i + 1) * size), seq: i + 1, last: i === n - 1, total: ids.length });
-      }
-    }
-    let next = 0;
-    let fatal: unknown = null;
-    const worker = async () => {
-      while (!ctx.authFailed && !ctx.leaseLost?.aborted && fatal === null && next < work.length) {
-        const w = work[next++];
-        try {
-          await this.sendBatch(ctx, dest, w.op, w.ids, w.seq, w.last, w.total, size);
-        } catch (err) {
-          // E.g. the store failed to commit: stop starting batches, let the others settle.
-          fatal ??= err;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, work.length) }, worker));
-    if (fatal !== null) throw fatal;
-    if (ctx.leaseLost?.aborted) throw new Error('lease lost: another process took this sync over');
-  }
-
-  private async sendBatch(
-    ctx: RunContext,
-    dest: BatchDestination,
-    op: 'add' | 'remove',
-    ids: string[],
-    seq: number,
-    last: boolean,
-    estimatedTotal: number,
-    batchSize: number,
-  ): Promise<void> {
-    const props = dest.needsProperties ? await this.membership.userProperties(ids) : new Map<string, Record<string, unknown>>();
-    const batch: Batch = {
-      op,
-      users: ids.map((userId) => ({ userId, properties: props.get(userId) ?? {} })),
-      // Stable across retries of this batch, unique across runs and batches.
-      idempotencyKey: `${ctx.run.id}-${op}-${seq}`,
-      cohort: ctx.cohort,
-      syncId: ctx.sync.id,
-      runId: ctx.run.id,
-      seq,
-      last,
-      estimatedTotal,
-      batchSize,
-      state: ctx.state,
-    };
-    const out = await this.withRetry(ctx, () => dest.send(batch));
-    if (out.kind === 'stopped') return;
-    if (out.kind === 'ok') {
-      ctx.accepted++;
-      const skipped = new Set(out.skippedUserIds ?? []);
-      const sent = ids.filter((u) => !skipped.has(u));
-      // Skipped adds stay un-acknowledged (tried again once they have the
-      // identifier); skipped removes leave the set: there is nothing to send.
-      await this.store.commitBatch(ctx.sync.id, op, op === 'add' ? sent : ids);
-      if (op === 'add') ctx.run.added += sent.length;
-      else ctx.run.removed += sent.length;
-      ctx.run.skipped += skipped.size;
-    } else if (out.kind === 'permanent' && out.failedUserIds) {
-      const inBatch = new Set(ids);
-      const failed = new Set(out.failedUserIds.filter((u) => inBatch.has(u)));
-      const ok = ids.filter((u) => !failed.has(u));
-      if (ok.length) {
-        ctx.accepted++;
-        await this.store.commitBatch(ctx.sync.id, op, ok);
-        if (op === 'add') ctx.run.added += ok.length;
-        else ctx.run.removed += ok.length;
-      }
-      this.recordFailure(ctx, out, [...failed], `${op} batch ${seq}`);
-    } else {
-      this.recordFailure(ctx, out, ids, `${op} batch ${seq}`);
-    }
-    await this.saveProgress(ctx);
-  }
-
-  /**
-   * Writes the run's counts. Batches finishing while a write is under way share
-   * the next one (which holds all their counts) instead of queueing a write
-   * each: with 4 in flight, per-batch writes were half the cost of a full sync.
-   */
-  private saveProgress(ctx: RunContext): Promise<void> {
-    if (ctx.saving) {
-      ctx.saveAgain = true;
-      return ctx.saving;
-    }
-    const saving = (async () => {
-      try {
-        do {
-          ctx.saveAgain = false;
-          await this.store.updateRun(ctx.run);
-        } while (ctx.saveAgain);
-      } finally {
-        ctx.saving = null;
-      }
-    })();
-    ctx.saving = saving;
-    return saving;
-  }
-
-  /** Runs one request with the retry policy; counts requests and retries on the run. */
-  private async withRetry<T extends SendOutcome | PrepareOutcome>(ctx: RunContext, attempt: () => Promise<T>): Promise<T | Final> {
-    for (let retry = 0; ; retry++) {
-      if (ctx.authFailed) return { kind: 'stopped' };
-      ctx.run.requests++;
-      const out = await attempt();
-      if (out.kind === 'ok' && 'noRequest' in out && out.noRequest) ctx.run.requests--;
-      if (out.kind !== 'retry') return out;
-      if (retry >= this.policy.maxRetries) return { ...out, exhausted: true };
-      const delay = retryDelay(retry, out.afterMs, this.policy, this.random);
-      ctx.run.retries++;
-      this.log.warn('sync request will be retried', { syncId: ctx.sync.id, runId: ctx.run.id, delayMs: delay, status: out.status, message: out.message });
-      // Let the run's page show the requests and retries while it waits, not "0 requests".
-      await this.saveProgress(ctx);
-      // What a user sees while the run waits (the sync's `detail`), e.g. "retrying (1/8): connection refused".
-      this.live.set(ctx.sync.id, `retrying (${retry + 1}/${this.policy.maxRetries}): ${out.message.replace(/^network error: /, '')}`);
-      try {
-        await this.clock.sleep(delay);
-      } finally {
-        this.live.delete(ctx.sync.id);
-      }
-    }
-  }
-
-  private recordFailure(ctx: RunContext, out: Final | SendOutcome | PrepareOutcome, userIds: string[], what: string): void {
-    if (out.kind === 'ok' || out.kind === 'stopped') return;
-    ctx.run.failed += userIds.length;
-    let message = `${what}: ${out.message}`;
-    if (out.kind === 'retry') {
-      ctx.exhausted++;
-      message += ` (gave up after ${this.policy.maxRetries} retries)`;
-    }
-    if (out.kind === 'auth_failed') {
-      ctx.authFailed = true;
-      message += ' — credentials rejected; the sync is paused until the destination is updated';
-    }
-    this.addError(ctx.run, {
-      at: this.clock.now(),
-      status: out.status ?? null,
-      message,
-      sampleUserIds: userIds.slice(0, SAMPLE_SIZE),
-    });
-  }
-
-  private addError(run: SyncRun, e: SyncRunError): void {
-    if (run.errors.length < MAX_ERRORS) run.errors.push(e);
   }
 }

@@ -50,12 +50,12 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       return ids.uidOf(userId);
     },
 
-    async explainRows(uid, q, events) {
+    async explainRows(uid, q, events, signal) {
       const e = duckdbExplainQuery(uid, q, events);
-      return (await reads.rows<Record<string, unknown>>(e.sql, e.params)).map(toExplainRow);
+      return (await reads.rows<Record<string, unknown>>(e.sql, e.params, signal)).map(toExplainRow);
     },
 
-    async membershipDiff(cohortId, q, sampleSize) {
+    async membershipDiff(cohortId, q, sampleSize, signal) {
       // Samples as JSON lists (user ids may hold any character). Parameters in order of appearance.
       const sample = (from: string, notIn: string) =>
         `(SELECT CAST(to_json(coalesce(list(user_id ORDER BY user_id), [])) AS VARCHAR) FROM (SELECT u.user_id FROM ${from} s JOIN users u ON u.uid = s.uid WHERE s.uid NOT IN (SELECT uid FROM ${notIn}) ORDER BY u.user_id LIMIT ?))`;
@@ -67,6 +67,7 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
                 (SELECT count(*) FROM c WHERE uid NOT IN (SELECT uid FROM p)) AS removed,
                 ${sample('p', 'c')} AS sample_added, ${sample('c', 'p')} AS sample_removed`,
         [...q.params, cohortId, sampleSize, sampleSize],
+        signal,
       );
       return {
         current: Number(row.current),
@@ -78,10 +79,18 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       };
     },
 
-    async memberIds(q) {
+    async memberIds(q, signal) {
       return reads.pick().use(async (c) => {
-        const r = await c.runAndReadAll(`SELECT u.user_id FROM (SELECT DISTINCT uid FROM (${q.sql}) AS q) m JOIN users u ON u.uid = m.uid ORDER BY u.user_id`, q.params as never, paramTypes(q.params) as never);
-        return (r.getColumnsJS()[0] ?? []) as string[];
+        signal?.throwIfAborted();
+        // Only this statement runs on the connection: interrupting it stops nothing else.
+        const interrupt = () => c.interrupt();
+        signal?.addEventListener('abort', interrupt, { once: true });
+        try {
+          const r = await c.runAndReadAll(`SELECT u.user_id FROM (SELECT DISTINCT uid FROM (${q.sql}) AS q) m JOIN users u ON u.uid = m.uid ORDER BY u.user_id`, q.params as never, paramTypes(q.params) as never);
+          return (r.getColumnsJS()[0] ?? []) as string[];
+        } finally {
+          signal?.removeEventListener('abort', interrupt);
+        }
       });
     },
   };

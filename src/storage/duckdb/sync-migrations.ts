@@ -72,4 +72,18 @@ export const SYNC_MIGRATIONS: Migration[] = [
   ALTER TABLE sync_acknowledged_new RENAME TO sync_acknowledged;
   `,
   },
+  {
+    // Batches recorded before they are sent (SyncStore.beginBatch): a re-send after a crash keeps its key.
+    id: 'sync-003-in-flight-batches',
+    sql: `
+  CREATE SEQUENCE sync_inflight_seq;
+  CREATE TABLE sync_inflight (
+    seq BIGINT NOT NULL DEFAULT nextval('sync_inflight_seq'),
+    sync_id VARCHAR NOT NULL,
+    batch_key VARCHAR NOT NULL,
+    op VARCHAR NOT NULL,
+    user_ids VARCHAR NOT NULL
+  );
+  `,
+  },
 ];

@@ -157,6 +157,33 @@ for (const [label, make] of stores) {
       expect((await store.acknowledged('s1')).sort()).toEqual(['a\u0000b', 'q"\\', '\u2028', '', 'b2', 'c', 'd'].sort());
     });
 
+    it('keeps in-flight batches until ended, atomically with their commit, and drops them with the sync', async () => {
+      await store.createSync({ id: 's1', cohortId: 'c1', destinationId: 'd1', frequency: 'once', batchSize: 1, nextRunAt: null, now: T0 });
+      await store.createSync({ id: 's2', cohortId: 'c2', destinationId: 'd1', frequency: 'once', batchSize: 1, nextRunAt: null, now: T0 });
+      const odd = ['a\u0000b', '😀', 'q"\\', '\u2028', ''];
+      await store.beginBatch('s1', { key: 'r1-add-1', op: 'add', userIds: ['a', 'b'] });
+      await store.beginBatch('s1', { key: 'r1-remove-1', op: 'remove', userIds: ['z'] });
+      await store.beginBatch('s1', { key: 'r1-add-2', op: 'add', userIds: odd });
+      await store.beginBatch('s2', { key: 'r9-add-1', op: 'add', userIds: ['q'] });
+      expect(await store.inFlightBatches('s1')).toEqual([
+        { key: 'r1-add-1', op: 'add', userIds: ['a', 'b'] },
+        { key: 'r1-remove-1', op: 'remove', userIds: ['z'] },
+        { key: 'r1-add-2', op: 'add', userIds: odd },
+      ]);
+      // Committed together with ending the record; commits grouped in one transaction end theirs too.
+      await Promise.all([
+        store.commitBatch('s1', 'add', ['a', 'b'], { endKey: 'r1-add-1' }),
+        store.commitBatch('s1', 'add', [], { endKey: 'r1-add-2' }),
+      ]);
+      expect((await store.acknowledged('s1')).sort()).toEqual(['a', 'b']);
+      expect(await store.inFlightBatches('s1')).toEqual([{ key: 'r1-remove-1', op: 'remove', userIds: ['z'] }]);
+      await store.endBatch('s1', 'r1-remove-1');
+      expect(await store.inFlightBatches('s1')).toEqual([]);
+      expect(await store.inFlightBatches('s2')).toEqual([{ key: 'r9-add-1', op: 'add', userIds: ['q'] }]);
+      await store.deleteSync('s2');
+      expect(await store.inFlightBatches('s2')).toEqual([]);
+    });
+
     it('records runs, newest first, with errors; lastRun on the sync', async () => {
       await store.createSync({ id: 's1', cohortId: 'c1', destinationId: 'd1', frequency: 'once', batchSize: 1, nextRunAt: null, now: T0 });
       await store.insertRun(run());

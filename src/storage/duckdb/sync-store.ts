@@ -4,6 +4,7 @@ import type { SyncRecord, SyncRun } from '../../schemas/sync.js';
 import {
   DestinationInUseError,
   SyncExistsError,
+  type InFlightBatch,
   type NewDestination,
   type NewSync,
   type SyncPatch,
@@ -196,6 +197,7 @@ export class DuckDBSyncStore implements SyncStore {
 
   private async deleteSyncRows(q: (sql: string, params?: unknown[]) => Promise<Row[]>, id: string): Promise<void> {
     await q('DELETE FROM sync_acknowledged WHERE sync_id = ?', [id]);
+    await q('DELETE FROM sync_inflight WHERE sync_id = ?', [id]);
     await q('DELETE FROM sync_runs WHERE sync_id = ?', [id]);
     await q('DELETE FROM sync_jobs WHERE id = ?', [id]);
   }
@@ -243,15 +245,28 @@ export class DuckDBSyncStore implements SyncStore {
    * transaction). Each caller resolves once its ids are committed, so "committed
    * right after the batch" holds; per-batch transactions were what bounded a full sync.
    */
-  commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[]): Promise<void> {
-    if (!userIds.length) return Promise.resolve();
+  commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[], opts: { endKey?: string } = {}): Promise<void> {
+    if (!userIds.length && opts.endKey === undefined) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.commitQueue.push({ syncId, op, userIds, resolve, reject });
+      this.commitQueue.push({ syncId, op, userIds, endKey: opts.endKey, resolve, reject });
       this.flushing ??= this.flushCommits();
     });
   }
 
-  private commitQueue: { syncId: string; op: 'add' | 'remove'; userIds: string[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  async beginBatch(syncId: string, b: InFlightBatch): Promise<void> {
+    await this.run('INSERT INTO sync_inflight (sync_id, batch_key, op, user_ids) VALUES (?, ?, ?, ?)', [syncId, b.key, b.op, JSON.stringify(b.userIds)]);
+  }
+
+  async inFlightBatches(syncId: string): Promise<InFlightBatch[]> {
+    const rows = await this.rows('SELECT batch_key, op, user_ids FROM sync_inflight WHERE sync_id = ? ORDER BY seq', [syncId]);
+    return rows.map((r) => ({ key: String(r.batch_key), op: r.op as 'add' | 'remove', userIds: JSON.parse(String(r.user_ids)) as string[] }));
+  }
+
+  async endBatch(syncId: string, key: string): Promise<void> {
+    await this.run('DELETE FROM sync_inflight WHERE sync_id = ? AND batch_key = ?', [syncId, key]);
+  }
+
+  private commitQueue: { syncId: string; op: 'add' | 'remove'; userIds: string[]; endKey?: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | null = null;
 
   private async flushCommits(): Promise<void> {
@@ -271,6 +286,7 @@ export class DuckDBSyncStore implements SyncStore {
             for (let i = 0; i < e.userIds.length; i += CHUNK) {
               await q(sql, [e.syncId, JSON.stringify(e.userIds.slice(i, i + CHUNK))], [VARCHAR, VARCHAR]);
             }
+            if (e.endKey !== undefined) await q('DELETE FROM sync_inflight WHERE sync_id = ? AND batch_key = ?', [e.syncId, e.endKey]);
           }
         });
         for (const e of group) e.resolve();

@@ -63,4 +63,19 @@ export const PG_SYNC_MIGRATIONS: readonly PgMigration[] = [
   CREATE INDEX sync_runs_running ON sync_runs (status) WHERE status = 'running';
   `,
   },
+  {
+    // Batches recorded before they are sent (SyncStore.beginBatch): a re-send after a crash keeps its key.
+    // User ids as json (not jsonb, which refuses U+0000).
+    id: 'sync-002-in-flight-batches',
+    sql: `
+  CREATE TABLE sync_inflight (
+    seq bigserial PRIMARY KEY,
+    sync_id text NOT NULL,
+    batch_key text NOT NULL,
+    op text NOT NULL,
+    user_ids json NOT NULL
+  );
+  CREATE INDEX sync_inflight_by_sync ON sync_inflight (sync_id, batch_key);
+  `,
+  },
 ];

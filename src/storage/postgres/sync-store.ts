@@ -1,6 +1,6 @@
 import type { DestinationRecord, DestinationType } from '../../schemas/destination.js';
 import type { PausedReason, SyncFrequency, SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
-import { DestinationInUseError, SyncExistsError, type NewDestination, type NewSync, type SyncPatch, type SyncStore } from '../sync-store.js';
+import { DestinationInUseError, SyncExistsError, type InFlightBatch, type NewDestination, type NewSync, type SyncPatch, type SyncStore } from '../sync-store.js';
 import { isUniqueViolation, type PgDatabase, type PgQueryable } from './database.js';
 import { decodeText, encodeTexts } from './text-values.js';
 
@@ -214,22 +214,35 @@ export class PgSyncStore implements SyncStore {
    * together in the next transaction, in arrival order (an add and a later
    * remove of one user keep their order). Each caller resolves once committed.
    */
-  commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[]): Promise<void> {
-    if (!userIds.length) return Promise.resolve();
+  commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[], opts: { endKey?: string } = {}): Promise<void> {
+    if (!userIds.length && opts.endKey === undefined) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.commitQueue.push({ syncId, op, userIds, resolve, reject });
+      this.commitQueue.push({ syncId, op, userIds, endKey: opts.endKey, resolve, reject });
       this.flushing ??= this.flushCommits();
     });
   }
 
-  private commitQueue: { syncId: string; op: 'add' | 'remove'; userIds: string[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  async beginBatch(syncId: string, b: InFlightBatch): Promise<void> {
+    await this.db.query('INSERT INTO sync_inflight (sync_id, batch_key, op, user_ids) VALUES ($1, $2, $3, $4::json)', [syncId, b.key, b.op, JSON.stringify(b.userIds)]);
+  }
+
+  async inFlightBatches(syncId: string): Promise<InFlightBatch[]> {
+    const rows = await this.db.query('SELECT batch_key, op, user_ids FROM sync_inflight WHERE sync_id = $1 ORDER BY seq', [syncId]);
+    return rows.map((r) => ({ key: String(r.batch_key), op: r.op as 'add' | 'remove', userIds: r.user_ids as string[] }));
+  }
+
+  async endBatch(syncId: string, key: string): Promise<void> {
+    await this.db.query('DELETE FROM sync_inflight WHERE sync_id = $1 AND batch_key = $2', [syncId, key]);
+  }
+
+  private commitQueue: { syncId: string; op: 'add' | 'remove'; userIds: string[]; endKey?: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | null = null;
 
   private async flushCommits(): Promise<void> {
     while (this.commitQueue.length) {
       const group = this.commitQueue.splice(0);
       try {
-        const statements = ackStatements(group);
+        const statements = [...ackStatements(group.filter((e) => e.userIds.length)), ...endStatements(group)];
         if (statements.length === 1) {
           // One statement is atomic by itself: no BEGIN/COMMIT round trips (the common case).
           // A plain insert costs half of ON CONFLICT's speculative one; repeats (the planner
@@ -322,8 +335,16 @@ function ackStatements(group: { syncId: string; op: 'add' | 'remove'; userIds: s
   return out;
 }
 
+/** Ends the in-flight batches a commit group settles, in the group's transaction. */
+function endStatements(group: { syncId: string; endKey?: string }[]): { sql: string; plain?: string; params: unknown[] }[] {
+  const bySync = new Map<string, string[]>();
+  for (const e of group) if (e.endKey !== undefined) bySync.set(e.syncId, [...(bySync.get(e.syncId) ?? []), e.endKey]);
+  return [...bySync].map(([syncId, keys]) => ({ sql: 'DELETE FROM sync_inflight WHERE sync_id = $1 AND batch_key = ANY($2::text[])', params: [syncId, keys] }));
+}
+
 async function deleteSyncRows(q: PgQueryable, id: string): Promise<void> {
   await q.query('DELETE FROM sync_acknowledged WHERE sync_id = $1', [id]);
+  await q.query('DELETE FROM sync_inflight WHERE sync_id = $1', [id]);
   await q.query('DELETE FROM sync_runs WHERE sync_id = $1', [id]);
   await q.query('DELETE FROM sync_jobs WHERE id = $1', [id]);
 }

@@ -23,17 +23,48 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-/** A small typed client for the management API: bearer auth, JSON, typed errors. */
+/** The cookie the server sets beside the HttpOnly session cookie: the CSRF proof of this browser's session. */
+export const CSRF_COOKIE = 'kohort_csrf';
+export const CSRF_HEADER = 'x-kohort-csrf';
+
+/** The CSRF proof of the browser's session, or null when it holds none (signed out). */
+export function csrfToken(): string | null {
+  if (typeof document === 'undefined') return null;
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === CSRF_COOKIE && value.length) return decodeURIComponent(value.join('='));
+  }
+  return null;
+}
+
+/** Forgets the CSRF cookie (the HttpOnly session cookie is the server's to clear). */
+export function forgetCsrfToken(): void {
+  if (typeof document !== 'undefined') document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; SameSite=Strict`;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A small typed client for the management API: JSON, typed errors. The web
+ * app's client has no token: the browser sends its HttpOnly session cookie,
+ * and the client adds the CSRF proof to every change. A token (scripts,
+ * tests) goes as Bearer instead.
+ */
 export class ApiClient {
   constructor(
-    readonly token: string,
+    readonly token: string | null = null,
     readonly baseUrl = '',
   ) {}
 
   async raw(path: string, opts: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
-    // An empty token is the anonymous client (sign-in), which sends no credential at all.
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const method = opts.method ?? (opts.text || opts.body !== undefined ? 'POST' : 'GET');
+    if (this.token) {
+      headers.authorization = `Bearer ${this.token}`;
+    } else if (!SAFE_METHODS.has(method)) {
+      const csrf = csrfToken();
+      if (csrf) headers[CSRF_HEADER] = csrf;
+    }
     let body: BodyInit | undefined;
     if (opts.text) {
       headers['content-type'] = opts.text.contentType;
@@ -45,9 +76,10 @@ export class ApiClient {
     let res: Response;
     try {
       res = await fetch(this.baseUrl + withQuery(path, opts.query), {
-        method: opts.method ?? (body ? 'POST' : 'GET'),
+        method,
         headers,
         body,
+        credentials: 'same-origin',
         signal: opts.signal,
       });
     } catch (err) {
@@ -99,16 +131,4 @@ export async function toApiError(res: Response): Promise<ApiError> {
       ? 'The Kohort server is unavailable right now.'
       : `Request failed with HTTP ${res.status}.`;
   return new ApiError(res.status, `http_${res.status}`, fallback);
-}
-
-/** Checks a token against the server: resolves, or throws NetworkError / ApiError. */
-export async function verifyToken(token: string, baseUrl = ''): Promise<void> {
-  let health: Response;
-  try {
-    health = await fetch(`${baseUrl}/healthz`);
-  } catch (err) {
-    throw new NetworkError(err);
-  }
-  if (!health.ok) throw new NetworkError(new Error(`healthz answered ${health.status}`));
-  await new ApiClient(token, baseUrl).request('/v1/event-types');
 }

@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Code, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { verifyToken } from '../api/client';
 import { ApiError, NetworkError } from '../api/errors';
-import { login, LoginThrottled, waitText } from './login';
+import { login, loginWithAdminToken, LoginThrottled, waitText } from './login';
 import { useSession } from './session';
 
 type Problem = { title: string; message: string; color: 'red' | 'orange' } | null;
@@ -58,14 +57,9 @@ export function SignIn() {
     setBusy(true);
     setProblem(null);
     try {
-      if (mode === 'password') {
-        const r = await login(email.trim(), password);
-        signIn(r.token, 'session');
-      } else {
-        const t = token.trim();
-        await verifyToken(t);
-        signIn(t, 'admin_token');
-      }
+      if (mode === 'password') await login(email.trim(), password);
+      else await loginWithAdminToken(token.trim());
+      signIn();
     } catch (err) {
       setProblem(problemOf(err, mode));
     } finally {
@@ -80,8 +74,8 @@ export function SignIn() {
           <Title order={1} size="h2">Kohort</Title>
           <Text c="dimmed" size="sm">
             {mode === 'password'
-              ? 'Sign in with your account. The session is kept only in this browser tab.'
-              : 'Sign in with the admin token. It is kept only in this browser tab\u2019s session.'}
+              ? 'Sign in with your account. This browser stays signed in (every tab) until you sign out.'
+              : 'Sign in with the admin token. The browser keeps a session, never the token itself.'}
           </Text>
           {problem && (
             <Alert role="alert" color={problem.color} title={problem.title}>{problem.message}</Alert>

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, NetworkError } from '../api/errors';
-import { login, LoginThrottled, waitText } from './login';
+import { login, loginWithAdminToken, LoginThrottled, waitText } from './login';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -8,14 +8,26 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 describe('sign-in with email and password', () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it('posts the credentials without any bearer and returns the session', async () => {
-    const fetch = vi.fn(async () => json(200, { token: 'kse_x', expiresAt: '2026-12-24T00:00:00.000Z', account: { id: 'a1' } }));
+  it('posts the credentials for a cookie session, with the CSRF header and without any bearer', async () => {
+    const fetch = vi.fn(async () => json(200, { via: 'session', role: 'member', expiresAt: '2026-12-24T00:00:00.000Z', account: { id: 'a1' } }));
     vi.stubGlobal('fetch', fetch);
     const r = await login('ann@example.com', 'correct horse');
-    expect(r.token).toBe('kse_x');
+    expect(r).toMatchObject({ via: 'session', account: { id: 'a1' } });
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
-    expect(url).toBe('/v1/auth/login');
+    expect(url).toBe('/v1/auth/session');
     expect(JSON.parse(init.body as string)).toEqual({ email: 'ann@example.com', password: 'correct horse' });
+    expect(new Headers(init.headers).has('authorization')).toBe(false);
+    expect(new Headers(init.headers).get('x-kohort-csrf')).toBeTruthy();
+    expect(init.credentials).toBe('same-origin');
+  });
+
+  it('signs in with the admin token through the same route, sending the token only in the body', async () => {
+    const fetch = vi.fn(async () => json(200, { via: 'admin_token', role: 'owner', expiresAt: '2026-12-24T00:00:00.000Z', account: null }));
+    vi.stubGlobal('fetch', fetch);
+    expect((await loginWithAdminToken('kha_secret')).via).toBe('admin_token');
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/v1/auth/session');
+    expect(JSON.parse(init.body as string)).toEqual({ adminToken: 'kha_secret' });
     expect(new Headers(init.headers).has('authorization')).toBe(false);
   });
 

@@ -1,11 +1,13 @@
 import type { Account } from '../../schemas/accounts';
-import { ApiClient, toApiError } from '../api/client';
+import { ApiClient, CSRF_HEADER, toApiError } from '../api/client';
 import { ApiError, NetworkError } from '../api/errors';
 
+/** What browser sign-in answers; the session itself stays in an HttpOnly cookie script cannot read. */
 export interface LoginResult {
-  token: string;
+  via: 'session' | 'admin_token';
+  role: Account['role'];
+  account: Account | null;
   expiresAt: string;
-  account: Account;
 }
 
 /** 429 on sign-in: too many failures for this email; `retryAfterSeconds` when the server says. */
@@ -31,14 +33,19 @@ function retryAfter(res: Response, err: ApiError): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
-/** `POST /v1/auth/login` without a credential; throws NetworkError, LoginThrottled or ApiError. */
-export async function login(email: string, password: string, baseUrl = ''): Promise<LoginResult> {
+/**
+ * `POST /v1/auth/session`: the server sets the session cookies. The custom
+ * header is what proves the request comes from this app (no other site can
+ * send it). Throws NetworkError, LoginThrottled or ApiError.
+ */
+async function startSession(body: unknown, baseUrl: string): Promise<LoginResult> {
   let res: Response;
   try {
-    res = await fetch(`${baseUrl}/v1/auth/login`, {
+    res = await fetch(`${baseUrl}/v1/auth/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ email, password }),
+      headers: { 'content-type': 'application/json', accept: 'application/json', [CSRF_HEADER]: '1' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
     });
   } catch (err) {
     throw new NetworkError(err);
@@ -49,9 +56,19 @@ export async function login(email: string, password: string, baseUrl = ''): Prom
   throw err;
 }
 
-/** Ends the session of this token on the server (`POST /v1/auth/logout`). */
-export function logout(token: string, baseUrl = ''): Promise<void> {
-  return new ApiClient(token, baseUrl).request<void>('/v1/auth/logout', { method: 'POST', body: {} });
+/** Signs the browser in with email and password. */
+export function login(email: string, password: string, baseUrl = ''): Promise<LoginResult> {
+  return startSession({ email, password }, baseUrl);
+}
+
+/** Signs the browser in with the bootstrap admin token: the browser keeps a session, not the token. */
+export function loginWithAdminToken(adminToken: string, baseUrl = ''): Promise<LoginResult> {
+  return startSession({ adminToken }, baseUrl);
+}
+
+/** Ends this browser's session on the server, which also clears its cookies (`POST /v1/auth/logout`). */
+export function logout(baseUrl = ''): Promise<void> {
+  return new ApiClient(null, baseUrl).request<void>('/v1/auth/logout', { method: 'POST', body: {} });
 }
 
 /** "in 40 seconds" / "in 12 minutes", rounded up so the wait is never too short. */

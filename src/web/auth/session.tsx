@@ -1,81 +1,54 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { ApiClient } from '../api/client';
+import { ApiClient, csrfToken, forgetCsrfToken } from '../api/client';
 import { logout } from './login';
 
-/** How the tab is signed in: the bootstrap admin token, or an account's session token. */
+/** How the browser is signed in: with the bootstrap admin token, or an account's password. */
 export type SessionKind = 'admin_token' | 'session';
 
-// One key per kind; the admin token keeps the key it always had.
-const KEYS: Record<SessionKind, string> = { admin_token: 'kohort.adminToken', session: 'kohort.sessionToken' };
-
-interface Stored {
-  token: string;
-  kind: SessionKind;
-}
-
 interface Session {
-  token: string | null;
-  kind: SessionKind | null;
-  api: ApiClient | null;
-  /** Why the user was signed out (a rejected token), shown on the sign-in screen. */
-  signOutReason: string | null;
-  signIn(token: string, kind?: SessionKind): void;
   /**
-   * Forgets the credential in this tab. Without a reason it is the user's choice,
-   * so a session token is also ended on the server; with a reason the server
-   * already refused it and there is nothing to end.
+   * Whether this browser holds a session. The session itself is an HttpOnly
+   * cookie no script can read; its companion CSRF cookie says one is there, so
+   * every tab of the browser starts signed in. The server has the last word:
+   * a 401 signs the tab out.
+   */
+  signedIn: boolean;
+  api: ApiClient | null;
+  /** Why the user was signed out (a refused session), shown on the sign-in screen. */
+  signOutReason: string | null;
+  /** After the server set the session cookies (login.ts). */
+  signIn(): void;
+  /**
+   * Without a reason it is the user's choice: the session is ended on the
+   * server (which clears the cookies). With a reason the server already
+   * refused it: only the readable cookie is dropped.
    */
   signOut(reason?: string): void;
 }
 
 const SessionContext = createContext<Session | null>(null);
 
-function readStored(): Stored | null {
-  try {
-    for (const kind of ['session', 'admin_token'] as const) {
-      const token = sessionStorage.getItem(KEYS[kind]);
-      if (token) return { token, kind };
-    }
-  } catch {
-    // Storage disabled: the tab starts signed out.
-  }
-  return null;
-}
-
-function clearStored() {
-  for (const key of Object.values(KEYS)) sessionStorage.removeItem(key);
-}
-
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const [stored, setStored] = useState<Stored | null>(readStored);
+  const [signedIn, setSignedIn] = useState<boolean>(() => csrfToken() !== null);
   const [signOutReason, setReason] = useState<string | null>(null);
 
-  const signIn = useCallback((token: string, kind: SessionKind = 'admin_token') => {
-    clearStored();
-    sessionStorage.setItem(KEYS[kind], token);
+  const signIn = useCallback(() => {
     setReason(null);
-    setStored({ token, kind });
+    setSignedIn(true);
   }, []);
   const signOut = useCallback((reason?: string) => {
-    const current = readStored();
-    clearStored();
-    // Ending the session is best effort: the tab forgets the token either way,
-    // and an unreachable server must not keep anyone signed in here.
-    if (!reason && current?.kind === 'session') void logout(current.token).catch(() => {});
+    // Ending the session is best effort: the tab shows the sign-in screen either
+    // way, and an unreachable server must not keep anyone signed in here.
+    // The logout request carries the CSRF cookie's value, so that cookie goes once it is answered.
+    if (reason) forgetCsrfToken();
+    else void logout().catch(() => {}).finally(forgetCsrfToken);
     setReason(reason ?? null);
-    setStored(null);
+    setSignedIn(false);
   }, []);
 
   const value = useMemo<Session>(
-    () => ({
-      token: stored?.token ?? null,
-      kind: stored?.kind ?? null,
-      api: stored ? new ApiClient(stored.token) : null,
-      signOutReason,
-      signIn,
-      signOut,
-    }),
-    [stored, signOutReason, signIn, signOut],
+    () => ({ signedIn, api: signedIn ? new ApiClient() : null, signOutReason, signIn, signOut }),
+    [signedIn, signOutReason, signIn, signOut],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -3,6 +3,7 @@ import type { SyncRecord, SyncRun } from '../../../schemas/sync.js';
 import {
   DestinationInUseError,
   SyncExistsError,
+  type InFlightBatch,
   type NewDestination,
   type NewSync,
   type SyncPatch,
@@ -102,6 +103,7 @@ export class MemorySyncStore implements SyncStore {
   async deleteSync(id: string) {
     if (!this.syncs.delete(id)) return false;
     this.acks.delete(id);
+    this.inFlight.delete(id);
     for (const [rid, r] of this.runs) if (r.syncId === id) this.runs.delete(rid);
     return true;
   }
@@ -117,11 +119,23 @@ export class MemorySyncStore implements SyncStore {
   async acknowledged(syncId: string) {
     return [...(this.acks.get(syncId) ?? [])];
   }
-  async commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[]) {
+  async commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[], opts: { endKey?: string } = {}) {
     let set = this.acks.get(syncId);
     if (!set) this.acks.set(syncId, (set = new Set()));
     for (const u of userIds) op === 'add' ? set.add(u) : set.delete(u);
+    if (opts.endKey !== undefined) await this.endBatch(syncId, opts.endKey);
     this.commits.push({ syncId, op, userIds: [...userIds] });
+  }
+  /** In-flight batches per sync, in the order begun. */
+  private readonly inFlight = new Map<string, InFlightBatch[]>();
+  async beginBatch(syncId: string, b: InFlightBatch) {
+    this.inFlight.set(syncId, [...(this.inFlight.get(syncId) ?? []), clone(b)]);
+  }
+  async inFlightBatches(syncId: string) {
+    return clone(this.inFlight.get(syncId) ?? []);
+  }
+  async endBatch(syncId: string, key: string) {
+    this.inFlight.set(syncId, (this.inFlight.get(syncId) ?? []).filter((b) => b.key !== key));
   }
   async insertRun(run: SyncRun) {
     this.runs.set(run.id, clone(run));

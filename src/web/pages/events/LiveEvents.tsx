@@ -3,7 +3,6 @@ import { Autocomplete, Badge, Group, Stack, Switch, Table, Text, TextInput, Titl
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEventTypes, useLiveEvents } from '../../api/events';
 import type { LiveEvent } from '../../api/types';
-import { useSession } from '../../auth/session';
 import { dateTime } from '../../components/format';
 import { PropertyList } from '../../components/PropertyList';
 import { QueryState } from '../../components/QueryState';
@@ -23,7 +22,6 @@ function byTime(events: LiveEvent[]): LiveEvent[] {
 }
 
 export function LiveEvents() {
-  const { token } = useSession();
   const types = useEventTypes();
   const [eventInput, setEventInput] = useState('');
   const [userInput, setUserInput] = useState('');
@@ -40,7 +38,7 @@ export function LiveEvents() {
 
   // Events arrive in any order of their own timestamps (late batches, clock skew): keep the table in time order.
   const onEvent = useCallback((e: LiveEvent) => setRows((r) => byTime([e, ...r]).slice(0, MAX_ROWS)), []);
-  const state = useEventStream(token ?? '', filter, onEvent, !paused && !!token);
+  const state = useEventStream(filter, onEvent, !paused);
   const badge = paused ? { color: 'gray', label: 'paused' } : STATE_BADGE[state];
 
   return (

@@ -6,11 +6,10 @@ export type StreamState = 'connecting' | 'open' | 'error';
 
 /**
  * Subscribes to `/v1/events/stream` (Server-Sent Events). EventSource cannot
- * send headers, so the admin token goes as `?token=`, which the server accepts
- * on this route only (and redacts from its logs).
+ * send headers; it sends the browser's session cookie, which is all the
+ * server needs (no credential ever goes in the URL).
  */
 export function useEventStream(
-  token: string,
   filter: { event?: string; userId?: string },
   onEvent: (e: LiveEvent) => void,
   enabled: boolean,
@@ -20,7 +19,7 @@ export function useEventStream(
   useEffect(() => {
     if (!enabled) return;
     setState('connecting');
-    const es = new EventSource(withQuery('/v1/events/stream', { token, event, userId }));
+    const es = new EventSource(withQuery('/v1/events/stream', { event, userId }));
     const handle = (m: MessageEvent<string>) => {
       try {
         onEvent(JSON.parse(m.data) as LiveEvent);
@@ -36,6 +35,6 @@ export function useEventStream(
     return () => es.close();
     // onEvent is expected to be stable (a state setter wrapper).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [token, event, userId, enabled]);
+  }, [event, userId, enabled]);
   return state;
 }
