@@ -24,6 +24,8 @@ export const description =
 
 const ROUNDS = 9;
 const PREVIEW_TARGET_MS = 100;
+/** The brief example on its own (issue 15): what a typed, (event, ts)-ordered layout reaches. */
+const BRIEF_TARGET_MS = 30;
 const HAND_RATIO_TARGET = 1.5;
 
 /** The spec's brief example. */
@@ -227,7 +229,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       if (sizes[i] !== briefSize) ctx.log(`note: ${items[i].label} finds ${sizes[i]} users, the compiled brief example ${briefSize}`);
     }
     const figures: Figure[] = [
-      { label: 'brief example, compiled, preview median', value: round1(med[briefIdx]), unit: 'ms', target: PREVIEW_TARGET_MS },
+      { label: 'brief example, compiled, preview median', value: round1(med[briefIdx]), unit: 'ms', target: BRIEF_TARGET_MS },
       { label: `brief example, best hand-written SQL (${bestLabel.replace('hand-written: ', '')}), same preview, median`, value: round1(best), unit: 'ms' },
       { label: 'brief example, compiled / best hand-written', value: round3(med[briefIdx] / best), unit: 'x', target: HAND_RATIO_TARGET },
       ...SUITE.slice(1).map((s, k) => ({ label: `${s.label}, preview median`, value: round1(med[k + 1]), unit: 'ms', target: PREVIEW_TARGET_MS })),

@@ -101,6 +101,30 @@ describe('exact SQL', () => {
   });
 });
 
+  it('aggregates: one avg state, no count condition unless asked; distinct >= L first keeps people with L keyed events', () => {
+    const materialized = [{ path: ['price'], text: 'hot1_text', number: 'hot1_num' }, { path: ['cat'], text: 'hot2_text', number: 'hot2_num' }];
+    const avg = compileDefinition(one({ type: 'event', event: 'cart', aggregate: { fn: 'avg', property: 'price', op: 'between', value: [5, 15] } }), { ...ctx, materialized });
+    expect(avg.sql).toBe(
+      'SELECT uid FROM (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (avg(e.hot1_num) BETWEEN ? AND ?)) AS cohort',
+    );
+    expect(avg.params).toEqual(['cart', '2024-01-01 00:00:00.000', 5, 15]);
+    const counted = compileDefinition(one({ type: 'event', event: 'cart', count: { op: 'gte', value: 2 }, aggregate: { fn: 'sum', property: 'price', op: 'gt', value: 5 } }), { ...ctx, materialized });
+    expect(counted.sql).toContain('HAVING (count(*) >= ?) AND (sum(e.hot1_num) > ?)');
+    const distinct = compileDefinition(one({ type: 'event', event: 'view', aggregate: { fn: 'distinct', property: 'cat', op: 'gt', value: 2.5 } }), { ...ctx, materialized });
+    expect(distinct.sql).toContain(
+      ' AS kohort_k, count(*) AS kohort_n FROM events_all e SEMI JOIN (SELECT e.uid FROM events_all e WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP)' +
+        ' AND e.hot2_text IS NOT NULL GROUP BY e.uid HAVING count(*) >= ?) AS kohort_c ON kohort_c.uid = e.uid WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid, kohort_k',
+    );
+    expect(distinct.params).toEqual(['/cat', 'view', '2024-01-01 00:00:00.000', 3, 'view', '2024-01-01 00:00:00.000', 1, 2.5]);
+    // Untyped paths count every matching event; a bound below 2 filters nothing and is left out.
+    expect(compileDefinition(one({ type: 'event', event: 'view', aggregate: { fn: 'distinct', property: 'x', op: 'eq', value: 4 } }), ctx).sql).toContain(
+      'WHERE e.event = ? AND e.ts <= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING count(*) >= ?) AS kohort_c',
+    );
+    for (const [op, value] of [['gte', 1], ['lt', 3], ['neq', 0]] as const) {
+      expect(compileDefinition(one({ type: 'event', event: 'view', aggregate: { fn: 'distinct', property: 'cat', op, value } }), { ...ctx, materialized }).sql).not.toContain('kohort_c');
+    }
+  });
+
 describe('dialect helpers', () => {
   it('builds JSON pointers, escaping ~ and / only', () => {
     expect(duckdbJsonPath(['a', 'b'])).toBe('/a/b');

@@ -251,7 +251,7 @@ class CohortCompiler {
         if (rule.countBy !== 'days') {
           // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
           // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
-          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid, kohort_k`;
+          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e${this.distinctCandidates(where, v, agg)} WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid, kohort_k`;
           const k = raw('kohort_k');
           return {
             neg: false,
@@ -261,11 +261,13 @@ class CohortCompiler {
         cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
       } else {
         const num = v.number;
-        const expr = agg.fn === 'avg' ? sql`(sum(${num}) / count(${num}))` : sql`${raw(agg.fn)}(${num})`;
-        cond = this.compare(expr, agg);
+        // avg over a DOUBLE is sum / count of the non-NULL values, NULL when there are none: one state, not two.
+        cond = this.compare(sql`${raw(agg.fn)}(${num})`, agg);
       }
-      // Users without matching events never satisfy an aggregate, so no complement is needed.
-      return { neg: false, query: base(sql`${this.compare(countExpr, count)} AND ${cond}`) };
+      // Users without matching events never satisfy an aggregate, so no complement is needed; every
+      // group has a row, so the default count (at least one event) is no condition at all.
+      const counted = rule.count === undefined && rule.countBy !== 'days' ? cond : sql`${this.compare(countExpr, count)} AND ${cond}`;
+      return { neg: false, query: base(counted) };
     }
     if (!compareHolds(0, count)) {
       const query = base(this.compare(countExpr, count));
@@ -275,6 +277,23 @@ class CohortCompiler {
     }
     // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
     return { neg: true, query: base(sql`NOT (${this.compare(countExpr, count)})`) };
+  }
+
+  /**
+   * For `distinct >= L` (L >= 2): a semi join keeping only the people with at least L matching
+   * events that have the property, found by one GROUP BY on the integer uid. Having L distinct
+   * values needs L such events, so the answer is the same; the costly (uid, key) pairs are then
+   * built for those people only (most people have few events in a window). Empty when no bound helps.
+   */
+  private distinctCandidates(where: Sql[], v: PropValue, agg: Compare): Sql {
+    // The least count of distinct values the comparison accepts (counts are whole numbers).
+    let least = 0;
+    while (least <= 64 && !compareHolds(least, agg)) least++;
+    if (least < 2) return raw('');
+    // A key is NULL wherever the text is (the typed test is a plain column); else count every row.
+    const keyed = v.typed ? [sql`${v.text} IS NOT NULL`] : [];
+    const people = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, ...keyed], ' AND ')} GROUP BY e.uid HAVING count(*) >= ${bind(least)}`;
+    return sql` SEMI JOIN (${people}) AS kohort_c ON kohort_c.uid = e.uid`;
   }
 
   /**
