@@ -52,6 +52,8 @@ import type { ScryptParams } from './services/accounts/passwords.js';
 import { ACCOUNT_MIGRATIONS } from './storage/duckdb/account-migrations.js';
 import { createDuckDBAccountStore } from './storage/duckdb/account-store.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
+import { createMembersCsv } from './services/cohorts/members-csv.js';
+import { createDuckDBMemberExportReads } from './storage/duckdb/member-export-reads.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
 import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
 import { createEventsService } from './services/events.js';
@@ -170,6 +172,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   });
   await cohorts.recoverInterrupted();
   const members = createMembersService(cohortStore, cohorts);
+  const membersCsv = createMembersCsv({ reads: createDuckDBMemberExportReads(db, db.reads), cohorts });
 
   // Destination secrets are sealed at rest; ones stored in plain text by older versions are sealed now.
   const secretBox = opts.secretKeys
@@ -259,7 +262,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
     loggerInstance: log,
     plugins: [
-      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
+      (a) => registerCohortRoutes(a, { cohorts, members, membersCsv, collaborators, auth, access, audit, steps: workflows, queries }),
       (a) => registerCohortInsightRoutes(a, { insight, auth, access, queries }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),
