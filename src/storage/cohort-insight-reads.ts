@@ -21,8 +21,10 @@ export interface CohortInsightReads {
    * that user's rows first, and the events to those named in `events`.
    */
   explainRows(uid: number, q: CompiledQuery, events: string[]): Promise<ExplainRow[]>;
-  /** The stored members of the cohort against the members of `q`: counts and samples (by user id). */
-  membershipDiff(cohortId: string, q: CompiledQuery, sampleSize: number): Promise<MembershipDiff>;
-  /** Every member of `q` by user id, in ascending order. */
-  memberIds(q: CompiledQuery): Promise<string[]>;
+  /**
+   * The stored members of the cohort against the members of `q`: counts, and
+   * samples of at most `sampleSize` user ids each (sorted). With `memberIds`
+   * also every member of `q` by user id, in ascending order, from the same run of `q`.
+   */
+  membershipDiff(cohortId: string, q: CompiledQuery, sampleSize: number, opts?: { memberIds?: boolean }): Promise<MembershipDiff & { memberIds?: string[] }>;
 }
