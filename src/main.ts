@@ -47,6 +47,8 @@ import { createAccountService, type AccountService } from './services/accounts/a
 import { createAuditService, type AuditService } from './services/accounts/audit.js';
 import type { ScryptParams } from './services/accounts/passwords.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
+import { createMembersCsv } from './services/cohorts/members-csv.js';
+import { createDuckDBMemberExportReads } from './storage/duckdb/member-export-reads.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
 import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
 import { createEventsService } from './services/events.js';
@@ -195,6 +197,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   await cohorts.recoverInterrupted();
   await cohorts.removeOrphanMembers();
   const members = createMembersService(membershipStore, cohorts);
+  const membersCsv = createMembersCsv({ reads: createDuckDBMemberExportReads(db, db.reads), cohorts });
 
   // Destination secrets are sealed at rest; ones stored in plain text by older versions are sealed now.
   const secretBox = opts.secretKeys
@@ -297,7 +300,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     events: createEventsService(events, (ids) => cohortStore.names(ids)),
     loggerInstance: log,
     plugins: [
-      (a) => registerCohortRoutes(a, { cohorts, members, collaborators, auth, access, audit, steps: workflows, queries }),
+      (a) => registerCohortRoutes(a, { cohorts, members, membersCsv, collaborators, auth, access, audit, steps: workflows, queries }),
       (a) => registerCohortInsightRoutes(a, { insight, auth, access, queries }),
       (a) => registerCollaboratorRoutes(a, { cohorts, collaborators, auth, access, audit }),
       (a) => registerSyncRoutes(a, { syncs: syncs!, cohorts, auth, access, audit }),

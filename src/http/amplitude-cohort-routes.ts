@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Account } from '../schemas/accounts.js';
 import type { Cohort } from '../schemas/cohort.js';
-import { CSV_OPTIONS } from '../schemas/csv.js';
+import { CSV_OPTIONS, traitCell } from '../schemas/csv.js';
 import type { Access } from '../services/accounts/access-port.js';
 import type { CohortExports } from '../services/cohorts/cohort-exports.js';
 import type { Authenticator } from './auth.js';
@@ -19,12 +19,6 @@ export interface AmplitudeCohortRouteDeps {
   access: Access;
 }
 
-/** A trait value as a CSV cell: scalars as text, objects and arrays as JSON, null as empty. */
-export function traitCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
 

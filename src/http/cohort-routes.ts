@@ -6,6 +6,7 @@ import type { Access, AuditLog } from '../services/accounts/access-port.js';
 import type { CohortService } from '../services/cohorts/cohort-service.js';
 import type { CollaboratorService } from '../services/cohorts/collaborators.js';
 import type { MembersService } from '../services/cohorts/cohort-members.js';
+import type { MembersCsv } from '../services/cohorts/members-csv.js';
 import type { QueryLimiter } from '../services/query-limiter.js';
 import { q, recordChange } from './audit-trail.js';
 import { assertReferencesVisible, definitionOf, definitionReferences } from './reference-visibility.js';
@@ -14,6 +15,8 @@ import type { Authenticator } from './auth.js';
 export interface CohortRouteDeps {
   cohorts: CohortService;
   members: MembersService;
+  /** The members CSV with trait columns (`?traits=`). */
+  membersCsv?: MembersCsv;
   collaborators: CollaboratorService;
   auth: Authenticator;
   access: Access;
@@ -99,9 +102,11 @@ export function registerCohortRoutes(app: FastifyInstance, deps: CohortRouteDeps
   app.get('/v1/cohorts/:id/members', admin, async (req, reply) => {
     await cohortFor(req, 'read');
     if (!(req.headers.accept ?? '').includes('text/csv')) return members.page(id(req), req.query);
-    const pages = await members.stream(id(req));
+    const withTraits = await deps.membersCsv?.open(id(req), req.query);
     reply.header('content-type', 'text/csv; charset=utf-8');
     reply.header('content-disposition', `attachment; filename="cohort-${id(req)}-members.csv"`);
+    if (withTraits) return reply.send(Readable.from(withTraits.text));
+    const pages = await members.stream(id(req));
     async function* csv() {
       yield 'user_id\n';
       for await (const page of pages) yield csvText(page.map((u) => [u]));

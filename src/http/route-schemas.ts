@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { auditQuerySchema, createAccountSchema, createTokenSchema, loginSchema, patchAccountSchema, patchMeSchema } from '../schemas/accounts.js';
 import { createCohortSchema, listCohortsQuerySchema, memberIdsSchema, membersQuerySchema, patchCohortSchema, previewSchema } from '../schemas/cohort.js';
 import { contactsQuerySchema } from '../schemas/contacts.js';
+import { membersCsvQuerySchema } from '../schemas/members-csv.js';
 import { createDestinationBodySchema, patchDestinationBodySchema } from '../schemas/destination.js';
 import { aliasSchema, amplitudeEventSchema, amplitudeIdentificationSchema, batchItemSchema, groupSchema, identifySchema, liveQuerySchema, pageSchema, trackSchema } from '../schemas/events.js';
 import { funnelRequestSchema, retentionRequestSchema, segmentationRequestSchema } from '../schemas/analytics.js';
@@ -74,7 +75,9 @@ export const ROUTE_SCHEMAS: Record<string, FastifySchema> = {
   'DELETE /v1/cohorts/:id': s('Delete a cohort (409 while a sync uses it, unless force=true)', { params: id('cohort'), querystring: documented(force), response: ok(204, gone('Deleted'), 401, 403, 404, 409) }),
   'POST /v1/cohorts/:id/refresh': s('Recompute now', { params: id('cohort'), response: ok(200, R.cohortSchema, 401, 403, 404) }),
   'GET /v1/cohorts/:id/history': s('Computations, newest first', { params: id('cohort'), response: ok(200, R.history, 401, 404) }),
-  'GET /v1/cohorts/:id/members': s('Members, paged; with Accept: text/csv the whole list as CSV', { params: id('cohort'), querystring: documented(membersQuerySchema), response: ok(200, R.membersPage, 400, 401, 404) }),
+  'GET /v1/cohorts/:id/members': s('Members, paged; with Accept: text/csv the whole list as CSV (user_id, then one column per trait of ?traits=)', {
+    params: id('cohort'), querystring: documented(membersQuerySchema.extend(membersCsvQuerySchema.shape)), response: ok(200, R.membersPage, 400, 401, 404),
+  }),
   'POST /v1/cohorts/:id/members': s('Add members to a static cohort (JSON or a CSV body)', { params: id('cohort'), body: documented(memberIdsSchema), response: ok(200, R.membersAdded, 400, 401, 403, 404) }),
   'DELETE /v1/cohorts/:id/members': s('Remove members from a static cohort', { params: id('cohort'), body: documented(memberIdsSchema), response: ok(200, R.membersRemoved, 400, 401, 403, 404) }),
   'GET /v1/cohorts/:id/explain': s("Why a user is (not) in a saved cohort, rule by rule", { params: id('cohort'), querystring: documented(explainQuerySchema), response: ok(200, R.explanation, 400, 401, 404, 429, 503) }),

@@ -17,3 +17,10 @@ export const CSV_OPTIONS = {
   // A lone CR is quoted explicitly: csv-stringify decides quoting before it adds the prefix.
   quoted_match: /\r/,
 } as const;
+
+/** A trait value as a CSV cell: scalars as text, objects and arrays as JSON, null or absent as empty. */
+export function traitCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}

@@ -12,10 +12,7 @@ export interface MembershipDiff {
   sampleRemoved: string[];
 }
 
-/**
- * Reads behind explain and diff: the port the insight services use. `signal`
- * (the query limiter's): aborting it interrupts the engine's statement.
- */
+/** Reads behind explain and diff: the port the insight services use. */
 export interface CohortInsightReads {
   /** The person key of a user id (aliases included); undefined when unknown. */
   uidOf(userId: string): Promise<number | undefined>;
@@ -24,8 +21,11 @@ export interface CohortInsightReads {
    * that user's rows first, and the events to those named in `events`.
    */
   explainRows(uid: number, q: CompiledQuery, events: string[], signal?: AbortSignal): Promise<ExplainRow[]>;
-  /** The stored members of the cohort against the members of `q`: counts and samples (by user id). */
-  membershipDiff(cohortId: string, q: CompiledQuery, sampleSize: number, signal?: AbortSignal): Promise<MembershipDiff>;
-  /** Every member of `q` by user id, in ascending order. */
-  memberIds(q: CompiledQuery, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * The stored members of the cohort against the members of `q`: counts, and
+   * samples of at most `sampleSize` user ids each (sorted). With `memberIds`
+   * also every member of `q` by user id, in ascending order, from the same run of `q`.
+   * `signal` aborted: the engine stops the query (it then rejects).
+   */
+  membershipDiff(cohortId: string, q: CompiledQuery, sampleSize: number, opts?: { memberIds?: boolean; signal?: AbortSignal }): Promise<MembershipDiff & { memberIds?: string[] }>;
 }

@@ -151,12 +151,19 @@ describe.skipIf(!hasChromium)('web app: cohort builder', () => {
     // Members as CSV, through the authenticated download.
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Download CSV' }).click(),
+      page.getByRole('button', { name: 'Download CSV', exact: true }).click(),
     ]);
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv.split(/\r?\n/)[0]).toBe('user_id');
     expect(csv).toContain('alice');
     expect(csv).toContain('bob');
+    // And with one column per trait the members have.
+    const [withTraits] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV with traits' }).click(),
+    ]);
+    const lines = readFileSync((await withTraits.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines).toEqual(['user_id,plan', 'alice,pro', 'bob,']);
     // Long walks on a shared, busy machine: more time than the default minute.
   }, 150_000);
 

@@ -84,10 +84,9 @@ export function createCohortInsightService(deps: CohortInsightDeps) {
       const definition = await deps.cohorts.validateDefinition(b.definition, cohortId);
       const asOf = asOfDate(b.asOf, now);
       const q = deps.compile(definition, { asOf, resolveCohort: await deps.cohorts.resolver() });
-      const members = await deps.reads.membershipDiff(cohortId, q, DIFF_SAMPLE_SIZE, opts.signal);
       const syncs = (await deps.syncs?.ofCohort(cohortId)) ?? [];
-      let proposed: string[] = [];
-      if (syncs.length) proposed = await deps.reads.memberIds(q, opts.signal);
+      // The syncs' plans need every proposed member: read them with the diff, from one run of the definition.
+      const { memberIds: proposed = [], ...members } = await deps.reads.membershipDiff(cohortId, q, DIFF_SAMPLE_SIZE, { memberIds: syncs.length > 0, signal: opts.signal });
       const perSync = await Promise.all(
         syncs.map(async (s) => {
           const plan = planSync(proposed, await deps.syncs!.acknowledged(s.id));

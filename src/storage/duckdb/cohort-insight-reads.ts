@@ -1,6 +1,7 @@
 import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
-import type { CohortInsightReads, ExplainRow } from '../cohort-insight-reads.js';
+import type { CohortInsightReads, ExplainRow, MembershipDiff } from '../cohort-insight-reads.js';
 import type { CompiledQuery } from '../cohort-store.js';
+import { CURRENT_TRAITS_TABLE } from './current-traits.js';
 import { paramTypes, type ReadPool } from './database.js';
 import type { IdentityMap } from './identity-map.js';
 
@@ -15,7 +16,10 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * skips the others), then every rule runs over a handful of rows.
  */
 const EVENTS = duckdbDialect.tables.events;
-const OTHERS = [duckdbDialect.tables.users, duckdbDialect.tables.traits, 'user_traits'].filter((t, i, all) => all.indexOf(t) === i && t !== EVENTS);
+// The current-traits table too: a property rule's set reads it by key only (a
+// million rows of 'plan' at 1M people), so unnarrowed it cost more than the
+// rest of an explain (bench/RESULTS.md, cohort-explain-diff).
+const OTHERS = [duckdbDialect.tables.users, duckdbDialect.tables.traits, 'user_traits', CURRENT_TRAITS_TABLE].filter((t, i, all) => all.indexOf(t) === i && t !== EVENTS);
 
 /** The explain query `q` for user `uid` over tables narrowed to that user and `events`. */
 export function duckdbExplainQuery(uid: number, q: CompiledQuery, events: string[]): { sql: string; params: unknown[] } {
@@ -44,7 +48,49 @@ export function toExplainRow(row: Record<string, unknown>): ExplainRow {
   };
 }
 
+/** How diff samples are drawn: a hash of the person key (ties by key). */
+const SAMPLE_ORDER = 'hash(uid, 0::BIGINT), uid';
+
 export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap): CohortInsightReads {
+  /**
+   * The diff with every proposed member's user id (for the syncs' plans), from
+   * one run of the definition: a row per person in the stored or the proposed
+   * membership, sorted by user id, counted and sampled here.
+   */
+  async function diffWithMemberIds(ctes: string, params: unknown[], sampleSize: number, signal?: AbortSignal): Promise<MembershipDiff & { memberIds: string[] }> {
+    const [ids, inP, inC, n] = await reads.pick().use(async (c) => {
+      signal?.throwIfAborted();
+      // Only this statement runs on the connection: interrupting it stops nothing else.
+      const interrupt = () => c.interrupt();
+      signal?.addEventListener('abort', interrupt, { once: true });
+      try {
+      const r = await c.runAndReadAll(
+        `${ctes},
+              d AS (SELECT coalesce(p.uid, c.uid) AS uid, p.uid IS NOT NULL AS in_p, c.uid IS NOT NULL AS in_c FROM p FULL OUTER JOIN c ON p.uid = c.uid)
+         SELECT u.user_id, d.in_p, d.in_c,
+                CASE WHEN d.in_p <> d.in_c THEN row_number() OVER (PARTITION BY d.in_p, d.in_c ORDER BY hash(d.uid, 0::BIGINT), d.uid) END AS n
+           FROM d JOIN users u ON u.uid = d.uid ORDER BY u.user_id`,
+        params as never,
+        paramTypes(params) as never,
+      );
+      return r.getColumnsJS() as unknown as [string[], boolean[], boolean[], (bigint | number | null)[]];
+      } finally {
+        signal?.removeEventListener('abort', interrupt);
+      }
+    });
+    const out: MembershipDiff & { memberIds: string[] } = { current: 0, proposed: 0, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [], memberIds: [] };
+    for (let i = 0; i < (ids?.length ?? 0); i++) {
+      if (inC[i]) out.current++;
+      if (inP[i]) out.memberIds.push(ids[i]);
+      if (inP[i] === inC[i]) continue;
+      if (inP[i]) out.added++;
+      else out.removed++;
+      if (Number(n[i]) <= sampleSize) (inP[i] ? out.sampleAdded : out.sampleRemoved).push(ids[i]);
+    }
+    out.proposed = out.memberIds.length;
+    return out;
+  }
+
   return {
     async uidOf(userId) {
       return ids.uidOf(userId);
@@ -55,19 +101,28 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       return (await reads.rows<Record<string, unknown>>(e.sql, e.params, signal)).map(toExplainRow);
     },
 
-    async membershipDiff(cohortId, q, sampleSize, signal) {
-      // Samples as JSON lists (user ids may hold any character). Parameters in order of appearance.
-      const sample = (from: string, notIn: string) =>
-        `(SELECT CAST(to_json(coalesce(list(user_id ORDER BY user_id), [])) AS VARCHAR) FROM (SELECT u.user_id FROM ${from} s JOIN users u ON u.uid = s.uid WHERE s.uid NOT IN (SELECT uid FROM ${notIn}) ORDER BY u.user_id LIMIT ?))`;
+    async membershipDiff(cohortId, q, sampleSize, opts = {}) {
+      // The definition runs once (p); members in only one of p and c (stored) are the
+      // change. Samples are drawn by a hash of the person key (spread over the change,
+      // the same on every run, as previews draw theirs), then shown by user id: only
+      // those few are joined with users, not the whole change.
+      const ctes = `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
+              c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)`;
+      if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.signal);
       const [row] = await reads.rows<Record<string, unknown>>(
-        `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
-              c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)
+        `${ctes},
+              d AS MATERIALIZED (SELECT coalesce(p.uid, c.uid) AS uid, c.uid IS NULL AS added
+                                   FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL),
+              s AS MATERIALIZED (SELECT list(u.user_id ORDER BY u.user_id) FILTER (WHERE x.added) AS a,
+                                        list(u.user_id ORDER BY u.user_id) FILTER (WHERE NOT x.added) AS r
+                                   FROM (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?) x
+                                   JOIN users u ON u.uid = x.uid)
          SELECT (SELECT count(*) FROM c) AS current, (SELECT count(*) FROM p) AS proposed,
-                (SELECT count(*) FROM p WHERE uid NOT IN (SELECT uid FROM c)) AS added,
-                (SELECT count(*) FROM c WHERE uid NOT IN (SELECT uid FROM p)) AS removed,
-                ${sample('p', 'c')} AS sample_added, ${sample('c', 'p')} AS sample_removed`,
-        [...q.params, cohortId, sampleSize, sampleSize],
-        signal,
+                (SELECT count(*) FROM d WHERE added) AS added, (SELECT count(*) FROM d WHERE NOT added) AS removed,
+                (SELECT CAST(to_json(coalesce(a, [])) AS VARCHAR) FROM s) AS sample_added,
+                (SELECT CAST(to_json(coalesce(r, [])) AS VARCHAR) FROM s) AS sample_removed`,
+        [...q.params, cohortId, sampleSize],
+        opts.signal,
       );
       return {
         current: Number(row.current),
@@ -77,21 +132,6 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
         sampleAdded: JSON.parse(row.sample_added as string) as string[],
         sampleRemoved: JSON.parse(row.sample_removed as string) as string[],
       };
-    },
-
-    async memberIds(q, signal) {
-      return reads.pick().use(async (c) => {
-        signal?.throwIfAborted();
-        // Only this statement runs on the connection: interrupting it stops nothing else.
-        const interrupt = () => c.interrupt();
-        signal?.addEventListener('abort', interrupt, { once: true });
-        try {
-          const r = await c.runAndReadAll(`SELECT u.user_id FROM (SELECT DISTINCT uid FROM (${q.sql}) AS q) m JOIN users u ON u.uid = m.uid ORDER BY u.user_id`, q.params as never, paramTypes(q.params) as never);
-          return (r.getColumnsJS()[0] ?? []) as string[];
-        } finally {
-          signal?.removeEventListener('abort', interrupt);
-        }
-      });
     },
   };
 }

@@ -8,6 +8,7 @@ import { ApiError, errorMessage } from '../api/errors';
 import type { Preview } from '../api/types';
 import { useApi } from '../auth/session';
 import { num } from '../components/format';
+import { Time } from '../components/Time';
 import { Link } from '../router';
 import { WhyInPanel } from './WhyInPanel';
 
@@ -96,7 +97,7 @@ export function PreviewPanel({
         {run.data && (
           <Stack gap={6} data-testid="run-result">
             <Text size="sm">
-              <b data-testid="run-size">{num(run.data.size)}</b> {run.data.size === 1 ? 'user' : 'users'} as of {new Date(run.data.asOf).toLocaleString()} ({run.data.tookMs} ms)
+              <b data-testid="run-size">{num(run.data.size)}</b> {run.data.size === 1 ? 'user' : 'users'} as of <Time iso={run.data.asOf} absolute /> ({run.data.tookMs} ms)
             </Text>
             {run.data.sample.length > 0 ? (
               <Group gap={6}>

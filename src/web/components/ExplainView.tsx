@@ -2,7 +2,8 @@ import { Badge, Code, Group, List, Stack, Text } from '@mantine/core';
 import type { Rule } from '../api/definition';
 import type { Explained, Explanation } from '../api/insight';
 import { describeRule } from './describe-rule';
-import { dateTime } from './format';
+import { Time } from './Time';
+import { absoluteTime } from './time-format';
 
 function Verdict({ ok }: { ok: boolean }) {
   return <Badge color={ok ? 'teal' : 'gray'} variant="light" w={70} style={{ flexShrink: 0 }}>{ok ? 'holds' : 'fails'}</Badge>;
@@ -14,7 +15,7 @@ function Evidence({ x }: { x: Explained }) {
   if (x.count !== undefined) parts.push(x.type === 'regularly' ? `active in ${x.count} period${x.count === 1 ? '' : 's'}` : `${x.count} matching`);
   if (x.aggregate) parts.push(`${x.aggregate.fn} of ${x.aggregate.property} = ${x.aggregate.value ?? 'no value'}`);
   if (x.value !== undefined) parts.push(x.value === null ? 'not set' : `value ${x.value}`);
-  if (x.events && x.count === undefined) parts.push(x.events.length ? `last matching: ${dateTime(x.events[0].timestamp)}` : 'no matching event');
+  if (x.events && x.count === undefined) parts.push(x.events.length ? `last matching: ${absoluteTime(x.events[0].timestamp)}` : 'no matching event');
   return parts.length ? <Text size="xs" c="dimmed">{parts.join(' · ')}</Text> : null;
 }
 
@@ -30,7 +31,7 @@ function ExplainedRule({ x, rule }: { x: Explained; rule: Rule }) {
             <summary style={{ cursor: 'pointer', fontSize: 12 }}>{x.events.length} matching event{x.events.length === 1 ? '' : 's'}{x.events.length === 10 ? ' (latest 10)' : ''}</summary>
             <List size="xs" spacing={2} mt={4}>
               {x.events.map((e, i) => (
-                <List.Item key={i}>{dateTime(e.timestamp)} · {e.event} {Object.keys(e.properties).length > 0 && <Code>{JSON.stringify(e.properties)}</Code>}</List.Item>
+                <List.Item key={i}><Time iso={e.timestamp} absolute /> · {e.event} {Object.keys(e.properties).length > 0 && <Code>{JSON.stringify(e.properties)}</Code>}</List.Item>
               ))}
             </List>
           </details>
@@ -57,7 +58,7 @@ export function ExplainView({ explanation, rules, match }: { explanation: Explan
       <Group gap={6}>
         <Badge color={e.member ? 'teal' : 'red'} data-testid="explain-member">{e.member ? 'in' : 'not in'}</Badge>
         <Text size="sm">
-          {e.userId} {e.member ? 'is in' : 'is not in'} this cohort as of {dateTime(e.asOf)}
+          {e.userId} {e.member ? 'is in' : 'is not in'} this cohort as of <Time iso={e.asOf} absolute />
           {e.rules.length > 0 && (match === 'all' ? ' (every condition must hold)' : ' (one condition is enough)')}.
         </Text>
       </Group>

@@ -1,5 +1,7 @@
 import type { Compare, Duration, Filter, Rule, Window } from '../api/definition';
 import { AGGREGATE_FNS, COUNT_OPS, FILTER_OPS } from '../builder/labels';
+// Definition instants are UTC: written as the plain-language summaries write them ("22 Mar 2023").
+import { describeInstant } from '../../schemas/describe-definition';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 const span = (d: Duration) => plural(d.amount, d.unit);
@@ -25,9 +27,9 @@ function windowText(w: Window | undefined): string {
   if (!w || w.type === 'all_time') return '';
   switch (w.type) {
     case 'last': return ` in the last ${span(w)}`;
-    case 'since': return ` on or after ${w.from}`;
-    case 'until': return ` before ${w.to}`;
-    case 'between': return ` from ${w.from} to before ${w.to}`;
+    case 'since': return ` on or after ${describeInstant(w.from)}`;
+    case 'until': return ` before ${describeInstant(w.to)}`;
+    case 'between': return ` from ${describeInstant(w.from)} to before ${describeInstant(w.to)}`;
   }
 }
 

@@ -1,20 +1,4 @@
-import dayjs from 'dayjs';
-import relativeTime from 'dayjs/plugin/relativeTime';
-import utc from 'dayjs/plugin/utc';
-
-dayjs.extend(relativeTime);
-dayjs.extend(utc);
-
-export function fromNow(iso: string | null | undefined): string {
-  return iso ? dayjs(iso).fromNow() : 'never';
-}
-
-export function dateTime(iso: string | null | undefined): string {
-  return iso ? dayjs(iso).format('YYYY-MM-DD HH:mm:ss') : '—';
-}
-
+/** Numbers as text. Times have their own module: time-format.ts (and the Time component). */
 export function num(n: number | null | undefined): string {
   return n === null || n === undefined ? '—' : n.toLocaleString('en-US');
 }
-
-export { dayjs };

@@ -5,6 +5,7 @@ import { errorMessage } from '../../api/errors';
 import { useEventCatalog } from '../../builder/useEventCatalog';
 import { navigate, useLocation } from '../../router';
 import { FunnelFields, RangeFields, RetentionFields, SegmentationFields } from './ChartControls';
+import { Time } from '../../components/Time';
 import { chartCsv } from './csv';
 import { FunnelResult, RetentionResult, SegmentationResult } from './Results';
 import { SegmentPicker } from './SegmentPicker';
@@ -58,7 +59,7 @@ function AnalyzeForm({ committed }: { committed: AnalyzeState }) {
         <Paper withBorder p="md" radius="md" aria-label="Chart result" component="section">
           <Stack>
             <Group justify="space-between">
-              <Text size="sm" c="dimmed" data-testid="as-of">As of {result.data.asOf}</Text>
+              <Text size="sm" c="dimmed" data-testid="as-of">As of <Time iso={result.data.asOf} absolute /></Text>
               <Group gap="xs">
                 <Button size="xs" variant="default" onClick={() => setShowJson((v) => !v)}>{showJson ? 'Hide request JSON' : 'Show request JSON'}</Button>
                 <CsvLink result={result} />

@@ -1,13 +1,15 @@
 import { BarChart, LineChart } from '@mantine/charts';
 import { Stack, Table, Text } from '@mantine/core';
 import type { FunnelResponse, RetentionResponse, SegmentationResponse } from '../../api/analytics';
-import { dayjs, num } from '../../components/format';
+import { num } from '../../components/format';
+import { utcDate } from '../../components/time-format';
 import { percent } from './csv';
 
 const COLORS = ['indigo.6', 'teal.6', 'orange.6', 'grape.6', 'red.6', 'cyan.6', 'lime.7', 'pink.6', 'yellow.7', 'gray.6'];
 const series = (labels: string[]) => labels.map((label, i) => ({ name: `s${i}`, label, color: COLORS[i % COLORS.length]! }));
 const pct = (v: number | null) => (v === null ? '—' : `${v}%`);
-const bucketLabel = (iso: string) => dayjs.utc(iso).format('YYYY-MM-DD');
+/** Buckets are UTC calendar periods: labelled by their first day, in UTC. */
+const bucketLabel = (iso: string) => utcDate(iso);
 
 export function SegmentationResult({ data }: { data: SegmentationResponse }) {
   const rows = data.buckets.map((b, i) => ({ bucket: bucketLabel(b), ...Object.fromEntries(data.series.map((s, j) => [`s${j}`, s.values[i]])) }));

@@ -3,7 +3,7 @@ import { Alert, Autocomplete, Badge, Button, Code, Group, Stack, Table, Text, Te
 import { useDebouncedValue } from '@mantine/hooks';
 import { useAccounts, useAudit, type AuditEntry, type AuditFilters } from '../../api/accounts';
 import { REASONS, useCan } from '../../auth/permissions';
-import { dayjs } from '../../components/format';
+import dayjs from 'dayjs';
 import { QueryState } from '../../components/QueryState';
 import { Time } from '../../components/Time';
 
@@ -94,7 +94,7 @@ function AuditLog() {
               <Table.Tbody>
                 {entries.map((e) => (
                   <Table.Tr key={e.id}>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}><Time iso={e.at} /></Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}><Time iso={e.at} absolute /></Table.Td>
                     <Table.Td><Actor actor={e.actor} /></Table.Td>
                     <Table.Td><Code>{e.action}</Code></Table.Td>
                     <Table.Td><Text size="sm">{e.resourceType}{e.resourceId && <Text span size="xs" c="dimmed"> {e.resourceId}</Text>}</Text></Table.Td>

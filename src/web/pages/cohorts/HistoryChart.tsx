@@ -1,19 +1,18 @@
 import { BarChart, LineChart } from '@mantine/charts';
 import { Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useCohortHistory } from '../../api/cohorts';
-import { dayjs, num } from '../../components/format';
+import { num } from '../../components/format';
+import { axisTime, timeZoneLabel } from '../../components/time-format';
 import { QueryState } from '../../components/QueryState';
 
 export function HistoryChart({ cohortId }: { cohortId: string }) {
   const q = useCohortHistory(cohortId);
   // The API answers newest first; charts read left to right in time.
   const points = [...(q.data ?? [])].reverse();
-  // Computations minutes apart need seconds on the axis; weeks of them need only the day.
-  // The day is always there, so a label never reads as a bare time of an unknown day.
-  const span = points.length > 1 ? dayjs(points.at(-1)!.computedAt).diff(points[0]!.computedAt, 'hour') : 0;
-  const format = span > 72 ? 'D MMM YYYY' : span > 1 ? 'D MMM HH:mm' : 'D MMM HH:mm:ss';
+  const span = points.length > 1 ? Date.parse(points.at(-1)!.computedAt) - Date.parse(points[0]!.computedAt) : 0;
+  const axis = `Computed at (${timeZoneLabel()})`;
   const data = points.map((h) => ({
-    at: dayjs(h.computedAt).format(format),
+    at: axisTime(h.computedAt, span),
     size: h.size,
     entered: h.entered,
     exited: h.exited,
@@ -37,13 +36,13 @@ export function HistoryChart({ cohortId }: { cohortId: string }) {
                   <Text size="sm" fw={500}>Members after each computation</Text>
                   <LineChart h={220} data={data} dataKey="at" series={[{ name: 'size', label: 'Members', color: 'indigo.6' }]}
                     curveType="linear" valueFormatter={(v) => num(v)} withDots={data.length < 40}
-                    xAxisLabel="Computed at (local time)" yAxisLabel="Users" />
+                    xAxisLabel={axis} yAxisLabel="Users" />
                 </Stack>
                 <Stack gap={4} role="img" aria-label="Users entering and leaving at each computation">
                   <Text size="sm" fw={500}>Entered and left at each computation</Text>
                   <BarChart h={220} data={data} dataKey="at" withLegend maxBarWidth={40}
                     series={[{ name: 'entered', label: 'Entered', color: 'teal.6' }, { name: 'exited', label: 'Left', color: 'red.6' }]}
-                    valueFormatter={(v) => num(v)} xAxisLabel="Computed at (local time)" yAxisLabel="Users" />
+                    valueFormatter={(v) => num(v)} xAxisLabel={axis} yAxisLabel="Users" />
                 </Stack>
               </SimpleGrid>
             </>

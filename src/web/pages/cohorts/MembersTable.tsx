@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useDebouncedValue } from '@mantine/hooks';
-import { Alert, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { useContacts } from '../../api/contacts';
 import { errorMessage } from '../../api/errors';
 import { useApi } from '../../auth/session';
@@ -25,22 +25,23 @@ export function MembersTable({ cohortId, cohortName, size, computedAt }: {
   useEffect(() => {
     void qc.invalidateQueries({ queryKey: ['contacts'] });
   }, [qc, size, computedAt]);
-  const [downloading, setDownloading] = useState(false);
+  const [downloading, setDownloading] = useState<'ids' | 'traits' | null>(null);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const members = q.data?.pages.flatMap((p) => p.items) ?? [];
   const searching = debounced.trim() !== '';
 
-  async function downloadCsv() {
-    setDownloading(true);
+  /** `traits`: every trait the members have, one column each (`?traits=all`). */
+  async function downloadCsv(what: 'ids' | 'traits') {
+    setDownloading(what);
     setDownloadError(null);
     try {
       // A plain link cannot carry the bearer token, so fetch and hand the browser a blob.
-      const res = await api.raw(`/v1/cohorts/${cohortId}/members`, { accept: 'text/csv' });
+      const res = await api.raw(`/v1/cohorts/${cohortId}/members`, { accept: 'text/csv', query: what === 'traits' ? { traits: 'all' } : undefined });
       const blob = await res.blob();
       const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
-      a.download = `${cohortName.replace(/[^\w.-]+/g, '_') || 'cohort'}-${cohortId}-members.csv`;
+      a.download = `${cohortName.replace(/[^\w.-]+/g, '_') || 'cohort'}-${cohortId}-members${what === 'traits' ? '-traits' : ''}.csv`;
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -48,7 +49,7 @@ export function MembersTable({ cohortId, cohortName, size, computedAt }: {
     } catch (err) {
       setDownloadError(err);
     } finally {
-      setDownloading(false);
+      setDownloading(null);
     }
   }
 
@@ -57,7 +58,12 @@ export function MembersTable({ cohortId, cohortName, size, computedAt }: {
       <Stack gap="sm">
         <Group justify="space-between" wrap="wrap">
           <Title order={3} size="h4">Members</Title>
-          <Button variant="default" size="xs" onClick={downloadCsv} loading={downloading}>Download CSV</Button>
+          <Group gap="xs">
+            <Button variant="default" size="xs" onClick={() => downloadCsv('ids')} loading={downloading === 'ids'} disabled={downloading === 'traits'}>Download CSV</Button>
+            <Tooltip label="user_id, then one column per trait (email, plan, …)">
+              <Button variant="default" size="xs" onClick={() => downloadCsv('traits')} loading={downloading === 'traits'} disabled={downloading === 'ids'}>Download CSV with traits</Button>
+            </Tooltip>
+          </Group>
         </Group>
         {downloadError != null && <Alert color="red" role="alert">{errorMessage(downloadError)}</Alert>}
         <TextInput aria-label="Search members" placeholder="Search members by user id or trait value"

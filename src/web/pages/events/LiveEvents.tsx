@@ -3,7 +3,7 @@ import { Autocomplete, Badge, Group, Stack, Switch, Table, Text, TextInput, Titl
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEventTypes, useLiveEvents } from '../../api/events';
 import type { LiveEvent } from '../../api/types';
-import { dateTime } from '../../components/format';
+import { Time } from '../../components/Time';
 import { PropertyList } from '../../components/PropertyList';
 import { QueryState } from '../../components/QueryState';
 import { Link } from '../../router';
@@ -70,7 +70,7 @@ export function LiveEvents() {
               <Table.Tbody>
                 {rows.map((e, i) => (
                   <Table.Tr key={`${e.receivedAt}-${e.userId}-${e.event}-${i}`}>
-                    <Table.Td style={{ whiteSpace: 'nowrap' }}><time dateTime={e.timestamp}>{dateTime(e.timestamp)}</time></Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}><Time iso={e.timestamp} absolute /></Table.Td>
                     <Table.Td><Badge variant="light" tt="none">{e.event}</Badge></Table.Td>
                     <Table.Td><Link to={`/users/${encodeURIComponent(e.userId)}`}>{e.userId}</Link></Table.Td>
                     <Table.Td><PropertyList properties={e.properties} /></Table.Td>

@@ -1,7 +1,8 @@
 import { Badge, Code, List, Stack, Table, Text } from '@mantine/core';
 import { useSyncRuns } from '../../api/syncs';
 import { RunStatusBadge } from '../../components/badges';
-import { dateTime, num } from '../../components/format';
+import { num } from '../../components/format';
+import { Time } from '../../components/Time';
 import { QueryState } from '../../components/QueryState';
 import { plainSyncError } from './plain-errors';
 
@@ -24,7 +25,7 @@ export function RunHistory({ syncId }: { syncId: string }) {
               {q.data!.map((r) => (
                 <Table.Tr key={r.id}>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    {dateTime(r.startedAt)} {r.full && <Badge size="xs" variant="outline">full</Badge>}
+                    <Time iso={r.startedAt} absolute /> {r.full && <Badge size="xs" variant="outline">full</Badge>}
                     <Text size="xs" c="dimmed">{r.trigger === 'manual' ? 'started by a person' : 'on schedule'}</Text>
                   </Table.Td>
                   <Table.Td><RunStatusBadge status={r.status} /></Table.Td>

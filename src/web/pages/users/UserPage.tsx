@@ -3,7 +3,7 @@ import { useUser } from '../../api/events';
 import { ApiError } from '../../api/errors';
 import { PropertyList } from '../../components/PropertyList';
 import { traitText } from './trait-text';
-import { dateTime, num } from '../../components/format';
+import { num } from '../../components/format';
 import { QueryState } from '../../components/QueryState';
 import { Stat } from '../../components/Stat';
 import { Time } from '../../components/Time';
@@ -62,7 +62,7 @@ export function UserPage({ userId }: { userId: string }) {
                   <Timeline bulletSize={12} lineWidth={2} aria-label="Recent events">
                     {u.recentEvents.map((e, i) => (
                       <Timeline.Item key={i} title={e.event}>
-                        <Text size="xs" c="dimmed"><Time iso={e.timestamp} /> · {dateTime(e.timestamp)}</Text>
+                        <Text size="xs" c="dimmed"><Time iso={e.timestamp} absolute /></Text>
                         {Object.keys(e.properties ?? {}).length > 0 && <PropertyList properties={e.properties} />}
                       </Timeline.Item>
                     ))}

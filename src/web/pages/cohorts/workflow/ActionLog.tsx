@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { Badge, Button, Group, Select, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useActionLog, useSteps, type ActionExecution, type ExecutionStatus } from '../../../api/workflows';
-import { dateTime, num } from '../../../components/format';
+import { num } from '../../../components/format';
+import { absoluteTime } from '../../../components/time-format';
 import { QueryState } from '../../../components/QueryState';
 import { Time } from '../../../components/Time';
 import { Link } from '../../../router';
@@ -41,7 +42,7 @@ export function ActionLog({ cohortId }: { cohortId: string }) {
               <Table.Tbody>
                 {items.map((e) => (
                   <Table.Tr key={e.id}>
-                    <Table.Td><Time iso={e.createdAt} /></Table.Td>
+                    <Table.Td><Time iso={e.createdAt} absolute /></Table.Td>
                     <Table.Td><Link to={`/users/${encodeURIComponent(e.userId)}`}>{e.userId}</Link></Table.Td>
                     <Table.Td>{e.stepName}</Table.Td>
                     <Table.Td>{TYPE_LABEL[e.type] ?? e.type}</Table.Td>
@@ -51,7 +52,7 @@ export function ActionLog({ cohortId }: { cohortId: string }) {
                     </Table.Td>
                     <Table.Td ta="right"><Attempts execution={e} /></Table.Td>
                     <Table.Td maw={280}><Text size="xs" c={e.lastError ? 'red' : 'dimmed'} lineClamp={3}>{e.lastError ?? '—'}</Text></Table.Td>
-                    <Table.Td>{e.finishedAt ? <Time iso={e.finishedAt} /> : '—'}</Table.Td>
+                    <Table.Td>{e.finishedAt ? <Time iso={e.finishedAt} absolute /> : '—'}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -70,7 +71,7 @@ function Attempts({ execution: e }: { execution: ActionExecution }) {
   if (log.length === 0) return <>{num(e.attempts)}</>;
   const label = (
     <Stack gap={2}>
-      {log.map((a, i) => <Text key={i} size="xs">{dateTime(a.at)} — {a.ok ? 'ok' : a.error ?? 'failed'}</Text>)}
+      {log.map((a, i) => <Text key={i} size="xs">{absoluteTime(a.at)} — {a.ok ? 'ok' : a.error ?? 'failed'}</Text>)}
     </Stack>
   );
   return <Tooltip label={label} multiline maw={420}><Text span size="sm" td="underline dotted" tabIndex={0}>{num(e.attempts)}</Text></Tooltip>;
