@@ -254,7 +254,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   });
   workflows = createWorkflowService({
     store: workflowStore,
-    members: (id) => cohortStore.streamMembers(id),
+    members: (id) => membershipStore.streamMembers(id),
     cohort: (id) => cohorts.get(id),
     access,
     syncCohort: async (id) => (await syncStore.getSync(id))?.cohortId ?? null,

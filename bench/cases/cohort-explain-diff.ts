@@ -6,7 +6,7 @@ import type { Cohort } from '../../src/schemas/cohort.js';
 import { parseDefinition, type Definition } from '../../src/schemas/definition.js';
 import { createCohortInsightService, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
 import { createDuckDBCohortInsightReads } from '../../src/storage/duckdb/cohort-insight-reads.js';
-import { createDuckDBCohortStore } from '../../src/storage/duckdb/duckdb-cohort-store.js';
+import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
 import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
 import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
@@ -154,7 +154,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       ...base,
       syncs: { ofCohort: async (id) => [{ id: `sync-${id}`, destinationId: 'bench' }], acknowledged: async (syncId) => savedIds.get(syncId.slice(5)) ?? [] },
     });
-    const store = createDuckDBCohortStore({ instance, reads: pool } as unknown as Database, conn, ids);
+    const store = createDuckDBMembershipStore({ instance, reads: pool } as unknown as Database, conn, ids);
 
     const n = CASES.length;
     const explainMs = CASES.map(() => [] as number[]);

@@ -25,7 +25,7 @@ const openExecution = <E extends ExecutionRecord>(e: E, box: SecretBox): E => ({
 export function withSealedStepSecrets<T extends WorkflowStore>(store: T, box: SecretBox): T {
   const overrides: Partial<WorkflowStore> = {
     steps: async (cohortId) => (await store.steps(cohortId)).map((s) => ({ ...s, action: openAction(s.action, box) })),
-    replaceSteps: (cohortId, steps: StoredStep[], at) => store.replaceSteps(cohortId, steps.map((s) => ({ ...s, action: sealAction(s.action, box) })), at),
+    replaceSteps: (cohortId, steps: StoredStep[], members, at) => store.replaceSteps(cohortId, steps.map((s) => ({ ...s, action: sealAction(s.action, box) })), members, at),
     executions: async (cohortId, q) => (await store.executions(cohortId, q)).map((e) => openExecution(e, box)),
     claimDue: async (now, limit) => (await store.claimDue(now, limit)).map((e) => openExecution(e, box)),
     execution: async (id) => {

@@ -44,9 +44,9 @@ describe('interrupting reads on abort', () => {
     const uid = (await reads.uidOf('u1'))!;
     await expect(reads.explainRows(uid, { sql: ENDLESS_EXPLAIN, params: [] }, ['a'], abortSoon())).rejects.toThrow(/interrupt/i);
     await poolAnswers();
-    await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, abortSoon())).rejects.toThrow(/interrupt/i);
+    await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, { signal: abortSoon() })).rejects.toThrow(/interrupt/i);
     await poolAnswers();
-    await expect(reads.memberIds({ sql: ENDLESS_UIDS, params: [] }, abortSoon())).rejects.toThrow(/interrupt/i);
+    await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, { memberIds: true, signal: abortSoon() })).rejects.toThrow(/interrupt/i);
     await poolAnswers();
   });
 });
