@@ -7,5 +7,5 @@ import type { Authenticator } from './auth.js';
 export function registerContactRoutes(app: FastifyInstance, deps: { contacts: ContactsService; auth: Authenticator; queries?: QueryLimiter }): void {
   const { contacts, auth, queries } = deps;
   app.get('/v1/contacts', { preHandler: auth.management() }, async (req) =>
-    queries ? queries.run('the contacts query', () => contacts.page(req.principal, req.query)) : contacts.page(req.principal, req.query));
+    queries ? queries.run('the contacts query', (signal) => contacts.page(req.principal, req.query, { signal })) : contacts.page(req.principal, req.query));
 }

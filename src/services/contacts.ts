@@ -42,7 +42,8 @@ function filterSet(compile: ContactsDeps['compile'], filters: Filter[]): Compile
 /** The people directory: search, trait filters, cohort/step scope, keyset pages. */
 export function createContactsService(deps: ContactsDeps) {
   return {
-    async page(principal: Principal, query: unknown): Promise<ContactsPage> {
+    /** `signal`: the query limiter's; aborting it stops the engine's search. */
+    async page(principal: Principal, query: unknown, opts: { signal?: AbortSignal } = {}): Promise<ContactsPage> {
       const r = contactsQuerySchema.safeParse(query ?? {});
       if (!r.success) throw invalidInput('Invalid contacts query', contactsQueryIssues(r.error.issues));
       const q = r.data;
@@ -64,7 +65,7 @@ export function createContactsService(deps: ContactsDeps) {
         afterUserId: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
         limit: q.limit + 1,
         withTotal: q.cursor === undefined,
-      });
+      }, opts.signal);
       const more = rows.length > q.limit;
       const pageRows = rows.slice(0, q.limit);
 

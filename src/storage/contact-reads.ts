@@ -37,8 +37,8 @@ export interface ContactRow {
 }
 
 export interface ContactReads {
-  /** Matching people ordered by user id. */
-  page(q: ContactPageQuery): Promise<{ rows: ContactRow[]; total?: number }>;
+  /** Matching people ordered by user id; aborting `signal` (the query limiter's) interrupts the search. */
+  page(q: ContactPageQuery, signal?: AbortSignal): Promise<{ rows: ContactRow[]; total?: number }>;
   /** Whether the cohort has a workflow step with this id. */
   stepExists(cohortId: string, stepId: string): Promise<boolean>;
 }

@@ -110,7 +110,9 @@ describe.skipIf(!hasChromium)('web app: contacts', () => {
     });
     expect(own.status).toBe(201);
 
-    const memberPage = await browser.newPage();
+    // Another person: another browser (a session cookie is shared by every tab of one browser).
+    const memberBrowser = await launchBrowser();
+    const memberPage = await memberBrowser.newPage();
     await memberPage.goto(`${server.url}/contacts`);
     await memberPage.getByLabel('Email').fill('mo@example.com');
     await memberPage.getByLabel('Password', { exact: true }).fill(password);
@@ -129,7 +131,7 @@ describe.skipIf(!hasChromium)('web app: contacts', () => {
     await memberPage.getByRole('option', { name: 'Mo list' }).click();
     await dialog.getByRole('button', { name: 'Add 1 contact' }).click();
     expect(await dialog.getByRole('status').textContent()).toContain('1 added');
-    await memberPage.close();
+    await memberBrowser.close();
   });
 
   it('the nav has one people directory, and /users leads to it', async () => {

@@ -82,9 +82,9 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
     return out;
   }
 
-  async function nextPage(q: ContactPageQuery): Promise<Person[]> {
+  async function nextPage(q: ContactPageQuery, signal?: AbortSignal): Promise<Person[]> {
     const w = conditions(q, true);
-    return reads.rows<Person>(`SELECT u.uid, u.user_id FROM users u ${whereClause(w)} ORDER BY u.user_id LIMIT ?`, [...w.params, q.limit]);
+    return reads.rows<Person>(`SELECT u.uid, u.user_id FROM users u ${whereClause(w)} ORDER BY u.user_id LIMIT ?`, [...w.params, q.limit], signal);
   }
 
   /**
@@ -92,12 +92,12 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
    * are found once for both; otherwise two plain queries are quicker than
    * materializing every person.
    */
-  async function firstPage(q: ContactPageQuery): Promise<{ rows: Person[]; total: number }> {
+  async function firstPage(q: ContactPageQuery, signal?: AbortSignal): Promise<{ rows: Person[]; total: number }> {
     const w = conditions(q, false);
     if (q.search === undefined && q.inSet === undefined) {
       const [rows, [count]] = await Promise.all([
-        nextPage(q),
-        reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM users u ${whereClause(w)}`, w.params),
+        nextPage(q, signal),
+        reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM users u ${whereClause(w)}`, w.params, signal),
       ]);
       return { rows, total: Number(count.n) };
     }
@@ -107,14 +107,16 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
          FROM (SELECT 1) one LEFT JOIN (SELECT uid, user_id FROM m ORDER BY user_id LIMIT ?) p ON true
         ORDER BY p.user_id`,
       [...w.params, q.limit],
+      signal,
     );
     const found = rows.flatMap((r) => (r.uid === null || r.user_id === null ? [] : [{ uid: r.uid, user_id: r.user_id }]));
     return { total: Number(rows[0].total), rows: found };
   }
 
   return {
-    async page(q) {
-      const people: { rows: Person[]; total?: number } = q.withTotal ? await firstPage(q) : { rows: await nextPage(q) };
+    async page(q, signal) {
+      // The search is the costly part (filters, text match): the per-page reads after it are bounded by the page size.
+      const people: { rows: Person[]; total?: number } = q.withTotal ? await firstPage(q, signal) : { rows: await nextPage(q, signal) };
       const totalOut = people.total === undefined ? {} : { total: people.total };
       if (!people.rows.length) return { rows: [], ...totalOut };
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKohort, type Kohort } from '../../main.js';
 import { createDuckDBAnalyticsReads } from './analytics-reads.js';
 import { createDuckDBCohortInsightReads } from './cohort-insight-reads.js';
+import { createDuckDBContactReads } from './contact-reads.js';
 
 /**
  * The reads behind explain, diff and analytics stop the engine's statement when
@@ -47,6 +48,13 @@ describe('interrupting reads on abort', () => {
     await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, { signal: abortSoon() })).rejects.toThrow(/interrupt/i);
     await poolAnswers();
     await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, { memberIds: true, signal: abortSoon() })).rejects.toThrow(/interrupt/i);
+    await poolAnswers();
+  });
+
+  it('the contacts search', async () => {
+    const reads = createDuckDBContactReads(k.db.reads);
+    const q = { inSet: { sql: ENDLESS_UIDS, params: [] }, limit: 10, withTotal: true };
+    await expect(reads.page(q, abortSoon())).rejects.toThrow(/interrupt/i);
     await poolAnswers();
   });
 });
