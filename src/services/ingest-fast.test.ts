@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchItemSchema, identifySchema, trackSchema } from '../schemas/events.js';
-import { fastSegmentItem, jsonBytesBound } from './ingest-fast.js';
+import { amplitudeEventSchema, batchItemSchema, identifySchema, trackSchema } from '../schemas/events.js';
+import { fastAmplitudeEvent, fastSegmentItem, jsonBytesBound } from './ingest-fast.js';
 
 /**
  * The fast path must never disagree with the schemas: whenever it answers,
@@ -103,6 +103,39 @@ describe('fastSegmentItem', () => {
     expect(fastSegmentItem({ type: 'track', userId: 'u', event: 'v', properties: [] })).toBeUndefined();
     expect(fastSegmentItem(JSON.parse('{"type":"track","userId":"u","event":"v","properties":{"__proto__":1}}'))).toBeUndefined();
     expect(fastSegmentItem({ type: 'alias', userId: 'u', previousId: 'p' })).toBeUndefined();
+  });
+});
+
+const AMPLITUDE_FIELDS: [string, fc.Arbitrary<string>][] = [
+  ['user_id', idText],
+  ['device_id', idText],
+  ['event_type', fc.oneof({ weight: 5, arbitrary: fc.constantFrom('"view"', '" cart "', '"$identify"') }, { weight: 2, arbitrary: idText })],
+  ['time', fc.oneof(fc.constantFrom('1714564800000', '0', '-0', '-1', '1.5', '9007199254740993', '"1714564800000"', 'null'), valueText)],
+  ['event_properties', propsText],
+  ['user_properties', propsText],
+  ['insert_id', idText],
+  ['platform', valueText],
+];
+const amplitudeText = fc
+  .tuple(...AMPLITUDE_FIELDS.map(([k, a]) => fc.option(a.map((t) => `${JSON.stringify(k)}:${t}`), { freq: 4, nil: undefined })))
+  .map((fields) => `{${fields.filter((f) => f !== undefined).join(',')}}`);
+
+describe('fastAmplitudeEvent', () => {
+  it('answers only with what zod would produce, unknown keys passed through', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(amplitudeText, (text) => {
+        const raw = JSON.parse(text) as Record<string, unknown>;
+        const f = fastAmplitudeEvent(raw);
+        if (f === undefined) return;
+        fast++;
+        const z = amplitudeEventSchema.safeParse(raw);
+        expect(z.success, text).toBe(true);
+        expect(f, text).toEqual(z.data);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(100);
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INGEST_LIMITS, type BatchItem } from '../schemas/events.js';
+import { INGEST_LIMITS, type AmplitudeEvent, type BatchItem } from '../schemas/events.js';
 
 /**
  * The fast path of ingestion: well-formed Segment track and identify events
@@ -113,6 +113,22 @@ export function fastSegmentItem(raw: unknown, type: unknown = isObject(raw) ? ra
     return { type, ...b, traits } as BatchItem;
   }
   return undefined;
+}
+
+/** An Amplitude HTTP API event (the schema passes unknown keys through), or undefined for zod to judge. */
+export function fastAmplitudeEvent(raw: unknown): AmplitudeEvent | undefined {
+  if (!isObject(raw) || Object.hasOwn(raw, '__proto__')) return undefined;
+  const user_id = optionalId(raw.user_id);
+  const device_id = optionalId(raw.device_id);
+  const event_type = text(raw.event_type, 200);
+  const time = raw.time;
+  if (user_id === FAIL || device_id === FAIL || event_type === FAIL) return undefined;
+  if (time !== undefined && !(typeof time === 'number' && Number.isSafeInteger(time) && time >= 0)) return undefined;
+  const event_properties = props(raw.event_properties);
+  const user_properties = props(raw.user_properties);
+  const insert_id = raw.insert_id === undefined ? undefined : idLike(raw.insert_id);
+  if (event_properties === FAIL || user_properties === FAIL || insert_id === FAIL) return undefined;
+  return { ...raw, user_id, device_id, event_type, time, event_properties, user_properties, insert_id } as AmplitudeEvent;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import type { EventStore, WriteItem, WriteResult } from '../storage/event-store.js';
 import { invalidInput, tooLarge, zodIssues, type FieldIssue } from './errors.js';
 import { fromAmplitude, fromIdentification } from './ingest-amplitude.js';
-import { fastSegmentItem, jsonBytesBound } from './ingest-fast.js';
+import { fastAmplitudeEvent, fastSegmentItem, jsonBytesBound } from './ingest-fast.js';
 
 export type Clock = () => Date;
 
@@ -176,7 +176,7 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
       const ev = bodyObject(body).events;
       if (ev === undefined) throw invalidInput('Request missing required field', [{ field: 'events', message: REQUIRED_MESSAGE }]);
       if (!Array.isArray(ev)) throw invalidInput('events must be an array', [{ field: 'events', message: 'expected an array' }]);
-      const items = normalize(ev, amplitudeEventSchema, amplitudeTime(fromAmplitude), bodyBytes);
+      const items = normalize(ev, amplitudeEventSchema, amplitudeTime(fromAmplitude), bodyBytes, fastAmplitudeEvent);
       return store.write(items).then((r) => ({ ...r, events: ev.length }));
     },
     /** Amplitude Identify API: `identification` is one object, an array, or either as JSON text (form field). */

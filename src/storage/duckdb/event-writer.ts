@@ -109,6 +109,10 @@ export class EventWriter {
     this.draining = true;
     try {
       while (this.queue.length) {
+        // One turn of the event loop first: requests whose bodies already arrived join this
+        // group. A commit costs far less per row in a large group (measured: 500 rows a commit
+        // take about 3x the CPU per row of 4,000), and the wait is well under a millisecond.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const group: Pending[] = [];
         let n = 0;
         while (this.queue.length && (n === 0 || n + this.queue[0].items.length <= MAX_GROUP_ITEMS)) {
