@@ -145,7 +145,7 @@ export class EventWriter {
     try {
       const results = await this.conn.transaction(async (c) => {
         let created: { uid: number; userId: string }[] = [];
-        // Events are gathered in columns and appended a data chunk at a time: one appender call per value cost more than the rest of the commit.
+        // Events are gathered in columns and appended a data chunk at a time: one appender call per value was the largest part of a commit in profiles.
         const ev = new ChunkAppender(await c.createAppender('events_tail'));
         let rows = emptyEventRows();
         const tr = await c.createAppender('user_traits');
