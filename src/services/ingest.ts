@@ -15,6 +15,7 @@ import {
 import type { EventStore, WriteItem, WriteResult } from '../storage/event-store.js';
 import { invalidInput, tooLarge, zodIssues, type FieldIssue } from './errors.js';
 import { fromAmplitude, fromIdentification } from './ingest-amplitude.js';
+import { fastAmplitudeEvent, fastSegmentItem, jsonBytesBound } from './ingest-fast.js';
 
 export type Clock = () => Date;
 
@@ -31,6 +32,8 @@ const validTime = (v: unknown): number | undefined => {
  */
 export function createIngestService(store: EventStore, now: Clock = () => new Date()) {
   function checkSize(raw: unknown, index: number, issues: FieldIssue[]): boolean {
+    // Serializing every event only to measure it cost as much as validating it: a cheap upper bound settles most.
+    if (jsonBytesBound(raw) <= INGEST_LIMITS.eventBytes) return true;
     let bytes: number;
     try {
       bytes = Buffer.byteLength(JSON.stringify(raw) ?? '');
@@ -97,12 +100,17 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     }
   }
 
-  /** Validates every raw item with `schema`, then converts; throws on any problem. */
+  /**
+   * Validates every raw item with `schema`, then converts; throws on any problem.
+   * `fast` may settle a well-formed item without zod (ingest-fast.ts): it returns
+   * what the schema would, or undefined to leave the item to the schema.
+   */
   function normalize<T>(
     raws: unknown[],
     schema: z.ZodType<T>,
     convert: (v: T, i: number, issues: FieldIssue[]) => WriteItem[],
     bodyBytes?: number,
+    fast?: (raw: unknown) => T | undefined,
   ): WriteItem[] {
     if (raws.length > INGEST_LIMITS.batchEvents) {
       throw tooLarge(`${raws.length} events in one request; the limit is ${INGEST_LIMITS.batchEvents}`);
@@ -115,6 +123,11 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
       const small = bodyBytes !== undefined && bodyBytes <= INGEST_LIMITS.eventBytes;
       if (!small && !checkSize(raw, index, issues)) {
         oversize = true;
+        return;
+      }
+      const quick = fast?.(raw);
+      if (quick !== undefined) {
+        items.push(...convert(quick, index, issues));
         return;
       }
       const parsed = schema.safeParse(raw);
@@ -132,6 +145,9 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
     const w = fromSegment({ ...(raw as object), type } as BatchItem, i, issues);
     return w ? [w] : [];
   };
+  // The single routes take the type from the route (a `type` in the body is ignored, as the schema strips it).
+  const fastTrack = (raw: unknown) => fastSegmentItem(raw, 'track') as z.infer<typeof trackSchema> | undefined;
+  const fastIdentify = (raw: unknown) => fastSegmentItem(raw, 'identify') as z.infer<typeof identifySchema> | undefined;
   const amplitudeTime = <T extends { time?: number }>(convert: (v: T, i: number, issues: FieldIssue[], ts: Date) => WriteItem[]) =>
     (v: T, i: number, issues: FieldIssue[]) => convert(v, i, issues, timestamp(v.time, i, issues, 'time'));
   const bodyObject = (body: unknown): Record<string, unknown> => {
@@ -140,8 +156,8 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
   };
 
   return {
-    track: (body: unknown): Promise<WriteResult> => store.write(normalize([bodyObject(body)], trackSchema, single('track'))),
-    identify: (body: unknown) => store.write(normalize([bodyObject(body)], identifySchema, single('identify'))),
+    track: (body: unknown): Promise<WriteResult> => store.write(normalize([bodyObject(body)], trackSchema, single('track'), undefined, fastTrack)),
+    identify: (body: unknown) => store.write(normalize([bodyObject(body)], identifySchema, single('identify'), undefined, fastIdentify)),
     alias: (body: unknown) => store.write(normalize([bodyObject(body)], aliasSchema, single('alias'))),
     page: (body: unknown) => store.write(normalize([bodyObject(body)], pageSchema, single('page'))),
     screen: (body: unknown) => store.write(normalize([bodyObject(body)], pageSchema, single('screen'))),
@@ -154,13 +170,13 @@ export function createIngestService(store: EventStore, now: Clock = () => new Da
       return store.write(normalize(b, batchItemSchema, (v, i, issues) => {
         const w = fromSegment(v, i, issues, o.sentAt);
         return w ? [w] : [];
-      }, bodyBytes));
+      }, bodyBytes, fastSegmentItem));
     },
     amplitude(body: unknown, bodyBytes?: number): Promise<WriteResult & { events: number }> {
       const ev = bodyObject(body).events;
       if (ev === undefined) throw invalidInput('Request missing required field', [{ field: 'events', message: REQUIRED_MESSAGE }]);
       if (!Array.isArray(ev)) throw invalidInput('events must be an array', [{ field: 'events', message: 'expected an array' }]);
-      const items = normalize(ev, amplitudeEventSchema, amplitudeTime(fromAmplitude), bodyBytes);
+      const items = normalize(ev, amplitudeEventSchema, amplitudeTime(fromAmplitude), bodyBytes, fastAmplitudeEvent);
       return store.write(items).then((r) => ({ ...r, events: ev.length }));
     },
     /** Amplitude Identify API: `identification` is one object, an array, or either as JSON text (form field). */

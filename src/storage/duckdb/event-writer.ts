@@ -1,4 +1,5 @@
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { appendEventRows, ChunkAppender, emptyEventRows } from './bulk-loader.js';
 import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
 import { DedupIndex } from './dedup-index.js';
@@ -108,6 +109,10 @@ export class EventWriter {
     this.draining = true;
     try {
       while (this.queue.length) {
+        // One turn of the event loop first: requests whose bodies already arrived join this
+        // group. A commit costs far less per row in a large group (measured: 500 rows a commit
+        // take about 3x the CPU per row of 4,000), and the wait is well under a millisecond.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const group: Pending[] = [];
         let n = 0;
         while (this.queue.length && (n === 0 || n + this.queue[0].items.length <= MAX_GROUP_ITEMS)) {
@@ -140,11 +145,17 @@ export class EventWriter {
     try {
       const results = await this.conn.transaction(async (c) => {
         let created: { uid: number; userId: string }[] = [];
-        const ev = await c.createAppender('events_tail');
+        // Events are gathered in columns and appended a data chunk at a time: one appender call per value was the largest part of a commit in profiles.
+        const ev = new ChunkAppender(await c.createAppender('events_tail'));
+        let rows = emptyEventRows();
         const tr = await c.createAppender('user_traits');
         // Statements see appended rows only once flushed: flush before an alias touches them.
         const flush = async () => {
-          ev.flushSync();
+          if (rows.seq.length) {
+            appendEventRows(ev, rows, receivedAt.getTime());
+            rows = emptyEventRows();
+          }
+          ev.appender.flushSync();
           tr.flushSync();
           await appendPeople(c, created, receivedAt);
           created = [];
@@ -190,7 +201,12 @@ export class EventWriter {
                 continue;
               }
               const seq = ++this.seq;
-              appendEvent(ev, seq, uid, item, receivedAt);
+              rows.seq.push(seq);
+              rows.uid.push(uid);
+              rows.event.push(item.event);
+              rows.ts.push(item.ts.getTime());
+              rows.props.push(JSON.stringify(item.props));
+              rows.messageId.push(item.messageId ?? null);
               appended++;
               if (notify) events.push({ seq, userId: this.ids.displayOf(uid)!, event: item.event, timestamp: item.ts, properties: item.props, receivedAt });
               for (const [path, type] of propertyPaths(item.props)) {
@@ -201,7 +217,7 @@ export class EventWriter {
           }
           await flush();
         } finally {
-          ev.closeSync();
+          ev.close();
           tr.closeSync();
         }
         if (traits) await applyTraitRows(c, 'seq > ?', [seqBefore]);
@@ -255,18 +271,6 @@ export class EventWriter {
       this.merges.push({ from: prev, into: user });
     }
   }
-}
-
-function appendEvent(a: DuckDBAppender, seq: number, uid: number, item: Extract<WriteItem, { kind: 'track' }>, receivedAt: Date): void {
-  a.appendBigInt(BigInt(seq));
-  a.appendInteger(uid);
-  a.appendVarchar(item.event);
-  a.appendTimestamp(tsValue(item.ts));
-  a.appendVarchar(JSON.stringify(item.props));
-  a.appendTimestamp(tsValue(receivedAt));
-  if (item.messageId === undefined) a.appendNull();
-  else a.appendVarchar(item.messageId);
-  a.endRow();
 }
 
 function appendTrait(a: DuckDBAppender, seq: number, uid: number, key: string, value: unknown, ts: Date, receivedAt: Date, messageId?: string): void {
