@@ -123,19 +123,27 @@ async function chdbUnavailable(): Promise<string | undefined> {
   return chdbProblem;
 }
 
-/** Every engine, with `skip` set for those unavailable here. */
+/**
+ * Every engine, with `skip` set for those unavailable here, or left out by
+ * COHORT_ENGINES (a comma-separated list of names, for a long soak of one engine).
+ */
 export async function cohortEngines(): Promise<EngineSpec[]> {
   const chdbSkip = await chdbUnavailable();
   if (chdbSkip) console.warn(`chdb suites skipped: ${chdbSkip}`);
+  const only = process.env.COHORT_ENGINES?.split(',').map((s) => s.trim());
+  return all(chdbSkip).map((e) => (only && !only.includes(e.name) ? { ...e, skip: 'not in COHORT_ENGINES' } : e));
+}
+
+function all(chdbSkip: string | undefined): EngineSpec[] {
   return [
     { name: 'duckdb', runScale: 1, open: async (opts) => duckdbEngine(await DuckDbCohortFixture.create(opts)) },
     {
       name: 'clickhouse',
       skip: noClickHouse() ? 'KOHORT_TEST_CLICKHOUSE_URL is not set' : undefined,
-      runScale: 0.25,
+      runScale: 0.1,
       open: async (opts) => clickhouseEngine('clickhouse', await freshClickHouseDatabase(), opts?.hot),
     },
-    { name: 'chdb', skip: chdbSkip, runScale: 0.25, open: async (opts) => clickhouseEngine('chdb', await openChdbClient(), opts?.hot) },
+    { name: 'chdb', skip: chdbSkip, runScale: 0.15, open: async (opts) => clickhouseEngine('chdb', await openChdbClient(), opts?.hot) },
   ];
 }
 

@@ -112,15 +112,21 @@ export class ClickHouseEventWriter {
     await inBatches(this.client, 'cohort_members', uids.map((uid) => ({ cohort_id: cohortId, uid, version, present: 1 })));
   }
 
-  /** Replaces a cohort's member set: the listed people in, everyone else recorded before out (a newer version). */
-  async replaceMembers(cohortId: string, uids: readonly number[], version = Date.now()): Promise<void> {
+  /**
+   * Replaces a cohort's member set: the listed people in, everyone else recorded before out,
+   * all under a version above every earlier one (the latest version of a row wins).
+   */
+  async replaceMembers(cohortId: string, uids: readonly number[], version?: number): Promise<void> {
+    const id = quoteClickHouseString(cohortId);
+    const [last] = await this.client.query<{ v: string }>(`SELECT toString(max(version)) AS v FROM cohort_members WHERE cohort_id = ${id}`);
+    const next = Math.max(version ?? Date.now(), Number(last?.v ?? 0) + 1);
     const before = await this.client.query<{ uid: string }>(
-      `SELECT uid FROM cohort_members WHERE cohort_id = ${quoteClickHouseString(cohortId)} GROUP BY uid HAVING argMax(present, version) = 1`,
+      `SELECT uid FROM cohort_members WHERE cohort_id = ${id} GROUP BY uid HAVING argMax(present, version) = 1`,
     );
     const keep = new Set(uids);
     const rows = [
-      ...uids.map((uid) => ({ cohort_id: cohortId, uid, version, present: 1 })),
-      ...before.filter((r) => !keep.has(Number(r.uid))).map((r) => ({ cohort_id: cohortId, uid: Number(r.uid), version, present: 0 })),
+      ...uids.map((uid) => ({ cohort_id: cohortId, uid, version: next, present: 1 })),
+      ...before.filter((r) => !keep.has(Number(r.uid))).map((r) => ({ cohort_id: cohortId, uid: Number(r.uid), version: next, present: 0 })),
     ];
     await inBatches(this.client, 'cohort_members', rows);
   }
