@@ -5,6 +5,7 @@
  * `.ci/clickhouse.sh`, KOHORT_TEST_CLICKHOUSE_URL; skipped with a message when
  * unset) and ClickHouse 26.x in-process (chdb).
  */
+import { appendFileSync } from 'node:fs';
 import type { MaterializedProperty, SqlDialect } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbDialect } from '../dialects/duckdb';
@@ -90,7 +91,12 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
       return all.filter((x) => keys.has(JSON.stringify(x.path)));
     },
     async members(query) {
-      const rows = await client.query<{ uid: string }>(toClickHouseSql(query));
+      const text = toClickHouseSql(query);
+      // A query that crashes a server leaves no trace in its logs: KOHORT_CH_QUERY_LOG keeps each one sent.
+      if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
+      const rows = await client.query<{ uid: string }>(text).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message} ${String((err.cause as Error | undefined)?.message ?? '')}\nsql ${text}`);
+      });
       return memberSet(rows.map((r) => r.uid), userOf);
     },
     close: () => client.close(),
