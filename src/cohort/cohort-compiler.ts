@@ -123,7 +123,9 @@ class CohortCompiler {
     const set = this.group(definition.match, definition.rules, []);
     // Every set query already returns distinct uids, and `users` has one row per person:
     // a DISTINCT on top would only hash the whole answer once more.
-    const q = set.neg
+    const q = set.neg && this.d.shapes
+      ? this.d.shapes.filtered(this.universe(), [], [forIn(set)])
+      : set.neg
       ? sql`SELECT u.uid FROM ${this.t.users} AS u ANTI JOIN (${forIn(set)}) AS n ON n.uid = u.uid`
       : sql`SELECT uid FROM (${set.query}) AS cohort`;
     return { sql: q.text, params: [...q.params] };
@@ -160,6 +162,7 @@ class CohortCompiler {
 
   private union(sets: SetExpr[]): Sql {
     if (sets.length === 1) return sets[0].query;
+    if (this.d.shapes) return this.d.shapes.union(sets.map((s) => s.query));
     return joinSql(
       sets.map((s) => sql`SELECT uid FROM (${s.query})`),
       ' UNION ',
@@ -173,6 +176,7 @@ class CohortCompiler {
    * anti join (a few buyers against every signup, say).
    */
   private filtered(base: Sql, inAll: SetExpr[], notIn: SetExpr[]): Sql {
+    if (this.d.shapes) return this.d.shapes.filtered(base, inAll.map(forIn), notIn.map(forIn));
     const joins = [
       ...inAll.map((s, i) => sql`SEMI JOIN (${forIn(s)}) AS ${raw(`s${i}`)} ON ${raw(`s${i}`)}.uid = b.uid`),
       ...notIn.map((s, i) => sql`ANTI JOIN (${forIn(s)}) AS ${raw(`a${i}`)} ON ${raw(`a${i}`)}.uid = b.uid`),
@@ -308,6 +312,11 @@ class CohortCompiler {
     const start = this.windowStart(raw('e.ts'), rule.window);
     if (!start.length) return inWindow;
     const before = sql`${raw('e.ts')} < ${this.windowStartValue(rule.window)}`;
+    const shapes = this.d.shapes;
+    if (shapes) {
+      const earlier = shapes.filtered(sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, before], ' AND ')}`, [inWindow], []);
+      return shapes.filtered(inWindow, [], [earlier]);
+    }
     const earlier = sql`SELECT e.uid FROM ${this.t.events} e SEMI JOIN (${inWindow}) AS w ON w.uid = e.uid WHERE ${joinSql([...where, before], ' AND ')}`;
     return sql`SELECT f.uid FROM (${inWindow}) AS f ANTI JOIN (${earlier}) AS x ON x.uid = f.uid`;
   }
@@ -376,6 +385,7 @@ class CohortCompiler {
     const stepWhere = (s: Step, extra: Sql[] = []) => joinSql([...this.eventConditions(raw('e'), s.event, s.where, s.whereMatch), ...extra], ' AND ');
     const [first, ...rest] = steps;
     const firstWhere = joinSql([stepWhere(first), ...this.windowConditions(raw('e.ts'), window)], ' AND ');
+    if (this.d.shapes) return this.d.shapes.sequence(this.t.events, [firstWhere, ...rest.map((s) => stepWhere(s, after))], within);
     if (!within) {
       let prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e WHERE ${firstWhere} GROUP BY e.uid`;
       for (const s of rest) {
@@ -435,7 +445,7 @@ class CohortCompiler {
     const d = this.d;
     const text = v.text;
     const isSet = sql`(${text} IS NOT NULL)`;
-    const coalesced = (p: Sql) => sql`coalesce(${p}, false)`;
+    const coalesced = this.d.shapes?.orFalse ?? ((p: Sql) => sql`coalesce(${p}, false)`);
     const two = twoValued ? coalesced : (p: Sql) => p;
     // Under NOT a NULL must count as false, whatever the caller reads.
     const setAndNot = (p: Sql) => sql`(${isSet} AND NOT ${coalesced(p)})`;

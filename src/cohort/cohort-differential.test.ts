@@ -1,7 +1,9 @@
 /**
  * Property-based differential tests: random small data sets × random
- * definitions of every rule type × random asOf; the compiled SQL on DuckDB
- * must return exactly the reference evaluator's members.
+ * definitions of every rule type × random asOf; the compiled SQL on every
+ * engine (test-support/cohort-engines.ts: DuckDB, the ClickHouse server of
+ * KOHORT_TEST_CLICKHOUSE_URL, chdb) must return exactly the reference
+ * evaluator's members. Engines reached over a network run fewer cases.
  *
  * Numbers are small integers and halves so that sums are exact in any order
  * (floating-point sums of arbitrary values legitimately differ by summation order).
@@ -17,16 +19,16 @@ import { parseDefinition, type Definition } from '../schemas/definition';
 import { compileDefinition } from './cohort-compiler';
 import { evaluateDefinition, type EvalData, type EvalEvent, type EvalTrait } from './reference-evaluator';
 import { DuckDbCohortFixture, resolver } from './test-support/duckdb-fixture';
+import { cohortEngines, duckdbEngine, type CohortEngine } from './test-support/cohort-engines';
 import { assembleExplanation, compileExplain } from './explain-compiler';
 import { duckdbExplainQuery, toExplainRow } from '../storage/duckdb/cohort-insight-reads';
 import type { Explained } from '../schemas/cohort-insight';
 
 const HOT_PATHS = [['p'], ['q'], ['nested', 'k'], ['nested'], ['missing']];
+/** The engine of the describe block running (blocks run one after another). */
+let engine: CohortEngine;
+/** DuckDB's fixture, for explain (DuckDB only). */
 let fx: DuckDbCohortFixture;
-beforeAll(async () => {
-  fx = await DuckDbCohortFixture.create({ hot: HOT_PATHS });
-});
-afterAll(() => fx.close());
 
 const BASE = Date.UTC(2023, 0, 25); // spans the end of January and February
 const STEP = 6 * 3_600_000;
@@ -221,14 +223,14 @@ const dynamicD = fc.record({ match: fc.constantFrom('all', 'any'), rules: fc.arr
 
 async function sameMembers(data: EvalData, asOf: Date, d: Definition, defs: Definition[], hot: string[][]) {
   const ctx = { asOf, resolveCohort: resolver({ S: 'static', D: d }) };
-  await fx.load(data);
+  await engine.load(data);
   for (const definition of defs) {
     const expected = [...evaluateDefinition(data, definition, ctx)].sort();
-    const compiled = compileDefinition(definition, { ...ctx, materialized: fx.materialized(hot) });
-    const actual = [...(await fx.members(compiled))].sort();
+    const compiled = compileDefinition(definition, { ...ctx, materialized: engine.materialized(hot) }, engine.dialect);
+    const actual = [...(await engine.members(compiled))].sort();
     if (JSON.stringify(actual) !== JSON.stringify(expected)) {
       throw new Error(
-        `SQL and evaluator differ as of ${asOf.toISOString()} (hot columns ${JSON.stringify(hot)})\nexpected ${JSON.stringify(expected)} got ${JSON.stringify(actual)}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}\nsql ${compiled.sql}\nparams ${JSON.stringify(compiled.params)}`,
+        `SQL on ${engine.name} and evaluator differ as of ${asOf.toISOString()} (hot columns ${JSON.stringify(hot)})\nexpected ${JSON.stringify(expected)} got ${JSON.stringify(actual)}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}\nsql ${compiled.sql}\nparams ${JSON.stringify(compiled.params)}`,
       );
     }
   }
@@ -280,32 +282,75 @@ const runProperty = (defs: fc.Arbitrary<Definition[]>, numRuns: number, data = d
     { numRuns },
   );
 
-describe('compiled SQL on DuckDB == reference evaluator', () => {
-  it('event rules with filters, counts, aggregates and windows', async () => {
-    await runProperty(fc.array(definitionArb(eventRule), { minLength: 4, maxLength: 4 }), runs(100));
-  }, TIMEOUT);
+/** The properties every engine must pass; `scale` multiplies the number of cases. */
+const PROPERTIES: { name: string; check: (scale: number) => Promise<void> }[] = [
+  {
+    name: 'event rules with filters, counts, aggregates and windows',
+    check: (s) => runProperty(fc.array(definitionArb(eventRule), { minLength: 4, maxLength: 4 }), runs(100 * s)),
+  },
+  {
+    name: 'sequences and first_time',
+    check: (s) => runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(90 * s)),
+  },
+  {
+    name: 'regularly, stopped and restarted',
+    check: (s) => runProperty(fc.array(definitionArb(recurrenceRule), { minLength: 4, maxLength: 4 }), runs(100 * s)),
+  },
+  {
+    name: 'property rules and cohort references',
+    check: (s) => runProperty(fc.array(definitionArb(fc.oneof(propertyRule, cohortRule)), { minLength: 4, maxLength: 4 }), runs(90 * s)),
+  },
+  {
+    name: 'nested groups mixing every rule type, with negation',
+    check: (s) => runProperty(fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 3, maxLength: 3 }), runs(50 * s)),
+  },
+  {
+    name: 'a filter on its own, for every operator',
+    check: (s) => {
+      const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
+      // Only event a, so most events are candidates for the filter.
+      return runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(100 * s), dataArbOf(['a']));
+    },
+  },
+  {
+    name: 'distinct aggregates and first_time, the paths with their own query shapes, every path hot or not',
+    check: (s) => {
+      const distinctRule = fc
+        .record({
+          event: fc.constantFrom(...EVENTS), where: opt(whereArb), count: opt(cmpArb), countBy: opt(fc.constantFrom('events', 'days')),
+          aggregate: fc.record({ fn: fc.constant('distinct'), property: fc.constantFrom('p', 'q', 'nested', 'missing'), op: fc.constantFrom('eq', 'gt', 'lt', 'gte', 'neq'), value: fc.integer({ min: 0, max: 3 }) }),
+          window: opt(windowArb), negate: opt(fc.boolean()),
+        })
+        .map((r) => clean({ type: 'event', ...r }));
+      return runProperty(fc.array(definitionArb(fc.oneof(distinctRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(60 * s));
+    },
+  },
+];
 
-  it('sequences and first_time', async () => {
-    await runProperty(fc.array(definitionArb(fc.oneof(sequenceRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(90));
-  }, TIMEOUT);
+for (const spec of await cohortEngines()) {
+  describe.skipIf(spec.skip !== undefined)(`compiled SQL on ${spec.name} == reference evaluator`, () => {
+    beforeAll(async () => {
+      if (spec.name === 'duckdb') {
+        fx = await DuckDbCohortFixture.create({ hot: HOT_PATHS });
+        engine = duckdbEngine(fx);
+      } else {
+        engine = await spec.open({ hot: HOT_PATHS });
+      }
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
 
-  it('regularly, stopped and restarted', async () => {
-    await runProperty(fc.array(definitionArb(recurrenceRule), { minLength: 4, maxLength: 4 }), runs(100));
-  }, TIMEOUT);
+    for (const p of PROPERTIES) it(p.name, () => p.check(spec.runScale), TIMEOUT);
+  });
+}
 
-  it('property rules and cohort references', async () => {
-    await runProperty(fc.array(definitionArb(fc.oneof(propertyRule, cohortRule)), { minLength: 4, maxLength: 4 }), runs(90));
-  }, TIMEOUT);
-
-  it('nested groups mixing every rule type, with negation', async () => {
-    await runProperty(fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 3, maxLength: 3 }), runs(50));
-  }, TIMEOUT);
-
-  it('a filter on its own, for every operator', async () => {
-    const single = filterArb.map((f) => toDefinition({ match: 'all', rules: [{ type: 'event', event: 'a', where: [f] }] }));
-    // Only event a, so most events are candidates for the filter.
-    await runProperty(fc.array(single, { minLength: 6, maxLength: 6 }), runs(100), dataArbOf(['a']));
-  }, TIMEOUT);
+describe('explain on DuckDB', () => {
+  beforeAll(async () => {
+    fx = await DuckDbCohortFixture.create({ hot: HOT_PATHS });
+    engine = duckdbEngine(fx);
+  });
+  afterAll(() => fx.close());
 
   it('explain: member is the compiled membership, every result the evaluator\'s for the rule alone', async () => {
     await fc.assert(
@@ -314,16 +359,6 @@ describe('compiled SQL on DuckDB == reference evaluator', () => {
     );
   }, TIMEOUT);
 
-  it('distinct aggregates and first_time, the paths with their own query shapes, every path hot or not', async () => {
-    const distinctRule = fc
-      .record({
-        event: fc.constantFrom(...EVENTS), where: opt(whereArb), count: opt(cmpArb), countBy: opt(fc.constantFrom('events', 'days')),
-        aggregate: fc.record({ fn: fc.constant('distinct'), property: fc.constantFrom('p', 'q', 'nested', 'missing'), op: fc.constantFrom('eq', 'gt', 'lt', 'gte', 'neq'), value: fc.integer({ min: 0, max: 3 }) }),
-        window: opt(windowArb), negate: opt(fc.boolean()),
-      })
-      .map((r) => clean({ type: 'event', ...r }));
-    await runProperty(fc.array(definitionArb(fc.oneof(distinctRule, firstTimeRule)), { minLength: 4, maxLength: 4 }), runs(60));
-  }, TIMEOUT);
 
   it('generates valid definitions only', () => {
     fc.assert(fc.property(definitionArb(fc.oneof(leafRule, groupRule(2))), (d) => parseDefinition(d).ok), { numRuns: 200 });

@@ -1,28 +1,37 @@
 /**
  * Scenarios that read like the spec: events in, definition, expected users out.
- * Each one runs through the reference evaluator AND the compiled SQL on DuckDB.
+ * Each one runs through the reference evaluator AND the compiled SQL on every engine
+ * of test-support/cohort-engines.ts (DuckDB, ClickHouse when configured, chdb).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Definition } from '../schemas/definition';
 import { compileDefinition } from './cohort-compiler';
 import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
 import { evaluateDefinition, type EvalData } from './reference-evaluator';
-import { all, data, def, DuckDbCohortFixture, ev, one, resolver, trait } from './test-support/duckdb-fixture';
+import { openCohortEngines, type CohortEngine } from './test-support/cohort-engines';
+import { all, data, def, ev, one, resolver, trait } from './test-support/duckdb-fixture';
 
-let fx: DuckDbCohortFixture;
+let engines: CohortEngine[];
 beforeAll(async () => {
-  fx = await DuckDbCohortFixture.create();
+  engines = await openCohortEngines();
 });
-afterAll(() => fx.close());
+afterAll(async () => {
+  for (const e of engines ?? []) await e.close();
+});
 
 const noCohorts: CohortResolver = () => undefined;
 
 async function expectMembers(d: EvalData, definition: Definition, asOf: string, expected: string[], resolve: CohortResolver = noCohorts) {
   const ctx = { asOf: new Date(asOf), resolveCohort: resolve };
   const byEvaluator = [...evaluateDefinition(d, definition, ctx)].sort();
-  await fx.load(d);
-  const bySql = [...(await fx.members(compileDefinition(definition, ctx)))].sort();
-  expect({ evaluator: byEvaluator, sql: bySql }).toEqual({ evaluator: [...expected].sort(), sql: [...expected].sort() });
+  const got: Record<string, string[]> = { evaluator: byEvaluator };
+  const want: Record<string, string[]> = { evaluator: [...expected].sort() };
+  for (const engine of engines) {
+    await engine.load(d);
+    got[engine.name] = [...(await engine.members(compileDefinition(definition, ctx, engine.dialect)))].sort();
+    want[engine.name] = [...expected].sort();
+  }
+  expect(got).toEqual(want);
 }
 
 const NOW = '2024-01-01T00:00:00Z';

@@ -3,7 +3,7 @@
  * cohort compiler needs. A fragment carries its own bound parameters, so
  * composing fragments keeps `?` placeholders and params in the same order.
  */
-import type { Unit } from '../schemas/definition';
+import type { Duration, Unit } from '../schemas/definition';
 
 export type SqlParam = string | number | boolean;
 
@@ -58,9 +58,31 @@ export interface MaterializedProperty {
   number: string;
 }
 
+/**
+ * Query shapes an engine writes its own way. The compiler's own shapes (DuckDB's: SEMI / ANTI
+ * JOIN, UNION, `false`, joins on inequalities) stand where a dialect has none; ClickHouse 18.16
+ * has none of those constructs, so its dialect gives every shape here.
+ */
+export interface QueryShapes {
+  /** A SELECT of the uids of `base` (a SELECT of `uid`) that are in every `inAll` and in no `notIn` (SELECTs of `uid`, repeats allowed). */
+  filtered(base: Sql, inAll: Sql[], notIn: Sql[]): Sql;
+  /** A SELECT of the distinct uids of any of `queries` (SELECTs of distinct `uid`). */
+  union(queries: Sql[]): Sql;
+  /** `p`, with NULL read as false. */
+  orFalse(p: Sql): Sql;
+  /**
+   * A SELECT of the distinct uids with a sequence of steps: `steps[0]` holds the conditions on the
+   * events row `e` of step 1 (window included), each later entry those of its step; each step
+   * strictly after the previous one (the earliest such), all within `within` of step 1 when given.
+   */
+  sequence(events: Sql, steps: Sql[], within: Duration | undefined): Sql;
+}
+
 export interface SqlDialect {
   readonly name: string;
   readonly tables: SqlTables;
+  /** Set when the engine writes the set operations and sequences its own way (see QueryShapes). */
+  readonly shapes?: QueryShapes;
   /** The one audited escaping function: a string literal for this engine. */
   quoteString(s: string): string;
   /** A timestamp (UTC) value. */

@@ -1,26 +1,35 @@
 /**
  * regularly / stopped / restarted with answers computed by hand from the spec
  * (calendar periods, ISO weeks, half-open intervals, month shifts). Each runs
- * through the reference evaluator AND the compiled SQL on DuckDB.
+ * through the reference evaluator AND the compiled SQL on every engine
+ * of test-support/cohort-engines.ts (DuckDB, ClickHouse when configured, chdb).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDefinition, type Definition } from '../schemas/definition';
 import { compileDefinition } from './cohort-compiler';
 import { evaluateDefinition, type EvalData } from './reference-evaluator';
-import { data, DuckDbCohortFixture, ev, one } from './test-support/duckdb-fixture';
+import { openCohortEngines, type CohortEngine } from './test-support/cohort-engines';
+import { data, ev, one } from './test-support/duckdb-fixture';
 
-let fx: DuckDbCohortFixture;
+let engines: CohortEngine[];
 beforeAll(async () => {
-  fx = await DuckDbCohortFixture.create();
+  engines = await openCohortEngines();
 });
-afterAll(() => fx.close());
+afterAll(async () => {
+  for (const e of engines ?? []) await e.close();
+});
 
 async function expectMembers(d: EvalData, definition: Definition, asOf: string, expected: string[]) {
   const ctx = { asOf: new Date(asOf), resolveCohort: () => undefined };
   const byEvaluator = [...evaluateDefinition(d, definition, ctx)].sort();
-  await fx.load(d);
-  const bySql = [...(await fx.members(compileDefinition(definition, ctx)))].sort();
-  expect({ evaluator: byEvaluator, sql: bySql }).toEqual({ evaluator: [...expected].sort(), sql: [...expected].sort() });
+  const got: Record<string, string[]> = { evaluator: byEvaluator };
+  const want: Record<string, string[]> = { evaluator: [...expected].sort() };
+  for (const engine of engines) {
+    await engine.load(d);
+    got[engine.name] = [...(await engine.members(compileDefinition(definition, ctx, engine.dialect)))].sort();
+    want[engine.name] = [...expected].sort();
+  }
+  expect(got).toEqual(want);
 }
 
 /** Users each with events named `e` at the given instants. */

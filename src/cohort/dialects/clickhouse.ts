@@ -1,0 +1,132 @@
+/**
+ * ClickHouse dialect of the cohort compiler. Its SQL runs on Debian's 18.16 and
+ * on current releases alike, so it uses neither JSON functions (JSONExtract came
+ * in 19.x), nor SEMI / ANTI joins, UNION DISTINCT, boolean literals, joins on
+ * inequalities or bound parameters (all later than 18.16).
+ *
+ * Properties are stored flattened (`storage/clickhouse/flatten.ts`): for every
+ * object path of a JSON value, parallel arrays hold its key (the path as a JSON
+ * array), kind, text, number and distinct key, each computed by the writer with
+ * the reference's own rules. So `jsonText(e.props, path)` is an index lookup in
+ * `e.props_keys` and a read of `e.props_text`, the same for every version.
+ * Compiled queries keep `?` placeholders; `toClickHouseSql` inlines them as
+ * literals through the one escaping function (`clickhouse-literals.ts`).
+ * Timestamps are Int64 microseconds (`clickhouse-time.ts`).
+ */
+import { bind, joinSql, Sql, sql, type JsonKind, type QueryShapes, type SqlDialect } from '../dialect';
+import type { CompiledQuery } from '../cohort-compiler';
+import { inlineParams, quoteClickHouseString } from './clickhouse-literals';
+import { addInterval, calendarPeriodStart, constTs, instantMicros, utcDay } from './clickhouse-time';
+
+/** The codes of `<column>_kind`: what JSON value a path holds. */
+export const KIND_CODE = { string: 1, number: 2, boolean: 3, object: 4, array: 5 } as const;
+
+/** The key of a path in `<column>_keys`. */
+export const pathKey = (path: readonly string[]) => JSON.stringify(path);
+
+const COLUMN = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+/** The array column `<json>_<part>` of a flattened JSON column such as `e.props` or `tr.value`. */
+function part(json: Sql, name: 'keys' | 'kind' | 'text' | 'num' | 'dkey'): string {
+  if (json.params.length || !COLUMN.test(json.text)) throw new Error(`not a flattened JSON column: ${json.text}`);
+  return `${json.text}_${name}`;
+}
+
+/** The value of array `name` at the entry of `path` (index 0, the default or NULL, when missing). */
+const at = (json: Sql, path: string[], name: 'kind' | 'text' | 'num' | 'dkey') =>
+  sql`${new Sql(part(json, name))}[indexOf(${new Sql(part(json, 'keys'))}, ${bind(pathKey(path))})]`;
+
+/**
+ * Characters whose simple lower case has another UTF-8 length (or, like İ, a longer full
+ * lower case): lowerUTF8 leaves them alone on 18.16 and maps İ to two characters on current
+ * releases, so they are mapped first, as the reference maps them (its first code point).
+ */
+const LOWER_FIRST: [string, string][] = (
+  [
+    [0x130, 0x69], [0x23a, 0x2c65], [0x23e, 0x2c66], [0x1e9e, 0xdf], [0x2126, 0x3c9], [0x212a, 0x6b], [0x212b, 0xe5],
+    [0x2c62, 0x26b], [0x2c64, 0x27d], [0x2c6d, 0x251], [0x2c6e, 0x271], [0x2c6f, 0x250], [0x2c70, 0x252], [0x2c7e, 0x23f],
+    [0x2c7f, 0x240], [0xa78d, 0x265], [0xa7aa, 0x266], [0xa7ab, 0x25c], [0xa7ac, 0x261], [0xa7ad, 0x26c], [0xa7ae, 0x26a],
+    [0xa7b0, 0x29e], [0xa7b1, 0x287], [0xa7b2, 0x29d], [0xa7c5, 0x282], [0xa7cb, 0x264], [0xa7dc, 0x19b],
+  ] as const
+).map(([from, to]) => [String.fromCodePoint(from), String.fromCodePoint(to)]);
+
+function lower(text: Sql): Sql {
+  let t = text;
+  for (const [from, to] of LOWER_FIRST) t = sql`replaceAll(${t}, ${new Sql(quoteClickHouseString(from))}, ${new Sql(quoteClickHouseString(to))})`;
+  return sql`lowerUTF8(${t})`;
+}
+
+/**
+ * 18.16's `match` looks for a pattern's required substring before running RE2 and ignores
+ * `(?i)` while doing so; an alternative that matches nothing (a class of no character) turns
+ * that search off without changing what the pattern matches.
+ */
+const NO_PREFILTER = new Sql(quoteClickHouseString(')|[^\\s\\S]'));
+
+const shapes: QueryShapes = {
+  filtered(base, inAll, notIn) {
+    if (!inAll.length && !notIn.length) return base;
+    const conds = [...inAll.map((q) => sql`uid IN (${q})`), ...notIn.map((q) => sql`uid NOT IN (${q})`)];
+    return sql`SELECT uid FROM (${base}) WHERE ${joinSql(conds, ' AND ')}`;
+  },
+  union(queries) {
+    return sql`SELECT DISTINCT uid FROM (${joinSql(queries.map((q) => sql`SELECT uid FROM (${q})`), ' UNION ALL ')})`;
+  },
+  orFalse: (p) => sql`coalesce(${p}, 0)`,
+  sequence(events, steps, within) {
+    // Equi-joins on uid (USING, subqueries aliased: what both 18.16 and the current analyzer
+    // accept), the order of steps tested in WHERE.
+    const [first, ...rest] = steps;
+    const step = (where: Sql) => sql`(SELECT e.uid AS uid, e.ts AS s_ts FROM ${events} AS e WHERE ${where}) AS s`;
+    if (!within) {
+      let prev = sql`SELECT e.uid AS uid, min(e.ts) AS t FROM ${events} AS e WHERE ${first} GROUP BY e.uid`;
+      for (const where of rest) {
+        prev = sql`SELECT uid, min(s_ts) AS t FROM ${step(where)} ALL INNER JOIN (SELECT uid, t AS p_t FROM (${prev})) AS p USING uid WHERE s_ts > p_t GROUP BY uid`;
+      }
+      return sql`SELECT uid FROM (${prev})`;
+    }
+    let prev = sql`SELECT DISTINCT e.uid AS uid, e.ts AS t1, e.ts AS t FROM ${events} AS e WHERE ${first}`;
+    for (const where of rest) {
+      const limit = addInterval(new Sql('p_t1'), within.amount, within.unit);
+      prev = sql`SELECT uid, p_t1 AS t1, min(s_ts) AS t FROM ${step(where)} ALL INNER JOIN (SELECT uid, t1 AS p_t1, t AS p_t FROM (${prev})) AS p USING uid WHERE s_ts > p_t AND s_ts <= ${limit} GROUP BY uid, p_t1`;
+    }
+    return sql`SELECT DISTINCT uid FROM (${prev})`;
+  },
+};
+
+export const clickhouseDialect: SqlDialect = {
+  name: 'clickhouse',
+  tables: {
+    events: 'events',
+    users: '(SELECT DISTINCT uid FROM users)',
+    traits: 'user_traits',
+    // The latest version of each (cohort, person) row says whether the person is a member.
+    cohortMembers: '(SELECT cohort_id, uid FROM cohort_members GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)',
+  },
+  shapes,
+  quoteString: quoteClickHouseString,
+  timestamp: (d) => constTs(d),
+  addInterval,
+  utcDay,
+  calendarPeriodStart,
+  jsonText: (json, path) => at(json, path, 'text'),
+  jsonIs: (json, path, kind: JsonKind) => sql`(${at(json, path, 'kind')} = ${new Sql(String(KIND_CODE[kind]))})`,
+  jsonDistinctKey: (json, path) => at(json, path, 'dkey'),
+  // The flattened key is as cheap as the typed column, and the same for every row.
+  distinctKeyOfText: (_text, fallback) => fallback,
+  jsonNumber: (json, path) => at(json, path, 'num'),
+  instant: (text) => instantMicros(text),
+  lower,
+  contains: (h, n) => sql`(position(${h}, ${n}) > 0)`,
+  startsWith: (t, p) => sql`startsWith(${t}, ${p})`,
+  endsWith: (t, s) => sql`endsWith(${t}, ${s})`,
+  // The latest (ts, seq) row per person with ts <= asOf; a NULL value hides older ones, as in the reference.
+  currentTraits: (key, asOf) =>
+    sql`(SELECT uid, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM user_traits WHERE key = ${key} AND ts <= ${asOf} ORDER BY uid, ts DESC, seq DESC LIMIT 1 BY uid)`,
+  regexFind: (t, p) => sql`match(${t}, concat('(?:', ${p}, ${NO_PREFILTER}))`,
+};
+
+/** The SQL text to send: placeholders replaced by literals. */
+export function toClickHouseSql(q: CompiledQuery): string {
+  return inlineParams(q.sql, q.params);
+}

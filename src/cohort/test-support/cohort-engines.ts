@@ -1,0 +1,160 @@
+/**
+ * The engines the compiled cohort queries are proven on, behind one interface,
+ * so the differential and scenario suites run unchanged on each: DuckDB (the
+ * embedded store's fixture), ClickHouse 18.16 over HTTP (the server of
+ * `.ci/clickhouse.sh`, KOHORT_TEST_CLICKHOUSE_URL; skipped with a message when
+ * unset) and ClickHouse 26.x in-process (chdb).
+ */
+import { appendFileSync } from 'node:fs';
+import type { MaterializedProperty, SqlDialect } from '../dialect';
+import type { CompiledQuery } from '../cohort-compiler';
+import { duckdbDialect } from '../dialects/duckdb';
+import { clickhouseDialect, toClickHouseSql } from '../dialects/clickhouse';
+import type { EvalData } from '../reference-evaluator';
+import { DuckDbCohortFixture } from './duckdb-fixture';
+import type { ClickHouseClient } from '../../storage/clickhouse/client';
+import { ClickHouseEventWriter } from '../../storage/clickhouse/event-writer';
+import { migrateClickHouse } from '../../storage/clickhouse/migrations';
+import { freshClickHouseDatabase, noClickHouse } from '../../storage/clickhouse/test-support/ch-test-db';
+import { openChdbClient } from '../../storage/clickhouse/test-support/chdb-client';
+
+export interface CohortEngine {
+  readonly name: string;
+  readonly dialect: SqlDialect;
+  /** Replaces the data with `data`; user ids map to uids 1..n in the order of `data.users`. */
+  load(data: EvalData): Promise<void>;
+  /** The hot columns, all or those of `paths` only. */
+  materialized(paths?: string[][]): MaterializedProperty[];
+  /** Runs a compiled cohort query; the member user ids (a uid returned twice is an error). */
+  members(query: CompiledQuery): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+export interface EngineSpec {
+  name: string;
+  /** Why the engine is not available here, or undefined. */
+  skip?: string;
+  /** Property runs relative to DuckDB's (each case is a few round trips on a server). */
+  runScale: number;
+  open(opts?: { hot?: string[][] }): Promise<CohortEngine>;
+}
+
+function userMap(users: string[]) {
+  const uidOf = new Map(users.map((u, i) => [u, i + 1]));
+  const userOf = new Map(users.map((u, i) => [i + 1, u]));
+  const uid = (u: string) => {
+    const id = uidOf.get(u);
+    if (id === undefined) throw new Error(`fixture: user ${u} is not in the universe`);
+    return id;
+  };
+  return { uid, userOf };
+}
+
+function memberSet(uids: unknown[], userOf: Map<number, string>): Set<string> {
+  const out = new Set<string>();
+  for (const raw of uids) {
+    const user = userOf.get(Number(raw));
+    if (user === undefined) throw new Error(`query returned unknown uid ${String(raw)}`);
+    if (out.has(user)) throw new Error(`query returned uid ${String(raw)} twice`);
+    out.add(user);
+  }
+  return out;
+}
+
+const TABLES = ['events', 'user_traits', 'users', 'cohort_members'];
+
+/** The ClickHouse tables loaded through the adapter's writer, queried with the ClickHouse dialect. */
+export async function clickhouseEngine(name: string, client: ClickHouseClient, hot: string[][] = []): Promise<CohortEngine> {
+  await migrateClickHouse(client);
+  const writer = await ClickHouseEventWriter.open(client, hot);
+  let userOf = new Map<number, string>();
+  return {
+    name,
+    dialect: clickhouseDialect,
+    async load(data) {
+      // Each statement is a round trip to the server: the independent ones go together.
+      await Promise.all(TABLES.map((t) => client.command(`TRUNCATE TABLE ${t}`)));
+      const m = userMap(data.users);
+      userOf = m.userOf;
+      const events = data.events.map((e) => ({ seq: e.seq, uid: m.uid(e.userId), event: e.event, ts: e.ts, props: e.props, messageId: `m${e.seq}` }));
+      await Promise.all([
+        writer.users(data.users.map((u) => ({ uid: m.uid(u), userId: u }))),
+        writer.events(events),
+        writer.traits(data.traits.map((t) => ({ seq: t.seq, uid: m.uid(t.userId), key: t.key, value: t.value, ts: t.ts }))),
+        ...Object.entries(data.staticMembers).map(([id, users]) => writer.addMembers(id, users.map(m.uid))),
+      ]);
+    },
+    materialized(paths) {
+      const all = writer.materialized();
+      if (!paths) return all;
+      const keys = new Set(paths.map((p) => JSON.stringify(p)));
+      return all.filter((x) => keys.has(JSON.stringify(x.path)));
+    },
+    async members(query) {
+      const text = toClickHouseSql(query);
+      // A query that crashes a server leaves no trace in its logs: KOHORT_CH_QUERY_LOG keeps each one sent.
+      if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
+      const rows = await client.query<{ uid: string }>(text).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message} ${String((err.cause as Error | undefined)?.message ?? '')}\nsql ${text}`);
+      });
+      return memberSet(rows.map((r) => r.uid), userOf);
+    },
+    close: () => client.close(),
+  };
+}
+
+export function duckdbEngine(fx: DuckDbCohortFixture): CohortEngine {
+  return {
+    name: 'duckdb',
+    dialect: duckdbDialect,
+    load: (data) => fx.load(data),
+    materialized: (paths) => fx.materialized(paths),
+    members: (query) => fx.members(query),
+    async close() {
+      fx.close();
+    },
+  };
+}
+
+let chdbProblem: string | undefined | null = null;
+/** Whether chdb loads here (its engine library is a separate download); the reason when not. */
+async function chdbUnavailable(): Promise<string | undefined> {
+  if (chdbProblem !== null) return chdbProblem;
+  try {
+    const { query } = await import('chdb');
+    chdbProblem = query('SELECT 1', 'CSV').trim() === '1' ? undefined : 'chdb answered SELECT 1 wrongly';
+  } catch (err) {
+    chdbProblem = `chdb does not load: ${(err as Error).message}`;
+  }
+  return chdbProblem;
+}
+
+/**
+ * Every engine, with `skip` set for those unavailable here, or left out by
+ * COHORT_ENGINES (a comma-separated list of names, for a long soak of one engine).
+ */
+export async function cohortEngines(): Promise<EngineSpec[]> {
+  const chdbSkip = await chdbUnavailable();
+  if (chdbSkip) console.warn(`chdb suites skipped: ${chdbSkip}`);
+  const only = process.env.COHORT_ENGINES?.split(',').map((s) => s.trim());
+  return all(chdbSkip).map((e) => (only && !only.includes(e.name) ? { ...e, skip: 'not in COHORT_ENGINES' } : e));
+}
+
+function all(chdbSkip: string | undefined): EngineSpec[] {
+  return [
+    { name: 'duckdb', runScale: 1, open: async (opts) => duckdbEngine(await DuckDbCohortFixture.create(opts)) },
+    {
+      name: 'clickhouse',
+      skip: noClickHouse() ? 'KOHORT_TEST_CLICKHOUSE_URL is not set' : undefined,
+      runScale: 0.1,
+      open: async (opts) => clickhouseEngine('clickhouse', await freshClickHouseDatabase(), opts?.hot),
+    },
+    { name: 'chdb', skip: chdbSkip, runScale: 0.15, open: async (opts) => clickhouseEngine('chdb', await openChdbClient(), opts?.hot) },
+  ];
+}
+
+/** The engines available here, opened (for suites that check every scenario on each). */
+export async function openCohortEngines(opts?: { hot?: string[][] }): Promise<CohortEngine[]> {
+  const specs = (await cohortEngines()).filter((s) => !s.skip);
+  return Promise.all(specs.map((s) => s.open(opts)));
+}

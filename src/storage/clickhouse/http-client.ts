@@ -1,0 +1,62 @@
+/**
+ * ClickHouse over its HTTP interface (`http://user:password@host:8123/db`), with
+ * Node's fetch: no client library, because the current one speaks only to
+ * releases far newer than Debian's 18.16. Credentials go in a Basic header
+ * (never in the query string, which servers log); the database from the path
+ * is created when missing.
+ */
+import { jsonEachRow, parseJsonEachRow, tableName, type ClickHouseClient } from './client';
+
+export class ClickHouseHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClickHouseHttpError';
+  }
+}
+
+export interface ClickHouseHttpOptions {
+  /** Per-request timeout (ms). */
+  timeoutMs?: number;
+}
+
+export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOptions = {}): Promise<ClickHouseClient> {
+  const u = new URL(url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('ClickHouse URL must be http(s)://');
+  const database = decodeURIComponent(u.pathname.replace(/^\/+|\/+$/g, '')) || 'default';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error('ClickHouse database name must be a plain identifier');
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+  if (u.username) {
+    const auth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
+  }
+  const base = `${u.protocol}//${u.host}/`;
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+
+  async function post(query: string | undefined, body: string, db: string | null): Promise<string> {
+    const params = new URLSearchParams();
+    if (db) params.set('database', db);
+    if (query !== undefined) params.set('query', query);
+    const res = await fetch(`${base}?${params.toString()}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    if (!res.ok) throw new ClickHouseHttpError(res.status, `ClickHouse error ${res.status}: ${text.trim().slice(0, 2000)}`);
+    return text;
+  }
+
+  await post(undefined, `CREATE DATABASE IF NOT EXISTS ${database}`, null);
+  return {
+    async command(sql) {
+      await post(undefined, sql, database);
+    },
+    async query<T>(sql: string) {
+      return parseJsonEachRow<T>(await post(undefined, `${sql}\nFORMAT JSONEachRow`, database));
+    },
+    async insert(table, rows) {
+      if (!rows.length) return;
+      await post(`INSERT INTO ${tableName(table)} FORMAT JSONEachRow`, jsonEachRow(rows), database);
+    },
+    async close() {},
+  };
+}

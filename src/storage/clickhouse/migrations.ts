@@ -1,0 +1,64 @@
+/**
+ * The ClickHouse schema (events engine), as versioned migrations: each `{ id,
+ * statements }` is applied once, in order, and recorded in `schema_migrations`.
+ * ClickHouse has no transactions or locks, so every statement is idempotent
+ * (`IF NOT EXISTS`): processes starting together may both apply one, harmlessly,
+ * and a migration interrupted half-way is completed by the next start.
+ *
+ * Layout (see docs/ARCHITECTURE.md, "ClickHouse"):
+ * - `events`: sorted by (event, ts, uid) for the cohort scans, partitioned by
+ *   UTC month; `ts` is Int64 microseconds (18.16 has no DateTime64). Properties
+ *   are kept as JSON text (`props`) and flattened (`props_*`, see flatten.ts);
+ *   `hot<n>_text` / `hot<n>_num` hold the text and number of the paths listed in
+ *   `hot_properties` (typed columns the compiler reads instead of the arrays).
+ * - `user_traits`: append-only history; the current value is the latest (ts, seq).
+ * - `users` / `identities`: people and their anonymous ids (ReplacingMergeTree).
+ * - `cohort_members`: static and saved member sets, a row per (cohort, person)
+ *   version; the latest version says whether the person is in.
+ */
+import type { ClickHouseClient } from './client';
+
+export interface ClickHouseMigration {
+  id: string;
+  statements: string[];
+}
+
+/** How many typed hot-property slots the events table has. */
+export const HOT_SLOTS = 8;
+
+const flat = (prefix: string) =>
+  `${prefix}_keys Array(String), ${prefix}_kind Array(UInt8), ${prefix}_text Array(Nullable(String)), ${prefix}_num Array(Nullable(Float64)), ${prefix}_dkey Array(Nullable(String))`;
+
+const hotColumns = Array.from({ length: HOT_SLOTS }, (_, i) => `hot${i + 1}_text Nullable(String), hot${i + 1}_num Nullable(Float64)`).join(', ');
+
+export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
+  {
+    id: 'ch-001-core',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS events (event String, ts Int64, uid UInt64, seq UInt64, message_id String, received_at Int64, props String, ${flat('props')}, ${hotColumns})
+        ENGINE = MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000), 'UTC')) ORDER BY (event, ts, uid)`,
+      `CREATE TABLE IF NOT EXISTS user_traits (uid UInt64, key String, ts Int64, seq UInt64, value String, ${flat('value')}, text Nullable(String), num Nullable(Float64))
+        ENGINE = MergeTree ORDER BY (key, uid, ts, seq)`,
+      'CREATE TABLE IF NOT EXISTS users (uid UInt64, user_id String, created_at Int64) ENGINE = ReplacingMergeTree ORDER BY uid',
+      'CREATE TABLE IF NOT EXISTS identities (anonymous_id String, uid UInt64, ts Int64) ENGINE = ReplacingMergeTree ORDER BY anonymous_id',
+      'CREATE TABLE IF NOT EXISTS cohort_members (cohort_id String, uid UInt64, version UInt64, present UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY (cohort_id, uid)',
+      'CREATE TABLE IF NOT EXISTS hot_properties (slot UInt8, path String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY slot',
+    ],
+  },
+];
+
+export async function migrateClickHouse(client: ClickHouseClient, list: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS): Promise<void> {
+  await client.command('CREATE TABLE IF NOT EXISTS schema_migrations (id String, applied_at DateTime) ENGINE = ReplacingMergeTree ORDER BY id');
+  const done = new Set((await client.query<{ id: string }>('SELECT DISTINCT id FROM schema_migrations')).map((r) => r.id));
+  for (const m of list) {
+    if (done.has(m.id)) continue;
+    for (const statement of m.statements) {
+      try {
+        await client.command(statement);
+      } catch (err) {
+        throw new Error(`migration ${m.id} failed: ${(err as Error).message}`);
+      }
+    }
+    await client.insert('schema_migrations', [{ id: m.id, applied_at: Math.floor(Date.now() / 1000) }]);
+  }
+}

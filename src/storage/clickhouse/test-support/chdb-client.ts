@@ -1,0 +1,28 @@
+/**
+ * A ClickHouseClient on chdb (ClickHouse 26.x in-process, a dev dependency), to
+ * prove the dialect on a current release next to Debian's 18.16 server. One
+ * session per process (a temp dir, deleted on close); vitest runs each file in
+ * its own process.
+ */
+import { jsonEachRow, parseJsonEachRow, tableName, type ClickHouseClient } from '../client';
+
+export async function openChdbClient(): Promise<ClickHouseClient> {
+  const { Session } = await import('chdb');
+  const session = new Session();
+  const run = async (sql: string, format?: string) => (await session.queryAsync(sql, format ? { format } : undefined)).text();
+  return {
+    async command(sql) {
+      await run(sql);
+    },
+    async query<T>(sql: string) {
+      return parseJsonEachRow<T>(await run(sql, 'JSONEachRow'));
+    },
+    async insert(table, rows) {
+      if (!rows.length) return;
+      await run(`INSERT INTO ${tableName(table)} FORMAT JSONEachRow\n${jsonEachRow(rows)}`);
+    },
+    async close() {
+      session.close();
+    },
+  };
+}
