@@ -37,41 +37,54 @@ async function one<T>(c: DuckDBConnection, text: string, params: readonly unknow
 /**
  * Makes the cohort's rows equal `new_members` (a temp table) over `scope`: every
  * person, or only those in the candidates table. Deletes the leavers and inserts
- * the enterers; rows repeated by a person merge (it rewrites uids in place) are
- * written once again. Returns who entered and left.
+ * the enterers. A person merge rewrites uids in place and may leave a person's
+ * row twice: those among `repeatable` (a SELECT of uids; null: anyone) get one row again.
  */
-async function applyDifference(c: DuckDBConnection, cohortId: string, scope: 'all' | 'candidates'): Promise<{ entered: number; exited: number }> {
+async function applyDifference(
+  c: DuckDBConnection,
+  cohortId: string,
+  scope: 'all' | 'candidates',
+  repeatable: { sql: string; params: unknown[] } | null,
+): Promise<{ entered: number; exited: number }> {
   const inScope = scope === 'all' ? '' : `AND uid IN (SELECT uid FROM ${CANDIDATES})`;
-  await run(c, `CREATE OR REPLACE TEMP TABLE kohort_old AS SELECT uid, count(*) AS n FROM cohort_members WHERE cohort_id = ? ${inScope} GROUP BY uid`, [cohortId]);
-  await run(c, 'CREATE OR REPLACE TEMP TABLE kohort_entered AS SELECT n.uid FROM new_members n ANTI JOIN kohort_old o ON o.uid = n.uid');
-  await run(c, 'CREATE OR REPLACE TEMP TABLE kohort_exited AS SELECT o.uid FROM kohort_old o ANTI JOIN new_members n ON n.uid = o.uid');
+  const old = `(SELECT uid FROM cohort_members WHERE cohort_id = ? ${inScope})`;
+  await run(c, `CREATE OR REPLACE TEMP TABLE kohort_entered AS SELECT n.uid FROM new_members n ANTI JOIN ${old} o ON o.uid = n.uid`, [cohortId]);
+  await run(c, `CREATE OR REPLACE TEMP TABLE kohort_exited AS SELECT DISTINCT o.uid FROM ${old} o ANTI JOIN new_members n ON n.uid = o.uid`, [cohortId]);
+  const among = repeatable ? `AND uid IN (${repeatable.sql})` : '';
+  await run(
+    c,
+    `CREATE OR REPLACE TEMP TABLE kohort_repeated AS SELECT uid FROM cohort_members WHERE cohort_id = ? ${inScope} ${among} GROUP BY uid HAVING count(*) > 1`,
+    [cohortId, ...(repeatable?.params ?? [])],
+  );
   const counts = await one<{ entered: bigint; exited: bigint; repeated: bigint }>(
     c,
-    `SELECT (SELECT count(*) FROM kohort_entered) AS entered, (SELECT count(*) FROM kohort_exited) AS exited,
-            (SELECT count(*) FROM kohort_old WHERE n > 1) AS repeated`,
+    `SELECT (SELECT count(*) FROM kohort_entered) AS entered, (SELECT count(*) FROM kohort_exited) AS exited, (SELECT count(*) FROM kohort_repeated) AS repeated`,
   );
   if (Number(counts.exited) || Number(counts.repeated)) {
-    await run(c, `DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT uid FROM kohort_exited UNION ALL SELECT uid FROM kohort_old WHERE n > 1)`, [cohortId]);
+    await run(c, `DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT uid FROM kohort_exited UNION ALL SELECT uid FROM kohort_repeated)`, [cohortId]);
   }
   if (Number(counts.entered) || Number(counts.repeated)) {
     await run(
       c,
-      `INSERT INTO cohort_members SELECT ?, uid FROM (SELECT uid FROM kohort_entered UNION ALL SELECT o.uid FROM kohort_old o SEMI JOIN new_members m ON m.uid = o.uid WHERE o.n > 1)`,
+      `INSERT INTO cohort_members SELECT ?, uid FROM (SELECT uid FROM kohort_entered UNION ALL SELECT r.uid FROM kohort_repeated r SEMI JOIN new_members m ON m.uid = r.uid)`,
       [cohortId],
     );
   }
-  for (const t of ['kohort_old', 'kohort_entered', 'kohort_exited']) await run(c, `DROP TABLE ${t}`);
+  for (const t of ['kohort_entered', 'kohort_exited', 'kohort_repeated']) await run(c, `DROP TABLE ${t}`);
   return { entered: Number(counts.entered), exited: Number(counts.exited) };
 }
 
 /** Full recompute: the whole new set, the difference written. */
-export async function replaceAll(c: DuckDBConnection, cohortId: string, q: CompiledQuery): Promise<{ size: number; entered: number; exited: number }> {
+/** `mergedAfter`: the set had no repeated rows when the sequence was there, so only people merged since can repeat. */
+export async function replaceAll(c: DuckDBConnection, cohortId: string, q: CompiledQuery, mergedAfter: bigint | null = null): Promise<{ size: number; entered: number; exited: number }> {
   await run(c, `CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql})`, q.params);
   const { size } = await one<{ size: bigint }>(c, 'SELECT count(*) AS size FROM new_members');
-  const diff = await applyDifference(c, cohortId, 'all');
+  const diff = await applyDifference(c, cohortId, 'all', mergedAfter === null ? null : { sql: MERGED_SINCE, params: [mergedAfter] });
   await run(c, 'DROP TABLE new_members');
   return { size: Number(size), ...diff };
 }
+
+const MERGED_SINCE = 'SELECT into_uid FROM person_merges WHERE seq > ?';
 
 interface State {
   as_of_ms: bigint;
@@ -104,10 +117,11 @@ export async function refreshSet(c: DuckDBConnection, cohortId: string, full: Co
   const state = await one<State | undefined>(c, 'SELECT as_of_ms, seq, max_uid, fingerprint FROM cohort_refresh_state WHERE cohort_id = ?', [cohortId]);
   const asOfMs = BigInt(inc.asOf.getTime());
   const usable = state && state.fingerprint === inc.fingerprint && state.as_of_ms <= asOfMs;
-  const mark = await watermark(c, usable ? state.seq : null);
+  const mark = await watermark(c, state ? state.seq : null);
   let result: RefreshResult;
   if (!usable) {
-    result = { ...(await replaceAll(c, cohortId, full)), reevaluated: null };
+    // Under a state (another fingerprint), the set was left without repeats up to its seq.
+    result = { ...(await replaceAll(c, cohortId, full, state ? state.seq : null)), reevaluated: null };
   } else {
     const w0 = state.seq;
     const band: Sql = inc.band(new Date(Number(state.as_of_ms)), duckdbDialect);
@@ -125,7 +139,7 @@ export async function refreshSet(c: DuckDBConnection, cohortId: string, full: Co
     const q = inc.compile(narrowed);
     await run(c, `CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql}) WHERE uid IN (SELECT uid FROM ${CANDIDATES})`, q.params);
     const { n } = await one<{ n: bigint }>(c, `SELECT count(*) AS n FROM ${CANDIDATES}`);
-    const diff = await applyDifference(c, cohortId, 'candidates');
+    const diff = await applyDifference(c, cohortId, 'candidates', { sql: MERGED_SINCE, params: [w0] });
     const { size } = await one<{ size: bigint }>(c, 'SELECT count(*) AS size FROM cohort_members WHERE cohort_id = ?', [cohortId]);
     await run(c, 'DROP TABLE new_members');
     await run(c, `DROP TABLE ${CANDIDATES}`);
