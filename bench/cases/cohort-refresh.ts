@@ -19,7 +19,7 @@ export const description =
   '`cohort_members`, record history and metadata. No refresh target is stated in the spec; per-cohort figures are compared with the 100 ms preview ' +
   'target and the total with 50 × 100 ms (issue 15: ≤ 5 s). Four rounds, alternating full and incremental: before each, a realistic increment of ' +
   `${INCREMENT.toLocaleString('en-US')} events (plus ${TRAITS} plan changes) from random seeded people, dated within the last hour, is written through the event store; ` +
-  'a full round first forgets every cohort\'s refresh state (`cohort_refresh_state`), so each cohort recomputes everyone; an incremental round ' +
+  'a full round first spoils every cohort\'s stored fingerprint (`cohort_refresh_state`, as a changed definition would), so each cohort recomputes everyone; an incremental round ' +
   're-evaluates only the people with rows since the last refresh and those a moved window boundary can change. Both write only the membership changes.';
 
 const PREVIEW_TARGET_MS = 100;
@@ -124,7 +124,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     const rounds: { mode: 'full' | 'incremental'; totalMs: number; perCohort: { name: string; ms: number; size: number }[] }[] = [];
     for (const [i, mode] of (['full', 'incremental', 'full', 'incremental'] as const).entries()) {
       await k.events.write(increment(i));
-      if (mode === 'full') await state.run('DELETE FROM cohort_refresh_state');
+      if (mode === 'full') await state.run("UPDATE cohort_refresh_state SET fingerprint = 'forced full'");
       const perCohort: { name: string; ms: number; size: number }[] = [];
       const started = performance.now();
       for (const [n, id] of ids) {
