@@ -117,25 +117,36 @@ export async function refreshSet(c: DuckDBConnection, cohortId: string, full: Co
   const state = await one<State | undefined>(c, 'SELECT as_of_ms, seq, max_uid, fingerprint FROM cohort_refresh_state WHERE cohort_id = ?', [cohortId]);
   const asOfMs = BigInt(inc.asOf.getTime());
   const usable = state && state.fingerprint === inc.fingerprint && state.as_of_ms <= asOfMs;
-  const mark = await watermark(c, state ? state.seq : null);
+  let mark: { seq: bigint; maxUid: number };
   let result: RefreshResult;
   if (!usable) {
+    mark = await watermark(c, state ? state.seq : null);
     // Under a state (another fingerprint), the set was left without repeats up to its seq.
     result = { ...(await replaceAll(c, cohortId, full, state ? state.seq : null)), reevaluated: null };
   } else {
     const w0 = state.seq;
+    // One read of the rows after the last refresh: who they touch, and the new watermark.
+    await run(
+      c,
+      `CREATE OR REPLACE TEMP TABLE kohort_touched AS
+         SELECT uid, seq FROM events_all WHERE seq > ?
+         UNION ALL SELECT uid, seq FROM user_traits WHERE seq > ?
+         UNION ALL SELECT from_uid, seq FROM person_merges WHERE seq > ?
+         UNION ALL SELECT into_uid, seq FROM person_merges WHERE seq > ?`,
+      [w0, w0, w0, w0],
+    );
+    const m = await one<{ seq: bigint | null; max_uid: number | null }>(c, 'SELECT (SELECT max(seq) FROM kohort_touched) AS seq, (SELECT max(uid) FROM users) AS max_uid');
+    mark = { seq: m.seq ?? w0, maxUid: m.max_uid ?? 0 };
     const band: Sql = inc.band(new Date(Number(state.as_of_ms)), duckdbDialect);
     await run(
       c,
       `CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS
-         SELECT uid FROM events_all WHERE seq > ?
-         UNION SELECT uid FROM user_traits WHERE seq > ?
-         UNION SELECT from_uid FROM person_merges WHERE seq > ?
-         UNION SELECT into_uid FROM person_merges WHERE seq > ?
+         SELECT uid FROM kohort_touched
          UNION SELECT uid FROM users WHERE uid > ?
          UNION ${band.text}`,
-      [w0, w0, w0, w0, state.max_uid, ...band.params],
+      [state.max_uid, ...band.params],
     );
+    await run(c, 'DROP TABLE kohort_touched');
     const q = inc.compile(narrowed);
     await run(c, `CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql}) WHERE uid IN (SELECT uid FROM ${CANDIDATES})`, q.params);
     const { n } = await one<{ n: bigint }>(c, `SELECT count(*) AS n FROM ${CANDIDATES}`);
