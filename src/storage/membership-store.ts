@@ -4,6 +4,8 @@
  * storing a membership is one statement inside it, never ids through the process.
  */
 
+import type { Sql, SqlDialect } from '../cohort/dialect.js';
+
 /** A compiled cohort query in the membership store's own dialect: one SELECT of the member `uid`s. */
 export interface CompiledQuery {
   sql: string;
@@ -16,6 +18,25 @@ export interface ComputeResult {
   exited: number;
 }
 
+/**
+ * What a refresh may use to re-evaluate only the people whose membership can
+ * have changed since the member set was last computed (`cohort/incremental-refresh.ts`).
+ */
+export interface IncrementalRefresh {
+  asOf: Date;
+  /** The definition with references expanded: the stored set is reused only under the same fingerprint. */
+  fingerprint: string;
+  /** The definition compiled over the dialect's tables (the store may narrow them to the people re-evaluated). */
+  compile(dialect: SqlDialect): CompiledQuery;
+  /** People whose membership time alone may change between asOf `from` and `asOf`. */
+  band(from: Date, dialect: SqlDialect): Sql;
+}
+
+export interface RefreshResult extends ComputeResult {
+  /** How many people were re-evaluated; null: everyone (a full recompute). */
+  reevaluated: number | null;
+}
+
 export interface MembershipStore {
   /**
    * Size and a sample of user ids of a compiled query, without storing anything.
@@ -25,6 +46,13 @@ export interface MembershipStore {
   preview(q: CompiledQuery, sampleSize: number, sampleSeed?: number, signal?: AbortSignal): Promise<{ size: number; sample: string[] }>;
   /** Replaces the cohort's member set with the query's result, atomically; says who entered and left. */
   replaceMembers(cohortId: string, q: CompiledQuery): Promise<ComputeResult>;
+  /**
+   * Like `replaceMembers(cohortId, full)`, with the same result, but when the set
+   * was last computed by this method under the same fingerprint and an asOf not
+   * later than this one, only the people whose rows changed since (new events or
+   * traits, merges, new people) or who are in the band are re-evaluated.
+   */
+  refreshMembers(cohortId: string, full: CompiledQuery, incremental: IncrementalRefresh): Promise<RefreshResult>;
   /** Size of the stored member set (static lists change it by add/remove). */
   memberCount(cohortId: string): Promise<number>;
   /** Members ordered by user id, after `afterUserId`; `search` keeps ids containing it (any case). */

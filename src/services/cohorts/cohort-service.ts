@@ -15,8 +15,10 @@ import type { CompiledQuery, MembershipStore } from '../../storage/membership-st
 import { conflict, invalidInput, notFound, ServiceError, parseInput as parse } from '../errors.js';
 import { listCohorts } from './cohort-list.js';
 import { findCycle, referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
+import type { SqlDialect } from '../../cohort/dialect.js';
+import { refreshBand, refreshPlan } from '../../cohort/incremental-refresh.js';
 
-export type CompileFn = (definition: Definition, ctx: { asOf: Date; resolveCohort: CohortResolver }) => CompiledQuery;
+export type CompileFn = (definition: Definition, ctx: { asOf: Date; resolveCohort: CohortResolver }, dialect?: SqlDialect) => CompiledQuery;
 
 /** What the sync engine tells the cohort service (set by the composition root). */
 export interface SyncHooks {
@@ -142,8 +144,20 @@ export function createCohortService(deps: CohortServiceDeps) {
     try {
       const byId = await snapshot();
       await assertReferencesHeld(c.definition as Definition, c, byId);
-      const q = compile(c.definition as Definition, { asOf, resolveCohort: resolverOf(byId) });
-      const r = await members.replaceMembers(id, q);
+      const def = c.definition as Definition;
+      const ctx = { asOf, resolveCohort: resolverOf(byId) };
+      const q = compile(def, ctx);
+      const plan = refreshPlan(def, ctx.resolveCohort);
+      // Sound plans re-evaluate only who may have changed since the last computation (cohort/incremental-refresh.ts).
+      const { reevaluated: _, ...r } =
+        plan.kind === 'incremental'
+          ? await members.refreshMembers(id, q, {
+              asOf,
+              fingerprint: plan.fingerprint,
+              compile: (dialect) => compile(def, ctx, dialect),
+              band: (from, dialect) => refreshBand(plan, from, asOf, dialect),
+            })
+          : { ...(await members.replaceMembers(id, q)), reevaluated: null };
       // History follows the member set it describes; a crash between the two loses one row, never members.
       await store.recordHistory(id, { computedAt: asOf.toISOString(), ...r, durationMs: Math.max(0, Date.now() - started) });
       const fresh = (await store.get(id)) ?? c;

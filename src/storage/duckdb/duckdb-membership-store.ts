@@ -1,6 +1,7 @@
 import type { CompiledQuery, MembershipStore } from '../membership-store.js';
 import { paramTypes, type Database, type SerialConnection } from './database.js';
 import type { IdentityMap } from './identity-map.js';
+import { forgetState, refreshSet, replaceAll } from './member-set-refresh.js';
 
 const PAGE = 10_000;
 
@@ -33,20 +34,14 @@ export function createDuckDBMembershipStore(db: Database, conn: SerialConnection
     async replaceMembers(cohortId, q) {
       // One INSERT ... SELECT inside DuckDB: a million ids never pass through the process.
       return conn.transaction(async (c) => {
-        await c.run(`CREATE OR REPLACE TEMP TABLE new_members AS SELECT DISTINCT uid FROM (${q.sql})`, q.params as never, paramTypes(q.params) as never);
-        const counts = (
-          await c.runAndReadAll(
-            `SELECT (SELECT count(*) FROM new_members) AS size,
-                    (SELECT count(*) FROM new_members WHERE uid NOT IN (SELECT uid FROM cohort_members WHERE cohort_id = $1)) AS entered,
-                    (SELECT count(*) FROM cohort_members WHERE cohort_id = $1 AND uid NOT IN (SELECT uid FROM new_members)) AS exited`,
-            [cohortId],
-          )
-        ).getRowObjects()[0];
-        await c.run('DELETE FROM cohort_members WHERE cohort_id = ?', [cohortId]);
-        await c.run('INSERT INTO cohort_members SELECT ?, uid FROM new_members', [cohortId]);
-        await c.run('DROP TABLE new_members');
-        return { size: Number(counts.size), entered: Number(counts.entered), exited: Number(counts.exited) };
+        // Not computed by refreshMembers: a later one must not build on this set.
+        await forgetState(c, cohortId);
+        return replaceAll(c, cohortId, q);
       });
+    },
+
+    refreshMembers(cohortId, full, incremental) {
+      return conn.transaction((c) => refreshSet(c, cohortId, full, incremental));
     },
 
     async memberCount(cohortId) {
@@ -91,6 +86,7 @@ export function createDuckDBMembershipStore(db: Database, conn: SerialConnection
           (await c.runAndReadAll('SELECT uid FROM cohort_members WHERE cohort_id = ?', [cohortId])).getRowObjects().map((r) => Number(r.uid)),
         );
         const fresh = [...uids].filter((u) => !existing.has(u));
+        await forgetState(c, cohortId);
         if (fresh.length) {
           const a = await c.createAppender('cohort_members');
           for (const uid of fresh) {
@@ -108,14 +104,18 @@ export function createDuckDBMembershipStore(db: Database, conn: SerialConnection
     async removeMembers(cohortId, userIds) {
       const uids = userIds.map((u) => ids.uidOf(u)).filter((u): u is number => u !== undefined);
       if (!uids.length) return { removed: 0 };
-      const r = await conn.use((c) =>
-        c.run(`DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT unnest(string_split(?, ','))::INTEGER)`, [cohortId, uids.join(',')]),
-      );
+      const r = await conn.transaction(async (c) => {
+        await forgetState(c, cohortId);
+        return c.run(`DELETE FROM cohort_members WHERE cohort_id = ? AND uid IN (SELECT unnest(string_split(?, ','))::INTEGER)`, [cohortId, uids.join(',')]);
+      });
       return { removed: Number(r.rowsChanged) };
     },
 
     async deleteMembers(cohortId) {
-      await conn.run('DELETE FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+      await conn.transaction(async (c) => {
+        await forgetState(c, cohortId);
+        await c.run('DELETE FROM cohort_members WHERE cohort_id = ?', [cohortId]);
+      });
     },
 
     async cohortIds() {

@@ -47,7 +47,7 @@ export class EventWriter {
   static async open(conn: SerialConnection): Promise<EventWriter> {
     const w = new EventWriter(conn, await IdentityMap.load(conn), await TraitOpWriter.load(conn));
     const [m] = await conn.rows<{ s: bigint | null }>(
-      'SELECT max(s) AS s FROM (SELECT max(seq) AS s FROM events_all UNION ALL SELECT max(seq) FROM user_traits)',
+      'SELECT max(s) AS s FROM (SELECT max(seq) AS s FROM events_all UNION ALL SELECT max(seq) FROM user_traits UNION ALL SELECT max(seq) FROM person_merges)',
     );
     w.seq = Number(m?.s ?? 0);
     const since = new Date(Date.now() - DEDUP_WINDOW_MS).toISOString();
@@ -268,6 +268,8 @@ export class EventWriter {
       }
       await c.run('DELETE FROM users WHERE uid = ?', [prev]);
       await recomputeCurrentTraits(c, [prev, user]);
+      // Numbered like events: incremental cohort refreshes re-evaluate both people.
+      await c.run('INSERT INTO person_merges VALUES (?, ?, ?)', [++this.seq, prev, user]);
       this.merges.push({ from: prev, into: user });
     }
   }

@@ -13,6 +13,7 @@
  * which `events_all` then exposes for both parts.
  */
 import { CURRENT_TRAITS_MIGRATIONS } from './current-traits.js';
+import { MEMBERSHIP_MIGRATIONS } from './membership-migrations.js';
 
 export interface Migration {
   /** Stable id, recorded once applied; never reuse or edit a shipped one. */
@@ -70,4 +71,5 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     sql: `CREATE TABLE user_trait_ops (seq BIGINT NOT NULL, op VARCHAR NOT NULL, arg JSON NOT NULL);`,
   },
   ...CURRENT_TRAITS_MIGRATIONS,
+  ...MEMBERSHIP_MIGRATIONS,
 ];
