@@ -22,7 +22,7 @@ export function SegmentationResult({ data }: { data: SegmentationResponse }) {
       <Table.ScrollContainer minWidth={400}>
         <Table striped aria-label="Segmentation numbers">
           <Table.Thead>
-            <Table.Tr><Table.Th>Bucket</Table.Th>{data.series.map((s, j) => <Table.Th key={j}>{s.label}</Table.Th>)}</Table.Tr>
+            <Table.Tr><Table.Th>Bucket (UTC)</Table.Th>{data.series.map((s, j) => <Table.Th key={j}>{s.label}</Table.Th>)}</Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {data.buckets.map((b, i) => (
