@@ -72,8 +72,9 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
     name,
     dialect: clickhouseDialect,
     async load(data) {
-      // One statement at a time: 18.16 was seen to crash (and once to hang) while TRUNCATEs and
-      // INSERTs on several tables ran concurrently.
+      // One statement at a time: a soak with TRUNCATEs and INSERTs on several tables running
+      // concurrently once hung on 18.16. (18.16 also segfaults now and then on some query of the
+      // long soaks, concurrent or not: KOHORT_CH_QUERY_LOG keeps the queries to find it.)
       for (const t of TABLES) await client.command(`TRUNCATE TABLE ${t}`);
       const m = userMap(data.users);
       userOf = m.userOf;
