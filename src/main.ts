@@ -310,6 +310,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
           queries,
           contacts: createContactsService({
             reads: createDuckDBContactReads(db.reads),
+            workflows: workflowStore,
             compile: compileWithHotColumns,
             cohortNames: (ids) => cohortStore.names(ids),
             visibleCohorts: (p) => access.visibleCohorts(p),
