@@ -62,8 +62,6 @@ import type { Clock } from './services/syncs/clock.js';
 import { ActionRunner } from './services/workflows/action-runner.js';
 import { createStepActions } from './services/workflows/step-actions.js';
 import { createWorkflowService, type WorkflowService } from './services/workflows/workflow-service.js';
-import { WORKFLOW_MIGRATIONS } from './storage/duckdb/workflow-migrations.js';
-import { createDuckDBWorkflowStore } from './storage/duckdb/workflow-store.js';
 import { openDuckDBEventStore, type DuckDBEventStore } from './storage/duckdb/duckdb-event-store.js';
 import { createDuckDBMembershipStore } from './storage/duckdb/duckdb-membership-store.js';
 import { checkMetadataEngine, duckdbMetadataMigrations, openMetadataPostgres, openMetadataStores, redactUrl } from './metadata-stores.js';
@@ -115,9 +113,9 @@ export interface KohortOptions {
   /** Runs Amplitude-style member exports in the background (default true; tests may run them with `exports.drain()`). */
   exportWorker?: boolean;
   /**
-   * KOHORT_DATABASE_URL: cohorts, exports, syncs, accounts, collaborators, job
-   * leases and the sign-in throttle in PostgreSQL. Events, traits, member sets
-   * and workflows stay in the DuckDB file (single-process until ClickHouse events).
+   * KOHORT_DATABASE_URL: cohorts, exports, syncs, accounts, collaborators,
+   * workflows, job leases and the sign-in throttle in PostgreSQL. Events, traits
+   * and member sets stay in the DuckDB file (single-process until ClickHouse events).
    */
   databaseUrl?: string;
 }
@@ -151,7 +149,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const pg: PgDatabase | undefined = opts.databaseUrl ? await openMetadataPostgres(opts.databaseUrl) : undefined;
   let db: Database | undefined;
   try {
-    db = await openDatabase(opts.dbPath, [...duckdbMetadataMigrations(opts.databaseUrl), WORKFLOW_MIGRATIONS], { memoryLimit: opts.memoryLimit });
+    db = await openDatabase(opts.dbPath, duckdbMetadataMigrations(opts.databaseUrl), { memoryLimit: opts.memoryLimit });
     await checkMetadataEngine(db, pg !== undefined);
   } catch (err) {
     await db?.close();
@@ -162,7 +160,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   if (pg) {
     log.info(
       { postgres: redactUrl(opts.databaseUrl!), duckdb: opts.dbPath },
-      'metadata (cohorts, exports, syncs, accounts, collaborators, leases) in PostgreSQL; events, traits, member sets and workflows in the DuckDB file: run one process per DuckDB file until events move to ClickHouse',
+      'metadata (cohorts, exports, syncs, accounts, collaborators, workflows, leases) in PostgreSQL; events, traits and member sets in the DuckDB file: run one process per DuckDB file until events move to ClickHouse',
     );
   }
   const leases = stores.leases ? new LeaseKeeper(stores.leases) : undefined;
@@ -230,9 +228,12 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const workflowClock = opts.workflows?.clock ?? systemClock;
   // Step webhook URLs are chosen by members: they go through the outbound guard.
   const privateAllow = parseAllowList(opts.allowPrivateUrls);
-  // Step-webhook secrets are sealed at rest like destination secrets; plain ones from older versions are sealed now.
-  await rewriteStepActions(db.background, (a) => sealAction(a as unknown as Action, secretBox) as unknown as Record<string, unknown>);
-  const workflowStore = withSealedStepSecrets(createDuckDBWorkflowStore(await db.connect()), secretBox);
+  // Step-webhook secrets are sealed at rest like destination secrets; plain ones from older versions are sealed now
+  // (PostgreSQL never held plain-text ones: workflows moved there after sealing).
+  if (stores.engine === 'duckdb') {
+    await rewriteStepActions(db.background, (a) => sealAction(a as unknown as Action, secretBox) as unknown as Record<string, unknown>);
+  }
+  const workflowStore = withSealedStepSecrets(stores.workflows, secretBox);
   const actionRunner = new ActionRunner({
     store: workflowStore,
     clock: workflowClock,
@@ -310,6 +311,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
           queries,
           contacts: createContactsService({
             reads: createDuckDBContactReads(db.reads),
+            workflows: workflowStore,
             compile: compileWithHotColumns,
             cohortNames: (ids) => cohortStore.names(ids),
             visibleCohorts: (p) => access.visibleCohorts(p),

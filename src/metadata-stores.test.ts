@@ -37,6 +37,9 @@ describe.skipIf(noPostgres())('metadata engine of a data dir', () => {
     await k.events.write([{ kind: 'identify', externalId: 'ann', traits: {}, ts: new Date() }]);
     const list = (await inject(k, 'POST', '/v1/cohorts', { name: 'List', kind: 'static' })).json();
     expect((await inject(k, 'POST', `/v1/cohorts/${list.id}/members`, { userIds: ['ann'] })).json().added).toBe(1);
+    // Workflows live in PostgreSQL too: the DuckDB file has no workflow tables.
+    const [wf] = await k.db.reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE 'workflow%'`);
+    expect(Number(wf.n)).toBe(0);
     await k.close();
 
     await expect(open(dir)).rejects.toThrow(ConfigError);

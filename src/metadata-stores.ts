@@ -6,6 +6,7 @@ import type { CollaboratorStore } from './storage/collaborator-store.js';
 import type { JobLeases } from './storage/job-leases.js';
 import type { SignInThrottle } from './storage/signin-throttle.js';
 import type { SyncStore } from './storage/sync-store.js';
+import type { WorkflowStore } from './storage/workflow-store.js';
 import { ACCOUNT_MIGRATIONS } from './storage/duckdb/account-migrations.js';
 import { createDuckDBAccountStore } from './storage/duckdb/account-store.js';
 import { COHORT_EXPORT_MIGRATIONS } from './storage/duckdb/cohort-export-migrations.js';
@@ -19,6 +20,8 @@ import type { Migration } from './storage/duckdb/migrations.js';
 import { METADATA_ENGINE_MIGRATIONS, metadataEngineOf, recordMetadataEngine } from './storage/duckdb/metadata-engine.js';
 import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
 import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
+import { WORKFLOW_MIGRATIONS } from './storage/duckdb/workflow-migrations.js';
+import { createDuckDBWorkflowStore } from './storage/duckdb/workflow-store.js';
 import { PG_ACCOUNT_MIGRATIONS } from './storage/postgres/account-migrations.js';
 import { createPgAccountStore } from './storage/postgres/account-store.js';
 import { createPgCohortExportStore } from './storage/postgres/cohort-export-store.js';
@@ -32,11 +35,13 @@ import { PG_LEASE_MIGRATIONS } from './storage/postgres/lease-migrations.js';
 import { createPgSignInThrottle, PG_SIGNIN_THROTTLE_MIGRATIONS } from './storage/postgres/signin-throttle.js';
 import { PG_SYNC_MIGRATIONS } from './storage/postgres/sync-migrations.js';
 import { PgSyncStore } from './storage/postgres/sync-store.js';
+import { PG_WORKFLOW_MIGRATIONS } from './storage/postgres/workflow-migrations.js';
+import { createPostgresWorkflowStore } from './storage/postgres/workflow-store.js';
 
 /**
  * The metadata stores (docs/ARCHITECTURE.md, Ports and engines): in the
  * DuckDB file by default, in PostgreSQL with `KOHORT_DATABASE_URL`. Events,
- * traits, member sets and (for now) workflows stay in the DuckDB file either way.
+ * traits and member sets stay in the DuckDB file either way.
  */
 export interface MetadataStores {
   engine: 'duckdb' | 'postgres';
@@ -46,6 +51,8 @@ export interface MetadataStores {
   syncs: SyncStore;
   accounts: AccountStore;
   collaborators: CollaboratorStore;
+  /** Workflow steps, cards and the step-action queue (the caller seals step secrets). */
+  workflows: WorkflowStore;
   /** Shared job leases (PostgreSQL only: the embedded store is one process). */
   leases?: JobLeases;
   /** A sign-in throttle shared by every process (PostgreSQL only; else the in-process one). */
@@ -55,7 +62,7 @@ export interface MetadataStores {
 
 /** DuckDB migrations of the metadata modules that live in the file (none with PostgreSQL). */
 export function duckdbMetadataMigrations(databaseUrl: string | undefined): readonly (readonly Migration[])[] {
-  const embedded = [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS];
+  const embedded = [COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS, WORKFLOW_MIGRATIONS];
   return [METADATA_ENGINE_MIGRATIONS, ...(databaseUrl ? [] : embedded)];
 }
 
@@ -85,6 +92,7 @@ export const PG_METADATA_MIGRATIONS = [
   PG_COLLABORATOR_MIGRATIONS,
   PG_LEASE_MIGRATIONS,
   PG_SIGNIN_THROTTLE_MIGRATIONS,
+  PG_WORKFLOW_MIGRATIONS,
 ] as const;
 
 /** Connects to PostgreSQL and migrates it; a server that cannot be reached is one clear error. */
@@ -123,6 +131,7 @@ export async function openMetadataStores(db: Database, pg: PgDatabase | undefine
       syncs: new PgSyncStore(pg),
       accounts: createPgAccountStore(pg),
       collaborators: createPgCollaboratorStore(pg),
+      workflows: createPostgresWorkflowStore(pg),
       leases: createPgJobLeases(pg),
       throttle: createPgSignInThrottle(pg),
       close: () => pg.close(),
@@ -135,6 +144,8 @@ export async function openMetadataStores(db: Database, pg: PgDatabase | undefine
     syncs: new DuckDBSyncStore((await db.connect()).raw),
     accounts: createDuckDBAccountStore(db, await db.connect()),
     collaborators: createDuckDBCollaboratorStore(await db.connect()),
+    // Its own connection: a board's read-check-write never interleaves with other work.
+    workflows: createDuckDBWorkflowStore(await db.connect()),
     close: async () => undefined,
   };
 }

@@ -229,6 +229,15 @@ describe('GET /v1/contacts', () => {
     expect(ids(first)).toEqual(['alice', 'carol']);
     expect(first.total).toBe(2);
     expect(first.items[0].cohorts).toContainEqual({ id: pipeline.body.id, name: 'Pipeline', stepId: fresh.id, stepName: 'New' });
+    // The step filter combines with search, trait filters and keyset pages.
+    const searched = await contacts({ cohortId: pipeline.body.id, stepId: fresh.id, q: 'CAR' });
+    expect([ids(searched.body), searched.body.total]).toEqual([['carol'], 1]);
+    const filtered = await contacts({ cohortId: pipeline.body.id, stepId: fresh.id, filters: JSON.stringify([{ property: 'city', op: 'eq', value: 'Paris' }]) });
+    expect([ids(filtered.body), filtered.body.total]).toEqual([['alice'], 1]);
+    const p1 = await contacts({ cohortId: pipeline.body.id, stepId: fresh.id, limit: 1 });
+    expect([ids(p1.body), p1.body.total]).toEqual([['alice'], 2]);
+    const p2 = await contacts({ cohortId: pipeline.body.id, stepId: fresh.id, limit: 1, cursor: p1.body.nextCursor! });
+    expect([ids(p2.body), p2.body.nextCursor]).toEqual([['carol'], null]);
     const bob = (await contacts({ q: 'bob' })).body.items[0];
     expect(bob.cohorts.find((c) => c.id === pipeline.body.id)).toEqual({ id: pipeline.body.id, name: 'Pipeline', stepId: contacted.id, stepName: 'Contacted' });
     // A cohort without a board has no step; a step of another cohort is unknown here.

@@ -3,6 +3,7 @@ import { contactsQueryIssues, contactsQuerySchema, type ContactsPage } from '../
 import type { Definition, Filter } from '../schemas/definition.js';
 import type { Principal } from '../schemas/principal.js';
 import type { ContactReads } from '../storage/contact-reads.js';
+import type { WorkflowStore } from '../storage/workflow-store.js';
 import { invalidInput, notFound } from './errors.js';
 import type { CohortNames } from './events.js';
 
@@ -15,12 +16,30 @@ const LATEST = new Date('9999-12-31T23:59:59.999Z');
 
 export interface ContactsDeps {
   reads: ContactReads;
+  /** Boards live in the workflow store (maybe another engine): steps, their cards, a card's step. */
+  workflows: Pick<WorkflowStore, 'steps' | 'cards' | 'stepOfUsers'>;
   /** The cohort compiler (compileDefinition). */
   compile: (d: Definition, ctx: CompileContext) => CompiledQuery;
   /** Names of existing cohorts among these ids. */
   cohortNames: CohortNames;
   /** Cohort ids the principal can see, or 'all' (Access.visibleCohorts). */
   visibleCohorts: (p: Principal) => Promise<Set<string> | 'all'>;
+}
+
+/** Cards of a step are read this many at a time. */
+export const STEP_CARD_PAGE = 10_000;
+
+/** The user ids of a step's cards, a page at a time (the contacts reads load them as a filter). */
+function stepUsers(workflows: ContactsDeps['workflows'], cohortId: string, stepId: string): () => AsyncIterable<string[]> {
+  return async function* () {
+    let afterUserId: string | undefined;
+    for (;;) {
+      const cards = await workflows.cards(cohortId, { stepId, afterUserId, limit: STEP_CARD_PAGE });
+      if (cards.length) yield cards.map((c) => c.userId);
+      if (cards.length < STEP_CARD_PAGE) return;
+      afterUserId = cards[cards.length - 1].userId;
+    }
+  };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -54,14 +73,14 @@ export function createContactsService(deps: ContactsDeps) {
         // A cohort the principal cannot see answers like an unknown one.
         const [known] = sees(q.cohortId) ? await deps.cohortNames([q.cohortId]) : [];
         if (!known) throw notFound('Cohort', q.cohortId);
-        if (q.stepId !== undefined && !(await deps.reads.stepExists(q.cohortId, q.stepId))) throw notFound('Step', q.stepId);
+        if (q.stepId !== undefined && !(await deps.workflows.steps(q.cohortId)).some((s) => s.id === q.stepId)) throw notFound('Step', q.stepId);
       }
 
       const { rows, total } = await deps.reads.page({
         search: q.q,
         inSet: filterSet(deps.compile, q.filters ?? []),
         cohortId: q.cohortId,
-        stepId: q.stepId,
+        inUsers: q.cohortId !== undefined && q.stepId !== undefined ? stepUsers(deps.workflows, q.cohortId, q.stepId) : undefined,
         afterUserId: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
         limit: q.limit + 1,
         withTotal: q.cursor === undefined,
@@ -69,17 +88,23 @@ export function createContactsService(deps: ContactsDeps) {
       const more = rows.length > q.limit;
       const pageRows = rows.slice(0, q.limit);
 
-      const cohortIds = [...new Set(pageRows.flatMap((p) => p.memberships.map((m) => m.cohortId)))].filter(sees);
+      const cohortIds = [...new Set(pageRows.flatMap((p) => p.cohortIds))].filter(sees);
       const names = new Map((cohortIds.length ? await deps.cohortNames(cohortIds) : []).map((c) => [c.id, c.name]));
+      const known = [...names.keys()];
+      // Each membership shows its card's step (cohorts without a board have none).
+      const steps = known.length ? await deps.workflows.stepOfUsers(known, pageRows.map((p) => p.userId)) : new Map();
       const items = pageRows.map((p) => ({
         userId: p.userId,
         properties: p.properties,
         firstSeen: iso(p.firstSeen),
         lastSeen: iso(p.lastSeen),
         eventCount: p.eventCount,
-        cohorts: p.memberships
-          .filter((m) => names.has(m.cohortId))
-          .map((m) => ({ id: m.cohortId, name: names.get(m.cohortId)!, stepId: m.stepId, stepName: m.stepName }))
+        cohorts: p.cohortIds
+          .filter((id) => names.has(id))
+          .map((id) => {
+            const step = steps.get(id)?.get(p.userId);
+            return { id, name: names.get(id)!, stepId: step?.id ?? null, stepName: step?.name ?? null };
+          })
           .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
       }));
       return {

@@ -11,19 +11,17 @@ export interface ContactPageQuery {
   inSet?: CompiledQuery;
   /** Only members of this saved cohort. */
   cohortId?: string;
-  /** With cohortId: only members whose card is in this workflow step. */
-  stepId?: string;
+  /**
+   * Only people with these user ids, streamed in pages (the cards of one
+   * workflow step, from the workflow store: workflows may live in another
+   * engine). Never held whole in memory.
+   */
+  inUsers?: () => AsyncIterable<string[]>;
   /** Keyset cursor: user ids strictly after this one. */
   afterUserId?: string;
   limit: number;
   /** Also count every match (ignores the cursor). */
   withTotal: boolean;
-}
-
-export interface ContactMembership {
-  cohortId: string;
-  stepId: string | null;
-  stepName: string | null;
 }
 
 export interface ContactRow {
@@ -33,12 +31,11 @@ export interface ContactRow {
   firstSeen: Date | null;
   lastSeen: Date | null;
   eventCount: number;
-  memberships: ContactMembership[];
+  /** Cohorts (any, visible or not) the person is a member of. */
+  cohortIds: string[];
 }
 
 export interface ContactReads {
   /** Matching people ordered by user id; aborting `signal` (the query limiter's) interrupts the search. */
   page(q: ContactPageQuery, signal?: AbortSignal): Promise<{ rows: ContactRow[]; total?: number }>;
-  /** Whether the cohort has a workflow step with this id. */
-  stepExists(cohortId: string, stepId: string): Promise<boolean>;
 }

@@ -189,6 +189,29 @@ for (const [label, make, skip] of impls) {
       expect((await store.cards('c1', { afterUserId: 'u2', limit: 1 })).map((c) => c.userId)).toEqual(['u3']);
     });
 
+    it('stepOfUsers: the step of each listed user per listed cohort; users without a card are absent', async () => {
+      setMembers('c1', [1, 2, 3]);
+      setMembers('c2', [2, 3]);
+      await store.replaceSteps('c1', steps('c1'), members('c1'), at(0));
+      await store.replaceSteps('c2', steps('c2'), members('c2'), at(0));
+      await store.move('c1', 'u2', 'c1-c', at(1), null);
+      const got = await store.stepOfUsers(['c1', 'c2', 'c3'], ['u2', 'u3', 'u9']);
+      const flat = [...got].flatMap(([c, m]) => [...m].map(([u, s]) => [c, u, s.id, s.name])).sort();
+      expect(flat).toEqual([
+        ['c1', 'u2', 'c1-c', 'Done'],
+        ['c1', 'u3', 'c1-a', 'New'],
+        ['c2', 'u2', 'c2-a', 'New'],
+        ['c2', 'u3', 'c2-a', 'New'],
+      ]);
+      expect((await store.stepOfUsers([], ['u2'])).size).toBe(0);
+      expect((await store.stepOfUsers(['c1'], [])).size).toBe(0);
+      // Ids are kept byte for byte (a backslash and U+0000 are escaped by some engines).
+      membership.set('c4', ['a\\b', 'z\u0000']);
+      await store.replaceSteps('c4', steps('c4'), members('c4'), at(0));
+      const odd = await store.stepOfUsers(['c4'], ['a\\b', 'z\u0000', 'z']);
+      expect([...(odd.get('c4') ?? new Map()).keys()].sort()).toEqual(['a\\b', 'z\u0000']);
+    });
+
     it('queue: claim marks running once, retry and finish record every attempt, lapsed claims are requeued', async () => {
       setMembers('c1', [1]);
       await store.replaceSteps('c1', steps('c1'), members('c1'), at(0));

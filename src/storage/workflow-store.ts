@@ -96,6 +96,12 @@ export interface WorkflowStore {
   reconcile(cohortId: string, members: MemberPages, at: Date): Promise<ReconcileResult>;
   /** Moves a card and enqueues the target step's action, atomically; no-op when already there. */
   move(cohortId: string, userId: string, stepId: string, at: Date, by: string | null): Promise<MoveResult>;
+  /**
+   * The step of each of these users' cards in each of these cohorts (the
+   * contacts directory shows it per membership): cohort id → user id → step.
+   * Users without a card are absent. Both lists are one page's worth.
+   */
+  stepOfUsers(cohortIds: string[], userIds: string[]): Promise<Map<string, Map<string, { id: string; name: string }>>>;
   /** Cards ordered by user id, after `afterUserId`. */
   cards(cohortId: string, q: { stepId?: string; search?: string; afterUserId?: string; limit: number }): Promise<CardRecord[]>;
   /** Removes the cohort's steps, cards and executions (the cohort is gone). */

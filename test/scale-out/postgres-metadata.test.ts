@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signStandardWebhook } from '../../src/destinations/webhook.js';
 import { freshPgDatabaseUrl, noPostgres } from '../../src/storage/postgres/test-support/pg-test-db.js';
 import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -26,13 +27,24 @@ afterAll(() => {
 
 /** A webhook receiver that accepts everything and remembers which users were added and removed. */
 const received: { type: string; users: string[] }[] = [];
+/** Step webhooks (`/step`): the user, and whether the signature checks out with the step's secret. */
+const STEP_SECRET = 'whsec_cGctc3RlcC1zZWNyZXQtMDEyMzQ1Njc4OWFi';
+const stepCalls: { userId: string; stepName: string; signed: boolean }[] = [];
 let receiver: Server;
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = JSON.parse(raw);
+      if (req.url === '/step') {
+        const h = (k: string) => String(req.headers[k]);
+        const expected = signStandardWebhook(STEP_SECRET, h('webhook-id'), Number(h('webhook-timestamp')), raw);
+        stepCalls.push({ userId: body.userId, stepName: body.stepName, signed: h('webhook-signature') === expected });
+        res.writeHead(200).end('{}');
+        return;
+      }
       received.push({ type: body.type, users: body.users.map((u: { userId: string }) => u.userId) });
       res.writeHead(200).end('{}');
     });
@@ -124,6 +136,78 @@ describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, even
     const latest = (await api(s, 'GET', `/v1/syncs/${sync.body.id}/runs`)).body[0];
     expect(latest).toMatchObject({ status: 'succeeded', full: false, added: 0, removed: 0 });
     expect(received.length).toBe(before);
+    await stop(s);
+  });
+
+  it('keeps workflows in PostgreSQL: boards, step actions, contacts by step, sealed step secrets, across a restart', async () => {
+    const url = await freshPgDatabaseUrl();
+    const dir = mkdtempSync(join(tmpdir(), 'kohort-pg-wf-'));
+    dirs.push(dir);
+    const start = () =>
+      startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, KOHORT_ALLOW_PRIVATE_URLS: '127.0.0.1', LOG_LEVEL: 'info' });
+    const signup = (ids: string[]) => ({ batch: ids.map((userId) => ({ type: 'track', userId, event: 'signup', timestamp: new Date().toISOString() })) });
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/step`;
+
+    let s = await start();
+    expect(s.tail.some((l) => l.includes('workflows, leases) in PostgreSQL'))).toBe(true);
+    expect((await api(s, 'POST', '/v1/batch', signup(['wf-a', 'wf-b', 'wf-c', 'wf-d']), WRITE)).status).toBe(200);
+    const cohort = await api(s, 'POST', '/v1/cohorts', { name: 'Trials', definition: { match: 'all', rules: [{ type: 'event', event: 'signup' }] } });
+    expect(cohort.status).toBe(201);
+    const cid = cohort.body.id as string;
+    expect((await api(s, 'POST', `/v1/cohorts/${cid}/refresh`)).body.size).toBe(4);
+    const put = await api(s, 'PUT', `/v1/cohorts/${cid}/steps`, {
+      steps: [{ name: 'New', action: { type: 'webhook', url: hookUrl, secret: STEP_SECRET } }, { name: 'Called' }],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const [fresh, called] = put.body as { id: string; name: string }[];
+    // Current members start in the first step without firing its action; newcomers fire it.
+    expect((await api(s, 'POST', '/v1/batch', signup(['wf-e', 'wf-f']), WRITE)).status).toBe(200);
+    expect((await api(s, 'POST', `/v1/cohorts/${cid}/refresh`)).body.size).toBe(6);
+    await expect.poll(() => stepCalls.map((c) => c.userId).sort(), { timeout: 30_000 }).toEqual(['wf-e', 'wf-f']);
+    expect(stepCalls.every((c) => c.signed && c.stepName === 'New')).toBe(true);
+    expect((await api(s, 'POST', `/v1/cohorts/${cid}/cards/wf-b/move`, { stepId: called.id })).status).toBe(200);
+
+    const contactsIn = async (stepId: string) => {
+      const r = await api(s, 'GET', `/v1/contacts?cohortId=${cid}&stepId=${stepId}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body as { total: number; items: { userId: string; cohorts: { id: string; stepName: string | null }[] }[] };
+    };
+    const checkBoard = async () => {
+      const board = (await api(s, 'GET', `/v1/cohorts/${cid}/board?limit=100`)).body;
+      expect(board.items.map((c: { userId: string; stepId: string }) => [c.userId, c.stepId])).toEqual([
+        ['wf-a', fresh.id], ['wf-b', called.id], ['wf-c', fresh.id], ['wf-d', fresh.id], ['wf-e', fresh.id], ['wf-f', fresh.id],
+      ]);
+      const inNew = await contactsIn(fresh.id);
+      expect([inNew.items.map((c) => c.userId), inNew.total]).toEqual([['wf-a', 'wf-c', 'wf-d', 'wf-e', 'wf-f'], 5]);
+      expect(inNew.items.every((c) => c.cohorts.find((x) => x.id === cid)?.stepName === 'New')).toBe(true);
+      const inCalled = await contactsIn(called.id);
+      expect(inCalled.items.map((c) => [c.userId, c.cohorts.find((x) => x.id === cid)?.stepName])).toEqual([['wf-b', 'Called']]);
+      const actions = (await api(s, 'GET', `/v1/cohorts/${cid}/actions`)).body.items as { userId: string; status: string }[];
+      expect(actions.map((a) => [a.userId, a.status]).sort()).toEqual([['wf-e', 'succeeded'], ['wf-f', 'succeeded']]);
+    };
+    await expect.poll(async () => ((await api(s, 'GET', `/v1/cohorts/${cid}/actions`)).body.items as { status: string }[]).every((a) => a.status === 'succeeded')).toBe(true);
+    await checkBoard();
+    await stop(s);
+
+    // The board lives in PostgreSQL, with the step secret sealed (never in plain text).
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM workflow_cards')).rows[0].n).toBe(6);
+      const stored = (await c.query('SELECT action::text AS a FROM workflow_steps UNION ALL SELECT action::text FROM workflow_actions')).rows.map((r) => String(r.a));
+      expect(stored.length).toBe(4);
+      expect(stored.some((a) => a.includes('"webhook"'))).toBe(true);
+      expect(stored.every((a) => !a.includes(STEP_SECRET) && !a.includes(STEP_SECRET.slice(6)))).toBe(true);
+    } finally {
+      await c.end();
+    }
+
+    s = await start();
+    await checkBoard();
+    // The sealed secret still signs: a newcomer after the restart gets a correctly signed webhook.
+    expect((await api(s, 'POST', '/v1/batch', signup(['wf-g']), WRITE)).status).toBe(200);
+    expect((await api(s, 'POST', `/v1/cohorts/${cid}/refresh`)).body.size).toBe(7);
+    await expect.poll(() => stepCalls.find((x) => x.userId === 'wf-g')?.signed, { timeout: 30_000 }).toBe(true);
     await stop(s);
   });
 

@@ -1,5 +1,6 @@
-import type { ContactMembership, ContactPageQuery, ContactReads, ContactRow } from '../contact-reads.js';
-import type { ReadPool } from './database.js';
+import { listValue, LIST, VARCHAR } from '@duckdb/node-api';
+import type { ContactPageQuery, ContactReads, ContactRow } from '../contact-reads.js';
+import { paramTypes, type ReadPool, type SerialConnection } from './database.js';
 
 /**
  * People with a current trait value containing `q` (any case). The current value
@@ -47,9 +48,7 @@ function conditions(q: ContactPageQuery, withCursor: boolean): Where {
   };
   if (withCursor && q.afterUserId !== undefined) add('u.user_id > ?', q.afterUserId);
   if (q.cohortId !== undefined) add('u.uid IN (SELECT uid FROM cohort_members WHERE cohort_id = ?)', q.cohortId);
-  if (q.cohortId !== undefined && q.stepId !== undefined) {
-    add('u.user_id IN (SELECT user_id FROM workflow_cards WHERE cohort_id = ? AND step_id = ?)', q.cohortId, q.stepId);
-  }
+  if (q.inUsers !== undefined) add('u.user_id IN (SELECT user_id FROM contact_scope)');
   if (q.search !== undefined) {
     const traits = traitSearch(q.search);
     add(`u.uid IN (SELECT uid FROM users WHERE contains(lower(user_id), lower(?)) UNION ALL ${traits.sql})`, q.search, ...traits.params);
@@ -58,33 +57,58 @@ function conditions(q: ContactPageQuery, withCursor: boolean): Where {
   return w;
 }
 
+type Rows = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+
+/**
+ * Runs `fn` on one read connection with the user ids of `inUsers` in its
+ * temp table `contact_scope` (connection-local, held exclusively meanwhile):
+ * the ids arrive a page at a time, so a step with a million cards never sits
+ * whole in memory here, and the filters then run in one query as usual.
+ * The cost is loading the step's ids on every request that filters by it.
+ */
+async function withScope<T>(conn: SerialConnection, inUsers: () => AsyncIterable<string[]>, fn: (rows: Rows) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return conn.use(async (c) => {
+    signal?.throwIfAborted();
+    // Only this request's statements run on the connection: interrupting it stops nothing else.
+    const interrupt = () => c.interrupt();
+    signal?.addEventListener('abort', interrupt, { once: true });
+    const rows: Rows = async <R>(sql: string, params: unknown[]) =>
+      (await c.runAndReadAll(sql, params as never, paramTypes(params) as never)).getRowObjects() as R[];
+    await c.run('CREATE OR REPLACE TEMP TABLE contact_scope (user_id VARCHAR NOT NULL)');
+    try {
+      for await (const page of inUsers()) {
+        if (page.length) await c.run('INSERT INTO contact_scope SELECT unnest(?)', [listValue(page)] as never, [LIST(VARCHAR)] as never);
+      }
+      return await fn(rows);
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
+      await c.run('DROP TABLE IF EXISTS contact_scope').catch(() => undefined);
+    }
+  });
+}
+
 const whereClause = (w: Where) => (w.conds.length ? `WHERE ${w.conds.join(' AND ')}` : '');
 const date = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)));
 
 /** The contacts directory on DuckDB: people, their current traits, activity and memberships. */
 export function createDuckDBContactReads(reads: ReadPool): ContactReads {
-  async function memberships(list: string): Promise<Map<number, ContactMembership[]>> {
-    // Steps come from the workflow board (workflow-migrations.ts, cards keyed by user id); cohorts without one have no card.
-    const rows = await reads.rows<{ uid: number; cohort_id: string; step_id: string | null; step_name: string | null }>(
-      `SELECT m.uid, m.cohort_id, c.step_id, s.name AS step_name
-         FROM (SELECT DISTINCT m.uid, m.cohort_id, u.user_id FROM cohort_members m JOIN users u ON u.uid = m.uid WHERE m.uid IN ${UID_LIST}) m
-         LEFT JOIN workflow_cards c ON c.cohort_id = m.cohort_id AND c.user_id = m.user_id
-         LEFT JOIN workflow_steps s ON s.cohort_id = c.cohort_id AND s.id = c.step_id
-        ORDER BY m.uid, m.cohort_id`,
+  async function memberships(list: string): Promise<Map<number, string[]>> {
+    const rows = await reads.rows<{ uid: number; cohort_id: string }>(
+      `SELECT DISTINCT uid, cohort_id FROM cohort_members WHERE uid IN ${UID_LIST} ORDER BY uid, cohort_id`,
       [list],
     );
-    const out = new Map<number, ContactMembership[]>();
+    const out = new Map<number, string[]>();
     for (const r of rows) {
       const l = out.get(r.uid) ?? [];
-      l.push({ cohortId: r.cohort_id, stepId: r.step_id ?? null, stepName: r.step_name ?? null });
+      l.push(r.cohort_id);
       out.set(r.uid, l);
     }
     return out;
   }
 
-  async function nextPage(q: ContactPageQuery, signal?: AbortSignal): Promise<Person[]> {
+  async function nextPage(rows: Rows, q: ContactPageQuery): Promise<Person[]> {
     const w = conditions(q, true);
-    return reads.rows<Person>(`SELECT u.uid, u.user_id FROM users u ${whereClause(w)} ORDER BY u.user_id LIMIT ?`, [...w.params, q.limit], signal);
+    return rows<Person>(`SELECT u.uid, u.user_id FROM users u ${whereClause(w)} ORDER BY u.user_id LIMIT ?`, [...w.params, q.limit]);
   }
 
   /**
@@ -92,31 +116,32 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
    * are found once for both; otherwise two plain queries are quicker than
    * materializing every person.
    */
-  async function firstPage(q: ContactPageQuery, signal?: AbortSignal): Promise<{ rows: Person[]; total: number }> {
+  async function firstPage(rows: Rows, q: ContactPageQuery, oneConnection: boolean): Promise<{ rows: Person[]; total: number }> {
     const w = conditions(q, false);
     if (q.search === undefined && q.inSet === undefined) {
-      const [rows, [count]] = await Promise.all([
-        nextPage(q, signal),
-        reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM users u ${whereClause(w)}`, w.params, signal),
-      ]);
-      return { rows, total: Number(count.n) };
+      const count = () => rows<{ n: bigint }>(`SELECT count(*) AS n FROM users u ${whereClause(w)}`, w.params);
+      // One connection runs one statement at a time; the pool runs both at once.
+      const [page, [n]] = oneConnection ? [await nextPage(rows, q), await count()] : await Promise.all([nextPage(rows, q), count()]);
+      return { rows: page, total: Number(n.n) };
     }
-    const rows = await reads.rows<{ total: bigint; uid: number | null; user_id: string | null }>(
+    const found = await rows<{ total: bigint; uid: number | null; user_id: string | null }>(
       `WITH m AS MATERIALIZED (SELECT u.uid, u.user_id FROM users u ${whereClause(w)})
        SELECT (SELECT count(*) FROM m) AS total, p.uid, p.user_id
          FROM (SELECT 1) one LEFT JOIN (SELECT uid, user_id FROM m ORDER BY user_id LIMIT ?) p ON true
         ORDER BY p.user_id`,
       [...w.params, q.limit],
-      signal,
     );
-    const found = rows.flatMap((r) => (r.uid === null || r.user_id === null ? [] : [{ uid: r.uid, user_id: r.user_id }]));
-    return { total: Number(rows[0].total), rows: found };
+    const people = found.flatMap((r) => (r.uid === null || r.user_id === null ? [] : [{ uid: r.uid, user_id: r.user_id }]));
+    return { total: Number(found[0].total), rows: people };
   }
 
   return {
     async page(q, signal) {
       // The search is the costly part (filters, text match): the per-page reads after it are bounded by the page size.
-      const people: { rows: Person[]; total?: number } = q.withTotal ? await firstPage(q, signal) : { rows: await nextPage(q, signal) };
+      const find = (rows: Rows, oneConnection: boolean): Promise<{ rows: Person[]; total?: number }> =>
+        q.withTotal ? firstPage(rows, q, oneConnection) : nextPage(rows, q).then((r) => ({ rows: r }));
+      const pooled: Rows = (sql, params) => reads.rows(sql, params, signal);
+      const people = q.inUsers ? await withScope(reads.pick(), q.inUsers, (rows) => find(rows, true), signal) : await find(pooled, false);
       const totalOut = people.total === undefined ? {} : { total: people.total };
       if (!people.rows.length) return { rows: [], ...totalOut };
 
@@ -149,15 +174,10 @@ export function createDuckDBContactReads(reads: ReadPool): ContactReads {
           firstSeen: date(s?.first ?? null),
           lastSeen: date(s?.last ?? null),
           eventCount: s ? Number(s.n) : 0,
-          memberships: member.get(p.uid) ?? [],
+          cohortIds: member.get(p.uid) ?? [],
         };
       });
       return { rows, ...totalOut };
-    },
-
-    async stepExists(cohortId, stepId) {
-      const [r] = await reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM workflow_steps WHERE cohort_id = ? AND id = ?', [cohortId, stepId]);
-      return Number(r.n) > 0;
     },
   };
 }

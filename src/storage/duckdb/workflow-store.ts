@@ -197,6 +197,24 @@ export function createDuckDBWorkflowStore(conn: SerialConnection): WorkflowStore
       });
     },
 
+    async stepOfUsers(cohortIds, userIds) {
+      const out = new Map<string, Map<string, { id: string; name: string }>>();
+      if (!cohortIds.length || !userIds.length) return out;
+      const r = await rows(
+        `SELECT c.cohort_id, c.user_id, s.id, s.name FROM workflow_cards c
+           JOIN workflow_steps s ON s.cohort_id = c.cohort_id AND s.id = c.step_id
+          WHERE c.cohort_id IN (SELECT unnest(?)) AND c.user_id IN (SELECT unnest(?))`,
+        [listValue(cohortIds), listValue(userIds)],
+        [LIST(VARCHAR), LIST(VARCHAR)],
+      );
+      for (const x of r) {
+        const byUser = out.get(String(x.cohort_id)) ?? new Map<string, { id: string; name: string }>();
+        byUser.set(String(x.user_id), { id: String(x.id), name: String(x.name) });
+        out.set(String(x.cohort_id), byUser);
+      }
+      return out;
+    },
+
     async cards(cohortId, o) {
       const r = await rows(
         `SELECT user_id, step_id, epoch_ms(moved_at) AS moved_at, moved_by

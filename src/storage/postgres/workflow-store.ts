@@ -198,6 +198,23 @@ export function createPostgresWorkflowStore(db: PgDatabase, opts: PgWorkflowStor
       });
     },
 
+    async stepOfUsers(cohortIds, userIds) {
+      const out = new Map<string, Map<string, { id: string; name: string }>>();
+      if (!cohortIds.length || !userIds.length) return out;
+      const r = await db.query<{ cohort_id: string; user_id: string; id: string; name: string }>(
+        `SELECT c.cohort_id, c.user_id, s.id, s.name FROM workflow_cards c
+           JOIN workflow_steps s ON s.cohort_id = c.cohort_id AND s.id = c.step_id
+          WHERE c.cohort_id = ANY($1::text[]) AND c.user_id = ANY($2::text[])`,
+        [cohortIds, encodeTexts(userIds)],
+      );
+      for (const x of r) {
+        const byUser = out.get(x.cohort_id) ?? new Map<string, { id: string; name: string }>();
+        byUser.set(decodeText(x.user_id), { id: x.id, name: x.name });
+        out.set(x.cohort_id, byUser);
+      }
+      return out;
+    },
+
     async cards(cohortId, o) {
       // The search matches any case under the database's collation (the ids themselves sort bytewise).
       const r = await db.query<CardRow>(
