@@ -92,7 +92,7 @@ export function createContactsService(deps: ContactsDeps) {
       const names = new Map((cohortIds.length ? await deps.cohortNames(cohortIds) : []).map((c) => [c.id, c.name]));
       const known = [...names.keys()];
       // Each membership shows its card's step (cohorts without a board have none).
-      const steps = known.length ? await deps.workflows.stepOfUsers(known, pageRows.map((p) => p.userId)) : new Map();
+      const steps = known.length ? await deps.workflows.stepOfUsers(known, pageRows.map((p) => p.userId)) : new Map<string, Map<string, { id: string; name: string }>>();
       const items = pageRows.map((p) => ({
         userId: p.userId,
         properties: p.properties,
