@@ -255,7 +255,8 @@ class CohortCompiler {
         if (rule.countBy !== 'days') {
           // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
           // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
-          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e${this.distinctCandidates(where, v, agg)} WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid, kohort_k`;
+          const cand = this.distinctCandidates(where, v, agg);
+          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY e.uid, kohort_k`;
           const k = raw('kohort_k');
           return {
             neg: false,
@@ -289,15 +290,17 @@ class CohortCompiler {
    * values needs L such events, so the answer is the same; the costly (uid, key) pairs are then
    * built for those people only (most people have few events in a window). Empty when no bound helps.
    */
-  private distinctCandidates(where: Sql[], v: PropValue, agg: Compare): Sql {
+  private distinctCandidates(where: Sql[], v: PropValue, agg: Compare): { join: Sql; where: Sql[] } {
     // The least count of distinct values the comparison accepts (counts are whole numbers).
     let least = 0;
     while (least <= 64 && !compareHolds(least, agg)) least++;
-    if (least < 2) return raw('');
+    if (least < 2) return { join: raw(''), where: [] };
     // A key is NULL wherever the text is (the typed test is a plain column); else count every row.
     const keyed = v.typed ? [sql`${v.text} IS NOT NULL`] : [];
     const people = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, ...keyed], ' AND ')} GROUP BY e.uid HAVING count(*) >= ${bind(least)}`;
-    return sql` SEMI JOIN (${people}) AS kohort_c ON kohort_c.uid = e.uid`;
+    // Engines with their own query shapes (ClickHouse 18.16) have no SEMI JOIN: the same filter as an IN.
+    if (this.d.shapes) return { join: raw(''), where: [sql`e.uid IN (${people})`] };
+    return { join: sql` SEMI JOIN (${people}) AS kohort_c ON kohort_c.uid = e.uid`, where: [] };
   }
 
   /**
