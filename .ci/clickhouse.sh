@@ -77,10 +77,29 @@ EOF
   if [ "$(id -u)" -eq 0 ]; then
     id clickhouse >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin clickhouse
     chown -R clickhouse: "$KOHORT_CH_DIR"
-    # setpriv execs the server in place (no extra parent), so $! is the server itself.
-    as=(setpriv --reuid=clickhouse --regid=clickhouse --init-groups --)
+        as=(setpriv --reuid=clickhouse --regid=clickhouse --init-groups --)
   fi
-  (cd "$KOHORT_CH_DIR" && exec "${as[@]}" "$bin" --config-file="$KOHORT_CH_DIR/config.xml" >"$KOHORT_CH_DIR/log/stdout.log" 2>&1) &
+  # A supervisor loop: Debian's 18.16 segfaults now and then during the long property runs
+  # (docs/ARCHITECTURE.md, ClickHouse). A server that dies is started again on the same
+  # data (its parts are on disk) and counted in log/restarts.log; the tests' client waits for it
+  # and retries the statement once. TERM to this loop ends it.
+  (
+    cd "$KOHORT_CH_DIR" || exit 1
+    child=
+    restarts=0
+    trap '[ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+    while :; do
+      "${as[@]}" "$bin" --config-file="$KOHORT_CH_DIR/config.xml" >>"$KOHORT_CH_DIR/log/stdout.log" 2>&1 &
+      child=$!
+      wait "$child"
+      st=$?
+      # Only a TERM to this loop stops the server on purpose; any other end is a crash (at most 20 restarts).
+      restarts=$((restarts + 1))
+      [ "$restarts" -le 20 ] || exit "$st"
+      echo "$(date -u +%FT%TZ) clickhouse-server ended with status $st; restarted" >>"$KOHORT_CH_DIR/log/restarts.log"
+      sleep 0.5
+    done
+  ) &
   KOHORT_CH_PID=$!
   local url="http://127.0.0.1:$http"
   local i
@@ -106,6 +125,10 @@ kohort_ch_stop() {
     for _ in $(seq 1 100); do kill -0 "$KOHORT_CH_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$KOHORT_CH_PID" 2>/dev/null
     wait "$KOHORT_CH_PID" 2>/dev/null
+  fi
+  if [ -s "${KOHORT_CH_DIR:-}/log/restarts.log" ]; then
+    echo "clickhouse-server crashed and was restarted $(wc -l <"$KOHORT_CH_DIR/log/restarts.log") time(s) during the run:" >&2
+    cat "$KOHORT_CH_DIR/log/restarts.log" >&2
   fi
   if [ -n "${KOHORT_CH_DIR:-}" ] && [ -d "$KOHORT_CH_DIR" ]; then rm -rf "$KOHORT_CH_DIR"; fi
   unset KOHORT_CH_DIR KOHORT_CH_PID KOHORT_TEST_CLICKHOUSE_URL
