@@ -12,7 +12,7 @@ import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
 import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { percentile } from '../harness.js';
-import { BRIEF, median } from './cohort-preview.js';
+import { BRIEF, median, SUITE } from './cohort-preview.js';
 import { data20m } from './seed-20m.js';
 
 export const name = 'cohort-explain-diff';
@@ -37,6 +37,15 @@ const def = (d: unknown): Definition => {
 };
 
 /** A saved definition and the edit whose diff is measured. */
+/** The preview suite's nested definition, and the same with its cart rule at 2 instead of 3. */
+const NESTED = SUITE.find((s) => s.label === 'nested any/all with negate')!.definition;
+function editNested(d: Definition): unknown {
+  const copy = structuredClone(d) as unknown as { rules: { rules: { event?: string; count?: { value: number } }[] }[] };
+  const cart = copy.rules[0].rules.find((r) => r.event === 'cart')!;
+  cart.count = { ...cart.count!, value: 2 };
+  return copy;
+}
+
 export const CASES: { id: string; label: string; saved: Definition; edited: Definition }[] = [
   {
     id: 'brief',
@@ -47,30 +56,8 @@ export const CASES: { id: string; label: string; saved: Definition; edited: Defi
   {
     id: 'nested',
     label: 'nested any/all with negate (edit: cart at least 2 times instead of 3)',
-    saved: def({
-      match: 'all',
-      rules: [
-        {
-          type: 'group', match: 'any', rules: [
-            { type: 'event', event: 'purchase', where: [{ property: 'category', op: 'in', value: ['laptops', 'phones'] }], window: { type: 'last', amount: 6, unit: 'month' } },
-            { type: 'event', event: 'cart', count: { op: 'gte', value: 3 }, window: { type: 'last', amount: 30, unit: 'day' } },
-          ],
-        },
-        { type: 'group', match: 'all', negate: true, rules: [{ type: 'event', event: 'click', where: [{ property: 'target', op: 'eq', value: 'banner' }], window: { type: 'last', amount: 90, unit: 'day' } }] },
-      ],
-    }),
-    edited: def({
-      match: 'all',
-      rules: [
-        {
-          type: 'group', match: 'any', rules: [
-            { type: 'event', event: 'purchase', where: [{ property: 'category', op: 'in', value: ['laptops', 'phones'] }], window: { type: 'last', amount: 6, unit: 'month' } },
-            { type: 'event', event: 'cart', count: { op: 'gte', value: 2 }, window: { type: 'last', amount: 30, unit: 'day' } },
-          ],
-        },
-        { type: 'group', match: 'all', negate: true, rules: [{ type: 'event', event: 'click', where: [{ property: 'target', op: 'eq', value: 'banner' }], window: { type: 'last', amount: 90, unit: 'day' } }] },
-      ],
-    }),
+    saved: NESTED,
+    edited: def(editNested(NESTED)),
   },
   {
     id: 'regular',
