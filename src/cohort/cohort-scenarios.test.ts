@@ -3,36 +3,16 @@
  * Each one runs through the reference evaluator AND the compiled SQL on every engine
  * of test-support/cohort-engines.ts (DuckDB, ClickHouse when configured, chdb).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Definition } from '../schemas/definition';
+import { describe, expect, it } from 'vitest';
 import { compileDefinition } from './cohort-compiler';
 import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
-import { evaluateDefinition, type EvalData } from './reference-evaluator';
-import { openCohortEngines, type CohortEngine } from './test-support/cohort-engines';
+import { evaluateDefinition } from './reference-evaluator';
+import { scenarioEngines } from './test-support/scenario-engines';
 import { all, data, def, ev, one, resolver, trait } from './test-support/duckdb-fixture';
-
-let engines: CohortEngine[];
-beforeAll(async () => {
-  engines = await openCohortEngines();
-});
-afterAll(async () => {
-  for (const e of engines ?? []) await e.close();
-});
 
 const noCohorts: CohortResolver = () => undefined;
 
-async function expectMembers(d: EvalData, definition: Definition, asOf: string, expected: string[], resolve: CohortResolver = noCohorts) {
-  const ctx = { asOf: new Date(asOf), resolveCohort: resolve };
-  const byEvaluator = [...evaluateDefinition(d, definition, ctx)].sort();
-  const got: Record<string, string[]> = { evaluator: byEvaluator };
-  const want: Record<string, string[]> = { evaluator: [...expected].sort() };
-  for (const engine of engines) {
-    await engine.load(d);
-    got[engine.name] = [...(await engine.members(compileDefinition(definition, ctx, engine.dialect)))].sort();
-    want[engine.name] = [...expected].sort();
-  }
-  expect(got).toEqual(want);
-}
+const expectMembers = scenarioEngines();
 
 const NOW = '2024-01-01T00:00:00Z';
 

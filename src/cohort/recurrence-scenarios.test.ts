@@ -4,33 +4,13 @@
  * through the reference evaluator AND the compiled SQL on every engine
  * of test-support/cohort-engines.ts (DuckDB, ClickHouse when configured, chdb).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDefinition, type Definition } from '../schemas/definition';
-import { compileDefinition } from './cohort-compiler';
-import { evaluateDefinition, type EvalData } from './reference-evaluator';
-import { openCohortEngines, type CohortEngine } from './test-support/cohort-engines';
+import { describe, expect, it } from 'vitest';
+import { parseDefinition } from '../schemas/definition';
+import type { EvalData } from './reference-evaluator';
+import { scenarioEngines } from './test-support/scenario-engines';
 import { data, ev, one } from './test-support/duckdb-fixture';
 
-let engines: CohortEngine[];
-beforeAll(async () => {
-  engines = await openCohortEngines();
-});
-afterAll(async () => {
-  for (const e of engines ?? []) await e.close();
-});
-
-async function expectMembers(d: EvalData, definition: Definition, asOf: string, expected: string[]) {
-  const ctx = { asOf: new Date(asOf), resolveCohort: () => undefined };
-  const byEvaluator = [...evaluateDefinition(d, definition, ctx)].sort();
-  const got: Record<string, string[]> = { evaluator: byEvaluator };
-  const want: Record<string, string[]> = { evaluator: [...expected].sort() };
-  for (const engine of engines) {
-    await engine.load(d);
-    got[engine.name] = [...(await engine.members(compileDefinition(definition, ctx, engine.dialect)))].sort();
-    want[engine.name] = [...expected].sort();
-  }
-  expect(got).toEqual(want);
-}
+const expectMembers = scenarioEngines();
 
 /** Users each with events named `e` at the given instants. */
 function timeline(byUser: Record<string, string[]>, event = 'e'): EvalData {

@@ -7,23 +7,31 @@ import { MemorySyncStore } from './test-support/memory-sync-store.js';
 import { listReceiverPerTest, type ListSimulator } from './test-support/list-receiver-per-test.js';
 
 /**
- * A store that "crashes" the process after `k` committed batches: from then on
- * every call of the old runner hangs forever (nothing more is written), as if
- * the process had been killed right after the k-th commit.
+ * A store whose process "dies" at the `n`-th commitBatch: after that commit
+ * (`when: 'after'`: killed right after the n-th commit), or instead of it
+ * (`when: 'before'`: the destination accepted the batch, recorded in flight
+ * before it was sent, and its commit never happens). From then on every call
+ * of the old runner hangs forever, so nothing more is written.
  */
-function crashingAfter(store: SyncStore, k: number): { store: SyncStore; crashed: Promise<void> } {
+function dyingAtCommit(store: SyncStore, n: number, when: 'before' | 'after'): { store: SyncStore; died: Promise<void> } {
   let commits = 0;
   let dead = false;
   let signal!: () => void;
-  const crashed = new Promise<void>((r) => (signal = r));
+  const died = new Promise<void>((r) => (signal = r));
   const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== 'function') return v;
       return async (...args: unknown[]) => {
         if (dead) return new Promise(() => undefined);
+        const dying = prop === 'commitBatch' && ++commits === n;
+        if (dying && when === 'before') {
+          dead = true;
+          signal();
+          return new Promise(() => undefined);
+        }
         const out = await v.apply(target, args);
-        if (prop === 'commitBatch' && ++commits === k) {
+        if (dying) {
           dead = true;
           signal();
         }
@@ -31,7 +39,7 @@ function crashingAfter(store: SyncStore, k: number): { store: SyncStore; crashed
       };
     },
   });
-  return { store: proxy, crashed };
+  return { store: proxy, died };
 }
 
 let rx: MockReceiver;
@@ -53,7 +61,7 @@ describe('crash and resume', () => {
         batchSize: 250,
         store: real,
       });
-      const { store: doomed, crashed } = crashingAfter(real, k);
+      const { store: doomed, died: crashed } = dyingAtCommit(real, k, 'after');
       const old = h.newRunner({ store: doomed, concurrency: 2 });
       void old.start(h.syncId);
       await crashed;
@@ -84,40 +92,12 @@ describe('crash and resume', () => {
   }
 });
 
-/**
- * A store whose `n`-th commitBatch never happens: the process "dies" after the
- * destination accepted that batch and before its commit, with every later call
- * hanging. The batch was recorded in flight before it was sent.
- */
-function dyingAtCommit(store: SyncStore, n: number): { store: SyncStore; died: Promise<void> } {
-  let commits = 0;
-  let dead = false;
-  let signal!: () => void;
-  const died = new Promise<void>((r) => (signal = r));
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function') return v;
-      return async (...args: unknown[]) => {
-        if (dead) return new Promise(() => undefined);
-        if (prop === 'commitBatch' && ++commits === n) {
-          dead = true;
-          signal();
-          return new Promise(() => undefined);
-        }
-        return v.apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, died };
-}
-
 describe('idempotency keys survive a crash', () => {
   it('a batch accepted but not committed before the crash is re-sent first, with the same users and the same Idempotency-Key', async () => {
     const real = new MemorySyncStore();
     const members = userIds(1000);
     const h = await makeHarness({ type: 'amplitude_list', config: { baseUrl: rx.url, apiKey: 'key' }, members, batchSize: 100, store: real });
-    const { store: doomed, died } = dyingAtCommit(real, 3);
+    const { store: doomed, died } = dyingAtCommit(real, 3, 'before');
     void h.newRunner({ store: doomed, concurrency: 1 }).start(h.syncId);
     await died;
     const adds = () => rx.requests.filter((r) => r.path.endsWith('/add'));
@@ -150,7 +130,7 @@ describe('idempotency keys survive a crash', () => {
     rx.handler = () => ({ status: 200, body: {} });
     const secret = `whsec_${Buffer.from('crash-test-secret').toString('base64')}`;
     const h = await makeHarness({ type: 'webhook', config: { url: `${rx.url}/hook`, secret }, members, batchSize: 100, store: real });
-    const { store: doomed, died } = dyingAtCommit(real, 2);
+    const { store: doomed, died } = dyingAtCommit(real, 2, 'before');
     void h.newRunner({ store: doomed, concurrency: 1 }).start(h.syncId);
     await died;
     const lost = rx.requests.at(-1)!;
