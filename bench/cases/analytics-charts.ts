@@ -3,12 +3,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compileFunnel, compileRetention, compileSegmentation, type CompiledChart } from '../../src/analytics/analytics-compiler.js';
 import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import { funnelRequestSchema, retentionRequestSchema, segmentationRequestSchema } from '../../src/schemas/analytics.js';
-import { parseDefinition, type Definition } from '../../src/schemas/definition.js';
+import type { Definition } from '../../src/schemas/definition.js';
 import { createDuckDBAnalyticsReads } from '../../src/storage/duckdb/analytics-reads.js';
 import { ReadPool, SerialConnection } from '../../src/storage/duckdb/database.js';
 import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
 import type { BenchContext, CaseResult } from '../harness.js';
-import { BRIEF, median } from './cohort-preview.js';
+import { BRIEF, def, median } from './cohort-preview.js';
 import { data20m } from './seed-20m.js';
 
 export const name = 'analytics-charts';
@@ -22,11 +22,6 @@ const ROUNDS = 7;
 const TARGET_MS = 1000;
 const DAY = 86_400_000;
 
-const def = (d: unknown): Definition => {
-  const r = parseDefinition(d);
-  if (!r.ok) throw new Error(`bench definition invalid: ${r.issues[0].message}`);
-  return r.value;
-};
 const SAVED: Record<string, Definition> = { brief: BRIEF, pro: def({ match: 'all', rules: [{ type: 'property', property: 'plan', op: 'eq', value: 'pro' }] }) };
 const resolveCohort: CohortResolver = (id) => (SAVED[id] ? { kind: 'dynamic', definition: SAVED[id] } : undefined);
 const segments = [{ cohortId: 'brief' }, { cohortId: 'pro' }];

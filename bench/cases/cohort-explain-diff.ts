@@ -3,7 +3,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import type { Cohort } from '../../src/schemas/cohort.js';
-import { parseDefinition, type Definition } from '../../src/schemas/definition.js';
+import type { Definition } from '../../src/schemas/definition.js';
 import { createCohortInsightService, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
 import { createDuckDBCohortInsightReads } from '../../src/storage/duckdb/cohort-insight-reads.js';
 import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
@@ -12,7 +12,7 @@ import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
 import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { percentile } from '../harness.js';
-import { BRIEF, median, SUITE } from './cohort-preview.js';
+import { BRIEF, def, median, SUITE } from './cohort-preview.js';
 import { data20m } from './seed-20m.js';
 
 export const name = 'cohort-explain-diff';
@@ -30,13 +30,6 @@ const EXPLAIN_TARGET_MS = 100;
 const DIFF_TO_PREVIEW_TARGET = 2;
 const USERS_EACH = 3;
 
-const def = (d: unknown): Definition => {
-  const r = parseDefinition(d);
-  if (!r.ok) throw new Error(`bench definition invalid: ${r.issues[0].message}`);
-  return r.value;
-};
-
-/** A saved definition and the edit whose diff is measured. */
 /** The preview suite's nested definition, and the same with its cart rule at 2 instead of 3. */
 const NESTED = SUITE.find((s) => s.label === 'nested any/all with negate')!.definition;
 function editNested(d: Definition): unknown {
@@ -46,6 +39,7 @@ function editNested(d: Definition): unknown {
   return copy;
 }
 
+/** A saved definition and the edit whose diff is measured. */
 export const CASES: { id: string; label: string; saved: Definition; edited: Definition }[] = [
   {
     id: 'brief',

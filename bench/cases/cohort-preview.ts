@@ -44,7 +44,8 @@ export const BRIEF: Definition = {
 export const SAVED: Record<string, Definition> = { brief: BRIEF };
 export const resolveSaved: CohortResolver = (id) => (SAVED[id] ? { kind: 'dynamic', definition: SAVED[id] } : undefined);
 
-const def = (d: unknown): Definition => {
+/** A bench definition, parsed like a request body (an invalid one stops the bench). */
+export const def = (d: unknown): Definition => {
   const r = parseDefinition(d);
   if (!r.ok) throw new Error(`bench definition invalid: ${r.issues[0].message}`);
   return r.value;
