@@ -45,6 +45,19 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       'CREATE TABLE IF NOT EXISTS hot_properties (slot UInt8, path String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY slot',
     ],
   },
+  {
+    // People across processes (identity itself is authoritative in the metadata engine, see
+    // storage/identity-store.ts): a person's shown user id is the `users` row of the highest
+    // version (an anonymous person renamed when identified gets a new row); an alias joining
+    // two people records `from_uid -> into_uid` (chains flattened by the writer: every from
+    // maps to its final person), and rows written under `from_uid` count for `into_uid`.
+    // Reads go through people-sql.ts and the dialect's tables, never these tables directly.
+    id: 'ch-002-people',
+    statements: [
+      'ALTER TABLE users ADD COLUMN IF NOT EXISTS version UInt64 DEFAULT 0',
+      'CREATE TABLE IF NOT EXISTS person_merges (from_uid UInt64, into_uid UInt64, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY from_uid',
+    ],
+  },
 ];
 
 export async function migrateClickHouse(client: ClickHouseClient, list: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS): Promise<void> {
