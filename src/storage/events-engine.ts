@@ -1,0 +1,30 @@
+/**
+ * The events engine: every port that lives with the events (they run compiled
+ * definitions, or read events, traits and member sets in the same engine). The
+ * composition root opens one — the embedded DuckDB file, or ClickHouse
+ * (`KOHORT_EVENTS_URL`) — and wires services to these ports only.
+ */
+import type { MaterializedProperty, SqlDialect } from '../cohort/dialect.js';
+import type { AnalyticsReads } from './analytics-reads.js';
+import type { CohortInsightReads } from './cohort-insight-reads.js';
+import type { ContactReads } from './contact-reads.js';
+import type { EventStore } from './event-store.js';
+import type { MemberExportReads } from './member-export-reads.js';
+import type { MembershipStore } from './membership-store.js';
+
+export interface EventsEngine {
+  readonly name: 'duckdb' | 'clickhouse';
+  /** The dialect compiled definitions and charts are rendered in for this engine. */
+  readonly dialect: SqlDialect;
+  readonly events: EventStore;
+  readonly members: MembershipStore;
+  readonly insight: CohortInsightReads;
+  readonly analytics: AnalyticsReads;
+  readonly contacts: ContactReads;
+  readonly memberExports: MemberExportReads;
+  /** Event property paths kept in typed columns now: passed to the compilers (`materialized`). */
+  materializedProperties(): MaterializedProperty[];
+  /** Periodic background work of the engine (layout, dedup pruning), when this process runs it. */
+  startBackground(): void;
+  close(): Promise<void>;
+}
