@@ -39,7 +39,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         ENGINE = MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000), 'UTC')) ORDER BY (event, ts, uid)`,
       `CREATE TABLE IF NOT EXISTS user_traits (uid UInt64, key String, ts Int64, seq UInt64, value String, ${flat('value')}, text Nullable(String), num Nullable(Float64))
         ENGINE = MergeTree ORDER BY (key, uid, ts, seq)`,
-      'CREATE TABLE IF NOT EXISTS users (uid UInt64, user_id String, created_at Int64) ENGINE = ReplacingMergeTree ORDER BY uid',
+      'CREATE TABLE IF NOT EXISTS users (uid UInt64, user_id String, created_at Int64, version UInt64 DEFAULT 0) ENGINE = ReplacingMergeTree ORDER BY uid',
       'CREATE TABLE IF NOT EXISTS identities (anonymous_id String, uid UInt64, ts Int64) ENGINE = ReplacingMergeTree ORDER BY anonymous_id',
       'CREATE TABLE IF NOT EXISTS cohort_members (cohort_id String, uid UInt64, version UInt64, present UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY (cohort_id, uid)',
       'CREATE TABLE IF NOT EXISTS hot_properties (slot UInt8, path String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY slot',
@@ -52,9 +52,9 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     // two people records `from_uid -> into_uid` (chains flattened by the writer: every from
     // maps to its final person), and rows written under `from_uid` count for `into_uid`.
     // Reads go through people-sql.ts and the dialect's tables, never these tables directly.
+    // (`users.version` is in ch-001: no store had applied it before this migration existed.)
     id: 'ch-002-people',
     statements: [
-      'ALTER TABLE users ADD COLUMN IF NOT EXISTS version UInt64 DEFAULT 0',
       'CREATE TABLE IF NOT EXISTS person_merges (from_uid UInt64, into_uid UInt64, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY from_uid',
     ],
   },
