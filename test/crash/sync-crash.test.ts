@@ -1,10 +1,9 @@
-import { createServer, type Server as HttpServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { SlowListReceiver } from '../support/slow-list-receiver.js';
 
 /**
  * Crash test of the sync promise "acknowledged changes only for accepted
@@ -37,95 +36,6 @@ const uid = (i: number) => `sc-${String(i).padStart(5, '0')}`;
 type Server = ServerProcess;
 const startServer = (dataDir: string, env: Record<string, string> = {}): Promise<Server> =>
   startServerProcess(dataDir, { adminToken: ADMIN_TOKEN, writeKey: WRITE_KEY }, env);
-
-// ---------- slow list receiver (amplitude_list protocol) ----------
-interface ListRequest {
-  op: 'add' | 'remove';
-  userIds: string[];
-  key: string;
-  /** Users of an add already on the list (or of a remove already off it) when it was applied. */
-  redundant: number;
-  /** Dropped because its Idempotency-Key was seen before. */
-  duplicateKey: boolean;
-}
-
-/**
- * Each list request waits 100–300 ms, then is applied and answered. Applying
- * before answering is the adverse case: a request in flight at the kill is
- * accepted here but never acknowledged to the server, so it must be re-sent.
- */
-class SlowListReceiver {
-  readonly list = new Set<string>();
-  readonly requests: ListRequest[] = [];
-  listsCreated = 0;
-  /** List requests received and not yet applied. */
-  pending = 0;
-  private readonly keys = new Set<string>();
-  private server: HttpServer | null = null;
-  /** Called with the 1-based number of each add/remove request on arrival. */
-  onArrival: (n: number) => void = () => {};
-  private arrivals = 0;
-  private seed = 12345;
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
-
-  private delay(): number {
-    // Deterministic 100–300 ms (LCG), so reruns behave alike.
-    this.seed = (Math.imul(this.seed, 1103515245) + 12345) >>> 0;
-    return 100 + (this.seed % 201);
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const reply = (status: number, body: unknown) => {
-          if (res.destroyed) return;
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(body));
-        };
-        res.on('error', () => undefined);
-        const auth = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString();
-        if (auth !== `${API_KEY}:`) return reply(401, { error: 'bad api key' });
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        if (req.method === 'POST' && req.url === '/lists') {
-          this.listsCreated++;
-          return reply(200, { listId: 'L1' });
-        }
-        const m = /^\/lists\/L1\/(add|remove)$/.exec(req.url ?? '');
-        if (req.method !== 'POST' || !m) return reply(404, { error: 'no route' });
-        this.onArrival(++this.arrivals);
-        const op = m[1] as 'add' | 'remove';
-        const key = String(req.headers['idempotency-key']);
-        this.pending++;
-        setTimeout(() => {
-          this.pending--;
-          const rec: ListRequest = { op, userIds: body.userIds, key, redundant: 0, duplicateKey: this.keys.has(key) };
-          this.requests.push(rec);
-          if (!rec.duplicateKey) {
-            this.keys.add(key);
-            for (const u of rec.userIds) {
-              if (this.list.has(u) === (op === 'add')) rec.redundant++;
-              if (op === 'add') this.list.add(u);
-              else this.list.delete(u);
-            }
-          }
-          reply(200, {});
-        }, this.delay());
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 // ---------- API helpers ----------
 async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -193,7 +103,7 @@ const sortedEq = (a: Iterable<string>, b: Iterable<string>) => {
 
 // ---------- the test ----------
 const dataDir = mkdtempSync(join(tmpdir(), 'kohort-sync-crash-'));
-const receiver = new SlowListReceiver();
+const receiver = new SlowListReceiver(API_KEY);
 afterAll(async () => {
   killAllServers();
   await receiver.close();
