@@ -13,7 +13,7 @@ const ROWS = {
   alice: { userId: 'alice', properties: { email: 'alice@x.io', plan: 'pro' }, firstSeen: t(1), lastSeen: t(4), eventCount: 2, cohortIds: ['C1'] },
   bob: { userId: 'bob', properties: { age: 30, plan: 'free' }, firstSeen: t(2), lastSeen: t(2), eventCount: 1, cohortIds: [] },
   carol: { userId: 'carol', properties: { address: { city: 'Lyon' }, plan: 'Pro' }, firstSeen: t(5), lastSeen: t(11), eventCount: 2, cohortIds: [] },
-  dave: { userId: 'dave', properties: { plan: 'free', vip: true }, firstSeen: null, lastSeen: null, eventCount: 0, cohortIds: [] },
+  dave: { userId: 'dave', properties: { nick: '\u212Aelvin', plan: 'free', vip: true }, firstSeen: null, lastSeen: null, eventCount: 0, cohortIds: [] },
   mia: { userId: 'mia', properties: { plan: 'trial', source: 'ad' }, firstSeen: t(6), lastSeen: t(12), eventCount: 4, cohortIds: ['C1', 'C2'] },
   rita: { userId: 'rita', properties: { plan: 'Pro Max' }, firstSeen: t(3), lastSeen: t(10), eventCount: 2, cohortIds: [] },
 };
@@ -46,6 +46,7 @@ export function contactReadsContract(subject: () => ReadsSubject): void {
     expect(await ids({ search: 'de' })).toEqual({ ids: [], total: 0 });
     expect(await ids({ search: '30' })).toEqual({ ids: ['bob'], total: 1 });
     expect(await ids({ search: 'lyon' })).toEqual({ ids: ['carol'], total: 1 });
+    expect(await ids({ search: 'KELV' })).toEqual({ ids: ['dave'], total: 1 });
     // The service asks for the total with the first page only (no cursor).
     expect(await ids({ search: 'pro', limit: 1, afterUserId: 'alice', withTotal: false })).toEqual({ ids: ['carol'], total: undefined });
   });

@@ -111,7 +111,7 @@ export function eventReadsContract(subject: () => ReadsSubject): void {
     expect(dave && { ...dave, uid: 0 }).toEqual({
       userId: 'dave',
       uid: 0,
-      properties: { plan: 'free', vip: true },
+      properties: { plan: 'free', vip: true, nick: '\u212Aelvin' },
       firstSeen: null,
       lastSeen: null,
       eventCount: 0,
@@ -169,6 +169,7 @@ export function eventReadsContract(subject: () => ReadsSubject): void {
       { name: 'address', type: 'object', count: 1 },
       { name: 'age', type: 'number', count: 1 },
       { name: 'email', type: 'string', count: 1 },
+      { name: 'nick', type: 'string', count: 1 },
       { name: 'source', type: 'string', count: 1 },
       { name: 'vip', type: 'boolean', count: 1 },
     ]);

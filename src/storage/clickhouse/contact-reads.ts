@@ -13,7 +13,7 @@ import type { ContactPageQuery, ContactReads, ContactRow } from '../contact-read
 import { cancellable, type CancellableReads } from './cancellable';
 import { tableName, type ClickHouseClient } from './client';
 import { currentTraits, keysOf, membersWhere, PEOPLE, personOf, uidList } from './person-keys';
-import { containsFolded, lowerNeedle } from './property-values';
+import { foldedMatches, lowerNeedle } from './text-search';
 
 /**
  * People with a current trait value whose text contains the folded `needle`:
@@ -23,11 +23,15 @@ import { containsFolded, lowerNeedle } from './property-values';
  * version matching are ranked (an email search ranks the emails only).
  */
 function traitSearch(needle: string): string {
-  const hitKeys = `SELECT DISTINCT key FROM user_traits WHERE 1 ${containsFolded('text', needle)}`;
+  const hitKeys = `SELECT DISTINCT key FROM (${foldedMatches('SELECT key, text FROM user_traits', 'text', needle)})`;
   const rows = personOf(`SELECT uid, key, text, ts, seq FROM user_traits WHERE key IN (${hitKeys})`, ['key', 'text', 'ts', 'seq']);
-  return `SELECT person FROM (SELECT person, key, argMax(tuple(text), (ts, seq)).1 AS cur FROM ${rows} GROUP BY person, key)
-    WHERE cur IS NOT NULL ${containsFolded('cur', needle)}`;
+  const current = `SELECT person, argMax(tuple(text), (ts, seq)).1 AS cur FROM ${rows} GROUP BY person, key`;
+  return `SELECT person FROM (${foldedMatches(current, 'cur', needle)})`;
 }
+
+/** People whose shown user id contains the needle (the pair is matched against the shown one). */
+const userIdSearch = (needle: string) =>
+  `(uid, user_id) IN (SELECT uid, user_id FROM (${foldedMatches('SELECT uid, user_id FROM users', 'user_id', needle)}))`;
 
 /** Scratch tables of `inUsers` older than this were left by a process that died mid-request. */
 const SCRATCH_STALE_MS = 3_600_000;
@@ -49,7 +53,7 @@ function conditions(q: ContactPageQuery, needle: string | undefined, scope: stri
     conds.push(`uid IN (SELECT person FROM ${personOf(`SELECT uid FROM ${membersWhere(`cohort_id = ${quoteClickHouseString(q.cohortId)}`)}`, [])})`);
   }
   if (scope !== undefined) conds.push(`user_id IN (SELECT user_id FROM ${scope})`);
-  if (needle !== undefined) conds.push(`(1 ${containsFolded('user_id', needle)} OR uid IN (${traitSearch(needle)}))`);
+  if (needle !== undefined) conds.push(`(${userIdSearch(needle)} OR uid IN (${traitSearch(needle)}))`);
   if (q.inSet) conds.push(`uid IN (SELECT person FROM ${personOf(`SELECT uid FROM (${compiledSql(q.inSet)})`, [])})`);
   return conds;
 }

@@ -9,36 +9,16 @@
  * person's keys. `argMax` of a tuple takes it: a bare Nullable argument would
  * make argMax skip the rows where it is NULL and return an older value.
  */
-import { bind, sql, Sql } from '../../cohort/dialect';
-import { clickhouseDialect, KIND_CODE, pathKey } from '../../cohort/dialects/clickhouse';
-import { inlineParams, quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
+import { KIND_CODE, pathKey } from '../../cohort/dialects/clickhouse';
+import { quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
 import type { PropertyValueCount, TraitSummary } from '../event-store';
 import type { ClickHouseClient } from './client';
 import { personOf } from './person-keys';
+import { containsFolded, lowerNeedle } from './text-search';
 
 /** Kinds whose text is a value a person would type into a filter. */
 const SCALAR_KINDS = `(${KIND_CODE.string}, ${KIND_CODE.number}, ${KIND_CODE.boolean})`;
 const KIND_NAME: Record<number, string> = { 1: 'string', 2: 'number', 3: 'boolean', 4: 'object', 5: 'array' };
-
-const inline = (s: Sql) => inlineParams(s.text, s.params);
-
-/**
- * The search text in the dialect's lower case, computed once by the server: the
- * dialect's case folding is a long expression, which 18.16 takes tens of
- * milliseconds to analyse each time it appears, so the needle is folded once
- * and only the column side is folded in the statements.
- */
-export async function lowerNeedle(client: Pick<ClickHouseClient, 'query'>, search: string | undefined): Promise<string | undefined> {
-  if (search === undefined || search === '') return undefined;
-  const [r] = await client.query<{ l: string }>(`SELECT ${inline(clickhouseDialect.lower(bind(search)))} AS l`);
-  return r.l;
-}
-
-/** `AND <text column> contains the folded needle, any case`, or nothing without one. */
-export function containsFolded(column: string, needle: string | undefined): string {
-  if (needle === undefined) return '';
-  return `AND ${inline(sql`(position(${clickhouseDialect.lower(new Sql(column))}, ${bind(needle)}) > 0)`)}`;
-}
 
 const at = (prefix: string, part: 'kind' | 'text', path: readonly string[]) =>
   `${prefix}_${part}[indexOf(${prefix}_keys, ${quoteClickHouseString(pathKey(path))})]`;

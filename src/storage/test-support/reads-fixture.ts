@@ -58,6 +58,8 @@ export const BEFORE_ALIASES: { events: FixtureEvent[]; traits: FixtureTrait[] } 
     { id: 'anon-m', key: 'source', value: 'ad', ts: t(8, 1) },
     { id: 'dave', key: 'plan', value: 'free', ts: t(9) },
     { id: 'dave', key: 'vip', value: true, ts: t(9, 1) },
+    // Starts with KELVIN SIGN, which folds to an ASCII k (plain lowerUTF8 leaves it).
+    { id: 'dave', key: 'nick', value: '\u212Aelvin', ts: t(9, 2) },
   ],
 };
 
