@@ -93,7 +93,8 @@ async function liveEvents(client: ClickHouseClient, f: { limit: number; event?: 
   if (!limit) return [];
   const cond = where.length ? `WHERE ${where.join(' AND ')}` : '';
   const [oldest] = await client.query<{ r: string; n: string }>(
-    `SELECT toString(min(received_at)) AS r, toString(count()) AS n FROM (SELECT received_at FROM events ${cond} ORDER BY received_at DESC, seq DESC LIMIT ${limit})`,
+    // The limit-th newest stamp is the same whatever breaks ties, so seq is not read here.
+    `SELECT toString(min(received_at)) AS r, toString(count()) AS n FROM (SELECT received_at FROM events ${cond} ORDER BY received_at DESC LIMIT ${limit})`,
   );
   if (!oldest || oldest.n === '0') return [];
   const rows = await client.query<EventRow>(
