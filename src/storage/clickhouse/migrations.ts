@@ -16,6 +16,7 @@
  * - `cohort_members`: static and saved member sets, a row per (cohort, person)
  *   version; the latest version says whether the person is in.
  */
+import { CATALOG_MIGRATION } from './catalog-migration';
 import type { ClickHouseClient } from './client';
 
 export interface ClickHouseMigration {
@@ -58,6 +59,7 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       'CREATE TABLE IF NOT EXISTS person_merges (from_uid UInt64, into_uid UInt64, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY from_uid',
     ],
   },
+  CATALOG_MIGRATION,
 ];
 
 export async function migrateClickHouse(client: ClickHouseClient, list: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS): Promise<void> {
