@@ -73,10 +73,10 @@ export class TraitGroup {
       this.opKeys.set(p, new Set());
       for (const k of ks) owner.set(k, p);
     }
-    const rows = await this.client.query<{ uid: string; key: string }>(
-      `SELECT DISTINCT toString(uid) AS uid, key FROM user_trait_ops WHERE op != '' AND uid IN (${uidList([...owner.keys()])})`,
+    const rows = await this.client.query<{ u: string; key: string }>(
+      `SELECT DISTINCT toString(uid) AS u, key FROM user_trait_ops WHERE op != '' AND uid IN (${uidList([...owner.keys()])})`,
     );
-    for (const r of rows) this.opKeys.get(owner.get(Number(r.uid))!)!.add(r.key);
+    for (const r of rows) this.opKeys.get(owner.get(Number(r.u))!)!.add(r.key);
     for (const o of this.ops) if (o.op && owner.has(o.uid)) this.opKeys.get(owner.get(o.uid)!)!.add(o.key);
   }
 
@@ -181,17 +181,17 @@ export class TraitGroup {
     const missing = keys.filter((k) => !byKey.has(k));
     if (!missing.length) return;
     const ks = this.keys.get(uid)!;
-    const stored = await this.client.query<{ key: string; ts: string; seq: string; value: string; op: string; arg: string; origin: string }>(
-      `SELECT key, toString(ts) AS ts, toString(seq) AS seq, value, op, arg, toString(origin) AS origin
-         FROM (SELECT key, ts, seq, value FROM user_traits WHERE uid IN (${uidList(ks)}) AND key IN (${keyList(missing)}))
-         ALL LEFT JOIN (SELECT seq, op, arg, origin FROM user_trait_ops WHERE uid IN (${uidList(ks)}) AND key IN (${keyList(missing)})) USING seq`,
+    const stored = await this.client.query<{ key: string; t: string; s: string; value: string; op: string; arg: string; o: string }>(
+      `SELECT key, toString(ts) AS t, toString(seq) AS s, value, op, arg, toString(origin) AS o
+         FROM (SELECT key, ts, seq, value FROM user_traits WHERE uid IN (${uidList(ks)}) AND key IN (${keyList(missing)})) AS tr
+         ALL LEFT JOIN (SELECT seq, op, arg, origin FROM user_trait_ops WHERE uid IN (${uidList(ks)}) AND key IN (${keyList(missing)})) AS ops USING seq`,
     );
     const own = new Set(ks);
     const opOf = new Map(this.ops.map((o) => [o.seq, o]));
     const all: (HistRow & { key: string })[] = stored.map((r) => {
-      const seq = Number(r.seq);
-      const origin = Number(r.origin);
-      return { key: r.key, ts: Number(r.ts), seq, value: parse(r.value), op: (r.op || null) as KeyOp | null, arg: r.op ? parse(r.arg) : undefined, origin: origin || seq };
+      const seq = Number(r.s);
+      const origin = Number(r.o);
+      return { key: r.key, ts: Number(r.t), seq, value: parse(r.value), op: (r.op || null) as KeyOp | null, arg: r.op ? parse(r.arg) : undefined, origin: origin || seq };
     });
     for (const r of this.traits) {
       if (!own.has(r.uid) || !missing.includes(r.key)) continue;
