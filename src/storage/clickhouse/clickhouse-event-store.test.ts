@@ -190,6 +190,20 @@ function suite(open: () => Promise<ClickHouseClient>) {
     }
   });
 
+  it('applies $add from two processes to one person one at a time (no update lost)', async () => {
+    const { client, stores } = await setup(2);
+    try {
+      await stores[0].write([identify('adder', '2024-03-01T00:00:00Z', { n: 0 })]);
+      const adds = (s: ClickHouseEventStore, from: number) =>
+        Array.from({ length: 10 }, (_, i) => s.write([identify('adder', `2024-03-02T00:00:${String(from + i).padStart(2, '0')}Z`, {}, [{ op: '$add', key: 'n', value: 1 }])]));
+      await Promise.all([...adds(stores[0], 0), ...adds(stores[1], 10)]);
+      expect((await chTraits(client)).adder).toEqual({ n: 20 });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await client.close();
+    }
+  });
+
   it('rolls the claims back when ClickHouse refuses the insert, so the retry is stored', async () => {
     const real = await open();
     await migrateClickHouse(real);
