@@ -13,23 +13,36 @@ import { connectClickHouseHttp } from '../src/storage/clickhouse/http-client.js'
 import { migrateClickHouse } from '../src/storage/clickhouse/migrations.js';
 import { ClickHouseEventWriter } from '../src/storage/clickhouse/event-writer.js';
 import { BRIEF } from './cases/cohort-preview.js';
+import type { ClickHouseClient } from '../src/storage/clickhouse/client.js';
+import { openChdbClient } from '../src/storage/clickhouse/test-support/chdb-client.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000_000);
 const USERS = 100_000;
 const MERGES = Number(process.env.BENCH_MERGES ?? 3000);
-const ROUNDS = 9;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const base = process.env.KOHORT_BENCH_CLICKHOUSE_URL ?? process.env.KOHORT_TEST_CLICKHOUSE_URL;
-  if (!base) throw new Error('set KOHORT_TEST_CLICKHOUSE_URL');
-  const url = new URL(base);
-  url.pathname = '/default';
-  const admin = await connectClickHouseHttp(url.toString());
-  await admin.command('DROP DATABASE IF EXISTS kohort_bench_people');
-  url.pathname = '/kohort_bench_people';
-  const client = await connectClickHouseHttp(url.toString());
+  let client: ClickHouseClient;
+  let drop = async () => {};
+  if (process.env.BENCH_CHDB) {
+    // A current ClickHouse in-process (its own temporary session).
+    client = await openChdbClient();
+  } else {
+    const base = process.env.KOHORT_BENCH_CLICKHOUSE_URL ?? process.env.KOHORT_TEST_CLICKHOUSE_URL;
+    if (!base) throw new Error('set KOHORT_TEST_CLICKHOUSE_URL (or BENCH_CHDB=1)');
+    const url = new URL(base);
+    url.pathname = '/default';
+    const admin = await connectClickHouseHttp(url.toString());
+    await admin.command('DROP DATABASE IF EXISTS kohort_bench_people');
+    url.pathname = '/kohort_bench_people';
+    client = await connectClickHouseHttp(url.toString());
+    drop = async () => {
+      await admin.command('DROP DATABASE kohort_bench_people');
+      await admin.close();
+    };
+  }
   await migrateClickHouse(client);
   const writer = await ClickHouseEventWriter.open(client, [['brand'], ['price']]);
   const now = Date.now();
@@ -43,8 +56,8 @@ async function main(): Promise<void> {
            ['["brand"]', '["price"]'], [1, 2], [b, toString(p)], [NULL, toFloat64(p)], [concat('s:', b), concat('n:', toString(p))],
            b, toFloat64(p)
       FROM (SELECT number, if(number % 7 = 0, 'something', concat('brand', toString(number % 20))) AS b, intHash64(number + 2) % 2000 AS p
-              FROM system.numbers LIMIT ${EVENTS})`);
-  await client.command(`INSERT INTO users SELECT number + 1, concat('u', toString(number + 1)), 0, 0 FROM system.numbers LIMIT ${USERS}`);
+              FROM numbers(${EVENTS}))`);
+  await client.command(`INSERT INTO users SELECT number + 1, concat('u', toString(number + 1)), 0, 0 FROM numbers(${USERS})`);
   const materialized = writer.materialized();
   const asOf = new Date();
   const direct: SqlDialect = { ...clickhouseDialect, tables: { ...clickhouseDialect.tables, events: 'events', traits: 'user_traits', users: '(SELECT DISTINCT uid FROM users)' } };
@@ -69,11 +82,10 @@ async function main(): Promise<void> {
   await run('no merges');
   // Merges between random people (flattened: each from key once).
   await client.command(`INSERT INTO person_merges SELECT from_uid, into_uid, 1 FROM
-    (SELECT 1 + intHash64(number + 99) % ${USERS} AS from_uid, 1 + intHash64(number + 7) % ${USERS} AS into_uid FROM system.numbers LIMIT ${MERGES}) WHERE from_uid != into_uid`);
+    (SELECT 1 + intHash64(number + 99) % ${USERS} AS from_uid, 1 + intHash64(number + 7) % ${USERS} AS into_uid FROM numbers(${MERGES})) WHERE from_uid != into_uid`);
   await run(`${MERGES} merges`);
-  await admin.command('DROP DATABASE kohort_bench_people');
+  await drop();
   await client.close();
-  await admin.close();
 }
 
 main().catch((err) => {
