@@ -59,6 +59,13 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** An event of the group, for live subscribers. */
+interface StoredRow {
+  uid: number;
+  externalId: string;
+  e: ChEvent;
+}
+
 /** Everything one group inserts into ClickHouse. */
 interface GroupRows {
   events: ChEvent[];
@@ -77,7 +84,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
   let draining = false;
 
   /** Builds and inserts one group's rows inside tx; returns each request's result and the stored events. */
-  async function buildGroup(tx: WriteTx, group: Pending[], receivedAt: Date): Promise<{ results: WriteResult[]; rows: GroupRows; stored: { uid: number; e: ChEvent }[] }> {
+  async function buildGroup(tx: WriteTx, group: Pending[], receivedAt: Date): Promise<{ results: WriteResult[]; rows: GroupRows; stored: StoredRow[] }> {
     const at = receivedAt.getTime() * 1000;
     const rows: GroupRows = { events: [], users: [], identities: [], merges: [], traits: new TraitGroup(client, seq) };
     const addPeople = (people: Person[]) => {
@@ -88,7 +95,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     };
     const results = group.map(() => ({ stored: 0, duplicates: 0 }));
     const flat = group.flatMap((p, i) => p.items.map((item) => ({ item, req: i })));
-    const stored: { uid: number; e: ChEvent }[] = [];
+    const stored: StoredRow[] = [];
     // Segments of tracks and identifies between aliases: ids resolved, people locked and
     // message ids claimed in one round trip each; an alias applies at its position.
     let i = 0;
@@ -124,7 +131,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     seg: { item: WriteItem; req: number }[],
     rows: GroupRows,
     results: WriteResult[],
-    stored: { uid: number; e: ChEvent }[],
+    stored: StoredRow[],
     addPeople: (p: Person[]) => void,
     receivedAt: Date,
   ): Promise<void> {
@@ -133,10 +140,22 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     addPeople(created);
     const uidOf = (it: (typeof items)[number]) => uids.get(it.externalId)!;
     // Ordered trait operations read a person's earlier rows: one process at a time per person.
-    const traitPeople = [...new Set(items.filter((it) => it.kind === 'identify').map(uidOf))];
-    if (traitPeople.length) {
-      await identity.lockPeople(tx, traitPeople);
-      await rows.traits.load(await identity.keysOf(tx, traitPeople));
+    const traitIds = [...new Set(items.filter((it) => it.kind === 'identify').map((it) => it.externalId))];
+    let locked = new Set<number>();
+    for (let attempt = 0; traitIds.length; attempt++) {
+      const people = [...new Set(traitIds.map((id) => uids.get(id)!))].filter((p) => !locked.has(p));
+      if (!people.length) break;
+      if (attempt === 10) throw new Error('people kept merging while being locked');
+      await identity.lockPeople(tx, people);
+      seq.discard();
+      locked = new Set([...locked, ...people]);
+      // A merge committed before the lock moved the ids to another person: lock that one too.
+      const again = await identity.resolve(tx, traitIds);
+      for (const id of traitIds) uids.set(id, again.uids.get(id)!);
+    }
+    if (traitIds.length) {
+      const people = [...new Set(traitIds.map((id) => uids.get(id)!))];
+      await rows.traits.load(await identity.keysOf(tx, people));
     }
     const withId = items.map((it, k) => ({ it, k })).filter((x) => x.it.messageId !== undefined);
     const fresh = await dedup.claim(tx, withId.map((x) => `${uidOf(x.it)}|${x.it.messageId}`));
@@ -158,7 +177,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       await seq.reserve(1);
       const e: ChEvent = { seq: seq.take(), uid, event: it.event, ts: it.ts, props: it.props, messageId: it.messageId ?? '', receivedAt };
       rows.events.push(e);
-      stored.push({ uid, e });
+      stored.push({ uid, externalId: it.externalId, e });
     }
   }
 
@@ -195,13 +214,13 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     }
   }
 
-  async function notify(stored: { uid: number; e: ChEvent }[]): Promise<void> {
+  async function notify(stored: StoredRow[]): Promise<void> {
     try {
       const shown = await identity.userIds([...new Set(stored.map((s) => s.uid))]);
-      // A person merged away meanwhile is shown by its external id's current person.
-      const events: StoredEvent[] = stored.map(({ uid, e }) => ({
+      // A person merged away meanwhile (by a later alias) is shown by the id the event came with.
+      const events: StoredEvent[] = stored.map(({ uid, externalId, e }) => ({
         seq: e.seq,
-        userId: shown.get(uid) ?? String(uid),
+        userId: shown.get(uid) ?? externalId,
         event: e.event,
         timestamp: e.ts,
         properties: e.props,
