@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { IdentityStore } from './identity-store.js';
 import type { WriteTx } from './write-tx.js';
 import { createPgIdentityStore } from './postgres/identity-store.js';
+import { importPgIdentity } from './postgres/identity-import.js';
 import { PG_IDENTITY_MIGRATIONS } from './postgres/identity-migrations.js';
 import { openPostgres } from './postgres/database.js';
 import { freshPgDatabase, freshPgSchema, noPostgres, PG_URL } from './postgres/test-support/pg-test-db.js';
@@ -130,6 +131,23 @@ describe.skipIf(noPostgres())('IdentityStore contract: PostgreSQL', () => {
     const [ca, cb] = await Promise.all([inTx(a, (tx) => a.alias(tx, 'p', 'q')), inTx(b, (tx) => b.alias(tx, 'p', 'q'))]);
     expect([ca.kind, cb.kind].sort()).toEqual(['merged', 'none']);
     expect(await a.lookup(['p', 'q'])).toEqual(new Map([['p', uids.get('q')!], ['q', uids.get('q')!]]));
+  });
+
+  it('imports an embedded store\'s people with their keys; new people and numbers come after them', async () => {
+    const db = await freshPgDatabase([PG_IDENTITY_MIGRATIONS]);
+    const s = createPgIdentityStore(db);
+    const snap = {
+      people: [{ uid: 5, userId: 'five' }, { uid: 9, userId: 'nine' }, { uid: 7, userId: 'gone', mergedInto: 9 }],
+      identities: [{ externalId: 'five', uid: 5 }, { externalId: 'nine', uid: 9 }, { externalId: 'gone', uid: 9 }, { externalId: 'anon', uid: 5 }],
+      lastSeq: 1234,
+    };
+    await importPgIdentity(db, snap);
+    await importPgIdentity(db, snap); // resumable: nothing twice
+    expect(await s.lookup(['five', 'gone', 'anon'])).toEqual(new Map([['five', 5], ['gone', 9], ['anon', 5]]));
+    expect((await s.keysOf(null, [9])).get(9)).toEqual([9, 7]);
+    const { created } = await inTx(s, (tx) => s.resolve(tx, ['new']));
+    expect(created[0].uid).toBeGreaterThan(9);
+    expect(await s.allocateSeq(1)).toBe(1235);
   });
 
   it('hands out sequence blocks that never overlap across processes', async () => {
