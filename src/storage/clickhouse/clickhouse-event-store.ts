@@ -17,7 +17,8 @@
  * transactions across tables either: if the server fails between the inserts
  * of one group, the rows inserted before the failure stay and the request fails;
  * its retry stores them again (a repeat the 7-day dedup cannot see, because the
- * claims were rolled back with the failure).
+ * claims were rolled back with the failure), and people rows of keys the rollback
+ * discarded stay as people without ids (keys are never reused).
  */
 import type { MaterializedProperty } from '../../cohort/dialect.js';
 import type { EventDedup } from '../event-dedup.js';
