@@ -5,11 +5,11 @@
  * (stores on their own pools), timed until every request is answered.
  */
 import { randomBytes } from 'node:crypto';
-import { createClickHouseEventStore, type EventReads } from '../src/storage/clickhouse/clickhouse-event-store.js';
+import { createClickHouseEventStore, type ClickHouseEventStore, type EventReads } from '../src/storage/clickhouse/clickhouse-event-store.js';
 import { connectClickHouseHttp } from '../src/storage/clickhouse/http-client.js';
 import { migrateClickHouse } from '../src/storage/clickhouse/migrations.js';
 import type { WriteItem } from '../src/storage/event-store.js';
-import { openPostgres } from '../src/storage/postgres/database.js';
+import { openPostgres, type PgDatabase } from '../src/storage/postgres/database.js';
 import { createPgEventDedup } from '../src/storage/postgres/event-dedup.js';
 import { PG_IDENTITY_MIGRATIONS } from '../src/storage/postgres/identity-migrations.js';
 import { createPgIdentityStore } from '../src/storage/postgres/identity-store.js';
@@ -34,8 +34,8 @@ async function run(processes: number): Promise<void> {
   const client = await connectClickHouseHttp(ch.toString());
   await migrateClickHouse(client);
   const schema = `bench_${randomBytes(4).toString('hex')}`;
-  const dbs = [];
-  const stores = [];
+  const dbs: PgDatabase[] = [];
+  const stores: ClickHouseEventStore[] = [];
   for (let p = 0; p < processes; p++) {
     const db = await openPostgres(process.env.KOHORT_TEST_DATABASE_URL!, [PG_IDENTITY_MIGRATIONS], { schema, max: 4 });
     dbs.push(db);

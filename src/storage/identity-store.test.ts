@@ -59,6 +59,19 @@ describe.skipIf(noPostgres())('IdentityStore contract: PostgreSQL', () => {
     expect(await s.lookup(['ghost'])).toEqual(new Map());
   });
 
+  it('prepares people outside the write; a write acknowledges them once it commits', async () => {
+    const s = await one();
+    await s.prepare(['p1', 'p2']);
+    const uid = (await s.lookup(['p1'])).get('p1')!;
+    const tx = await s.begin();
+    expect((await s.resolve(tx, ['p1'])).created).toEqual([{ uid, userId: 'p1' }]);
+    await tx.rollback();
+    // The write failed: the next one sends the person again, then no more.
+    expect((await inTx(s, (t) => s.resolve(t, ['p1']))).created).toEqual([{ uid, userId: 'p1' }]);
+    expect((await inTx(s, (t) => s.resolve(t, ['p1']))).created).toEqual([]);
+    expect((await s.lookup(['p1'])).get('p1')).toBe(uid);
+  });
+
   it('applies the four alias cases of the embedded store', async () => {
     const s = await one();
     // 1. Neither known: the user is created and the previous id maps to it.

@@ -19,7 +19,11 @@ export interface Person {
 export interface Resolved {
   /** Person key of every requested id. */
   uids: Map<string, number>;
-  /** People created by this call (their shown user id is the id they were created for). */
+  /**
+   * People the events engine has not acknowledged yet (created by this call, or by `prepare`
+   * for a write that then failed): the caller sends their users rows with its write, and they
+   * count as acknowledged when the transaction commits.
+   */
   created: Person[];
 }
 
@@ -44,6 +48,12 @@ export type AliasChange = {
 export interface IdentityStore {
   /** Starts the transaction a group of writes runs in. */
   begin(): Promise<WriteTx>;
+  /**
+   * Creates the people of unknown ids outside any write transaction (committed at once, not yet
+   * acknowledged by the events engine): a write that fails after this leaves no key that
+   * PostgreSQL discarded in the events engine, and its retry finds the same people.
+   */
+  prepare(externalIds: readonly string[]): Promise<void>;
   /** The person of each id, creating the unknown ones (in bulk, one round trip in the common case). */
   resolve(tx: WriteTx, externalIds: readonly string[]): Promise<Resolved>;
   alias(tx: WriteTx, previousId: string, userId: string): Promise<AliasChange>;

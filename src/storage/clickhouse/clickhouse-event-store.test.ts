@@ -228,6 +228,10 @@ function suite(open: () => Promise<ClickHouseClient>) {
       expect(await store.write([item])).toEqual({ stored: 0, duplicates: 1 });
       const [n] = await real.query<{ n: string }>('SELECT toString(count()) AS n FROM events');
       expect(n.n).toBe('1');
+      // One person, under the key the stored event carries (the failed write left no other).
+      const people = await real.query<{ uid: string; user_id: string }>(`SELECT toString(uid) AS uid, user_id FROM ${PEOPLE}`);
+      const [ev] = await real.query<{ uid: string }>('SELECT toString(uid) AS uid FROM events');
+      expect(people).toEqual([{ uid: ev.uid, user_id: 'r1' }]);
     } finally {
       await store.close();
       await real.close();

@@ -194,6 +194,17 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
 
   async function commitGroup(group: Pending[]): Promise<void> {
     const receivedAt = new Date();
+    // People of tracks and identifies are created (committed) before the write: if it fails,
+    // no users row in ClickHouse names a key PostgreSQL then discards. Ids an alias of the group
+    // names are left to the alias (creating them first would turn a rename into a merge).
+    const aliased = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind === 'alias' ? [it.previousId, it.userId] : []))));
+    const plain = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind !== 'alias' && !aliased.has(it.externalId) ? [it.externalId] : []))));
+    try {
+      await identity.prepare([...plain]);
+    } catch (err) {
+      for (const p of group) p.reject(err);
+      return;
+    }
     for (let attempt = 0; ; attempt++) {
       const tx = await identity.begin();
       let inserting = false;

@@ -9,12 +9,14 @@ export const PG_IDENTITY_MIGRATIONS: readonly PgMigration[] = [
   CREATE SEQUENCE person_uid_seq;
   -- Orders renames and merges (ClickHouse keeps the row of the highest version).
   CREATE SEQUENCE person_version_seq;
-  -- One row per person key ever created; merged_into is the final person of a merged-away key (chains flattened).
+  -- One row per person key ever created; merged_into is the final person of a merged-away key (chains flattened);
+  -- published: the events engine acknowledged the person's users row (until then every write of it sends one).
   CREATE TABLE people (
     uid bigint PRIMARY KEY,
     user_id text NOT NULL,
     version bigint NOT NULL DEFAULT 0,
-    merged_into bigint
+    merged_into bigint,
+    published boolean NOT NULL DEFAULT false
   );
   CREATE INDEX people_merged_into ON people (merged_into) WHERE merged_into IS NOT NULL;
   -- Every external id (user id or anonymous id) and the current person it belongs to.

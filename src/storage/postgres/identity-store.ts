@@ -15,27 +15,31 @@ const MAX_ATTEMPTS = 50;
  * cleanly; a merge locks both people rows first.
  */
 export function createPgIdentityStore(db: PgDatabase): IdentityStore {
-  async function resolve(t: PgQueryable, externalIds: readonly string[]): Promise<Resolved> {
+  /** `publish`: inside a write (people returned in `created` count as acknowledged on commit); otherwise `prepare`. */
+  async function resolve(t: PgQueryable, externalIds: readonly string[], publish = true): Promise<Resolved> {
     const uids = new Map<string, number>();
     const created: Person[] = [];
     let missing = [...new Set(externalIds)];
     for (let attempt = 0; missing.length; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error('could not resolve ids: too many concurrent changes');
-      const rows = await t.query<{ external_id: string; uid: number; created: boolean }>(
+      const rows = await t.query<{ external_id: string | null; uid: number; shown: string | null }>(
         `WITH input AS (SELECT DISTINCT x AS external_id FROM unnest($1::text[]) AS x),
          known AS (SELECT i.external_id, i.uid FROM person_identities i JOIN input USING (external_id)),
          fresh AS (SELECT external_id, nextval('person_uid_seq') AS uid
                      FROM (SELECT external_id FROM input WHERE external_id NOT IN (SELECT external_id FROM known) ORDER BY external_id) s),
          ins AS (INSERT INTO person_identities (external_id, uid) SELECT external_id, uid FROM fresh
                  ON CONFLICT (external_id) DO NOTHING RETURNING external_id, uid),
-         people_ins AS (INSERT INTO people (uid, user_id) SELECT uid, external_id FROM ins)
-         SELECT external_id, uid, false AS created FROM known
-         UNION ALL SELECT external_id, uid, true FROM ins`,
-        [missing],
+         people_ins AS (INSERT INTO people (uid, user_id, published) SELECT uid, external_id, $2::boolean FROM ins),
+         pub AS (UPDATE people p SET published = true FROM known
+                  WHERE $2::boolean AND p.uid = known.uid AND NOT p.published RETURNING p.uid, p.user_id)
+         SELECT external_id, uid, NULL AS shown FROM known
+         UNION ALL SELECT external_id, uid, external_id FROM ins
+         UNION ALL SELECT NULL, uid, user_id FROM pub`,
+        [missing, publish],
       );
       for (const r of rows) {
-        uids.set(r.external_id, r.uid);
-        if (r.created) created.push({ uid: r.uid, userId: r.external_id });
+        if (r.external_id !== null) uids.set(r.external_id, r.uid);
+        if (r.shown !== null) created.push({ uid: r.uid, userId: r.shown });
       }
       missing = missing.filter((id) => !uids.has(id));
     }
@@ -103,6 +107,9 @@ export function createPgIdentityStore(db: PgDatabase): IdentityStore {
 
   return {
     begin: () => PgWriteTx.begin(db),
+    async prepare(externalIds) {
+      if (externalIds.length) await resolve(db, externalIds, false);
+    },
     resolve: (tx: WriteTx, ids) => resolve(pgTx(tx), ids),
     alias: (tx: WriteTx, previousId, userId) => alias(pgTx(tx), previousId, userId),
     async lockPeople(tx, uids) {
