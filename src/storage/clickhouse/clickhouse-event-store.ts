@@ -17,8 +17,10 @@
  * transactions across tables either: if the server fails between the inserts
  * of one group, the rows inserted before the failure stay and the request fails;
  * its retry stores them again (a repeat the 7-day dedup cannot see, because the
- * claims were rolled back with the failure), and people rows of keys the rollback
- * discarded stay as people without ids (keys are never reused).
+ * claims were rolled back with the failure). People of tracks and identifies are
+ * created before the group (IdentityStore.prepare), so the retry finds the same
+ * keys; only a person created by an alias of the failed group can stay in
+ * `users` under a key PostgreSQL discarded (keys are never reused).
  */
 import type { MaterializedProperty } from '../../cohort/dialect.js';
 import type { EventDedup } from '../event-dedup.js';
