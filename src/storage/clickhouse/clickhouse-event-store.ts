@@ -208,9 +208,10 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       return;
     }
     for (let attempt = 0; ; attempt++) {
-      const tx = await identity.begin();
+      let tx: WriteTx | undefined;
       let inserting = false;
       try {
+        tx = await identity.begin();
         const { results, rows, stored } = await buildGroup(tx, group, receivedAt);
         inserting = true;
         await insert(rows);
@@ -219,7 +220,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
         if (stored.length && listeners.size) await notify(stored);
         return;
       } catch (err) {
-        await tx.rollback();
+        await tx?.rollback();
         // Nothing reached ClickHouse before a lock conflict: the whole group can be redone.
         if (err instanceof WriteTxConflict && !inserting && attempt < CONFLICT_RETRIES) continue;
         for (const p of group) p.reject(err);
