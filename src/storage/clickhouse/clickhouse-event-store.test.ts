@@ -16,6 +16,7 @@ import { openChdbClient } from './test-support/chdb-client';
 import { compileDefinition } from '../../cohort/cohort-compiler';
 import { clickhouseDialect, toClickHouseSql } from '../../cohort/dialects/clickhouse';
 import type { WriteItem } from '../event-store';
+import { WriteTxConflict, type WriteTx } from '../write-tx';
 import { openDatabase } from '../duckdb/database';
 import { openDuckDBEventStore } from '../duckdb/duckdb-event-store';
 import { openPostgres, type PgDatabase } from '../postgres/database';
@@ -235,6 +236,32 @@ function suite(open: () => Promise<ClickHouseClient>) {
     } finally {
       await store.close();
       await real.close();
+    }
+  });
+
+  it('redoes a whole group when PostgreSQL picks it as a deadlock victim before anything reached ClickHouse', async () => {
+    const client = await open();
+    await migrateClickHouse(client);
+    const db = await openPostgres(PG_URL!, [PG_IDENTITY_MIGRATIONS], { schema: freshPgSchema(), max: 4 });
+    pools.push(db);
+    const real = createPgIdentityStore(db);
+    let victims = 1;
+    const identity = {
+      ...real,
+      async alias(tx: WriteTx, previousId: string, userId: string) {
+        const change = await real.alias(tx, previousId, userId);
+        if (victims-- > 0) throw new WriteTxConflict('deadlock detected');
+        return change;
+      },
+    };
+    const store = await createClickHouseEventStore({ client, identity, dedup: createPgEventDedup(db), reads: testReads(client) });
+    try {
+      const r = await store.write([track('v', 'view', '2024-03-01T00:00:00Z', 'once'), alias('v', 'victim'), track('victim', 'buy', '2024-03-01T00:00:00Z')]);
+      expect(r).toEqual({ stored: 3, duplicates: 0 });
+      expect(await chEvents(client)).toEqual({ victim: ['buy', 'view'] });
+    } finally {
+      await store.close();
+      await client.close();
     }
   });
 
