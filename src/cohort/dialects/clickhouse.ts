@@ -17,6 +17,8 @@ import { bind, joinSql, Sql, sql, type JsonKind, type QueryShapes, type SqlDiale
 import type { CompiledQuery } from '../cohort-compiler';
 import { inlineParams, quoteClickHouseString } from './clickhouse-literals';
 import { addInterval, calendarPeriodStart, constTs, instantMicros, utcDay } from './clickhouse-time';
+// The one place the ClickHouse tables' people are resolved (aliases merging two people), shared with the adapters.
+import { EVENTS, PERSON_KEYS, personOf, TRAITS, WITH_MERGES } from '../../storage/clickhouse/people-sql';
 
 /** The codes of `<column>_kind`: what JSON value a path holds. */
 export const KIND_CODE = { string: 1, number: 2, boolean: 3, object: 4, array: 5 } as const;
@@ -96,10 +98,12 @@ const shapes: QueryShapes = {
 
 export const clickhouseDialect: SqlDialect = {
   name: 'clickhouse',
+  // Rows count for the person their key was merged into (people-sql.ts): every scan reads
+  // through the resolving sources, never the raw tables.
   tables: {
-    events: 'events',
-    users: '(SELECT DISTINCT uid FROM users)',
-    traits: 'user_traits',
+    events: EVENTS,
+    users: PERSON_KEYS,
+    traits: TRAITS,
     // The latest version of each (cohort, person) row says whether the person is a member.
     cohortMembers: '(SELECT cohort_id, uid FROM cohort_members GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)',
   },
@@ -121,8 +125,9 @@ export const clickhouseDialect: SqlDialect = {
   startsWith: (t, p) => sql`startsWith(${t}, ${p})`,
   endsWith: (t, s) => sql`endsWith(${t}, ${s})`,
   // The latest (ts, seq) row per person with ts <= asOf; a NULL value hides older ones, as in the reference.
+  // Keys are resolved to people inside the scan (not through TRAITS) so the key filter stays on the table's sort key.
   currentTraits: (key, asOf) =>
-    sql`(SELECT uid, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM user_traits WHERE key = ${key} AND ts <= ${asOf} ORDER BY uid, ts DESC, seq DESC LIMIT 1 BY uid)`,
+    sql`(SELECT person AS uid, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM (${new Sql(WITH_MERGES)} SELECT ${new Sql(personOf('t.uid'))} AS person, ts, seq, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM user_traits AS t WHERE t.key = ${key} AND t.ts <= ${asOf}) ORDER BY person, ts DESC, seq DESC LIMIT 1 BY person)`,
   regexFind: (t, p) => sql`match(${t}, concat('(?:', ${p}, ${NO_PREFILTER}))`,
 };
 

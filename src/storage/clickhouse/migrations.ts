@@ -59,6 +59,18 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       'CREATE TABLE IF NOT EXISTS person_merges (from_uid UInt64, into_uid UInt64, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY from_uid',
     ],
   },
+  {
+    // Identify operations that read a value ($add, $append, ...; storage/trait-ops.ts), for the
+    // writer only (readers keep reading user_traits): the operation and argument of each such
+    // row. A late operation makes later rows of the property wrong; ClickHouse cannot update
+    // them cheaply, so the writer appends corrected copies (same ts, a higher seq: they win at
+    // the same (ts, seq) position) and records here which row each copy replaces (`origin`,
+    // op '' for a copy of a plain value). The writer reads a property's history through this.
+    id: 'ch-010-trait-ops',
+    statements: [
+      'CREATE TABLE IF NOT EXISTS user_trait_ops (uid UInt64, key String, seq UInt64, op String, arg String, origin UInt64) ENGINE = MergeTree ORDER BY (uid, key, seq)',
+    ],
+  },
   CATALOG_MIGRATION,
 ];
 
