@@ -63,6 +63,17 @@ function lower(text: Sql): Sql {
  */
 const NO_PREFILTER = new Sql(quoteClickHouseString(')|[^\\s\\S]'));
 
+/**
+ * Member sets as (cohort_id, uid). A cohort with a head row (`member_set_heads`, written by
+ * the membership store) is the committed version of its rows: its latest head, when live.
+ * Cohorts without one are read from `cohort_members`, where the latest version of each
+ * (cohort, person) row says whether the person is in. (The per-cohort form of the same rule
+ * is storage/clickhouse/member-sets-sql.ts.)
+ */
+export const CLICKHOUSE_MEMBER_SETS =
+  '(SELECT cohort_id, uid FROM member_set_rows WHERE (cohort_id, version) IN (SELECT cohort_id, max(version) FROM member_set_heads GROUP BY cohort_id HAVING argMax(live, version) = 1)' +
+  ' UNION ALL SELECT cohort_id, uid FROM cohort_members WHERE cohort_id NOT IN (SELECT cohort_id FROM member_set_heads) GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)';
+
 const shapes: QueryShapes = {
   filtered(base, inAll, notIn) {
     if (!inAll.length && !notIn.length) return base;
@@ -100,8 +111,7 @@ export const clickhouseDialect: SqlDialect = {
     events: 'events',
     users: '(SELECT DISTINCT uid FROM users)',
     traits: 'user_traits',
-    // The latest version of each (cohort, person) row says whether the person is a member.
-    cohortMembers: '(SELECT cohort_id, uid FROM cohort_members GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)',
+    cohortMembers: CLICKHOUSE_MEMBER_SETS,
   },
   shapes,
   quoteString: quoteClickHouseString,
