@@ -84,6 +84,10 @@ const shapes: QueryShapes = {
     return sql`SELECT DISTINCT uid FROM (${joinSql(queries.map((q) => sql`SELECT uid FROM (${q})`), ' UNION ALL ')})`;
   },
   orFalse: (p) => sql`coalesce(${p}, 0)`,
+  // 18.16 has no EXISTS.
+  // 18.16's UNION ALL finds no common type for UInt64 and Float64.
+  toDouble: (x) => sql`toFloat64(${x})`,
+  has: (q, uid) => sql`(toUInt64(${uid}) IN (SELECT uid FROM (${q})))`,
   sequence(events, steps, within) {
     // Equi-joins on uid (USING, subqueries aliased: what both 18.16 and the current analyzer
     // accept), the order of steps tested in WHERE.

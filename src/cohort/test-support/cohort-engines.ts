@@ -11,6 +11,10 @@ import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbDialect } from '../dialects/duckdb';
 import { clickhouseDialect, toClickHouseSql } from '../dialects/clickhouse';
 import type { EvalData } from '../reference-evaluator';
+import type { ExplainRow } from '../explain-compiler';
+import { clickhouseExplainSql, toClickHouseExplainRow } from '../../storage/clickhouse/cohort-insight-reads';
+import { duckdbExplainQuery, toExplainRow } from '../../storage/duckdb/cohort-insight-reads';
+import { paramTypes } from '../../storage/duckdb/database';
 import { DuckDbCohortFixture } from './duckdb-fixture';
 import type { ClickHouseClient } from '../../storage/clickhouse/client';
 import { ClickHouseEventWriter } from '../../storage/clickhouse/event-writer';
@@ -27,6 +31,8 @@ export interface CohortEngine {
   materialized(paths?: string[][]): MaterializedProperty[];
   /** Runs a compiled cohort query; the member user ids (a uid returned twice is an error). */
   members(query: CompiledQuery): Promise<Set<string>>;
+  /** Runs an explain query (explain-compiler.ts) for the user `uid` as the engine's insight reads do. */
+  explain(uid: number, query: CompiledQuery, events: string[]): Promise<ExplainRow[]>;
   close(): Promise<void>;
 }
 
@@ -119,6 +125,14 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
       });
       return memberSet(rows.map((r) => r.uid), userOf);
     },
+    async explain(_uid, query) {
+      const text = clickhouseExplainSql(query);
+      if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
+      const rows = await onceMoreAfterRestart(name, client, () => client.query<Record<string, unknown>>(text)).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}\nsql ${text}`);
+      });
+      return rows.map(toClickHouseExplainRow);
+    },
     close: () => client.close(),
   };
   return engine;
@@ -146,6 +160,11 @@ export function duckdbEngine(fx: DuckDbCohortFixture): CohortEngine {
     load: (data) => fx.load(data),
     materialized: (paths) => fx.materialized(paths),
     members: (query) => fx.members(query),
+    async explain(uid, query, events) {
+      const q = duckdbExplainQuery(uid, query, events);
+      const rows = await fx.connection.runAndReadAll(q.sql, q.params as never, paramTypes(q.params) as never);
+      return rows.getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
+    },
     async close() {
       fx.close();
     },
