@@ -1,8 +1,8 @@
 /**
  * User ids to person keys on ClickHouse, aliases included, through people-sql.ts:
- * a person's shown user id first; otherwise an anonymous id (`identities`) or an
- * earlier user id of a person (`users` rows of lower versions); either one followed
- * to the person it was merged into.
+ * a person's shown user id first; otherwise an anonymous id (`identities`) or the
+ * user id of a person merged away (its `users` rows stay, under its own key); either
+ * one followed to the person it was merged into.
  */
 import { bind, joinSql, Sql, sql } from '../../cohort/dialect';
 import type { ClickHouseClient } from './client';
@@ -25,11 +25,11 @@ export async function resolveUserIds(client: ClickHouseClient, userIds: readonly
       text(sql`SELECT id, toString(argMin(person, pri)) AS uid FROM (
           SELECT user_id AS id, uid AS person, 0 AS pri FROM ${PEOPLE_SQL} WHERE user_id IN (${list})
           UNION ALL
-          SELECT id, if(into_uid = 0, uid, into_uid) AS person, 1 AS pri FROM (
-            SELECT id, uid FROM (
-              SELECT anonymous_id AS id, argMax(uid, ts) AS uid FROM identities WHERE anonymous_id IN (${list}) GROUP BY anonymous_id
-              UNION ALL SELECT user_id AS id, argMax(uid, version) AS uid FROM users WHERE user_id IN (${list}) GROUP BY user_id)
-          ) AS a ANY LEFT JOIN (SELECT from_uid AS uid, into_uid FROM ${MERGED_SQL}) AS m USING uid
+          SELECT id, if(into_uid = 0, k, into_uid) AS person, 1 AS pri FROM (
+            SELECT id, k FROM (
+              SELECT anonymous_id AS id, argMax(uid, ts) AS k FROM identities WHERE anonymous_id IN (${list}) GROUP BY anonymous_id
+              UNION ALL SELECT user_id AS id, argMax(uid, version) AS k FROM users WHERE user_id IN (${list}) GROUP BY user_id)
+          ) AS a ANY LEFT JOIN (SELECT from_uid AS k, into_uid FROM ${MERGED_SQL}) AS m USING k
         ) GROUP BY id`),
     );
     for (const r of rows) out.set(r.id, Number(r.uid));
