@@ -31,6 +31,8 @@ export interface CohortEngine {
   materialized(paths?: string[][]): MaterializedProperty[];
   /** Runs a compiled cohort query; the member user ids (a uid returned twice is an error). */
   members(query: CompiledQuery): Promise<Set<string>>;
+  /** Runs any compiled query (a chart's); its rows as the engine's reads give them. */
+  rows(query: CompiledQuery): Promise<Record<string, unknown>[]>;
   /** Runs an explain query (explain-compiler.ts) for the user `uid` as the engine's insight reads do. */
   explain(uid: number, query: CompiledQuery, events: string[]): Promise<ExplainRow[]>;
   close(): Promise<void>;
@@ -125,6 +127,13 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
       });
       return memberSet(rows.map((r) => r.uid), userOf);
     },
+    async rows(query) {
+      const text = toClickHouseSql(query);
+      if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
+      return onceMoreAfterRestart(name, client, () => client.query<Record<string, unknown>>(text)).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}\nsql ${text}`);
+      });
+    },
     async explain(_uid, query) {
       const text = clickhouseExplainSql(query);
       if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
@@ -160,6 +169,9 @@ export function duckdbEngine(fx: DuckDbCohortFixture): CohortEngine {
     load: (data) => fx.load(data),
     materialized: (paths) => fx.materialized(paths),
     members: (query) => fx.members(query),
+    async rows(query) {
+      return (await fx.connection.runAndReadAll(query.sql, query.params as never)).getRowObjects() as Record<string, unknown>[];
+    },
     async explain(uid, query, events) {
       const q = duckdbExplainQuery(uid, query, events);
       const rows = await fx.connection.runAndReadAll(q.sql, q.params as never, paramTypes(q.params) as never);
