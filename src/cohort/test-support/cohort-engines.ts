@@ -12,6 +12,7 @@ import { duckdbDialect } from '../dialects/duckdb';
 import { clickhouseDialect, toClickHouseSql } from '../dialects/clickhouse';
 import type { EvalData } from '../reference-evaluator';
 import type { ExplainRow } from '../explain-compiler';
+import { createClickHouseAnalyticsReads } from '../../storage/clickhouse/analytics-reads';
 import { clickhouseExplainSql, toClickHouseExplainRow } from '../../storage/clickhouse/cohort-insight-reads';
 import { duckdbExplainQuery, toExplainRow } from '../../storage/duckdb/cohort-insight-reads';
 import { paramTypes } from '../../storage/duckdb/database';
@@ -108,6 +109,7 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
   await migrateClickHouse(client);
   const writer = await ClickHouseEventWriter.open(client, hot);
   let userOf = new Map<number, string>();
+  const charts = createClickHouseAnalyticsReads(client);
   const engine: CohortEngine = {
     name,
     dialect: clickhouseDialect,
@@ -127,10 +129,11 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
       });
       return memberSet(rows.map((r) => r.uid), userOf);
     },
+    // Through the adapter the analytics service reads charts with.
     async rows(query) {
       const text = toClickHouseSql(query);
       if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
-      return onceMoreAfterRestart(name, client, () => client.query<Record<string, unknown>>(text)).catch((err: Error) => {
+      return onceMoreAfterRestart(name, client, () => charts.rows(query)).catch((err: Error) => {
         throw new Error(`${name}: ${err.message}\nsql ${text}`);
       });
     },

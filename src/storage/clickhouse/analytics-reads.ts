@@ -1,6 +1,6 @@
-import { toClickHouseSql } from '../../cohort/dialects/clickhouse';
 import type { AnalyticsReads } from '../analytics-reads';
 import type { ClickHouseClient } from './client';
+import { fragment, text } from './member-sets-sql';
 
 /**
  * Chart queries (compiled with the ClickHouse analytics dialect) on ClickHouse: the
@@ -8,5 +8,5 @@ import type { ClickHouseClient } from './client';
  * 64-bit integers arrive as strings, which the charts' decoders read with Number().
  */
 export function createClickHouseAnalyticsReads(client: ClickHouseClient): AnalyticsReads {
-  return { rows: (q, signal) => client.query<Record<string, unknown>>(toClickHouseSql(q), { signal }) };
+  return { rows: (q, signal) => client.query<Record<string, unknown>>(text(fragment(q)), { signal }) };
 }

@@ -92,6 +92,14 @@ function suite(open: () => Promise<ClickHouseClient>) {
     expect(n).toBe('0');
   });
 
+  it('refreshMembers recomputes the whole set: the same result as replaceMembers, reevaluated null', async () => {
+    const store = createClickHouseMembershipStore(client);
+    const inc = { asOf: new Date(), fingerprint: 'f', compile: () => upTo(5), band: () => sql`SELECT 0 AS uid` };
+    expect(await store.refreshMembers('r1', upTo(5), inc)).toEqual({ size: 5, entered: 5, exited: 0, reevaluated: null });
+    expect(await store.refreshMembers('r1', upTo(3), { ...inc, compile: () => upTo(3) })).toEqual({ size: 3, entered: 0, exited: 2, reevaluated: null });
+    expect(await referenced('r1')).toEqual(range(1, 3));
+  });
+
   it('user ids resolve through aliases and merges', async () => {
     // Person 300 was anonymous (anon-300) and is now known-300; 301 (dropped, device-9) merged into it.
     await client.insert('users', [{ uid: 300, user_id: 'known-300', created_at: 0, version: 2 }]);
@@ -111,5 +119,29 @@ function suite(open: () => Promise<ClickHouseClient>) {
   });
 }
 
-describe.skipIf(noClickHouse())('ClickHouse member sets and insight reads on the server', () => suite(freshClickHouseDatabase));
+describe.skipIf(noClickHouse())('ClickHouse member sets and insight reads on the server', () => {
+  suite(freshClickHouseDatabase);
+
+  it('an aborted preview stops its query on the server', async () => {
+    const client = await freshClickHouseDatabase();
+    try {
+      await migrateClickHouse(client);
+      const store = createClickHouseMembershipStore(client);
+      // Minutes of hashing, unless killed.
+      const slow = { sql: 'SELECT number AS uid FROM numbers(20000000000) WHERE cityHash64(number) % 1000000007 = 0', params: [] };
+      const ac = new AbortController();
+      const started = Date.now();
+      const running = store.preview(slow, 5, 0, ac.signal);
+      await expect.poll(async () => (await client.query<{ n: string }>("SELECT toString(count()) AS n FROM system.processes WHERE query LIKE '%numbers(20000000000)%' AND query NOT LIKE '%system.processes%'"))[0].n).toBe('1');
+      ac.abort();
+      await expect(running).rejects.toThrow();
+      await expect
+        .poll(async () => (await client.query<{ n: string }>("SELECT toString(count()) AS n FROM system.processes WHERE query LIKE '%numbers(20000000000)%' AND query NOT LIKE '%system.processes%'"))[0].n, { timeout: 10_000 })
+        .toBe('0');
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await client.close();
+    }
+  }, 30_000);
+});
 describe('ClickHouse member sets and insight reads on chdb', () => suite(openChdbClient));
