@@ -143,42 +143,42 @@ const ctxOf = (c: { asOf: Date; d: Definition; hot: string[][] }) => ({ asOf: c.
 
 for (const spec of await cohortEngines()) {
   describe.skipIf(spec.skip !== undefined)(`compiled analytics SQL on ${spec.name} == reference implementation`, () => {
-  beforeAll(async () => {
-    engine = await spec.open({ hot: HOT_PATHS });
-    charts = engine.dialect.name === 'duckdb' ? duckdbAnalyticsDialect : clickhouseAnalyticsDialect;
+    beforeAll(async () => {
+      engine = await spec.open({ hot: HOT_PATHS });
+      charts = engine.dialect.name === 'duckdb' ? duckdbAnalyticsDialect : clickhouseAnalyticsDialect;
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
+
+    it('segmentation', async () => {
+      await fc.assert(
+        fc.asyncProperty(contextArb, segmentationArb, async (c, req) => {
+          const ctx = ctxOf(c);
+          await same(c.data, segmentationReference(c.data, req, ctx), compileSegmentation(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
+        }),
+        { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
+      );
+    }, TIMEOUT);
+
+    it('funnel', async () => {
+      await fc.assert(
+        fc.asyncProperty(contextArb, funnelArb, async (c, req) => {
+          const ctx = ctxOf(c);
+          await same(c.data, funnelReference(c.data, req, ctx), compileFunnel(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
+        }),
+        { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
+      );
+    }, TIMEOUT);
+
+    it('retention', async () => {
+      await fc.assert(
+        fc.asyncProperty(contextArb, retentionArb, async (c, req) => {
+          const ctx = ctxOf(c);
+          await same(c.data, retentionReference(c.data, req, ctx), compileRetention(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
+        }),
+        { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
+      );
+    }, TIMEOUT);
   });
-  afterAll(async () => {
-    await engine?.close();
-  });
-
-  it('segmentation', async () => {
-    await fc.assert(
-      fc.asyncProperty(contextArb, segmentationArb, async (c, req) => {
-        const ctx = ctxOf(c);
-        await same(c.data, segmentationReference(c.data, req, ctx), compileSegmentation(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
-      }),
-      { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
-    );
-  }, TIMEOUT);
-
-  it('funnel', async () => {
-    await fc.assert(
-      fc.asyncProperty(contextArb, funnelArb, async (c, req) => {
-        const ctx = ctxOf(c);
-        await same(c.data, funnelReference(c.data, req, ctx), compileFunnel(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
-      }),
-      { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
-    );
-  }, TIMEOUT);
-
-  it('retention', async () => {
-    await fc.assert(
-      fc.asyncProperty(contextArb, retentionArb, async (c, req) => {
-        const ctx = ctxOf(c);
-        await same(c.data, retentionReference(c.data, req, ctx), compileRetention(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
-      }),
-      { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
-    );
-  }, TIMEOUT);
-});
 }
