@@ -64,8 +64,9 @@ export async function writeVersion(client: ClickHouseClient, cohortId: string, v
 
 /**
  * Commits a version (live) or deletes the set (not live): one single-row insert, so
- * atomic. Then drops rows of versions older than the previous head (`before`): that one
- * is kept for readers that resolved it just before this commit (a mutation, in the background).
+ * atomic. Then drops older rows (a mutation, in the background): after a commit those of
+ * versions before the previous head (`before`), which is kept for readers that resolved
+ * it just before this commit; after a delete every older version.
  */
 export async function commitVersion(client: ClickHouseClient, cohortId: string, version: number, live: boolean, before: number): Promise<void> {
   await client.insert('member_set_heads', [{ cohort_id: cohortId, version, live: live ? 1 : 0 }]);
