@@ -79,12 +79,13 @@ export function createClickHouseCohortInsightReads(client: ClickHouseClient): Co
   /** The diff with every proposed member's user id (the syncs' plans), from one run of the definition. */
   async function diffWithMemberIds(cohortId: string, q: CompiledQuery, sampleSize: number, signal?: AbortSignal): Promise<MembershipDiff & { memberIds: string[] }> {
     const rows = await client.query<{ user_id: string; in_p: number; in_c: number; h: string; k: string }>(
-      text(sql`SELECT user_id, in_p, in_c, toString(${new Sql(HASH)}) AS h, toString(uid) AS k
+      // The sample key only for the changed rows (the others need no parsing here).
+      text(sql`SELECT user_id, in_p, in_c, if(in_p = in_c, '', toString(${new Sql(HASH)})) AS h, toString(uid) AS k
                  FROM (${both(cohortId, q)}) AS d ANY INNER JOIN ${people} AS u USING uid ORDER BY user_id`),
       { signal },
     );
     const out: MembershipDiff & { memberIds: string[] } = { current: 0, proposed: 0, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [], memberIds: [] };
-    const changed: { added: boolean; h: bigint; k: bigint; id: string; index: number }[] = [];
+    const changed: { added: boolean; h: bigint; k: number; id: string; index: number }[] = [];
     for (const [index, r] of rows.entries()) {
       const inP = Number(r.in_p) === 1;
       const inC = Number(r.in_c) === 1;
@@ -93,11 +94,11 @@ export function createClickHouseCohortInsightReads(client: ClickHouseClient): Co
       if (inP === inC) continue;
       if (inP) out.added++;
       else out.removed++;
-      changed.push({ added: inP, h: BigInt(r.h), k: BigInt(r.k), id: r.user_id, index });
+      changed.push({ added: inP, h: BigInt(r.h), k: Number(r.k), id: r.user_id, index });
     }
     out.proposed = out.memberIds.length;
     // The same draw as plainDiff: the lowest (hash, key) of each side, shown in user id order (the rows').
-    changed.sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    changed.sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : a.k - b.k));
     const drawn = new Set([...changed.filter((c) => c.added).slice(0, sampleSize), ...changed.filter((c) => !c.added).slice(0, sampleSize)]);
     for (const c of [...drawn].sort((a, b) => a.index - b.index)) (c.added ? out.sampleAdded : out.sampleRemoved).push(c.id);
     return out;
