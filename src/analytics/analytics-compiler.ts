@@ -55,20 +55,31 @@ class ChartCompiler {
     return this.d.base.timestamp(new Date(t));
   }
 
+  /**
+   * A named part of the query: a CTE (added to `ctes`) read by its name, or, on an
+   * engine without CTEs of queries (`shapes.inline`), the subquery itself at each reference.
+   */
+  private define(ctes: Sql[], name: string, query: Sql): Sql {
+    if (this.d.shapes?.inline) return sql`(${query})`;
+    ctes.push(this.d.cte(name, query));
+    return raw(name);
+  }
+
   /** One CTE per segment but `all`, and the condition "uid is in segment i". */
   private segments(segments: Segment[]): { ctes: Sql[]; member: (i: number, uid: Sql) => Sql } {
     const ctes: Sql[] = [];
     const conds: ((uid: Sql) => Sql)[] = segments.map((segment, i) => {
       const s = segmentSet(segment, this.ctx.resolveCohort);
-      if (s.kind === 'all') return () => raw('true');
+      if (s.kind === 'all') return () => this.d.shapes?.always ?? raw('true');
       const name = `seg${i}`;
+      let ref: Sql;
       if (s.kind === 'static') {
-        ctes.push(this.d.cte(name, sql`SELECT DISTINCT uid FROM ${raw(this.d.base.tables.cohortMembers)} WHERE cohort_id = ${this.bindText(s.cohortId)}`));
+        ref = this.define(ctes, name, sql`SELECT DISTINCT uid FROM ${raw(this.d.base.tables.cohortMembers)} WHERE cohort_id = ${this.bindText(s.cohortId)}`);
       } else {
         const q = compileDefinition(s.definition, this.ctx, this.d.base);
-        ctes.push(this.d.cte(name, new Sql(q.sql, q.params)));
+        ref = this.define(ctes, name, new Sql(q.sql, q.params));
       }
-      return (uid) => sql`${uid} ${raw(s.negate ? 'NOT IN' : 'IN')} (SELECT uid FROM ${raw(name)})`;
+      return (uid) => sql`${uid} ${raw(s.negate ? 'NOT IN' : 'IN')} (SELECT uid FROM ${ref})`;
     });
     return { ctes, member: (i, uid) => conds[i](uid) };
   }
@@ -99,14 +110,14 @@ class ChartCompiler {
       : m === 'totals' ? raw(', count(*) AS n')
       : m.fn === 'avg' ? sql`, sum(${v!}) AS s, count(${v!}) AS c`
       : sql`, ${raw(m.fn)}(${v!}) AS x`;
-    ctes.push(this.d.cte('m', sql`SELECT e.uid, ${bucket} AS bucket${perUser} FROM ${this.events} e WHERE ${this.inRange(req.event, from, to)} GROUP BY e.uid, ${bucket}`));
+    const perBucket = this.define(ctes, 'm', sql`SELECT e.uid, ${bucket} AS bucket${perUser} FROM ${this.events} e WHERE ${this.inRange(req.event, from, to)} GROUP BY e.uid, ${bucket}`);
     const agg =
       m === 'uniques' ? raw('count(*)')
       : m === 'totals' ? raw('sum(n)')
       : m.fn === 'avg' ? raw('(sum(s) / sum(c))')
       : raw(`${m.fn}(x)`);
     const parts = req.segments.map((_, i) =>
-      sql`SELECT ${this.d.bigint(i)} AS seg, bucket, ${agg} AS value FROM m WHERE ${member(i, raw('uid'))} GROUP BY bucket`,
+      sql`SELECT ${this.d.bigint(i)} AS seg, bucket, ${agg} AS value FROM ${perBucket} WHERE ${member(i, raw('uid'))} GROUP BY bucket`,
     );
     const q = this.query(ctes, joinSql(parts, ' UNION ALL '));
     const empty = typeof m === 'string' ? 0 : null;
@@ -131,18 +142,17 @@ class ChartCompiler {
     const w: Duration = req.conversionWindow;
     const { ctes, member } = this.segments(req.segments);
     const [first, ...rest] = req.steps;
-    ctes.push(this.d.cte('f1', sql`SELECT e.uid, min(e.ts) AS t1, min(e.ts) AS t FROM ${this.events} e WHERE ${this.inRange(first, from, to)} GROUP BY e.uid`));
+    const f = [this.define(ctes, 'f1', sql`SELECT e.uid, min(e.ts) AS t1, min(e.ts) AS t FROM ${this.events} e WHERE ${this.inRange(first, from, to)} GROUP BY e.uid`)];
     // Later steps are after t1 >= from and at or before t1 + window < to + window: implied bounds for zonemap pruning.
     const implied = [sql`e.ts > ${this.at(from)}`, sql`e.ts <= ${this.d.base.addInterval(this.at(to), w.amount, w.unit)}`];
+    const shapes = this.d.shapes;
     rest.forEach((step, k) => {
-      const limit = this.d.base.addInterval(raw('p.t1'), w.amount, w.unit);
+      const limit = (t1: Sql) => this.d.base.addInterval(t1, w.amount, w.unit);
       const where = joinSql([...this.ev.matching(raw('e'), step), ...implied], ' AND ');
-      ctes.push(
-        this.d.cte(
-          `f${k + 2}`,
-          sql`SELECT e.uid, p.t1, min(e.ts) AS t FROM ${this.events} e JOIN ${raw(`f${k + 1}`)} p ON e.uid = p.uid AND e.ts > p.t AND e.ts <= ${limit} WHERE ${where} GROUP BY e.uid, p.t1`,
-        ),
-      );
+      const query = shapes
+        ? shapes.funnelStep(this.events, f[k], where, limit)
+        : sql`SELECT e.uid, p.t1, min(e.ts) AS t FROM ${this.events} e JOIN ${f[k]} p ON e.uid = p.uid AND e.ts > p.t AND e.ts <= ${limit(raw('p.t1'))} WHERE ${where} GROUP BY e.uid, p.t1`;
+      f.push(this.define(ctes, `f${k + 2}`, query));
     });
     // Each f(k) is a subset of f(k-1): the furthest step a user reached is the last f holding it.
     const reached = req.steps
@@ -152,9 +162,9 @@ class ChartCompiler {
       .map((f, j) => `WHEN ${f}.uid IS NOT NULL THEN ${req.steps.length - j}`)
       .join(' ');
     const joins = req.steps.slice(1).map((_, k) => `LEFT JOIN f${k + 2} ON f${k + 2}.uid = f1.uid`).join(' ');
-    ctes.push(this.d.cte('reach', raw(`SELECT f1.uid, CASE ${reached} ELSE 1 END AS reached FROM f1 ${joins}`)));
+    const reach = this.define(ctes, 'reach', shapes ? shapes.reach(f) : raw(`SELECT f1.uid, CASE ${reached} ELSE 1 END AS reached FROM f1 ${joins}`));
     const parts = req.segments.map((_, i) =>
-      sql`SELECT ${this.d.bigint(i)} AS seg, reached, count(*) AS users FROM reach WHERE ${member(i, raw('uid'))} GROUP BY reached`,
+      sql`SELECT ${this.d.bigint(i)} AS seg, reached, count(*) AS users FROM ${reach} WHERE ${member(i, raw('uid'))} GROUP BY reached`,
     );
     const q = this.query(ctes, joinSql(parts, ' UNION ALL '));
     return {
@@ -176,11 +186,10 @@ class ChartCompiler {
     const periodMs = req.period === 'day' ? DAY_MS : WEEK_MS;
     const d = this.d;
     const { ctes, member } = this.segments(req.segments);
-    ctes.push(
-      d.cte(
-        'st',
-        sql`SELECT uid, t0, ${d.bucketMs(raw('t0'), req.period)} AS b FROM (SELECT e.uid, min(e.ts) AS t0 FROM ${this.events} e WHERE ${this.inRange(req.start, from, to)} GROUP BY e.uid)`,
-      ),
+    const st = this.define(
+      ctes,
+      'st',
+      sql`SELECT uid, t0, ${d.bucketMs(raw('t0'), req.period)} AS b FROM (SELECT e.uid, min(e.ts) AS t0 FROM ${this.events} e WHERE ${this.inRange(req.start, from, to)} GROUP BY e.uid)`,
     );
     // A return counts from the start event on, up to the end of bucket B + periods; it is
     // then after `from` and before to + (periods + 1) periods (implied bounds for pruning).
@@ -189,16 +198,18 @@ class ChartCompiler {
       [...this.ev.matching(raw('e'), req.return), sql`e.ts >= ${this.at(from)}`, sql`e.ts < ${this.at(to + span)}`],
       ' AND ',
     );
-    const n = d.intDiv(sql`(${d.bucketMs(raw('e.ts'), req.period)} - s.b)`, d.bigint(periodMs));
-    ctes.push(
-      d.cte(
-        'ret',
-        sql`SELECT DISTINCT e.uid, ${n} AS n FROM ${this.events} e JOIN st s ON e.uid = s.uid AND e.ts >= s.t0 AND ${d.epochMs(raw('e.ts'))} < s.b + ${d.bigint(span)} WHERE ${where}`,
-      ),
+    const period = (ts: Sql, b: Sql) => d.intDiv(sql`(${d.bucketMs(ts, req.period)} - ${b})`, d.bigint(periodMs));
+    const before = (ts: Sql, b: Sql) => sql`${d.epochMs(ts)} < ${b} + ${d.bigint(span)}`;
+    const ret = this.define(
+      ctes,
+      'ret',
+      d.shapes
+        ? d.shapes.returns(this.events, st, where, before, period)
+        : sql`SELECT DISTINCT e.uid, ${period(raw('e.ts'), raw('s.b'))} AS n FROM ${this.events} e JOIN ${st} s ON e.uid = s.uid AND e.ts >= s.t0 AND ${before(raw('e.ts'), raw('s.b'))} WHERE ${where}`,
     );
     const parts = req.segments.flatMap((_, i) => [
-      sql`SELECT ${d.bigint(i)} AS seg, ${d.bigint(-1)} AS n, count(*) AS users FROM st WHERE ${member(i, raw('uid'))}`,
-      sql`SELECT ${d.bigint(i)} AS seg, n, count(*) AS users FROM ret WHERE ${member(i, raw('uid'))} GROUP BY n`,
+      sql`SELECT ${d.bigint(i)} AS seg, ${d.bigint(-1)} AS n, count(*) AS users FROM ${st} WHERE ${member(i, raw('uid'))}`,
+      sql`SELECT ${d.bigint(i)} AS seg, n, count(*) AS users FROM ${ret} WHERE ${member(i, raw('uid'))} GROUP BY n`,
     ]);
     const q = this.query(ctes, joinSql(parts, ' UNION ALL '));
     return {

@@ -1,8 +1,10 @@
 /**
  * Property-based differential tests: random small data sets × random chart
  * requests × random asOf and segments (all, static and dynamic cohorts, "not
- * in", unsaved definitions); the compiled SQL on DuckDB must give exactly the
- * reference implementation's numbers.
+ * in", unsaved definitions); the compiled SQL on every engine (DuckDB, the
+ * ClickHouse 18.16 server of KOHORT_TEST_CLICKHOUSE_URL, chdb: see
+ * cohort/test-support/cohort-engines.ts) must give exactly the reference
+ * implementation's numbers. Engines reached over a network run fewer cases.
  *
  * Numbers are small integers and halves so that sums are exact in any order.
  * Timestamps sit on a coarse grid so ties (same instant) are common, and the
@@ -12,18 +14,20 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { CompiledQuery } from '../cohort/cohort-compiler.js';
 import type { EvalData, EvalEvent } from '../cohort/reference-evaluator.js';
-import { DuckDbCohortFixture, resolver } from '../cohort/test-support/duckdb-fixture.js';
+import { resolver } from '../cohort/test-support/duckdb-fixture.js';
+import { cohortEngines, type CohortEngine } from '../cohort/test-support/cohort-engines.js';
+import type { AnalyticsDialect } from './analytics-dialect.js';
+import { clickhouseAnalyticsDialect } from './dialects/clickhouse.js';
+import { duckdbAnalyticsDialect } from './dialects/duckdb.js';
 import { funnelRequestSchema, retentionRequestSchema, segmentationRequestSchema } from '../schemas/analytics.js';
 import { parseDefinition, type Definition } from '../schemas/definition.js';
 import { compileFunnel, compileRetention, compileSegmentation, type CompiledChart, type Row } from './analytics-compiler.js';
 import { funnelReference, retentionReference, segmentationReference } from './reference.js';
 
 const HOT_PATHS = [['p'], ['q']];
-let fx: DuckDbCohortFixture;
-beforeAll(async () => {
-  fx = await DuckDbCohortFixture.create({ hot: HOT_PATHS });
-});
-afterAll(() => fx.close());
+/** The engine of the describe block running (blocks run one after another), and its chart dialect. */
+let engine: CohortEngine;
+let charts: AnalyticsDialect;
 
 const BASE = Date.UTC(2023, 0, 25); // a Wednesday; the grid reaches into March
 const STEP = 5 * 3_600_000;
@@ -120,15 +124,14 @@ const retentionArb = fc
   .map(({ range, ...r }) => retentionRequestSchema.parse(clean({ ...r, ...range })));
 
 async function rowsOf(q: CompiledQuery): Promise<Row[]> {
-  const reader = await fx.connection.runAndReadAll(q.sql, q.params as never);
-  return reader.getRowObjects() as Row[];
+  return engine.rows(q);
 }
 
 async function same<T>(data: EvalData, expected: T, compiled: CompiledChart<T>, what: unknown) {
-  await fx.load(data);
+  await engine.load(data);
   const actual = compiled.decode(await rowsOf(compiled));
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    throw new Error(`SQL and reference differ\nexpected ${JSON.stringify(expected)}\ngot ${JSON.stringify(actual)}\nrequest ${JSON.stringify(what)}\nsql ${compiled.sql}\nparams ${JSON.stringify(compiled.params)}`);
+    throw new Error(`SQL on ${engine.name} and reference differ\nexpected ${JSON.stringify(expected)}\ngot ${JSON.stringify(actual)}\nrequest ${JSON.stringify(what)}\nsql ${compiled.sql}\nparams ${JSON.stringify(compiled.params)}`);
   }
 }
 
@@ -138,34 +141,44 @@ const TIMEOUT = 120_000 * Math.max(1, Number(process.env.COHORT_FC_SCALE ?? '1')
 const contextArb = fc.record({ data: dataArb, asOf: asOfArb, d: simpleDefinition, hot: fc.subarray(HOT_PATHS) });
 const ctxOf = (c: { asOf: Date; d: Definition; hot: string[][] }) => ({ asOf: c.asOf, resolveCohort: resolver({ S: 'static', D: c.d }) });
 
-describe('compiled analytics SQL on DuckDB == reference implementation', () => {
-  it('segmentation', async () => {
-    await fc.assert(
-      fc.asyncProperty(contextArb, segmentationArb, async (c, req) => {
-        const ctx = ctxOf(c);
-        await same(c.data, segmentationReference(c.data, req, ctx), compileSegmentation(req, { ...ctx, materialized: fx.materialized(c.hot) }), { req, asOf: c.asOf });
-      }),
-      { numRuns: runs(120) },
-    );
-  }, TIMEOUT);
+for (const spec of await cohortEngines()) {
+  describe.skipIf(spec.skip !== undefined)(`compiled analytics SQL on ${spec.name} == reference implementation`, () => {
+    beforeAll(async () => {
+      engine = await spec.open({ hot: HOT_PATHS });
+      charts = engine.dialect.name === 'duckdb' ? duckdbAnalyticsDialect : clickhouseAnalyticsDialect;
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
 
-  it('funnel', async () => {
-    await fc.assert(
-      fc.asyncProperty(contextArb, funnelArb, async (c, req) => {
-        const ctx = ctxOf(c);
-        await same(c.data, funnelReference(c.data, req, ctx), compileFunnel(req, { ...ctx, materialized: fx.materialized(c.hot) }), { req, asOf: c.asOf });
-      }),
-      { numRuns: runs(120) },
-    );
-  }, TIMEOUT);
+    it('segmentation', async () => {
+      await fc.assert(
+        fc.asyncProperty(contextArb, segmentationArb, async (c, req) => {
+          const ctx = ctxOf(c);
+          await same(c.data, segmentationReference(c.data, req, ctx), compileSegmentation(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
+        }),
+        { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
+      );
+    }, TIMEOUT);
 
-  it('retention', async () => {
-    await fc.assert(
-      fc.asyncProperty(contextArb, retentionArb, async (c, req) => {
-        const ctx = ctxOf(c);
-        await same(c.data, retentionReference(c.data, req, ctx), compileRetention(req, { ...ctx, materialized: fx.materialized(c.hot) }), { req, asOf: c.asOf });
-      }),
-      { numRuns: runs(120) },
-    );
-  }, TIMEOUT);
-});
+    it('funnel', async () => {
+      await fc.assert(
+        fc.asyncProperty(contextArb, funnelArb, async (c, req) => {
+          const ctx = ctxOf(c);
+          await same(c.data, funnelReference(c.data, req, ctx), compileFunnel(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
+        }),
+        { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
+      );
+    }, TIMEOUT);
+
+    it('retention', async () => {
+      await fc.assert(
+        fc.asyncProperty(contextArb, retentionArb, async (c, req) => {
+          const ctx = ctxOf(c);
+          await same(c.data, retentionReference(c.data, req, ctx), compileRetention(req, { ...ctx, materialized: engine.materialized(c.hot) }, charts), { req, asOf: c.asOf });
+        }),
+        { numRuns: runs(Math.max(10, Math.round(120 * spec.runScale))) },
+      );
+    }, TIMEOUT);
+  });
+}

@@ -2,32 +2,50 @@
  * Hand-computed answers for the rules of analytics.md that are easiest to get
  * wrong (week starts Monday, month buckets, strict funnel ordering and ties,
  * the conversion window's closed end, retention[0] at or after the start,
- * asOf), each checked on the reference implementation and on the compiled SQL.
+ * asOf), each checked on the reference implementation and on the compiled SQL
+ * of every engine (DuckDB, ClickHouse 18.16 server, chdb: cohort/test-support/cohort-engines.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalData } from '../cohort/reference-evaluator.js';
-import { data, DuckDbCohortFixture, ev, one, resolver } from '../cohort/test-support/duckdb-fixture.js';
+import { data, ev, one, resolver } from '../cohort/test-support/duckdb-fixture.js';
+import { openCohortEngines, type CohortEngine } from '../cohort/test-support/cohort-engines.js';
+import type { AnalyticsDialect } from './analytics-dialect.js';
+import { clickhouseAnalyticsDialect } from './dialects/clickhouse.js';
+import { duckdbAnalyticsDialect } from './dialects/duckdb.js';
 import { funnelRequestSchema, retentionRequestSchema, segmentationRequestSchema } from '../schemas/analytics.js';
 import { compileFunnel, compileRetention, compileSegmentation, type CompiledChart, type Row } from './analytics-compiler.js';
 import { funnelReference, retentionReference, segmentationReference } from './reference.js';
 
-let fx: DuckDbCohortFixture;
+interface ChartEngine {
+  engine: CohortEngine;
+  charts: AnalyticsDialect;
+  materialized(): ReturnType<CohortEngine['materialized']>;
+}
+let engines: ChartEngine[] = [];
 beforeAll(async () => {
-  fx = await DuckDbCohortFixture.create({ hot: [['price']] });
+  engines = (await openCohortEngines({ hot: [['price']] })).map((engine) => ({
+    engine,
+    charts: engine.dialect.name === 'duckdb' ? duckdbAnalyticsDialect : clickhouseAnalyticsDialect,
+    materialized: () => engine.materialized(),
+  }));
 });
-afterAll(() => fx.close());
+afterAll(async () => {
+  for (const e of engines) await e.engine.close();
+});
 
 const USERS = ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'];
 const cohorts = resolver({ S: 'static', BUYERS: one({ type: 'event', event: 'buy' }) });
 const ctx = (asOf: string) => ({ asOf: new Date(asOf), resolveCohort: cohorts });
 
-/** The reference's numbers, after checking the compiled SQL gives the same (with and without hot columns). */
-async function both<T>(d: EvalData, reference: T, compile: (hot: boolean) => CompiledChart<T>): Promise<T> {
-  await fx.load(d);
-  for (const hot of [false, true]) {
-    const q = compile(hot);
-    const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never)).getRowObjects() as Row[];
-    expect(q.decode(rows), `SQL (hot columns: ${hot})`).toEqual(reference);
+/** The reference's numbers, after checking the compiled SQL of every engine gives the same (with and without hot columns). */
+async function both<T>(d: EvalData, reference: T, compile: (hot: boolean, e: ChartEngine) => CompiledChart<T>): Promise<T> {
+  for (const e of engines) {
+    await e.engine.load(d);
+    for (const hot of [false, true]) {
+      const q = compile(hot, e);
+      const rows: Row[] = await e.engine.rows(q);
+      expect(q.decode(rows), `SQL on ${e.engine.name} (hot columns: ${hot})`).toEqual(reference);
+    }
   }
   return reference;
 }
@@ -47,10 +65,10 @@ describe('segmentation', () => {
     const req = (measure: string) =>
       segmentationRequestSchema.parse({ event: { event: 'view' }, measure, interval: 'week', from: '2024-03-06', to: '2024-03-20' });
     const c = ctx('2024-04-01');
-    const uniques = await both(d, segmentationReference(d, req('uniques'), c), (hot) => compileSegmentation(req('uniques'), { ...c, materialized: hot ? fx.materialized() : [] }));
+    const uniques = await both(d, segmentationReference(d, req('uniques'), c), (hot, e) => compileSegmentation(req('uniques'), { ...c, materialized: hot ? e.materialized() : [] }, e.charts));
     expect(uniques.buckets.map((b) => new Date(b).toISOString().slice(0, 10))).toEqual(['2024-03-04', '2024-03-11', '2024-03-18']);
     expect(uniques.values).toEqual([[1, 2, 1]]);
-    const totals = await both(d, segmentationReference(d, req('totals'), c), (hot) => compileSegmentation(req('totals'), { ...c, materialized: hot ? fx.materialized() : [] }));
+    const totals = await both(d, segmentationReference(d, req('totals'), c), (hot, e) => compileSegmentation(req('totals'), { ...c, materialized: hot ? e.materialized() : [] }, e.charts));
     expect(totals.values).toEqual([[1, 3, 1]]);
   });
 
@@ -65,7 +83,7 @@ describe('segmentation', () => {
     const c = ctx('2024-03-01T09:00:00Z');
     const run = async (fn: string) => {
       const req = segmentationRequestSchema.parse({ event: { event: 'buy' }, measure: { fn, property: 'price' }, interval: 'month', from: '2024-01-15', to: '2024-03-02' });
-      return both(d, segmentationReference(d, req, c), (hot) => compileSegmentation(req, { ...c, materialized: hot ? fx.materialized() : [] }));
+      return both(d, segmentationReference(d, req, c), (hot, e) => compileSegmentation(req, { ...c, materialized: hot ? e.materialized() : [] }, e.charts));
     };
     const sum = await run('sum');
     expect(sum.buckets.map((b) => new Date(b).toISOString().slice(0, 10))).toEqual(['2024-01-01', '2024-02-01', '2024-03-01']);
@@ -88,7 +106,7 @@ describe('segmentation', () => {
       segments: [{ cohortId: 'S' }, { cohortId: 'S', negate: true }, { cohortId: 'BUYERS' }, { definition: one({ type: 'event', event: 'buy', negate: true }), name: 'Never bought' }, { all: true }],
     });
     const c = ctx('2024-03-05'); // u2's purchase is after asOf: not a buyer yet
-    const r = await both(d, segmentationReference(d, req, c), () => compileSegmentation(req, c));
+    const r = await both(d, segmentationReference(d, req, c), (_hot, e) => compileSegmentation(req, c, e.charts));
     expect(r.values).toEqual([[2, 0], [0, 1], [0, 1], [2, 0], [2, 1]]);
   });
 });
@@ -124,7 +142,7 @@ describe('funnel', () => {
 
   it('strict ordering, ties, the first anchor, a closed window end, asOf', async () => {
     const c = ctx('2024-03-03T00:30:00Z');
-    const r = await both(d, funnelReference(d, req, c), (hot) => compileFunnel(req, { ...c, materialized: hot ? fx.materialized() : [] }));
+    const r = await both(d, funnelReference(d, req, c), (hot, e) => compileFunnel(req, { ...c, materialized: hot ? e.materialized() : [] }, e.charts));
     expect(r).toEqual([[5, 2, 1], [2, 1, 1], [3, 1, 0]]);
   });
 
@@ -132,7 +150,7 @@ describe('funnel', () => {
     const d2 = data(USERS, [ev('u1', 'view', '2024-01-31T10:00:00Z'), ev('u1', 'cart', '2024-02-29T10:00:00Z'), ev('u2', 'view', '2024-01-31T10:00:00Z'), ev('u2', 'cart', '2024-03-01T10:00:00Z')]);
     const r2 = funnelRequestSchema.parse({ steps: [{ event: 'view' }, { event: 'cart' }], conversionWindow: { amount: 1, unit: 'month' }, from: '2024-01-01', to: '2024-02-01' });
     const c = ctx('2024-06-01');
-    expect(await both(d2, funnelReference(d2, r2, c), () => compileFunnel(r2, c))).toEqual([[2, 1]]);
+    expect(await both(d2, funnelReference(d2, r2, c), (_hot, e) => compileFunnel(r2, c, e.charts))).toEqual([[2, 1]]);
   });
 });
 
@@ -147,19 +165,19 @@ describe('retention', () => {
 
   it('retained[0] counts returns at or after the start in its bucket; returns may fall after to', async () => {
     const c = ctx('2024-04-01');
-    expect(await both(d, retentionReference(d, req, c), () => compileRetention(req, c))).toEqual([{ users: 3, retained: [2, 0, 1, 1] }]);
+    expect(await both(d, retentionReference(d, req, c), (_hot, e) => compileRetention(req, c, e.charts))).toEqual([{ users: 3, retained: [2, 0, 1, 1] }]);
   });
 
   it('returns after asOf count 0', async () => {
     const c = ctx('2024-03-04T00:00:00Z');
-    expect(await both(d, retentionReference(d, req, c), () => compileRetention(req, c))).toEqual([{ users: 3, retained: [2, 0, 1, 0] }]);
+    expect(await both(d, retentionReference(d, req, c), (_hot, e) => compileRetention(req, c, e.charts))).toEqual([{ users: 3, retained: [2, 0, 1, 0] }]);
   });
 
   it('weekly periods start on Monday', async () => {
     const d2 = data(USERS, [ev('u1', 'signup', '2024-03-03T10:00:00Z'), ev('u1', 'open', '2024-03-04T00:00:00Z'), ev('u2', 'signup', '2024-03-04T10:00:00Z'), ev('u2', 'open', '2024-03-10T23:00:00Z')]);
     const r2 = retentionRequestSchema.parse({ start: { event: 'signup' }, return: { event: 'open' }, period: 'week', periods: 2, from: '2024-03-01', to: '2024-03-08' });
     const c = ctx('2024-04-01');
-    expect(await both(d2, retentionReference(d2, r2, c), () => compileRetention(r2, c))).toEqual([{ users: 2, retained: [1, 1, 0] }]);
+    expect(await both(d2, retentionReference(d2, r2, c), (_hot, e) => compileRetention(r2, c, e.charts))).toEqual([{ users: 2, retained: [1, 1, 0] }]);
   });
 });
 

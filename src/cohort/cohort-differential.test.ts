@@ -12,23 +12,19 @@
  * type, nulls, missing keys, numeric strings); each case compiles with a random
  * subset of them (none included), so queries read JSON, columns, or a mix.
  */
-import { paramTypes } from '../storage/duckdb/database.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { parseDefinition, type Definition } from '../schemas/definition';
 import { compileDefinition } from './cohort-compiler';
 import { evaluateDefinition, type EvalData, type EvalEvent, type EvalTrait } from './reference-evaluator';
-import { DuckDbCohortFixture, resolver } from './test-support/duckdb-fixture';
-import { cohortEngines, duckdbEngine, type CohortEngine } from './test-support/cohort-engines';
+import { resolver } from './test-support/duckdb-fixture';
+import { cohortEngines, type CohortEngine } from './test-support/cohort-engines';
 import { assembleExplanation, compileExplain } from './explain-compiler';
-import { duckdbExplainQuery, toExplainRow } from '../storage/duckdb/cohort-insight-reads';
 import type { Explained } from '../schemas/cohort-insight';
 
 const HOT_PATHS = [['p'], ['q'], ['nested', 'k'], ['nested'], ['missing']];
 /** The engine of the describe block running (blocks run one after another). */
 let engine: CohortEngine;
-/** DuckDB's fixture, for explain (DuckDB only). */
-let fx: DuckDbCohortFixture;
 
 const BASE = Date.UTC(2023, 0, 25); // spans the end of January and February
 const STEP = 6 * 3_600_000;
@@ -242,14 +238,13 @@ async function sameMembers(data: EvalData, asOf: Date, d: Definition, defs: Defi
  * alone, negate included; a group's result follows from its rules'.
  */
 async function explainAgrees(data: EvalData, asOf: Date, d: Definition, defs: Definition[], hot: string[][]) {
-  const ctx = { asOf, resolveCohort: resolver({ S: 'static', D: d }), materialized: fx.materialized(hot) };
-  await fx.load(data);
+  const ctx = { asOf, resolveCohort: resolver({ S: 'static', D: d }), materialized: engine.materialized(hot) };
+  await engine.load(data);
   for (const definition of defs) {
-    const bySql = await fx.members(compileDefinition(definition, ctx));
+    const bySql = await engine.members(compileDefinition(definition, ctx, engine.dialect));
     for (const [i, user] of data.users.entries()) {
-      const plan = compileExplain(definition, i + 1, ctx);
-      const q = duckdbExplainQuery(i + 1, plan.query, plan.events);
-      const rows = (await fx.connection.runAndReadAll(q.sql, q.params as never, paramTypes(q.params) as never)).getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
+      const plan = compileExplain(definition, i + 1, ctx, engine.dialect);
+      const rows = await engine.explain(i + 1, plan.query, plan.events);
       const e = assembleExplanation(definition, plan.nodes, rows);
       const problems: string[] = [];
       if (e.member !== bySql.has(user)) problems.push(`member ${e.member}, compiled cohort says ${bySql.has(user)}`);
@@ -265,7 +260,7 @@ async function explainAgrees(data: EvalData, asOf: Date, d: Definition, defs: De
         if (x.events && x.events.length > 10) problems.push(`${x.path}: ${x.events.length} events`);
       };
       definition.rules.forEach((r, j) => check(e.rules[j], r));
-      if (problems.length) throw new Error(`explain of ${user} as of ${asOf.toISOString()}: ${problems.join('; ')}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}`);
+      if (problems.length) throw new Error(`explain on ${engine.name} of ${user} as of ${asOf.toISOString()}: ${problems.join('; ')}\ndefinition ${JSON.stringify(definition)}\nD ${JSON.stringify(d)}`);
     }
   }
 }
@@ -327,15 +322,12 @@ const PROPERTIES: { name: string; check: (scale: number) => Promise<void> }[] = 
   },
 ];
 
-for (const spec of await cohortEngines()) {
+const specs = await cohortEngines();
+
+for (const spec of specs) {
   describe.skipIf(spec.skip !== undefined)(`compiled SQL on ${spec.name} == reference evaluator`, () => {
     beforeAll(async () => {
-      if (spec.name === 'duckdb') {
-        fx = await DuckDbCohortFixture.create({ hot: HOT_PATHS });
-        engine = duckdbEngine(fx);
-      } else {
-        engine = await spec.open({ hot: HOT_PATHS });
-      }
+      engine = await spec.open({ hot: HOT_PATHS });
     });
     afterAll(async () => {
       await engine?.close();
@@ -345,22 +337,24 @@ for (const spec of await cohortEngines()) {
   });
 }
 
-describe('explain on DuckDB', () => {
-  beforeAll(async () => {
-    fx = await DuckDbCohortFixture.create({ hot: HOT_PATHS });
-    engine = duckdbEngine(fx);
+for (const spec of specs) {
+  describe.skipIf(spec.skip !== undefined)(`explain on ${spec.name}`, () => {
+    beforeAll(async () => {
+      engine = await spec.open({ hot: HOT_PATHS });
+    });
+    afterAll(async () => {
+      await engine?.close();
+    });
+
+    it('explain: member is the compiled membership, every result the evaluator\'s for the rule alone', async () => {
+      await fc.assert(
+        fc.asyncProperty(dataArb, asOfArb, dynamicD, fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 2, maxLength: 2 }), fc.subarray(HOT_PATHS), explainAgrees),
+        { numRuns: runs(Math.max(5, Math.round(25 * spec.runScale))) },
+      );
+    }, TIMEOUT);
   });
-  afterAll(() => fx.close());
+}
 
-  it('explain: member is the compiled membership, every result the evaluator\'s for the rule alone', async () => {
-    await fc.assert(
-      fc.asyncProperty(dataArb, asOfArb, dynamicD, fc.array(definitionArb(fc.oneof(leafRule, groupRule(2))), { minLength: 2, maxLength: 2 }), fc.subarray(HOT_PATHS), explainAgrees),
-      { numRuns: runs(25) },
-    );
-  }, TIMEOUT);
-
-
-  it('generates valid definitions only', () => {
-    fc.assert(fc.property(definitionArb(fc.oneof(leafRule, groupRule(2))), (d) => parseDefinition(d).ok), { numRuns: 200 });
-  });
+it('generates valid definitions only', () => {
+  fc.assert(fc.property(definitionArb(fc.oneof(leafRule, groupRule(2))), (d) => parseDefinition(d).ok), { numRuns: 200 });
 });

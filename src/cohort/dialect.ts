@@ -76,6 +76,10 @@ export interface QueryShapes {
    * strictly after the previous one (the earliest such), all within `within` of step 1 when given.
    */
   sequence(events: Sql, steps: Sql[], within: Duration | undefined): Sql;
+  /** Whether `uid` is among the uids of `query` (a SELECT of `uid`): 1 or 0 (explain; the compiler's own is EXISTS). */
+  has?(query: Sql, uid: Sql): Sql;
+  /** `x` as a double (explain reads integer and fractional aggregates in one column; the compiler's own: x as is). */
+  toDouble?(x: Sql): Sql;
 }
 
 export interface SqlDialect {

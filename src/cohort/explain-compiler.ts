@@ -102,7 +102,9 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
 
   const member = (def: Definition) => {
     const q = compileDefinition(def, ctx, d);
-    return sql`EXISTS (SELECT 1 FROM (${new Sql(q.sql, q.params as SqlParam[])}) AS m WHERE m.uid = ${bind(uid)})`;
+    const set = new Sql(q.sql, q.params as SqlParam[]);
+    if (d.shapes?.has) return d.shapes.has(set, bind(uid));
+    return sql`EXISTS (SELECT 1 FROM (${set}) AS m WHERE m.uid = ${bind(uid)})`;
   };
   const summary = (n: number, def: Definition, c: Sql = raw('NULL'), a: Sql = raw('NULL'), v: Sql = raw('NULL')) =>
     parts.push(sql`SELECT ${k(n)} AS k, ${member(def)} AS r, ${c} AS c, ${a} AS a, ${v} AS v, ${NULLS}`);
@@ -114,6 +116,10 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
   };
 
   const aggregateOf = (rule: EventRule, conds: Sql[]): Sql => {
+    const value = aggregateValue(rule, conds);
+    return d.shapes?.toDouble ? d.shapes.toDouble(value) : value;
+  };
+  const aggregateValue = (rule: EventRule, conds: Sql[]): Sql => {
     const agg = rule.aggregate!;
     const path = agg.property.split('.');
     const props = raw('e.props');

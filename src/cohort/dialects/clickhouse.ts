@@ -65,6 +65,17 @@ function lower(text: Sql): Sql {
  */
 const NO_PREFILTER = new Sql(quoteClickHouseString(')|[^\\s\\S]'));
 
+/**
+ * Member sets as (cohort_id, uid). A cohort with a head row (`member_set_heads`, written by
+ * the membership store) is the committed version of its rows: its latest head, when live.
+ * Cohorts without one are read from `cohort_members`, where the latest version of each
+ * (cohort, person) row says whether the person is in. (The per-cohort form of the same rule
+ * is storage/clickhouse/member-sets-sql.ts.)
+ */
+export const CLICKHOUSE_MEMBER_SETS =
+  '(SELECT cohort_id, uid FROM member_set_rows WHERE (cohort_id, version) IN (SELECT cohort_id, max(version) FROM member_set_heads GROUP BY cohort_id HAVING argMax(live, version) = 1)' +
+  ' UNION ALL SELECT cohort_id, uid FROM cohort_members WHERE cohort_id NOT IN (SELECT cohort_id FROM member_set_heads) GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)';
+
 const shapes: QueryShapes = {
   filtered(base, inAll, notIn) {
     if (!inAll.length && !notIn.length) return base;
@@ -75,6 +86,10 @@ const shapes: QueryShapes = {
     return sql`SELECT DISTINCT uid FROM (${joinSql(queries.map((q) => sql`SELECT uid FROM (${q})`), ' UNION ALL ')})`;
   },
   orFalse: (p) => sql`coalesce(${p}, 0)`,
+  // 18.16 has no EXISTS.
+  // 18.16's UNION ALL finds no common type for UInt64 and Float64.
+  toDouble: (x) => sql`toFloat64(${x})`,
+  has: (q, uid) => sql`(toUInt64(${uid}) IN (SELECT uid FROM (${q})))`,
   sequence(events, steps, within) {
     // Equi-joins on uid (USING, subqueries aliased: what both 18.16 and the current analyzer
     // accept), the order of steps tested in WHERE.
@@ -104,8 +119,7 @@ export const clickhouseDialect: SqlDialect = {
     events: EVENTS,
     users: PERSON_KEYS,
     traits: TRAITS,
-    // The latest version of each (cohort, person) row says whether the person is a member.
-    cohortMembers: '(SELECT cohort_id, uid FROM cohort_members GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)',
+    cohortMembers: CLICKHOUSE_MEMBER_SETS,
   },
   shapes,
   quoteString: quoteClickHouseString,

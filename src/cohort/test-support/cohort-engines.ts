@@ -11,6 +11,11 @@ import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbDialect } from '../dialects/duckdb';
 import { clickhouseDialect, toClickHouseSql } from '../dialects/clickhouse';
 import type { EvalData } from '../reference-evaluator';
+import type { ExplainRow } from '../explain-compiler';
+import { createClickHouseAnalyticsReads } from '../../storage/clickhouse/analytics-reads';
+import { clickhouseExplainSql, toClickHouseExplainRow } from '../../storage/clickhouse/cohort-insight-reads';
+import { duckdbExplainQuery, toExplainRow } from '../../storage/duckdb/cohort-insight-reads';
+import { paramTypes } from '../../storage/duckdb/database';
 import { DuckDbCohortFixture } from './duckdb-fixture';
 import type { ClickHouseClient } from '../../storage/clickhouse/client';
 import { ClickHouseEventWriter } from '../../storage/clickhouse/event-writer';
@@ -27,6 +32,10 @@ export interface CohortEngine {
   materialized(paths?: string[][]): MaterializedProperty[];
   /** Runs a compiled cohort query; the member user ids (a uid returned twice is an error). */
   members(query: CompiledQuery): Promise<Set<string>>;
+  /** Runs any compiled query (a chart's); its rows as the engine's reads give them. */
+  rows(query: CompiledQuery): Promise<Record<string, unknown>[]>;
+  /** Runs an explain query (explain-compiler.ts) for the user `uid` as the engine's insight reads do. */
+  explain(uid: number, query: CompiledQuery, events: string[]): Promise<ExplainRow[]>;
   close(): Promise<void>;
 }
 
@@ -100,6 +109,7 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
   await migrateClickHouse(client);
   const writer = await ClickHouseEventWriter.open(client, hot);
   let userOf = new Map<number, string>();
+  const charts = createClickHouseAnalyticsReads(client);
   const engine: CohortEngine = {
     name,
     dialect: clickhouseDialect,
@@ -118,6 +128,22 @@ export async function clickhouseEngine(name: string, client: ClickHouseClient, h
         throw new Error(`${name}: ${err.message} ${String((err.cause as Error | undefined)?.message ?? '')}\nsql ${text}`);
       });
       return memberSet(rows.map((r) => r.uid), userOf);
+    },
+    // Through the adapter the analytics service reads charts with.
+    async rows(query) {
+      const text = toClickHouseSql(query);
+      if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
+      return onceMoreAfterRestart(name, client, () => charts.rows(query)).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}\nsql ${text}`);
+      });
+    },
+    async explain(_uid, query) {
+      const text = clickhouseExplainSql(query);
+      if (process.env.KOHORT_CH_QUERY_LOG) appendFileSync(process.env.KOHORT_CH_QUERY_LOG, `${text}\n`);
+      const rows = await onceMoreAfterRestart(name, client, () => client.query<Record<string, unknown>>(text)).catch((err: Error) => {
+        throw new Error(`${name}: ${err.message}\nsql ${text}`);
+      });
+      return rows.map(toClickHouseExplainRow);
     },
     close: () => client.close(),
   };
@@ -146,6 +172,14 @@ export function duckdbEngine(fx: DuckDbCohortFixture): CohortEngine {
     load: (data) => fx.load(data),
     materialized: (paths) => fx.materialized(paths),
     members: (query) => fx.members(query),
+    async rows(query) {
+      return (await fx.connection.runAndReadAll(query.sql, query.params as never)).getRowObjects() as Record<string, unknown>[];
+    },
+    async explain(uid, query, events) {
+      const q = duckdbExplainQuery(uid, query, events);
+      const rows = await fx.connection.runAndReadAll(q.sql, q.params as never, paramTypes(q.params) as never);
+      return rows.getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
+    },
     async close() {
       fx.close();
     },

@@ -7,8 +7,11 @@
 export interface ClickHouseClient {
   /** A statement without a result (DDL, ALTER). */
   command(sql: string): Promise<void>;
-  /** A SELECT; its rows. */
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  /**
+   * A SELECT; its rows. `signal` aborted: the statement is stopped on the engine
+   * (where the transport can) and the promise rejects.
+   */
+  query<T = Record<string, unknown>>(sql: string, opts?: { signal?: AbortSignal }): Promise<T[]>;
   /** Rows appended to a table in one INSERT (JSONEachRow). */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   close(): Promise<void>;

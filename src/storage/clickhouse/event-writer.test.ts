@@ -30,7 +30,7 @@ function suite(open: () => Promise<ClickHouseClient>) {
     const rows = await client.query<{ id: string; n: string }>('SELECT id, toString(count()) AS n FROM schema_migrations GROUP BY id ORDER BY id');
     expect(rows).toEqual(CLICKHOUSE_MIGRATIONS.map((m) => ({ id: m.id, n: '1' })));
     const tables = (await client.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => r.name);
-    expect(tables).toEqual(['cohort_members', 'event_property_catalog', 'event_property_catalog_mv', 'events', 'hot_properties', 'identities', 'person_merges', 'schema_migrations', 'user_trait_ops', 'user_traits', 'users']);
+    expect(tables).toEqual(['cohort_members', 'event_property_catalog', 'event_property_catalog_mv', 'events', 'hot_properties', 'identities', 'member_set_heads', 'member_set_rows', 'person_merges', 'schema_migrations', 'user_trait_ops', 'user_traits', 'users']);
   });
 
   it('keeps microsecond times, flattened properties and the hot columns of an event', async () => {

@@ -5,6 +5,8 @@
  * (never in the query string, which servers log); the database from the path
  * is created when missing.
  */
+import { randomUUID } from 'node:crypto';
+import { quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
 import { jsonEachRow, parseJsonEachRow, tableName, type ClickHouseClient } from './client';
 
 export class ClickHouseHttpError extends Error {
@@ -35,11 +37,14 @@ export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOpt
   const base = `${u.protocol}//${u.host}/`;
   const timeoutMs = opts.timeoutMs ?? 120_000;
 
-  async function post(query: string | undefined, body: string, db: string | null): Promise<string> {
+  async function post(query: string | undefined, body: string, db: string | null, cancel?: { signal: AbortSignal; queryId: string }): Promise<string> {
     const params = new URLSearchParams();
     if (db) params.set('database', db);
     if (query !== undefined) params.set('query', query);
-    const res = await fetch(`${base}?${params.toString()}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    if (cancel) params.set('query_id', cancel.queryId);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = cancel ? AbortSignal.any([timeout, cancel.signal]) : timeout;
+    const res = await fetch(`${base}?${params.toString()}`, { method: 'POST', headers, body, signal });
     const text = await res.text();
     if (!res.ok) throw new ClickHouseHttpError(res.status, `ClickHouse error ${res.status}: ${text.trim().slice(0, 2000)}`);
     return text;
@@ -50,8 +55,22 @@ export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOpt
     async command(sql) {
       await post(undefined, sql, database);
     },
-    async query<T>(sql: string) {
-      return parseJsonEachRow<T>(await post(undefined, `${sql}\nFORMAT JSONEachRow`, database));
+    async query<T>(sql: string, opts?: { signal?: AbortSignal }) {
+      const signal = opts?.signal;
+      if (!signal) return parseJsonEachRow<T>(await post(undefined, `${sql}\nFORMAT JSONEachRow`, database));
+      signal.throwIfAborted();
+      // A server goes on running a query whose HTTP request was dropped (18.16 has no
+      // cancel-on-close for HTTP): the query gets an id and an abort kills it by that id.
+      const queryId = randomUUID();
+      const kill = () => {
+        post(undefined, `KILL QUERY WHERE query_id = ${quoteClickHouseString(queryId)} ASYNC`, null).catch(() => undefined);
+      };
+      signal.addEventListener('abort', kill, { once: true });
+      try {
+        return parseJsonEachRow<T>(await post(undefined, `${sql}\nFORMAT JSONEachRow`, database, { signal, queryId }));
+      } finally {
+        signal.removeEventListener('abort', kill);
+      }
     },
     async insert(table, rows) {
       if (!rows.length) return;

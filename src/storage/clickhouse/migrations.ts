@@ -14,7 +14,8 @@
  * - `user_traits`: append-only history; the current value is the latest (ts, seq).
  * - `users` / `identities`: people and their anonymous ids (ReplacingMergeTree).
  * - `cohort_members`: static and saved member sets, a row per (cohort, person)
- *   version; the latest version says whether the person is in.
+ *   version; the latest version says whether the person is in. Sets the membership
+ *   store writes live in `member_set_rows` / `member_set_heads` (ch-030).
  */
 import { CATALOG_MIGRATION } from './catalog-migration';
 import type { ClickHouseClient } from './client';
@@ -72,6 +73,19 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
     ],
   },
   CATALOG_MIGRATION,
+  {
+    // Member sets written by the membership store (clickhouse/membership-store.ts): each
+    // version of a cohort's set is complete in `member_set_rows` before its head row
+    // commits it; readers read only the committed (latest head) version. Versions are never
+    // updated in place, so background merges cannot mix an unfinished version into a
+    // committed one (as ReplacingMergeTree rows of `cohort_members` would). A head with
+    // live = 0 is a deleted set. Sets without a head are still read from `cohort_members`.
+    id: 'ch-030-member-sets',
+    statements: [
+      'CREATE TABLE IF NOT EXISTS member_set_rows (cohort_id String, version UInt64, uid UInt64) ENGINE = MergeTree ORDER BY (cohort_id, version, uid)',
+      'CREATE TABLE IF NOT EXISTS member_set_heads (cohort_id String, version UInt64, live UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY cohort_id',
+    ],
+  },
 ];
 
 export async function migrateClickHouse(client: ClickHouseClient, list: readonly ClickHouseMigration[] = CLICKHOUSE_MIGRATIONS): Promise<void> {

@@ -14,8 +14,12 @@ export async function openChdbClient(): Promise<ClickHouseClient> {
     async command(sql) {
       await run(sql);
     },
-    async query<T>(sql: string) {
-      return parseJsonEachRow<T>(await run(sql, 'JSONEachRow'));
+    // chdb cannot stop a statement once started: an aborted signal rejects before and after it.
+    async query<T>(sql: string, opts?: { signal?: AbortSignal }) {
+      opts?.signal?.throwIfAborted();
+      const rows = parseJsonEachRow<T>(await run(sql, 'JSONEachRow'));
+      opts?.signal?.throwIfAborted();
+      return rows;
     },
     async insert(table, rows) {
       if (!rows.length) return;
