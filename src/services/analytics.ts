@@ -3,6 +3,7 @@
  * segments against the saved cohorts, compiles and runs it, and labels the
  * series. Who may name which cohort is checked by the routes (access).
  */
+import type { AnalyticsDialect } from '../analytics/analytics-dialect.js';
 import { compileFunnel, compileRetention, compileSegmentation, type CompiledChart } from '../analytics/analytics-compiler.js';
 import { bucketStarts } from '../analytics/time-buckets.js';
 import { CohortCycleError, referencedCohortIds, UnknownCohortError, type CohortResolver } from '../cohort/cohort-references.js';
@@ -30,6 +31,8 @@ export interface AnalyticsDeps {
   cohorts: { all(): Promise<Cohort[]> };
   /** Event property paths the store keeps in typed columns. */
   materialized?: () => readonly MaterializedProperty[];
+  /** The events engine's chart dialect (default DuckDB's). */
+  dialect?: AnalyticsDialect;
   now?: () => Date;
 }
 
@@ -103,7 +106,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
     async segmentation(req: SegmentationRequest, opts: { signal?: AbortSignal } = {}): Promise<SegmentationResponse> {
       const { ctx, label, asOf } = await prepare(req);
-      const r = await run(() => compileSegmentation(req, ctx), opts.signal);
+      const r = await run(() => compileSegmentation(req, ctx, deps.dialect), opts.signal);
       return {
         asOf: asOf.toISOString(),
         buckets: r.buckets.map((b) => new Date(b).toISOString()),
@@ -113,7 +116,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
     async funnel(req: FunnelRequest, opts: { signal?: AbortSignal } = {}): Promise<FunnelResponse> {
       const { ctx, label, asOf } = await prepare(req);
-      const r = await run(() => compileFunnel(req, ctx), opts.signal);
+      const r = await run(() => compileFunnel(req, ctx, deps.dialect), opts.signal);
       return {
         asOf: asOf.toISOString(),
         series: req.segments.map((segment, i) => ({ segment, label: label(segment), steps: req.steps.map((s, k) => ({ event: s.event, users: r[i][k] })) })),
@@ -122,7 +125,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
 
     async retention(req: RetentionRequest, opts: { signal?: AbortSignal } = {}): Promise<RetentionResponse> {
       const { ctx, label, asOf } = await prepare(req);
-      const r = await run(() => compileRetention(req, ctx), opts.signal);
+      const r = await run(() => compileRetention(req, ctx, deps.dialect), opts.signal);
       return {
         asOf: asOf.toISOString(),
         series: req.segments.map((segment, i) => ({ segment, label: label(segment), users: r[i].users, retained: r[i].retained })),

@@ -15,7 +15,7 @@ import type { Cohort } from '../../schemas/cohort.js';
 import type { CohortResolver } from '../../cohort/cohort-references.js';
 import type { CompileContext, CompiledQuery } from '../../cohort/cohort-compiler.js';
 import { assembleExplanation, compileExplain } from '../../cohort/explain-compiler.js';
-import type { MaterializedProperty } from '../../cohort/dialect.js';
+import type { MaterializedProperty, SqlDialect } from '../../cohort/dialect.js';
 import type { CohortInsightReads } from '../../storage/cohort-insight-reads.js';
 import { planSync } from '../syncs/sync-planner.js';
 import { invalidInput, notFound, parseInput } from '../errors.js';
@@ -32,6 +32,8 @@ export interface CohortInsightDeps {
   compile: (definition: Definition, ctx: { asOf: Date; resolveCohort: CohortResolver }) => CompiledQuery;
   /** Event property paths the store keeps in typed columns (the compiler reads them). */
   materialized?: () => readonly MaterializedProperty[];
+  /** The events engine's dialect, for the explain queries (default DuckDB's). */
+  dialect?: SqlDialect;
   /** The syncs of a cohort and the users each one's destination has acknowledged. */
   syncs?: {
     ofCohort(cohortId: string): Promise<{ id: string; destinationId: string }[]>;
@@ -54,7 +56,7 @@ export function createCohortInsightService(deps: CohortInsightDeps) {
   async function explain(definition: Definition, userId: string, asOf: Date, rulesShown: boolean, signal?: AbortSignal): Promise<Explanation> {
     const uid = await deps.reads.uidOf(userId);
     if (uid === undefined) throw notFound('User', userId);
-    const plan = compileExplain(definition, uid, await ctxAt(asOf));
+    const plan = compileExplain(definition, uid, await ctxAt(asOf), deps.dialect);
     const { member, rules } = assembleExplanation(definition, plan.nodes, await deps.reads.explainRows(uid, plan.query, plan.events, signal));
     return { userId, asOf: asOf.toISOString(), member, rules: rulesShown ? rules : [] };
   }
