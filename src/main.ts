@@ -117,10 +117,6 @@ export interface Kohort {
   app: FastifyInstance;
   /** The events engine's ports (tests and benchmarks write and reorganize events through `engine.events`). */
   engine: EventsEngine;
-  /** @deprecated (being moved to `engine` ports) */
-  db: import('./storage/duckdb/database.js').Database;
-  /** @deprecated (being moved to `engine` ports) */
-  events: import('./storage/duckdb/duckdb-event-store.js').DuckDBEventStore;
   cohorts: CohortService;
   syncs: SyncService;
   /** Accounts, sessions and personal tokens (getAccount / findByEmail for other services). */
@@ -341,8 +337,6 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   return {
     app,
     engine,
-    db: (engine as import('./storage/duckdb/duckdb-engine.js').DuckDBEventsEngine).database,
-    events: (engine as import('./storage/duckdb/duckdb-engine.js').DuckDBEventsEngine).events,
     cohorts,
     syncs,
     accounts,

@@ -52,3 +52,13 @@ export async function openDuckDBEventsEngine(db: Database, opts: EventStoreOptio
     },
   };
 }
+
+/**
+ * The embedded engine behind an EventsEngine, for the DuckDB-only tools that
+ * need the file itself (bulk loading in benchmarks, raw-row checks in tests:
+ * test-support/raw-duckdb.ts). Throws on any other engine.
+ */
+export function asDuckDBEventsEngine(engine: EventsEngine): DuckDBEventsEngine {
+  if (engine.name !== 'duckdb' || !('database' in engine)) throw new Error(`this Kohort runs its events on ${engine.name}, not on the embedded DuckDB file`);
+  return engine as DuckDBEventsEngine;
+}
