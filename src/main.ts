@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loggerOptions } from './http/app.js';
 import { componentLogger, errorLogger } from './services/log.js';
-import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
@@ -19,7 +17,7 @@ import { sealConfig, withSealedSecrets } from './services/syncs/sealed-destinati
 import { sealAction, withSealedStepSecrets } from './services/workflows/sealed-steps.js';
 import type { Action } from './schemas/workflow.js';
 import { availableParallelism } from 'node:os';
-import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS, type QueryLimiter } from './services/query-limiter.js';
+import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS } from './services/query-limiter.js';
 import { createGuardedFetch, parseAllowList } from './destinations/outbound-guard.js';
 import { createHolderAccess } from './services/accounts/holder-access.js';
 import { createActionHolderCheck } from './services/workflows/action-holder.js';
@@ -29,7 +27,7 @@ import { registerContactRoutes } from './http/contact-routes.js';
 import { createContactsService } from './services/contacts.js';
 import { registerWebApp } from './http/web-static.js';
 import { registerAmplitudeCohortRoutes } from './http/amplitude-cohort-routes.js';
-import { createCohortExports, type CohortExports } from './services/cohorts/cohort-exports.js';
+import { createCohortExports } from './services/cohorts/cohort-exports.js';
 import { createDestinationRegistry } from './destinations/registry.js';
 import { createMembershipSource } from './services/cohorts/cohort-membership.js';
 import { systemClock } from './services/syncs/clock.js';
@@ -38,99 +36,30 @@ import { SyncRunner } from './services/syncs/sync-runner.js';
 import { SyncScheduler } from './services/syncs/sync-scheduler.js';
 import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuditRoutes } from './http/audit-routes.js';
-import { createAccountService, type AccountService } from './services/accounts/account-service.js';
-import { createAuditService, type AuditService } from './services/accounts/audit.js';
-import type { ScryptParams } from './services/accounts/passwords.js';
+import { createAccountService } from './services/accounts/account-service.js';
+import { createAuditService } from './services/accounts/audit.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
 import { createMembersCsv } from './services/cohorts/members-csv.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
-import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
+import { createCohortService } from './services/cohorts/cohort-service.js';
 import { createEventsService } from './services/events.js';
 import { createIngestService } from './services/ingest.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { createAnalyticsService } from './services/analytics.js';
-import type { Clock } from './services/syncs/clock.js';
 import { ActionRunner } from './services/workflows/action-runner.js';
 import { createStepActions } from './services/workflows/step-actions.js';
 import { createWorkflowService, type WorkflowService } from './services/workflows/workflow-service.js';
 import { LeaseKeeper } from './services/job-lease.js';
 import { compileDefinition } from './cohort/cohort-compiler.js';
-import type { EventsEngine } from './storage/events-engine.js';
 import { openEngines } from './open-engines.js';
+import type { Kohort, KohortOptions } from './kohort-options.js';
+
+export type { Kohort, KohortOptions };
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-
-export interface KohortOptions {
-  /** DuckDB file, or ':memory:' (tests). */
-  dbPath: string;
-  /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT). */
-  memoryLimit?: string;
-  adminToken: string;
-  writeKey: string;
-  /** Background reorganization of events and dedup pruning (tests may turn it off). */
-  background?: boolean;
-  /** Cohort refresh and sync schedulers (tests may turn them off). */
-  schedulers?: boolean;
-  /**
-   * false (KOHORT_WORKER=off): HTTP only. No scheduler, step-action runner or
-   * recovery of interrupted jobs: those belong to the worker processes.
-   */
-  worker?: boolean;
-  /** false, or a log level (true = info). */
-  logger?: boolean | string;
-  /** Where log lines go (default stdout); tests capture them. */
-  logStream?: { write(line: string): void };
-  /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
-  workflows?: { clock?: Clock; random?: () => number };
-  /**
-   * `KOHORT_ALLOW_PRIVATE_URLS`: hosts, addresses or CIDR ranges (or `*`) that step
-   * webhooks may reach although private or loopback. Default: none.
-   */
-  allowPrivateUrls?: string;
-  /**
-   * KOHORT_SECRET_KEY: base64 AES keys, comma-separated, current first. Without it the
-   * key lives in `secret-key.json` beside the store (a random one for ':memory:').
-   */
-  secretKeys?: string;
-  /** KOHORT_EXPORT_DIR (default `exports` beside the store). */
-  exportDir?: string;
-  /** KOHORT_QUERY_TIMEOUT_MS / KOHORT_QUERY_CONCURRENCY (defaults: 30000 ms, the number of cores). */
-  queryLimits?: { timeoutMs?: number; concurrency?: number; queueWaitMs?: number };
-  /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
-  passwordCost?: ScryptParams;
-  /** Runs Amplitude-style member exports in the background (default true; tests may run them with `exports.drain()`). */
-  exportWorker?: boolean;
-  /**
-   * KOHORT_DATABASE_URL: cohorts, exports, syncs, accounts, collaborators,
-   * workflows, job leases and the sign-in throttle in PostgreSQL. Events, traits
-   * and member sets stay in the DuckDB file unless `eventsUrl` is given too.
-   */
-  databaseUrl?: string;
-  /** KOHORT_EVENTS_URL: events, traits and member sets in ClickHouse (needs `databaseUrl`; no DuckDB file is opened). */
-  eventsUrl?: string;
-}
-
-export interface Kohort {
-  app: FastifyInstance;
-  /** The events engine's ports (tests and benchmarks write and reorganize events through `engine.events`). */
-  engine: EventsEngine;
-  cohorts: CohortService;
-  syncs: SyncService;
-  /** Accounts, sessions and personal tokens (getAccount / findByEmail for other services). */
-  accounts: AccountService;
-  /** The audit log: services record changes through `audit.record`. */
-  audit: AuditService;
-  /** Time limit and concurrency cap for expensive reads: routes wrap their query in `queries.run`. */
-  queries: QueryLimiter;
-  /** Workflow steps and boards; `runner.drain()` runs the step-action queue dry (tests, with schedulers off). */
-  workflows: { service: WorkflowService; runner: ActionRunner };
-  /** Amplitude-style async member exports (`drain()` runs the pending ones). */
-  exports: CohortExports;
-  close(): Promise<void>;
-}
 
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
@@ -360,32 +289,4 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
       return closing;
     },
   };
-}
-
-export interface Running extends Kohort {
-  url: string;
-}
-
-/** `kohort serve`: the whole product on the configured data dir and port. */
-export async function startServer(config: Config, opts: { logger?: boolean; background?: boolean } = {}): Promise<Running> {
-  const k = await createKohort({
-    dbPath: join(config.dataDir, 'kohort.duckdb'),
-    memoryLimit: config.memoryLimit,
-    adminToken: config.adminToken,
-    writeKey: config.writeKey,
-    background: opts.background,
-    allowPrivateUrls: config.allowPrivateUrls,
-    queryLimits: config.queryLimits,
-    secretKeys: config.secretKeys,
-    exportDir: config.exportDir,
-    databaseUrl: config.databaseUrl,
-    eventsUrl: config.eventsUrl,
-    schedulers: (opts.background ?? true) && config.scheduler,
-    worker: config.worker,
-    logger: opts.logger ? config.logLevel : false,
-  });
-  await k.app.listen({ port: config.port, host: config.host });
-  const addr = k.app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  return { ...k, url: `http://localhost:${port}` };
 }
