@@ -69,16 +69,25 @@ export async function openClickHouseEventsEngine(url: string, deps: ClickHouseEn
 /** The ports over one client. The client is the engine's: `close()` closes it after the event side. */
 export async function composeClickHouseEventsEngine(client: ClickHouseClient, pg: PgDatabase, adapters: ClickHouseAdapters): Promise<EventsEngine> {
   const events = await adapters.eventStore(client, pg);
+  let ports: Pick<EventsEngine, 'members' | 'insight' | 'analytics' | 'contacts' | 'memberExports'>;
+  try {
+    ports = {
+      members: await adapters.membershipStore(client, pg),
+      insight: adapters.insight(client, pg),
+      analytics: adapters.analytics(client),
+      contacts: adapters.contacts(client),
+      memberExports: adapters.memberExports(client),
+    };
+  } catch (err) {
+    await events.close();
+    throw err;
+  }
   return {
     name: 'clickhouse',
     dialect: clickhouseDialect,
     analyticsDialect: adapters.analyticsDialect,
     events,
-    members: await adapters.membershipStore(client, pg),
-    insight: adapters.insight(client, pg),
-    analytics: adapters.analytics(client),
-    contacts: adapters.contacts(client),
-    memberExports: adapters.memberExports(client),
+    ...ports,
     materializedProperties: () => events.materializedProperties(),
     startBackground: () => events.startBackground?.(),
     async close() {
