@@ -31,8 +31,8 @@ export interface AnalyticsDeps {
   cohorts: { all(): Promise<Cohort[]> };
   /** Event property paths the store keeps in typed columns. */
   materialized?: () => readonly MaterializedProperty[];
-  /** The events engine's chart dialect. */
-  dialect: AnalyticsDialect;
+  /** The chart dialect of the events engine `reads` runs on (default: DuckDB's). */
+  dialect?: AnalyticsDialect;
   now?: () => Date;
 }
 

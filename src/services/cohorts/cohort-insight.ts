@@ -32,8 +32,8 @@ export interface CohortInsightDeps {
   compile: (definition: Definition, ctx: { asOf: Date; resolveCohort: CohortResolver }) => CompiledQuery;
   /** Event property paths the store keeps in typed columns (the compiler reads them). */
   materialized?: () => readonly MaterializedProperty[];
-  /** The events engine's dialect, for the explain queries (the same as `compile`'s). */
-  dialect: SqlDialect;
+  /** The dialect of the events engine `reads` runs on, for explain queries (default: DuckDB's). */
+  dialect?: SqlDialect;
   /** The syncs of a cohort and the users each one's destination has acknowledged. */
   syncs?: {
     ofCohort(cohortId: string): Promise<{ id: string; destinationId: string }[]>;
