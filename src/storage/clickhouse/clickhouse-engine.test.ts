@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { clickhouseDialect } from '../../cohort/dialects/clickhouse.js';
 import type { PgDatabase } from '../postgres/database.js';
+import { freshPgDatabase, noPostgres } from '../postgres/test-support/pg-test-db.js';
 import type { ClickHouseClient } from './client.js';
-import { openClickHouseEventsEngine, type ClickHouseAdapters, type ClickHouseEventSide } from './clickhouse-engine.js';
+import { CLICKHOUSE_MIGRATION_LOCK, openClickHouseEventsEngine, type ClickHouseAdapters, type ClickHouseEventSide } from './clickhouse-engine.js';
 import { openChdbClient } from './test-support/chdb-client.js';
 
 /**
@@ -10,7 +11,17 @@ import { openChdbClient } from './test-support/chdb-client.js';
  * client, after the schema is migrated; closing closes the event side, then
  * the client. (The adapters themselves are proven by their own suites.)
  */
-const PG = { tag: 'metadata' } as unknown as PgDatabase;
+/** A metadata database that only records the advisory lock taken around the migrations. */
+const locks: string[] = [];
+const PG = {
+  tag: 'metadata',
+  pool: {
+    connect: async () => ({
+      query: async (sql: string, params: unknown[]) => void locks.push(`${sql} ${params.join()}`),
+      release: () => void locks.push('released'),
+    }),
+  },
+} as unknown as PgDatabase;
 
 function recordingAdapters(log: string[], fail?: 'membershipStore') {
   const port = (name: string) => ({ port: name }) as never;
@@ -30,7 +41,7 @@ function recordingAdapters(log: string[], fail?: 'membershipStore') {
     },
     membershipStore: async (client, pg) => {
       if (fail === 'membershipStore') throw new Error('membership store failed');
-      expect([client, pg]).toEqual([seen.client, PG]);
+      expect([client, pg]).toEqual([seen.client, seen.pg]);
       return port('members');
     },
     insight: (client) => (expect(client).toBe(seen.client), port('insight')),
@@ -52,6 +63,11 @@ describe('ClickHouse events engine composition', () => {
     const { adapters, events, seen } = recordingAdapters(log);
     const engine = await openClickHouseEventsEngine('http://unused:8123/k', { pg: PG, adapters, client });
     expect(seen.pg).toBe(PG);
+    expect(locks.splice(0)).toEqual([
+      `SELECT pg_advisory_lock($1) ${CLICKHOUSE_MIGRATION_LOCK}`,
+      `SELECT pg_advisory_unlock($1) ${CLICKHOUSE_MIGRATION_LOCK}`,
+      'released',
+    ]);
     expect((await client.query<{ id: string }>('SELECT DISTINCT id FROM schema_migrations ORDER BY id')).map((r) => r.id)).toContain('ch-002-people');
     expect(engine.name).toBe('clickhouse');
     expect(engine.dialect).toBe(clickhouseDialect);
@@ -72,5 +88,33 @@ describe('ClickHouse events engine composition', () => {
     const { adapters } = recordingAdapters(log, 'membershipStore');
     await expect(openClickHouseEventsEngine('http://unused:8123/k', { pg: PG, adapters, client })).rejects.toThrow(/membership store failed/);
     expect(log).toEqual(['events closed', 'client closed']);
+  });
+});
+
+describe.skipIf(noPostgres())('ClickHouse migrations across processes', () => {
+  it('wait while another process holds the migration lock in PostgreSQL', async () => {
+    const pg = await freshPgDatabase([]);
+    const other = await pg.pool.connect();
+    const client = await openChdbClient();
+    let opening: Promise<unknown> | undefined;
+    try {
+      await other.query('SELECT pg_advisory_lock($1)', [CLICKHOUSE_MIGRATION_LOCK]);
+      const { adapters } = recordingAdapters([]);
+      opening = openClickHouseEventsEngine('http://unused:8123/k', { pg, adapters, client: { ...client, close: async () => undefined } });
+      // The opener is waiting on the lock: nothing is migrated yet.
+      const waiting = async () => Number((await pg.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0].n);
+      await expect.poll(waiting).toBe(1);
+      expect(await client.query(`SELECT name FROM system.tables WHERE database = currentDatabase() AND name = 'schema_migrations'`)).toEqual([]);
+      await other.query('SELECT pg_advisory_unlock($1)', [CLICKHOUSE_MIGRATION_LOCK]);
+      const engine = (await opening) as { close(): Promise<void> };
+      expect((await client.query<{ id: string }>('SELECT DISTINCT id FROM schema_migrations')).map((r) => r.id)).toContain('ch-002-people');
+      await engine.close();
+    } finally {
+      await other.query('SELECT pg_advisory_unlock_all()');
+      other.release();
+      await opening?.catch(() => undefined);
+      await client.close();
+      await pg.close();
+    }
   });
 });

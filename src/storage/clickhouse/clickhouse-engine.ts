@@ -54,11 +54,19 @@ export interface ClickHouseEngineDeps {
   client?: ClickHouseClient;
 }
 
-/** Connects, migrates and composes the engine (the caller words connection failures for the operator). */
+/** Held in PostgreSQL while the ClickHouse schema is migrated (the metadata migrations have their own). */
+export const CLICKHOUSE_MIGRATION_LOCK = 7_301_113_002;
+
+/**
+ * Connects, migrates and composes the engine (the caller words connection
+ * failures for the operator). Processes starting together migrate one at a
+ * time: ClickHouse has no transactions or locks, and 18.16 no
+ * `ADD COLUMN IF NOT EXISTS`, so a second concurrent run could fail midway.
+ */
 export async function openClickHouseEventsEngine(url: string, deps: ClickHouseEngineDeps): Promise<EventsEngine> {
   const client = deps.client ?? (await connectClickHouseHttp(url));
   try {
-    await migrateClickHouse(client);
+    await underAdvisoryLock(deps.pg, CLICKHOUSE_MIGRATION_LOCK, () => migrateClickHouse(client));
     return await composeClickHouseEventsEngine(client, deps.pg, deps.adapters);
   } catch (err) {
     await client.close();
@@ -97,3 +105,18 @@ export async function composeClickHouseEventsEngine(client: ClickHouseClient, pg
   };
 }
 
+
+async function underAdvisoryLock(pg: PgDatabase, key: number, fn: () => Promise<void>): Promise<void> {
+  // A session lock on one pooled client: held across the ClickHouse statements, released even when they fail.
+  const c = await pg.pool.connect();
+  try {
+    await c.query('SELECT pg_advisory_lock($1)', [key]);
+    try {
+      await fn();
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1)', [key]);
+    }
+  } finally {
+    c.release();
+  }
+}
