@@ -66,7 +66,7 @@ export const CLICKHOUSE_MIGRATION_LOCK = 7_301_113_002;
 export async function openClickHouseEventsEngine(url: string, deps: ClickHouseEngineDeps): Promise<EventsEngine> {
   const client = deps.client ?? (await connectClickHouseHttp(url));
   try {
-    await underAdvisoryLock(deps.pg, CLICKHOUSE_MIGRATION_LOCK, () => migrateClickHouse(client));
+    await migrateClickHouseUnderLock(client, deps.pg);
     return await composeClickHouseEventsEngine(client, deps.pg, deps.adapters);
   } catch (err) {
     await client.close();
@@ -105,6 +105,11 @@ export async function composeClickHouseEventsEngine(client: ClickHouseClient, pg
   };
 }
 
+
+/** The ClickHouse migrations, one process at a time (also for `kohort migrate`, which may run beside serving processes). */
+export function migrateClickHouseUnderLock(client: ClickHouseClient, pg: PgDatabase): Promise<void> {
+  return underAdvisoryLock(pg, CLICKHOUSE_MIGRATION_LOCK, () => migrateClickHouse(client));
+}
 
 async function underAdvisoryLock(pg: PgDatabase, key: number, fn: () => Promise<void>): Promise<void> {
   // A session lock on one pooled client: held across the ClickHouse statements, released even when they fail.
