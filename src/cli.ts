@@ -13,7 +13,7 @@ Commands:
 
 async function serve(): Promise<void> {
   const config = loadConfig();
-  const { startServer } = await import('./main.js');
+  const { startServer } = await import('./serve.js');
   const running = await startServer(config, { logger: true });
   const log = running.app.log;
   log.info(`Kohort listening on ${running.url}`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { CLICKHOUSE_ADAPTERS } from './storage/clickhouse/clickhouse-adapters.js';
 import { secureDataDir } from './storage/data-dir.js';
 
 /** Environment variables of the contract (api.md, Configuration), parsed once at start. */
@@ -50,8 +51,10 @@ export interface Config {
   exportDir: string;
   /** Expensive reads: time limit and how many at once (defaults in main.ts). */
   queryLimits: { timeoutMs?: number; concurrency?: number };
-  /** KOHORT_DATABASE_URL: metadata in PostgreSQL (events stay in the DuckDB file). */
+  /** KOHORT_DATABASE_URL: metadata in PostgreSQL. */
   databaseUrl?: string;
+  /** KOHORT_EVENTS_URL: events in ClickHouse (always with `databaseUrl`). */
+  eventsUrl?: string;
   /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT), e.g. "8GiB"; DuckDB's default when absent. */
   memoryLimit?: string;
   /** Keys generated on this start: the caller prints them once. */
@@ -74,17 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  if (e.KOHORT_EVENTS_URL !== undefined && e.KOHORT_DATABASE_URL === undefined) {
-    throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
-  }
-  if (e.KOHORT_EVENTS_URL !== undefined) {
-    // Refused rather than ignored: running embedded while the operator expects shared engines would split the data.
-    throw new ConfigError('KOHORT_EVENTS_URL (ClickHouse) is not supported by this version yet; unset it: with KOHORT_DATABASE_URL alone, events stay in the DuckDB file (one process)');
-  }
-  // KOHORT_DATABASE_URL alone: metadata in PostgreSQL, events in the DuckDB file (docs/DEPLOY.md).
-  if (e.KOHORT_DATABASE_URL !== undefined && !/^postgres(ql)?:\/\//.test(e.KOHORT_DATABASE_URL)) {
-    throw new ConfigError('KOHORT_DATABASE_URL must be a postgres:// (or postgresql://) URL');
-  }
+  checkScaleOutUrls(e.KOHORT_DATABASE_URL, e.KOHORT_EVENTS_URL, { clickhouse: CLICKHOUSE_ADAPTERS !== undefined });
   const dataDir = resolve(e.KOHORT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   secureDataDir(dataDir);
@@ -117,7 +110,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queryLimits: { timeoutMs: e.KOHORT_QUERY_TIMEOUT_MS, concurrency: e.KOHORT_QUERY_CONCURRENCY },
     memoryLimit: e.KOHORT_MEMORY_LIMIT,
     databaseUrl: e.KOHORT_DATABASE_URL,
+    eventsUrl: e.KOHORT_EVENTS_URL,
     generated,
     secretsFile,
   };
+}
+
+/**
+ * Scale-out URLs (scale-out.md): both or neither; one alone is an error naming
+ * the other. `clickhouse`: whether this build has its ClickHouse adapters
+ * wired. Until it does, KOHORT_DATABASE_URL alone keeps the intermediate mode
+ * (metadata in PostgreSQL, events in the DuckDB file, one process), and both
+ * URLs pass here but the start refuses KOHORT_EVENTS_URL (open-engines.ts).
+ */
+export function checkScaleOutUrls(databaseUrl: string | undefined, eventsUrl: string | undefined, build: { clickhouse: boolean }): void {
+  if (eventsUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
+  }
+  if (databaseUrl !== undefined && eventsUrl === undefined && build.clickhouse) {
+    throw new ConfigError('KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither');
+  }
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('KOHORT_DATABASE_URL must be a postgres:// (or postgresql://) URL');
+  }
+  if (eventsUrl !== undefined && !/^https?:\/\//.test(eventsUrl)) {
+    throw new ConfigError('KOHORT_EVENTS_URL must be an http:// (or https://) URL of the ClickHouse HTTP interface');
+  }
 }

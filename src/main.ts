@@ -2,28 +2,22 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loggerOptions } from './http/app.js';
 import { componentLogger, errorLogger } from './services/log.js';
-import { compileDefinition } from './cohort/cohort-compiler.js';
-import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createAuthenticator } from './http/auth.js';
 import { registerCohortRoutes } from './http/cohort-routes.js';
 import { registerCohortInsightRoutes } from './http/cohort-insight-routes.js';
 import { createCohortInsightService } from './services/cohorts/cohort-insight.js';
-import { createDuckDBCohortInsightReads } from './storage/duckdb/cohort-insight-reads.js';
 import { registerCollaboratorRoutes } from './http/collaborator-routes.js';
 import { createAccess } from './services/accounts/access.js';
 import { createSecretBox, loadSecretBox, parseSecretKeys } from './services/secret-box.js';
 import { sealConfig, withSealedSecrets } from './services/syncs/sealed-destinations.js';
-import { rewriteDestinationConfigs } from './storage/duckdb/destination-secrets.js';
-import { rewriteStepActions } from './storage/duckdb/step-secrets.js';
 import { sealAction, withSealedStepSecrets } from './services/workflows/sealed-steps.js';
 import type { Action } from './schemas/workflow.js';
 import { availableParallelism } from 'node:os';
-import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS, type QueryLimiter } from './services/query-limiter.js';
+import { createQueryLimiter, DEFAULT_QUERY_TIMEOUT_MS } from './services/query-limiter.js';
 import { createGuardedFetch, parseAllowList } from './destinations/outbound-guard.js';
 import { createHolderAccess } from './services/accounts/holder-access.js';
 import { createActionHolderCheck } from './services/workflows/action-holder.js';
@@ -31,10 +25,9 @@ import { createCollaboratorService } from './services/cohorts/collaborators.js';
 import { registerSyncRoutes } from './http/sync-routes.js';
 import { registerContactRoutes } from './http/contact-routes.js';
 import { createContactsService } from './services/contacts.js';
-import { createDuckDBContactReads } from './storage/duckdb/contact-reads.js';
 import { registerWebApp } from './http/web-static.js';
 import { registerAmplitudeCohortRoutes } from './http/amplitude-cohort-routes.js';
-import { createCohortExports, type CohortExports } from './services/cohorts/cohort-exports.js';
+import { createCohortExports } from './services/cohorts/cohort-exports.js';
 import { createDestinationRegistry } from './destinations/registry.js';
 import { createMembershipSource } from './services/cohorts/cohort-membership.js';
 import { systemClock } from './services/syncs/clock.js';
@@ -43,101 +36,30 @@ import { SyncRunner } from './services/syncs/sync-runner.js';
 import { SyncScheduler } from './services/syncs/sync-scheduler.js';
 import { registerAccountRoutes } from './http/account-routes.js';
 import { registerAuditRoutes } from './http/audit-routes.js';
-import { createAccountService, type AccountService } from './services/accounts/account-service.js';
-import { createAuditService, type AuditService } from './services/accounts/audit.js';
-import type { ScryptParams } from './services/accounts/passwords.js';
+import { createAccountService } from './services/accounts/account-service.js';
+import { createAuditService } from './services/accounts/audit.js';
 import { createMembersService } from './services/cohorts/cohort-members.js';
 import { createMembersCsv } from './services/cohorts/members-csv.js';
-import { createDuckDBMemberExportReads } from './storage/duckdb/member-export-reads.js';
 import { createCohortScheduler } from './services/cohorts/cohort-scheduler.js';
-import { createCohortService, type CohortService } from './services/cohorts/cohort-service.js';
+import { createCohortService } from './services/cohorts/cohort-service.js';
 import { createEventsService } from './services/events.js';
 import { createIngestService } from './services/ingest.js';
-import { openDatabase, type Database } from './storage/duckdb/database.js';
 import { registerWorkflowRoutes } from './http/workflow-routes.js';
 import { registerAnalyticsRoutes } from './http/analytics-routes.js';
 import { createAnalyticsService } from './services/analytics.js';
-import { createDuckDBAnalyticsReads } from './storage/duckdb/analytics-reads.js';
-import type { Clock } from './services/syncs/clock.js';
 import { ActionRunner } from './services/workflows/action-runner.js';
 import { createStepActions } from './services/workflows/step-actions.js';
 import { createWorkflowService, type WorkflowService } from './services/workflows/workflow-service.js';
-import { openDuckDBEventStore, type DuckDBEventStore } from './storage/duckdb/duckdb-event-store.js';
-import { createDuckDBMembershipStore } from './storage/duckdb/duckdb-membership-store.js';
-import { checkMetadataEngine, duckdbMetadataMigrations, openMetadataPostgres, openMetadataStores, redactUrl } from './metadata-stores.js';
-import type { PgDatabase } from './storage/postgres/database.js';
 import { LeaseKeeper } from './services/job-lease.js';
+import { compileDefinition } from './cohort/cohort-compiler.js';
+import { openEngines } from './open-engines.js';
+import type { Kohort, KohortOptions } from './kohort-options.js';
+
+export type { Kohort, KohortOptions };
 
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-
-export interface KohortOptions {
-  /** DuckDB file, or ':memory:' (tests). */
-  dbPath: string;
-  /** DuckDB memory_limit (KOHORT_MEMORY_LIMIT). */
-  memoryLimit?: string;
-  adminToken: string;
-  writeKey: string;
-  /** Background reorganization of events and dedup pruning (tests may turn it off). */
-  background?: boolean;
-  /** Cohort refresh and sync schedulers (tests may turn them off). */
-  schedulers?: boolean;
-  /**
-   * false (KOHORT_WORKER=off): HTTP only. No scheduler, step-action runner or
-   * recovery of interrupted jobs: those belong to the worker processes.
-   */
-  worker?: boolean;
-  /** false, or a log level (true = info). */
-  logger?: boolean | string;
-  /** Where log lines go (default stdout); tests capture them. */
-  logStream?: { write(line: string): void };
-  /** Time and jitter for workflow step actions (tests pass a fake clock to run retries at once). */
-  workflows?: { clock?: Clock; random?: () => number };
-  /**
-   * `KOHORT_ALLOW_PRIVATE_URLS`: hosts, addresses or CIDR ranges (or `*`) that step
-   * webhooks may reach although private or loopback. Default: none.
-   */
-  allowPrivateUrls?: string;
-  /**
-   * KOHORT_SECRET_KEY: base64 AES keys, comma-separated, current first. Without it the
-   * key lives in `secret-key.json` beside the store (a random one for ':memory:').
-   */
-  secretKeys?: string;
-  /** KOHORT_EXPORT_DIR (default `exports` beside the store). */
-  exportDir?: string;
-  /** KOHORT_QUERY_TIMEOUT_MS / KOHORT_QUERY_CONCURRENCY (defaults: 30000 ms, the number of cores). */
-  queryLimits?: { timeoutMs?: number; concurrency?: number; queueWaitMs?: number };
-  /** Password hashing cost; tests may lower it (stored hashes carry their parameters). Default: docs/TEAMS.md. */
-  passwordCost?: ScryptParams;
-  /** Runs Amplitude-style member exports in the background (default true; tests may run them with `exports.drain()`). */
-  exportWorker?: boolean;
-  /**
-   * KOHORT_DATABASE_URL: cohorts, exports, syncs, accounts, collaborators,
-   * workflows, job leases and the sign-in throttle in PostgreSQL. Events, traits
-   * and member sets stay in the DuckDB file (single-process until ClickHouse events).
-   */
-  databaseUrl?: string;
-}
-
-export interface Kohort {
-  app: FastifyInstance;
-  db: Database;
-  events: DuckDBEventStore;
-  cohorts: CohortService;
-  syncs: SyncService;
-  /** Accounts, sessions and personal tokens (getAccount / findByEmail for other services). */
-  accounts: AccountService;
-  /** The audit log: services record changes through `audit.record`. */
-  audit: AuditService;
-  /** Time limit and concurrency cap for expensive reads: routes wrap their query in `queries.run`. */
-  queries: QueryLimiter;
-  /** Workflow steps and boards; `runner.drain()` runs the step-action queue dry (tests, with schedulers off). */
-  workflows: { service: WorkflowService; runner: ActionRunner };
-  /** Amplitude-style async member exports (`drain()` runs the pending ones). */
-  exports: CohortExports;
-  close(): Promise<void>;
-}
 
 /** Composition root: opens the store, wires services and routes; does not listen. */
 export async function createKohort(opts: KohortOptions): Promise<Kohort> {
@@ -145,33 +67,34 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   // One process logger: the HTTP layer and every service log through children of it.
   const logOptions = opts.logger ? loggerOptions(typeof opts.logger === 'string' ? opts.logger : 'info') : { level: 'silent' };
   const log = opts.logStream ? pino(logOptions, opts.logStream) : pino(logOptions);
-  // PostgreSQL first: an unreachable server fails the start before the DuckDB file is opened.
-  const pg: PgDatabase | undefined = opts.databaseUrl ? await openMetadataPostgres(opts.databaseUrl) : undefined;
-  let db: Database | undefined;
-  try {
-    db = await openDatabase(opts.dbPath, duckdbMetadataMigrations(opts.databaseUrl), { memoryLimit: opts.memoryLimit });
-    await checkMetadataEngine(db, pg !== undefined);
-  } catch (err) {
-    await db?.close();
-    await pg?.close();
-    throw err;
-  }
-  const stores = await openMetadataStores(db, pg);
-  if (pg) {
-    log.info(
-      { postgres: redactUrl(opts.databaseUrl!), duckdb: opts.dbPath },
-      'metadata (cohorts, exports, syncs, accounts, collaborators, workflows, leases) in PostgreSQL; events, traits and member sets in the DuckDB file: run one process per DuckDB file until events move to ClickHouse',
-    );
-  }
+  // Destination and step-webhook secrets are sealed at rest; ones stored in plain text by older versions are sealed on open.
+  const secretBox = opts.secretKeys
+    ? createSecretBox(parseSecretKeys(opts.secretKeys))
+    : opts.dbPath === ':memory:'
+      ? createSecretBox([randomBytes(32)])
+      : loadSecretBox(join(dirname(opts.dbPath), 'secret-key.json'));
+  const opened = await openEngines({
+    dbPath: opts.dbPath,
+    memoryLimit: opts.memoryLimit,
+    databaseUrl: opts.databaseUrl,
+    eventsUrl: opts.eventsUrl,
+    legacySecrets: {
+      destinationConfig: (c) => sealConfig(c, secretBox),
+      stepAction: (a) => sealAction(a as unknown as Action, secretBox) as unknown as Record<string, unknown>,
+    },
+    log,
+    logError: errorLogger(log, 'events'),
+  });
+  const engine = opened.events;
+  const stores = opened.metadata;
   const leases = stores.leases ? new LeaseKeeper(stores.leases) : undefined;
-  const events = await openDuckDBEventStore(db, { logError: errorLogger(log, 'events') });
+  const events = engine.events;
 
-  // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
-  const compileWithHotColumns: typeof compileDefinition = (definition, ctx, dialect) =>
-    compileDefinition(definition, { ...ctx, materialized: events.materializedProperties() }, dialect);
+  // Compiled in the engine's dialect, reading the event properties it keeps in typed columns instead of their JSON.
+  const compile: typeof compileDefinition = (definition, ctx, dialect = engine.dialect) =>
+    compileDefinition(definition, { ...ctx, materialized: engine.materializedProperties() }, dialect);
   const cohortStore = stores.cohorts;
-  // Member sets live with the events: compiled definitions (and cohort references) read them there.
-  const membershipStore = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids);
+  const membershipStore = engine.members;
   const collaboratorStore = stores.collaborators;
   // Invitees are looked up in the accounts service, made further down (called only at request time).
   const collaborators = createCollaboratorService({ store: collaboratorStore, accounts: { find: (id) => accounts.getAccount(id) } });
@@ -185,7 +108,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const cohorts = createCohortService({
     store: cohortStore,
     members: membershipStore,
-    compile: compileWithHotColumns,
+    compile,
     syncs: { syncsOf: (id) => syncs!.hooks.syncsOf(id), deleteSyncsOf: (id) => syncs!.hooks.deleteSyncsOf(id) },
     collaborators,
     onMembershipChanged: async (id) => workflows?.membershipChanged(id),
@@ -195,16 +118,8 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   await cohorts.recoverInterrupted();
   await cohorts.removeOrphanMembers();
   const members = createMembersService(membershipStore, cohorts);
-  const membersCsv = createMembersCsv({ reads: createDuckDBMemberExportReads(db, db.reads), cohorts });
+  const membersCsv = createMembersCsv({ reads: engine.memberExports, cohorts });
 
-  // Destination secrets are sealed at rest; ones stored in plain text by older versions are sealed now.
-  const secretBox = opts.secretKeys
-    ? createSecretBox(parseSecretKeys(opts.secretKeys))
-    : opts.dbPath === ':memory:'
-      ? createSecretBox([randomBytes(32)])
-      : loadSecretBox(join(dirname(opts.dbPath), 'secret-key.json'));
-  // (PostgreSQL never held plain-text secrets: they were sealed before it was supported.)
-  if (stores.engine === 'duckdb') await rewriteDestinationConfigs(db.background, (c) => sealConfig(c, secretBox));
   const syncStore = withSealedSecrets(stores.syncs, secretBox);
   // The file destination writes only under the export dir (none for ':memory:' test instances without one).
   const exportDir = opts.exportDir ?? (opts.dbPath === ':memory:' ? undefined : join(dirname(opts.dbPath), 'exports'));
@@ -215,10 +130,11 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   syncs = createSyncService({ store: syncStore, runner, registry, membership, clock: systemClock, exportDir, onDue: () => syncScheduler.poke() });
 
   const insight = createCohortInsightService({
-    reads: createDuckDBCohortInsightReads(db.reads, events.writer.ids),
+    reads: engine.insight,
     cohorts,
-    compile: compileWithHotColumns,
-    materialized: () => events.materializedProperties(),
+    compile,
+    materialized: () => engine.materializedProperties(),
+    dialect: engine.dialect,
     syncs: {
       ofCohort: async (id) => (await syncStore.listSyncs({ cohortId: id })).map((s) => ({ id: s.id, destinationId: s.destinationId })),
       acknowledged: (id) => syncStore.acknowledged(id),
@@ -228,11 +144,6 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const workflowClock = opts.workflows?.clock ?? systemClock;
   // Step webhook URLs are chosen by members: they go through the outbound guard.
   const privateAllow = parseAllowList(opts.allowPrivateUrls);
-  // Step-webhook secrets are sealed at rest like destination secrets; plain ones from older versions are sealed now
-  // (PostgreSQL never held plain-text ones: workflows moved there after sealing).
-  if (stores.engine === 'duckdb') {
-    await rewriteStepActions(db.background, (a) => sealAction(a as unknown as Action, secretBox) as unknown as Record<string, unknown>);
-  }
   const workflowStore = withSealedStepSecrets(stores.workflows, secretBox);
   const actionRunner = new ActionRunner({
     store: workflowStore,
@@ -310,9 +221,9 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
           auth,
           queries,
           contacts: createContactsService({
-            reads: createDuckDBContactReads(db.reads),
+            reads: engine.contacts,
             workflows: workflowStore,
-            compile: compileWithHotColumns,
+            compile,
             cohortNames: (ids) => cohortStore.names(ids),
             visibleCohorts: (p) => access.visibleCohorts(p),
           }),
@@ -325,14 +236,19 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
           auth,
           access,
           queries,
-          analytics: createAnalyticsService({ reads: createDuckDBAnalyticsReads(db.reads), cohorts: cohortStore, materialized: () => events.materializedProperties() }),
+          analytics: createAnalyticsService({
+            reads: engine.analytics,
+            cohorts: cohortStore,
+            materialized: () => engine.materializedProperties(),
+            dialect: engine.analyticsDialect,
+          }),
         }),
       (a) => registerAmplitudeCohortRoutes(a, { cohorts, exports: cohortExports, accounts, auth, access }),
       (a) => registerWebApp(a, { distDir: WEB_DIST }),
     ],
   });
   const cohortScheduler = createCohortScheduler(cohorts, { log: errorLogger(log, 'cohort-scheduler'), leases });
-  if (background) events.startBackground();
+  if (background) engine.startBackground();
   // Exports left pending by a previous run are finished (or reported failed) now, by a worker process.
   if (opts.worker !== false && (opts.exportWorker ?? true)) cohortExports.start();
   if (opts.worker === false) {
@@ -349,8 +265,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   let closing: Promise<void> | undefined;
   return {
     app,
-    db,
-    events,
+    engine,
     cohorts,
     syncs,
     accounts,
@@ -369,38 +284,9 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
         await cohortExports.stop();
         // Runs resume from their last committed batch, so shutdown need not wait out a long backoff.
         await Promise.race([runner.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
-        await events.close();
-        await db.close();
-        await stores.close();
+        await opened.close();
       })();
       return closing;
     },
   };
-}
-
-export interface Running extends Kohort {
-  url: string;
-}
-
-/** `kohort serve`: the whole product on the configured data dir and port. */
-export async function startServer(config: Config, opts: { logger?: boolean; background?: boolean } = {}): Promise<Running> {
-  const k = await createKohort({
-    dbPath: join(config.dataDir, 'kohort.duckdb'),
-    memoryLimit: config.memoryLimit,
-    adminToken: config.adminToken,
-    writeKey: config.writeKey,
-    background: opts.background,
-    allowPrivateUrls: config.allowPrivateUrls,
-    queryLimits: config.queryLimits,
-    secretKeys: config.secretKeys,
-    exportDir: config.exportDir,
-    databaseUrl: config.databaseUrl,
-    schedulers: (opts.background ?? true) && config.scheduler,
-    worker: config.worker,
-    logger: opts.logger ? config.logLevel : false,
-  });
-  await k.app.listen({ port: config.port, host: config.host });
-  const addr = k.app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  return { ...k, url: `http://localhost:${port}` };
 }

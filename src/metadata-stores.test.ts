@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from './config.js';
 import { createKohort, type KohortOptions } from './main.js';
+import { rawDuckDBFile } from './storage/duckdb/test-support/raw-duckdb.js';
 import { freshPgDatabaseUrl, noPostgres } from './storage/postgres/test-support/pg-test-db.js';
 
 /**
@@ -34,11 +35,11 @@ describe.skipIf(noPostgres())('metadata engine of a data dir', () => {
     const dir = freshDir();
     const url = await freshPgDatabaseUrl();
     let k = await open(dir, url);
-    await k.events.write([{ kind: 'identify', externalId: 'ann', traits: {}, ts: new Date() }]);
+    await k.engine.events.write([{ kind: 'identify', externalId: 'ann', traits: {}, ts: new Date() }]);
     const list = (await inject(k, 'POST', '/v1/cohorts', { name: 'List', kind: 'static' })).json();
     expect((await inject(k, 'POST', `/v1/cohorts/${list.id}/members`, { userIds: ['ann'] })).json().added).toBe(1);
     // Workflows live in PostgreSQL too: the DuckDB file has no workflow tables.
-    const [wf] = await k.db.reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE 'workflow%'`);
+    const [wf] = await rawDuckDBFile(k).reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM information_schema.tables WHERE table_name LIKE 'workflow%'`);
     expect(Number(wf.n)).toBe(0);
     await k.close();
 

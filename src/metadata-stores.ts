@@ -20,6 +20,8 @@ import type { Migration } from './storage/duckdb/migrations.js';
 import { METADATA_ENGINE_MIGRATIONS, metadataEngineOf, recordMetadataEngine } from './storage/duckdb/metadata-engine.js';
 import { SYNC_MIGRATIONS } from './storage/duckdb/sync-migrations.js';
 import { DuckDBSyncStore } from './storage/duckdb/sync-store.js';
+import { rewriteDestinationConfigs } from './storage/duckdb/destination-secrets.js';
+import { rewriteStepActions } from './storage/duckdb/step-secrets.js';
 import { WORKFLOW_MIGRATIONS } from './storage/duckdb/workflow-migrations.js';
 import { createDuckDBWorkflowStore } from './storage/duckdb/workflow-store.js';
 import { PG_ACCOUNT_MIGRATIONS } from './storage/postgres/account-migrations.js';
@@ -41,7 +43,7 @@ import { createPostgresWorkflowStore } from './storage/postgres/workflow-store.j
 /**
  * The metadata stores (docs/ARCHITECTURE.md, Ports and engines): in the
  * DuckDB file by default, in PostgreSQL with `KOHORT_DATABASE_URL`. Events,
- * traits and member sets stay in the DuckDB file either way.
+ * traits and member sets are the events engine's (open-engines.ts).
  */
 export interface MetadataStores {
   engine: 'duckdb' | 'postgres';
@@ -122,7 +124,19 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openMetadataStores(db: Database, pg: PgDatabase | undefined): Promise<MetadataStores> {
+/**
+ * How secrets stored in plain text by older versions are sealed on start
+ * (the caller owns the secret box). Only the embedded store can hold such
+ * rows: PostgreSQL never held plain-text secrets (destinations and
+ * workflows moved there after sealing).
+ */
+export interface LegacySecretSealing {
+  destinationConfig(config: Record<string, unknown>): Record<string, unknown>;
+  stepAction(action: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** PostgreSQL when given, else the embedded stores in the DuckDB file `db`. */
+export async function openMetadataStores(db: Database | undefined, pg: PgDatabase | undefined, legacy: LegacySecretSealing): Promise<MetadataStores> {
   if (pg) {
     return {
       engine: 'postgres',
@@ -137,6 +151,9 @@ export async function openMetadataStores(db: Database, pg: PgDatabase | undefine
       close: () => pg.close(),
     };
   }
+  if (!db) throw new Error('metadata stores: neither PostgreSQL nor a DuckDB file to open them on');
+  await rewriteDestinationConfigs(db.background, legacy.destinationConfig);
+  await rewriteStepActions(db.background, legacy.stepAction);
   return {
     engine: 'duckdb',
     cohorts: createDuckDBCohortStore(db, await db.connect()),
@@ -146,6 +163,7 @@ export async function openMetadataStores(db: Database, pg: PgDatabase | undefine
     collaborators: createDuckDBCollaboratorStore(await db.connect()),
     // Its own connection: a board's read-check-write never interleaves with other work.
     workflows: createDuckDBWorkflowStore(await db.connect()),
+    // The file is the events engine's: it closes it.
     close: async () => undefined,
   };
 }

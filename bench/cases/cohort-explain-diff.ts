@@ -5,6 +5,7 @@ import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import type { Cohort } from '../../src/schemas/cohort.js';
 import type { Definition } from '../../src/schemas/definition.js';
 import { createCohortInsightService, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
+import { duckdbDialect } from '../../src/cohort/dialects/duckdb.js';
 import { createDuckDBCohortInsightReads } from '../../src/storage/duckdb/cohort-insight-reads.js';
 import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
@@ -128,6 +129,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       },
       compile,
       materialized: () => materialized,
+      dialect: duckdbDialect,
       now: () => asOf,
     };
     const plain = createCohortInsightService(base);

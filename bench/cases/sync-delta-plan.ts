@@ -1,4 +1,4 @@
-import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
+import { asDuckDBEventsEngine } from '../../src/storage/duckdb/duckdb-engine.js';
 import { DuckDBSyncStore } from '../../src/storage/duckdb/sync-store.js';
 import { planSync } from '../../src/services/syncs/sync-planner.js';
 import { percentile, type BenchContext, type CaseResult } from '../harness.js';
@@ -42,8 +42,9 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     if (refreshed.status !== 200 || refreshed.body.size !== MEMBERS) throw new Error(`refresh: ${JSON.stringify(refreshed.body)}`);
 
     // The planner alone, on what the stores hand the runner.
-    const membershipStore = createDuckDBMembershipStore(b.k.db, await b.k.db.connect(), b.k.events.writer.ids);
-    const syncStore = new DuckDBSyncStore((await b.k.db.connect()).raw);
+    const membershipStore = b.k.engine.members;
+    // The sync store is metadata, which Kohort does not hand out: this bench opens its own on the file.
+    const syncStore = new DuckDBSyncStore((await asDuckDBEventsEngine(b.k.engine).database.connect()).raw);
     const readMembers = async () => {
       const out: string[] = [];
       for await (const page of membershipStore.streamMembers(cohort.id)) out.push(...page);

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BulkBatch } from '../../src/storage/duckdb/bulk-loader.js';
 import { createKohort, type Kohort } from '../../src/main.js';
+import { asDuckDBEventsEngine } from '../../src/storage/duckdb/duckdb-engine.js';
 import { ROOT, type BenchContext } from '../harness.js';
 import { exited, tsNode } from './processes.js';
 
@@ -104,7 +105,7 @@ export async function openSyncBench(ctx: BenchContext, name: string): Promise<Sy
   const { child, url: receiverUrl } = await startReceiver(ctx);
   try {
     const t0 = performance.now();
-    const loaded = await k.events.bulkLoad(people());
+    const loaded = await asDuckDBEventsEngine(k.engine).events.bulkLoad(people());
     ctx.log(`bulk loaded ${loaded.users.toLocaleString('en-US')} people in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } catch (err) {
     child.kill();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../../test/support/test-app.js';
 import { createKohort, type Kohort } from '../main.js';
+import { rawDuckDBFile } from '../storage/duckdb/test-support/raw-duckdb.js';
 import { tokenHash } from '../services/accounts/credentials.js';
 import { csrfTokenFor } from './session-cookies.js';
 
@@ -68,7 +69,7 @@ describe('browser sign-in sets an HttpOnly session cookie', () => {
     expect(session).toMatch(/^kse_/);
     expect(res.body).not.toContain(ADMIN);
     expect(res.json()).toMatchObject({ via: 'admin_token', role: 'owner', account: null });
-    const rows = await k.db.writer.rows<{ token_hash: string }>('SELECT token_hash FROM sessions');
+    const rows = await rawDuckDBFile(k).writer.rows<{ token_hash: string }>('SELECT token_hash FROM sessions');
     expect(rows.map((r) => r.token_hash)).toContain(tokenHash(session));
     expect(JSON.stringify(rows)).not.toContain(session);
     const me = await inject('GET', '/v1/me', { cookie });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kohort } from '../main.js';
+import { rawDuckDBFile } from '../storage/duckdb/test-support/raw-duckdb.js';
 import { addMember, caller, startTeamKohort, type TeamMember } from './test-support/team.js';
 
 /**
@@ -186,7 +187,7 @@ describe('inviting', () => {
 
   it('deleting a cohort deletes its collaborators', async () => {
     const made = ok(await call(ann.token, 'POST', '/v1/cohorts', { name: 'Short-lived', kind: 'static', collaborators: [{ accountId: bob.id, role: 'viewer' }] }));
-    const count = async () => Number((await k.db.reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM cohort_collaborators WHERE cohort_id = ?', [made.id]))[0].n);
+    const count = async () => Number((await rawDuckDBFile(k).reads.rows<{ n: bigint }>('SELECT count(*) AS n FROM cohort_collaborators WHERE cohort_id = ?', [made.id]))[0].n);
     expect(await count()).toBe(1);
     expect((await call(ann.token, 'DELETE', `/v1/cohorts/${made.id}`)).status).toBe(204);
     expect(await count()).toBe(0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKohort, type Kohort } from '../main.js';
+import { rawDuckDBFile } from '../storage/duckdb/test-support/raw-duckdb.js';
 
 /**
  * Numbers outside what the engine compares exactly are a 400, never a 500
@@ -94,7 +95,7 @@ describe('a cohort stored before these checks', () => {
         payload: { name: 'old', definition: { match: 'all', rules: [{ type: 'event', event: 'buy', where: [{ property: 'price', op: 'gt', value: 1 }] }] } } })).json();
       // As an older version stored it: a count beyond int64 inside the saved definition.
       const doc = { ...made, definition: { match: 'all', rules: [{ type: 'event', event: 'buy', count: { op: 'lt', value: 9223372036854775808 } }] } };
-      await first.db.writer.run('UPDATE cohorts SET doc = ? WHERE id = ?', [JSON.stringify(doc), made.id]);
+      await rawDuckDBFile(first).writer.run('UPDATE cohorts SET doc = ? WHERE id = ?', [JSON.stringify(doc), made.id]);
       await first.close();
 
       const second = await createKohort({ ...opts, schedulers: true });

@@ -25,7 +25,7 @@ async function load(k: Kohort): Promise<void> {
       const n = b * 5000 + i;
       return { kind: 'track' as const, externalId: `u${n % 2000}`, event: ['a', 'b', 'c'][n % 3], ts: new Date(base + n * 1000), props: { v: n % 97, s: `x${n}` } };
     });
-    await k.events.write(items);
+    await k.engine.events.write(items);
   }
 }
 

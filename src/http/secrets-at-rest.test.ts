@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { MockReceiver } from '../destinations/test-support/mock-receiver.js';
 import { signStandardWebhook } from '../destinations/webhook.js';
 import { createKohort, type Kohort } from '../main.js';
+import { rawDuckDBFile } from '../storage/duckdb/test-support/raw-duckdb.js';
 
 /**
  * Files Kohort writes are its own user's only; destination secrets are
@@ -20,7 +21,7 @@ const auth = { authorization: `Bearer ${ADMIN}` };
 const open = (opts: Partial<Parameters<typeof createKohort>[0]> = {}) =>
   createKohort({ dbPath: join(dir, 'kohort.duckdb'), adminToken: ADMIN, writeKey: `${ADMIN}_w`, background: false, schedulers: false, ...opts });
 const storedConfigs = async (k: Kohort) =>
-  (await k.db.reads.rows<{ id: string; config: string }>('SELECT id, CAST(config AS VARCHAR) AS config FROM sync_destinations')).map((r) => r.config).join('\n');
+  (await rawDuckDBFile(k).reads.rows<{ id: string; config: string }>('SELECT id, CAST(config AS VARCHAR) AS config FROM sync_destinations')).map((r) => r.config).join('\n');
 const mode = (p: string) => statSync(p).mode & 0o777;
 
 beforeAll(async () => {
@@ -69,7 +70,7 @@ describe('files and secrets at rest', () => {
   it('seals secrets stored in plain text by an older version at the next start', async () => {
     const k = await open();
     try {
-      await k.db.writer.run(`INSERT INTO sync_destinations SELECT 'legacy', 'Legacy', 'webhook', CAST(? AS JSON), created_at, updated_at FROM sync_destinations LIMIT 1`, [
+      await rawDuckDBFile(k).writer.run(`INSERT INTO sync_destinations SELECT 'legacy', 'Legacy', 'webhook', CAST(? AS JSON), created_at, updated_at FROM sync_destinations LIMIT 1`, [
         JSON.stringify({ url: `${receiver.url}/legacy`, secret: SECRET }),
       ]);
       expect(await storedConfigs(k)).toContain(SECRET);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MockReceiver } from '../destinations/test-support/mock-receiver.js';
 import { signStandardWebhook } from '../destinations/webhook.js';
 import { createKohort, type Kohort } from '../main.js';
+import { rawDuckDBFile } from '../storage/duckdb/test-support/raw-duckdb.js';
 
 /**
  * Step-webhook secrets are sealed at rest like destination secrets (also those
@@ -27,8 +28,8 @@ async function call(k: Kohort, method: 'GET' | 'POST' | 'PUT', url: string, payl
 /** Everything the store holds about steps and queued actions, as text. */
 const rawActions = async (k: Kohort) =>
   [
-    ...(await k.db.reads.rows<{ a: string }>('SELECT CAST(action AS VARCHAR) AS a FROM workflow_steps WHERE action IS NOT NULL')),
-    ...(await k.db.reads.rows<{ a: string }>('SELECT CAST(action AS VARCHAR) AS a FROM workflow_actions')),
+    ...(await rawDuckDBFile(k).reads.rows<{ a: string }>('SELECT CAST(action AS VARCHAR) AS a FROM workflow_steps WHERE action IS NOT NULL')),
+    ...(await rawDuckDBFile(k).reads.rows<{ a: string }>('SELECT CAST(action AS VARCHAR) AS a FROM workflow_actions')),
   ].map((r) => r.a).join('\n');
 
 beforeAll(async () => {
@@ -85,11 +86,11 @@ describe('step-webhook secrets at rest', () => {
     let k = await open();
     try {
       // What an older version left: the secret in plain text, in the step and in a queued action.
-      await k.db.writer.run(
+      await rawDuckDBFile(k).writer.run(
         `UPDATE workflow_steps SET action = CAST(? AS JSON) WHERE cohort_id = ? AND position = 1`,
         [JSON.stringify({ type: 'webhook', url: `${receiver.url}/step`, secret: OLD }), cohortId],
       );
-      await k.db.writer.run(`UPDATE workflow_actions SET action = CAST(? AS JSON)`, [JSON.stringify({ type: 'webhook', url: `${receiver.url}/step`, secret: OLD })]);
+      await rawDuckDBFile(k).writer.run(`UPDATE workflow_actions SET action = CAST(? AS JSON)`, [JSON.stringify({ type: 'webhook', url: `${receiver.url}/step`, secret: OLD })]);
       expect(await rawActions(k)).toContain(OLD);
     } finally {
       await k.close();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MockReceiver, type RecordedRequest } from '../destinations/test-support/mock-receiver.js';
 import { signStandardWebhook } from '../destinations/webhook.js';
 import { createKohort, type Kohort } from '../main.js';
+import { rawDuckDBFile } from '../storage/duckdb/test-support/raw-duckdb.js';
 import { FakeClock } from '../services/syncs/test-support/fake-clock.js';
 
 const ADMIN = 'kha_workflow_routes_test';
@@ -297,7 +298,7 @@ describe('deleting a cohort', () => {
     const [, s] = (await api('PUT', `/v1/cohorts/${c}/steps`, { steps: [{ name: 'A' }, { name: 'B', action: { type: 'set_property', key: 'k', value: 1 } }] })).body;
     await api('POST', `/v1/cohorts/${c}/cards/u1/move`, { stepId: s.id });
     expect((await api('DELETE', `/v1/cohorts/${c}`)).status).toBe(204);
-    const [n] = await k.db.reads.rows<{ n: bigint }>(
+    const [n] = await rawDuckDBFile(k).reads.rows<{ n: bigint }>(
       `SELECT (SELECT count(*) FROM workflow_steps WHERE cohort_id = $1) + (SELECT count(*) FROM workflow_cards WHERE cohort_id = $1)
             + (SELECT count(*) FROM workflow_actions WHERE cohort_id = $1) AS n`,
       [c],

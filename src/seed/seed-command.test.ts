@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../storage/duckdb/database.js';
-import { seed, SeedError } from './seed-command.js';
+import { ConfigError, type Config } from '../config.js';
+import { runSeedCommand, seed, SeedError } from './seed-command.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -17,6 +18,15 @@ afterEach(() => {
 });
 
 describe('kohort seed', () => {
+  it('refuses with ClickHouse events configured, writing nothing', async () => {
+    const dir = tempDir();
+    const config = { dataDir: dir, databaseUrl: 'postgres://k@localhost/k', eventsUrl: 'http://localhost:8123/k' } as Config;
+    const run = runSeedCommand(config, { users: '10', events: '100' });
+    await expect(run).rejects.toThrow(ConfigError);
+    await expect(run).rejects.toThrow(/KOHORT_EVENTS_URL the events live in ClickHouse/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('writes the requested users and events, reorganized, and appends on a second run', async () => {
     const dir = tempDir();
     const s = await seed(dir, { users: 300, events: 6_000, days: 90, seed: 5 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { openDatabase, type Database } from '../storage/duckdb/database.js';
 import type { BulkBatch } from '../storage/duckdb/bulk-loader.js';
 import { openDuckDBEventStore } from '../storage/duckdb/duckdb-event-store.js';
@@ -133,6 +133,10 @@ export async function runSeedCommand(config: Config, raw: { users?: string; even
     return;
   }
   const o = parsed.data;
+  if (config.eventsUrl !== undefined) {
+    // The seed loads the embedded DuckDB file: with ClickHouse events it would fill a file nothing reads.
+    throw new ConfigError('kohort seed loads the embedded DuckDB store; with KOHORT_EVENTS_URL the events live in ClickHouse: unset both URLs and use a separate KOHORT_DATA_DIR to seed a demo');
+  }
   console.log(
     `Seeding ${fmt(o.events)} events for ${fmt(o.users)} users over ${fmt(o.days)} days (seed ${o.seed}) into ${config.dataDir}`,
   );

@@ -4,6 +4,7 @@
  * composition root opens one — the embedded DuckDB file, or ClickHouse
  * (`KOHORT_EVENTS_URL`) — and wires services to these ports only.
  */
+import type { AnalyticsDialect } from '../analytics/analytics-dialect.js';
 import type { MaterializedProperty, SqlDialect } from '../cohort/dialect.js';
 import type { AnalyticsReads } from './analytics-reads.js';
 import type { CohortInsightReads } from './cohort-insight-reads.js';
@@ -16,6 +17,8 @@ export interface EventsEngine {
   readonly name: 'duckdb' | 'clickhouse';
   /** The dialect compiled definitions and charts are rendered in for this engine. */
   readonly dialect: SqlDialect;
+  /** The chart compiler's dialect (buckets, CTEs) over `dialect`. */
+  readonly analyticsDialect: AnalyticsDialect;
   readonly events: EventStore;
   readonly members: MembershipStore;
   readonly insight: CohortInsightReads;

@@ -11,6 +11,7 @@ import type { ExecutionRecord, WorkflowStore } from '../../storage/workflow-stor
 import { systemClock } from '../syncs/clock.js';
 import { FakeClock } from '../syncs/test-support/fake-clock.js';
 import { ActionRunner, type ActionOutcome } from './action-runner.js';
+import { rawDuckDBFile } from '../../storage/duckdb/test-support/raw-duckdb.js';
 
 const ADMIN = 'kha_action_runner_test';
 const WRITE = 'khw_action_runner_test';
@@ -153,7 +154,7 @@ describe('crash safety of the queue', () => {
     await api(k, 'POST', `/v1/cohorts/${c}/cards/a/move`, { stepId: hook.id });
     await api(k, 'POST', `/v1/cohorts/${c}/cards/b/move`, { stepId: hook.id });
     // b's execution was claimed when the process died (its attempt never recorded).
-    await k.db.writer.run(`UPDATE workflow_actions SET status = 'running', attempts = 1, next_attempt_at = NULL WHERE user_id = 'b'`);
+    await rawDuckDBFile(k).writer.run(`UPDATE workflow_actions SET status = 'running', attempts = 1, next_attempt_at = NULL WHERE user_id = 'b'`);
     await k.close();
     expect(receiver.requests).toHaveLength(0);
 

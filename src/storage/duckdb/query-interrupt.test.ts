@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKohort, type Kohort } from '../../main.js';
-import { createDuckDBAnalyticsReads } from './analytics-reads.js';
-import { createDuckDBCohortInsightReads } from './cohort-insight-reads.js';
-import { createDuckDBContactReads } from './contact-reads.js';
+import { rawDuckDBFile } from './test-support/raw-duckdb.js';
 
 /**
  * The reads behind explain, diff and analytics stop the engine's statement when
@@ -17,7 +15,7 @@ const ENDLESS_EXPLAIN = `SELECT 1 AS k, NULL AS r, NULL AS c, NULL AS a, NULL AS
 let k: Kohort;
 beforeAll(async () => {
   k = await createKohort({ dbPath: ':memory:', adminToken: 'kha_interrupt', writeKey: 'khw_interrupt', background: false, schedulers: false });
-  await k.events.write([{ kind: 'track', externalId: 'u1', event: 'a', ts: new Date('2026-01-01T00:00:00Z'), props: {} }]);
+  await k.engine.events.write([{ kind: 'track', externalId: 'u1', event: 'a', ts: new Date('2026-01-01T00:00:00Z'), props: {} }]);
 });
 afterAll(() => k?.close());
 
@@ -30,18 +28,18 @@ function abortSoon(): AbortSignal {
 
 /** Every connection of the read pool answers at once. */
 async function poolAnswers(): Promise<void> {
-  for (let i = 0; i < 8; i++) expect(await k.db.reads.rows<{ n: number }>('SELECT 42 AS n')).toEqual([{ n: 42 }]);
+  for (let i = 0; i < 8; i++) expect(await rawDuckDBFile(k).reads.rows<{ n: number }>('SELECT 42 AS n')).toEqual([{ n: 42 }]);
 }
 
 describe('interrupting reads on abort', () => {
   it('analytics rows', async () => {
-    const reads = createDuckDBAnalyticsReads(k.db.reads);
+    const reads = k.engine.analytics;
     await expect(reads.rows({ sql: `SELECT count(*) AS n FROM (${ENDLESS_UIDS})`, params: [] }, abortSoon())).rejects.toThrow(/interrupt/i);
     await poolAnswers();
   });
 
   it('explain, diff and the member list of a diff', { timeout: 60_000 }, async () => {
-    const reads = createDuckDBCohortInsightReads(k.db.reads, k.events.writer.ids);
+    const reads = k.engine.insight;
     const uid = (await reads.uidOf('u1'))!;
     await expect(reads.explainRows(uid, { sql: ENDLESS_EXPLAIN, params: [] }, ['a'], abortSoon())).rejects.toThrow(/interrupt/i);
     await poolAnswers();
@@ -52,7 +50,7 @@ describe('interrupting reads on abort', () => {
   });
 
   it('the contacts search', async () => {
-    const reads = createDuckDBContactReads(k.db.reads);
+    const reads = k.engine.contacts;
     const q = { inSet: { sql: ENDLESS_UIDS, params: [] }, limit: 10, withTotal: true };
     await expect(reads.page(q, abortSoon())).rejects.toThrow(/interrupt/i);
     await poolAnswers();
