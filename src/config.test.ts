@@ -19,10 +19,10 @@ describe('config: workers and scale-out URLs', () => {
     expect(() => loadConfig(env({ KOHORT_WORKER: 'maybe' }))).toThrow(/KOHORT_WORKER/);
   });
 
-  it('takes KOHORT_DATABASE_URL alone (events stay in the DuckDB file) and checks it is a PostgreSQL URL', () => {
-    expect(loadConfig(env({ KOHORT_DATABASE_URL: 'postgres://k@localhost/k' })).databaseUrl).toBe('postgres://k@localhost/k');
+  it('refuses KOHORT_DATABASE_URL alone, naming KOHORT_EVENTS_URL, and checks it is a PostgreSQL URL', () => {
+    expect(() => loadConfig(env({ KOHORT_DATABASE_URL: 'postgres://k@localhost/k' }))).toThrow(/KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither/);
     expect(loadConfig(env()).databaseUrl).toBeUndefined();
-    expect(() => loadConfig(env({ KOHORT_DATABASE_URL: 'mysql://k@localhost/k' }))).toThrow(/postgres:\/\//);
+    expect(() => loadConfig(env({ KOHORT_DATABASE_URL: 'mysql://k@localhost/k', KOHORT_EVENTS_URL: 'http://localhost:8123/k' }))).toThrow(/postgres:\/\//);
   });
 
   it('refuses KOHORT_EVENTS_URL without KOHORT_DATABASE_URL, naming it', () => {
@@ -36,22 +36,11 @@ describe('config: workers and scale-out URLs', () => {
     expect(() => loadConfig(env({ KOHORT_DATABASE_URL: 'postgres://k@localhost/k', KOHORT_EVENTS_URL: 'tcp://localhost:9000/k' }))).toThrow(/KOHORT_EVENTS_URL must be an http/);
   });
 
-  it('refuses the ClickHouse URL this version cannot serve at start instead of ignoring it', async () => {
-    const both = loadConfig(env({ KOHORT_DATABASE_URL: 'postgres://k@127.0.0.1:1/k', KOHORT_EVENTS_URL: 'http://localhost:8123/k' }));
-    const start = createKohort({ dbPath: ':memory:', adminToken: 'admin-token-1', writeKey: 'write-key-1', databaseUrl: both.databaseUrl, eventsUrl: both.eventsUrl });
-    // Refused before any connection: the PostgreSQL URL above has nothing listening, and its error would say so.
-    await expect(start).rejects.toThrow(ConfigError);
-    await expect(start).rejects.toThrow(/KOHORT_EVENTS_URL \(ClickHouse\) is not supported by this build yet/);
-  });
-
-  it('once ClickHouse is wired, each URL alone is an error naming the other (scale-out.md)', () => {
-    const wired = { clickhouse: true };
-    expect(() => checkScaleOutUrls('postgres://k@localhost/k', undefined, wired)).toThrow(/KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither/);
-    expect(() => checkScaleOutUrls(undefined, 'http://localhost:8123/k', wired)).toThrow(/KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither/);
-    expect(() => checkScaleOutUrls('postgres://k@localhost/k', 'http://localhost:8123/k', wired)).not.toThrow();
-    expect(() => checkScaleOutUrls(undefined, undefined, wired)).not.toThrow();
-    // This build: PostgreSQL alone is still the metadata-only mode (events in the DuckDB file).
-    expect(() => checkScaleOutUrls('postgres://k@localhost/k', undefined, { clickhouse: false })).not.toThrow();
+  it('each URL alone is an error naming the other (scale-out.md)', () => {
+    expect(() => checkScaleOutUrls('postgres://k@localhost/k', undefined)).toThrow(/KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither/);
+    expect(() => checkScaleOutUrls(undefined, 'http://localhost:8123/k')).toThrow(/KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither/);
+    expect(() => checkScaleOutUrls('postgres://k@localhost/k', 'http://localhost:8123/k')).not.toThrow();
+    expect(() => checkScaleOutUrls(undefined, undefined)).not.toThrow();
   });
 
   it('refuses KOHORT_EVENTS_URL given to createKohort without a PostgreSQL URL, naming it', async () => {

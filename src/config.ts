@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { CLICKHOUSE_ADAPTERS } from './storage/clickhouse/clickhouse-adapters.js';
 import { secureDataDir } from './storage/data-dir.js';
 
 /** Environment variables of the contract (api.md, Configuration), parsed once at start. */
@@ -77,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  checkScaleOutUrls(e.KOHORT_DATABASE_URL, e.KOHORT_EVENTS_URL, { clickhouse: CLICKHOUSE_ADAPTERS !== undefined });
+  checkScaleOutUrls(e.KOHORT_DATABASE_URL, e.KOHORT_EVENTS_URL);
   const dataDir = resolve(e.KOHORT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   secureDataDir(dataDir);
@@ -118,16 +117,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /**
  * Scale-out URLs (scale-out.md): both or neither; one alone is an error naming
- * the other. `clickhouse`: whether this build has its ClickHouse adapters
- * wired. Until it does, KOHORT_DATABASE_URL alone keeps the intermediate mode
- * (metadata in PostgreSQL, events in the DuckDB file, one process), and both
- * URLs pass here but the start refuses KOHORT_EVENTS_URL (open-engines.ts).
+ * the other (events in ClickHouse need identity and dedup claims in PostgreSQL,
+ * and metadata in PostgreSQL beside events in one process's DuckDB file would
+ * let a second process see other events).
  */
-export function checkScaleOutUrls(databaseUrl: string | undefined, eventsUrl: string | undefined, build: { clickhouse: boolean }): void {
+export function checkScaleOutUrls(databaseUrl: string | undefined, eventsUrl: string | undefined): void {
   if (eventsUrl !== undefined && databaseUrl === undefined) {
     throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
   }
-  if (databaseUrl !== undefined && eventsUrl === undefined && build.clickhouse) {
+  if (databaseUrl !== undefined && eventsUrl === undefined) {
     throw new ConfigError('KOHORT_DATABASE_URL is set but KOHORT_EVENTS_URL is not: set both or neither');
   }
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {

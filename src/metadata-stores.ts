@@ -1,3 +1,4 @@
+import { PG_IDENTITY_MIGRATIONS } from './storage/postgres/identity-migrations.js';
 import { ConfigError } from './config.js';
 import type { AccountStore } from './storage/account-store.js';
 import type { CohortExportStore } from './storage/cohort-export-store.js';
@@ -95,6 +96,8 @@ export const PG_METADATA_MIGRATIONS = [
   PG_LEASE_MIGRATIONS,
   PG_SIGNIN_THROTTLE_MIGRATIONS,
   PG_WORKFLOW_MIGRATIONS,
+  // Identity and dedup claims of the ClickHouse events engine (shared by every process).
+  PG_IDENTITY_MIGRATIONS,
 ] as const;
 
 /** Connects to PostgreSQL and migrates it; a server that cannot be reached is one clear error. */

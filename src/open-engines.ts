@@ -72,16 +72,11 @@ export async function openEngines(opts: EngineOptions): Promise<Engines> {
 /** Events in ClickHouse, everything else in PostgreSQL: any number of processes. */
 async function openScaledOut(opts: EngineOptions, eventsUrl: string): Promise<Engines> {
   if (!opts.databaseUrl) throw new ConfigError('KOHORT_EVENTS_URL is set but KOHORT_DATABASE_URL is not: set both or neither');
-  const adapters = CLICKHOUSE_ADAPTERS;
-  if (!adapters) {
-    // Refused rather than half-served: events elsewhere than the operator asked would split the data.
-    throw new ConfigError('KOHORT_EVENTS_URL (ClickHouse) is not supported by this build yet: its ClickHouse event adapters are not wired; unset it');
-  }
   const pg = await openMetadataPostgres(opts.databaseUrl);
   try {
     let events: EventsEngine;
     try {
-      events = await openClickHouseEventsEngine(eventsUrl, { pg, adapters });
+      events = await openClickHouseEventsEngine(eventsUrl, { pg, adapters: CLICKHOUSE_ADAPTERS });
     } catch (err) {
       throw new ConfigError(`KOHORT_EVENTS_URL: cannot use ClickHouse at ${redactUrl(eventsUrl)}: ${(err as Error)?.message || String(err)}`);
     }
