@@ -147,3 +147,14 @@ export async function openDatabase(
     },
   };
 }
+
+/**
+ * Opens an existing DuckDB file READ_ONLY (`kohort migrate --from`): no
+ * migration, checkpoint or write of any kind reaches the file, and a second
+ * reader is allowed while no process has it open for writing. The caller closes
+ * the instance (`closeSync`) when done.
+ */
+export async function openDatabaseReadOnly(path: string): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  return { instance, conn: await instance.connect() };
+}

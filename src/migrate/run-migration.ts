@@ -1,0 +1,212 @@
+/**
+ * `kohort migrate`: copies an embedded store (a data dir's DuckDB file, opened
+ * READ_ONLY and never changed) into PostgreSQL (metadata) and ClickHouse
+ * (events, traits, people, member sets), ids and person keys kept, in chunks,
+ * resumable after a stop at any point (progress.ts, copy-plan.ts).
+ *
+ * A target is accepted when it holds nothing yet, or a migration of this same
+ * store (same contents: the fingerprint of its row counts and last seq); it is
+ * refused when it holds other data.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ClickHouseClient } from '../storage/clickhouse/client.js';
+import { hotPropertyCount } from '../storage/clickhouse/copy-checks.js';
+import { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.js';
+import { HOT_SLOTS } from '../storage/clickhouse/migrations.js';
+import { openDatabaseReadOnly } from '../storage/duckdb/database.js';
+import { exportCount, exportRows, missingMigrations, recordedMetadataEngine } from '../storage/duckdb/store-export.js';
+import type { IdentityImport } from '../storage/identity-import.js';
+import type { PgDatabase } from '../storage/postgres/database.js';
+import { copyPlan, withoutPresent, type CopyContext, type CopyStep } from './copy-plan.js';
+import { markSourceFinished, readProgress, readSource, recordProgress, recordSource } from './progress.js';
+
+export class MigrateError extends Error {}
+
+export interface MigrateOptions {
+  /** The data dir of the embedded store (holds kohort.duckdb). */
+  fromDir: string;
+  /** The target PostgreSQL, with the metadata and MIGRATE_PROGRESS_MIGRATIONS applied. */
+  pg: PgDatabase;
+  /** The target ClickHouse, with its migrations applied. */
+  clickhouse: ClickHouseClient;
+  /** The identity port's import (PostgreSQL); without it only ClickHouse gets the aliases. */
+  identities?: IdentityImport;
+  /** Rows per chunk (defaults: 5000 into PostgreSQL, 20000 into ClickHouse). */
+  chunkRows?: { postgres?: number; clickhouse?: number };
+  /** Called after each chunk is written, before its progress is recorded (progress output; tests stop here). */
+  onChunk?(e: { table: string; done: number; total: number }): void;
+}
+
+export interface TableReport {
+  table: string;
+  target: 'postgres' | 'clickhouse' | 'identities';
+  /** Rows in the embedded store. */
+  source: number;
+  /** Rows in the target after the copy. */
+  target_rows: number;
+}
+
+export interface MigrateReport {
+  resumed: boolean;
+  alreadyDone: boolean;
+  tables: TableReport[];
+  /** The largest person key copied: the identity allocator must stay above it. */
+  maxUid: number;
+  /** Whether the data dir holds its own secret-key.json (which KOHORT_SECRET_KEY must then carry). */
+  secretKeyFile: boolean;
+}
+
+async function openSource(fromDir: string): Promise<{ close(): void; conn: DuckDBConnection }> {
+  const file = join(fromDir, 'kohort.duckdb');
+  if (!existsSync(file)) throw new MigrateError(`No embedded store at ${file} (--from must be the data dir of a Kohort started without KOHORT_DATABASE_URL)`);
+  let opened: Awaited<ReturnType<typeof openDatabaseReadOnly>>;
+  try {
+    opened = await openDatabaseReadOnly(file);
+  } catch (err) {
+    const msg = String((err as Error).message);
+    if (/lock/i.test(msg)) throw new MigrateError(`${file} is open in another process (a running Kohort server?): stop it, then run kohort migrate again`);
+    throw new MigrateError(`Cannot open ${file} read-only: ${msg}`);
+  }
+  const { instance, conn } = opened;
+  const close = () => {
+    conn.closeSync();
+    instance.closeSync();
+  };
+  try {
+    const missing = await missingMigrations(conn);
+    if (missing.length) {
+      throw new MigrateError(
+        `${file} was written by an older Kohort (missing ${missing.join(', ')}): start this version once on that data dir (it updates the file), stop it, then migrate`,
+      );
+    }
+    if ((await recordedMetadataEngine(conn)) === 'postgres') {
+      throw new MigrateError(`${file} belongs to a Kohort whose metadata is already in PostgreSQL (KOHORT_DATABASE_URL): only an embedded store can be migrated`);
+    }
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return { conn, close };
+}
+
+/** Source counts of every step, and the store's fingerprint (counts and the last sequence numbers). */
+async function sourceCounts(conn: DuckDBConnection, plan: CopyStep[]): Promise<{ counts: Map<string, number>; fingerprint: string }> {
+  const counts = new Map<string, number>();
+  for (const step of plan) counts.set(step.name, await exportCount(conn, step.source));
+  const [last] = (
+    await conn.runAndReadAll(
+      `SELECT CAST((SELECT coalesce(max(seq), 0) FROM events_all) AS VARCHAR), CAST((SELECT coalesce(max(seq), 0) FROM user_traits) AS VARCHAR),
+              CAST((SELECT coalesce(max(seq), 0) FROM audit_log) AS VARCHAR), CAST((SELECT coalesce(max(uid), 0) FROM users) AS VARCHAR)`,
+    )
+  ).getRows();
+  const body = JSON.stringify({ counts: [...counts].sort(), last: last.map(String) });
+  return { counts, fingerprint: createHash('sha256').update(body).digest('hex') };
+}
+
+/** What the target holds already, by table (non-empty ones only). */
+async function targetHoldings(ctx: CopyContext, plan: CopyStep[]): Promise<string[]> {
+  const held: string[] = [];
+  for (const step of plan) {
+    const n = await step.targetCount(ctx);
+    if (n > 0) held.push(`${n} ${step.name}`);
+  }
+  return held;
+}
+
+async function copyStep(ctx: CopyContext, conn: DuckDBConnection, step: CopyStep, total: number, opts: MigrateOptions): Promise<void> {
+  const progress = await readProgress(ctx.pg, step.name);
+  if (progress.finished) return;
+  let { done, lastKey } = progress;
+  const chunk = step.target === 'postgres' ? (opts.chunkRows?.postgres ?? 5_000) : (opts.chunkRows?.clickhouse ?? 20_000);
+  const present: { seqs?: Set<number> } = {};
+  for await (const rows of exportRows(conn, step.source, done, chunk)) {
+    const next = { done: done + rows.length, lastKey: rows[rows.length - 1].seq === undefined ? null : Number(rows[rows.length - 1].seq), finished: false };
+    if (step.target === 'postgres') {
+      // The chunk and its progress commit together: a stop anywhere repeats nothing.
+      await ctx.pg.tx(async (q) => {
+        await step.write(q, rows);
+        opts.onChunk?.({ table: step.name, done: next.done, total });
+        await recordProgress(q, step.name, next);
+      });
+    } else {
+      await step.write(ctx, await withoutPresent(ctx, step, lastKey, rows, present));
+      opts.onChunk?.({ table: step.name, done: next.done, total });
+      await recordProgress(ctx.pg, step.name, next);
+    }
+    ({ done, lastKey } = next);
+  }
+  await step.finish?.(ctx);
+  await recordProgress(ctx.pg, step.name, { done, lastKey, finished: true });
+}
+
+/** Person key -> the person it finally went into (a merge into someone later merged again). */
+async function mergeTargets(conn: DuckDBConnection): Promise<Map<number, number>> {
+  const rows = (await conn.runAndReadAll('SELECT from_uid, into_uid FROM person_merges ORDER BY seq')).getRows();
+  const into = new Map(rows.map((r) => [Number(r[0]), Number(r[1])]));
+  const final = new Map<number, number>();
+  for (const from of into.keys()) {
+    let to = into.get(from)!;
+    for (let hops = 0; into.has(to) && hops < into.size; hops++) to = into.get(to)!;
+    final.set(from, to);
+  }
+  return final;
+}
+
+/** The hot property paths of the store become ClickHouse's (once: a resumed copy keeps what it recorded). */
+async function openWriter(conn: DuckDBConnection, clickhouse: ClickHouseClient): Promise<ClickHouseEventWriter> {
+  if ((await hotPropertyCount(clickhouse)) > 0) return ClickHouseEventWriter.open(clickhouse);
+  const rows = (await conn.runAndReadAll('SELECT path FROM hot_properties ORDER BY slot')).getRows();
+  const paths = rows.map((r) => JSON.parse(String(r[0])) as string[]).slice(0, HOT_SLOTS);
+  return ClickHouseEventWriter.open(clickhouse, paths.length ? paths : undefined);
+}
+
+export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport> {
+  const source = await openSource(opts.fromDir);
+  try {
+    const { conn } = source;
+    const plan = copyPlan(opts.identities !== undefined);
+    const { counts, fingerprint } = await sourceCounts(conn, plan);
+    const recorded = await readSource(opts.pg);
+    const memberVersion = recorded?.memberVersion ?? Date.now();
+    const ctx: CopyContext = {
+      pg: opts.pg,
+      clickhouse: opts.clickhouse,
+      writer: await ClickHouseEventWriter.open(opts.clickhouse),
+      identities: opts.identities,
+      memberVersion,
+      mergeTargets: await mergeTargets(conn),
+    };
+    if (recorded && recorded.fingerprint !== fingerprint) {
+      throw new MigrateError('The target already holds a migration of another embedded store (or of this one before it changed): use empty databases');
+    }
+    if (!recorded) {
+      const held = await targetHoldings(ctx, plan);
+      if (held.length) throw new MigrateError(`The target already holds data (${held.join(', ')}) that is not from this store: migrate into empty databases`);
+      await recordSource(opts.pg, fingerprint, memberVersion);
+    }
+    const alreadyDone = recorded?.finishedAt != null;
+    if (!alreadyDone) {
+      ctx.writer = await openWriter(conn, opts.clickhouse);
+      for (const step of plan) await copyStep(ctx, conn, step, counts.get(step.name) ?? 0, opts);
+    }
+    const [max] = (
+      await conn.runAndReadAll(
+        `SELECT CAST(greatest((SELECT coalesce(max(uid), 0) FROM identities), (SELECT coalesce(max(uid), 0) FROM users),
+                              (SELECT coalesce(max(greatest(from_uid, into_uid)), 0) FROM person_merges)) AS DOUBLE)`,
+      )
+    ).getRows();
+    const maxUid = Number(max[0]);
+    if (opts.identities) await opts.identities.reserveUidsThrough(maxUid);
+    if (!alreadyDone) await markSourceFinished(opts.pg);
+    const tables: TableReport[] = [];
+    for (const step of plan) {
+      tables.push({ table: step.name, target: step.target, source: counts.get(step.name) ?? 0, target_rows: await step.targetCount(ctx) });
+    }
+    return { resumed: recorded !== null && !alreadyDone, alreadyDone, tables, maxUid, secretKeyFile: existsSync(join(opts.fromDir, 'secret-key.json')) };
+  } finally {
+    source.close();
+  }
+}

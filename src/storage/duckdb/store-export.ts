@@ -1,0 +1,117 @@
+/**
+ * Reading a whole embedded store out of its DuckDB file (`kohort migrate`),
+ * table by table, in a fixed total order so a copy can stop after any chunk
+ * and resume by skipping the rows already copied. The file is opened
+ * READ_ONLY (database.ts `openDatabaseReadOnly`): nothing here writes it.
+ *
+ * Values come out as plain JS: times as epoch milliseconds (numbers), JSON
+ * columns as their text, integers as numbers (all far below 2^53).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { ACCOUNT_MIGRATIONS } from './account-migrations.js';
+import { COHORT_EXPORT_MIGRATIONS } from './cohort-export-migrations.js';
+import { COHORT_MIGRATIONS } from './cohort-migrations.js';
+import { COLLABORATOR_MIGRATIONS } from './collaborator-migrations.js';
+import { CORE_MIGRATIONS } from './migrations.js';
+import { SYNC_MIGRATIONS } from './sync-migrations.js';
+import { WORKFLOW_MIGRATIONS } from './workflow-migrations.js';
+
+export type ExportRow = Record<string, string | number | boolean | null>;
+
+/** A time column as epoch milliseconds. */
+const ms = (col: string, as = col) => `CAST(epoch_ms(${col}) AS DOUBLE) AS ${as}`;
+const num = (col: string, as = col) => `CAST(${col} AS DOUBLE) AS ${as}`;
+const text = (col: string, as = col) => `CAST(${col} AS VARCHAR) AS ${as}`;
+
+/**
+ * Every table of the embedded store that moves, as one ordered SELECT each
+ * (fixed SQL, no input). The ORDER BY is total over what the table can hold
+ * (identical rows are interchangeable), so OFFSET n is "after the first n rows".
+ */
+export const STORE_EXPORTS = {
+  // Metadata (PostgreSQL). Cohorts in insertion order, which the PostgreSQL store keeps as its seq.
+  cohorts: `SELECT id, json_extract_string(doc, '$.ownerId') AS owner_id, ${text('doc')} FROM cohorts ORDER BY rowid`,
+  cohort_history: `SELECT cohort_id, ${ms('computed_at')}, ${num('size')}, ${num('entered')}, ${num('exited')}, ${num('duration_ms')}
+    FROM cohort_history ORDER BY computed_at, rowid`,
+  cohort_exports: `SELECT id, cohort_id, props, requested_by, status, error, ${ms('requested_at')}, ${ms('finished_at')} FROM cohort_exports ORDER BY id`,
+  cohort_export_people: `SELECT export_id, user_id, ${text('traits')} FROM cohort_export_people ORDER BY export_id, user_id, traits`,
+  cohort_collaborators: `SELECT cohort_id, account_id, role, ${ms('created_at')} FROM cohort_collaborators ORDER BY cohort_id, account_id`,
+  sync_destinations: `SELECT id, name, type, ${text('config')}, ${ms('created_at')}, ${ms('updated_at')} FROM sync_destinations ORDER BY id`,
+  sync_jobs: `SELECT id, cohort_id, destination_id, frequency, batch_size, paused_reason, state, ${ms('next_run_at')}, ${text('protocol_state')},
+    ${ms('full_sync_done_at')}, ${ms('created_at')}, ${ms('updated_at')} FROM sync_jobs ORDER BY id`,
+  sync_acknowledged: 'SELECT DISTINCT sync_id, user_id FROM sync_acknowledged ORDER BY sync_id, user_id',
+  sync_runs: `SELECT ${num('seq')}, id, sync_id, ${ms('started_at')}, ${ms('finished_at')}, status, "full", trigger, ${num('added')}, ${num('removed')},
+    ${num('failed')}, ${num('skipped')}, ${num('requests')}, ${num('retries')}, ${text('errors')} FROM sync_runs ORDER BY seq`,
+  sync_inflight: `SELECT ${num('seq')}, sync_id, batch_key, op, user_ids FROM sync_inflight ORDER BY seq`,
+  accounts: `SELECT id, email, name, role, disabled, password_hash, ${ms('created_at')}, ${ms('updated_at')}, ${ms('last_login_at')} FROM accounts ORDER BY id`,
+  sessions: `SELECT token_hash, account_id, ${ms('created_at')}, ${ms('last_used_at')}, ${ms('expires_at')} FROM sessions ORDER BY token_hash`,
+  api_tokens: `SELECT id, account_id, name, token_hash, ${ms('created_at')}, ${ms('last_used_at')} FROM api_tokens ORDER BY id`,
+  audit_log: `SELECT ${num('seq')}, id, ${ms('recorded_at')}, actor_account_id, actor_email, actor_via, action, resource_type, resource_id, summary
+    FROM audit_log ORDER BY seq`,
+  workflow_steps: `SELECT id, cohort_id, position, name, ${text('action')}, ${ms('created_at')}, ${ms('updated_at')} FROM workflow_steps ORDER BY id`,
+  workflow_cards: `SELECT cohort_id, user_id, step_id, ${ms('moved_at')}, moved_by FROM workflow_cards ORDER BY cohort_id, user_id, moved_at`,
+  workflow_actions: `SELECT ${num('seq')}, id, cohort_id, step_id, step_name, user_id, type, ${text('action')}, status, attempts, last_error,
+    ${text('attempt_log')}, ${ms('created_at')}, ${ms('finished_at')}, ${ms('next_attempt_at')}, ${ms('moved_at')}, moved_by FROM workflow_actions ORDER BY seq`,
+  /** Every id a person is known by (user ids and anonymous ids) with the person key. */
+  identities: 'SELECT DISTINCT external_id, uid FROM identities ORDER BY external_id, uid',
+
+  // Events engine (ClickHouse).
+  users: `SELECT uid, user_id, ${ms('created_at')} FROM users ORDER BY uid`,
+  /** The ids a person is known by besides the shown user id (its anonymous ids and aliases). */
+  aliases: `SELECT DISTINCT i.external_id, i.uid FROM identities i JOIN users u ON u.uid = i.uid
+    WHERE i.external_id <> u.user_id ORDER BY i.external_id, i.uid`,
+  person_merges: `SELECT ${num('seq')}, from_uid, into_uid FROM person_merges ORDER BY seq`,
+  events: `SELECT ${num('seq')}, uid, event, ${ms('ts')}, ${text('props')}, ${ms('received_at')}, message_id FROM events_all ORDER BY seq`,
+  user_traits: `SELECT ${num('seq')}, uid, key, ${text('value')}, ${ms('ts')} FROM user_traits ORDER BY seq`,
+  /** Member sets (a merge may have left one person twice in a set: one row each). */
+  cohort_members: 'SELECT DISTINCT cohort_id, uid FROM cohort_members ORDER BY cohort_id, uid',
+  hot_properties: 'SELECT slot, path FROM hot_properties ORDER BY slot',
+} as const;
+
+export type ExportTable = keyof typeof STORE_EXPORTS;
+
+/** The migrations a store must have applied to be read by these queries (the current version's). */
+const REQUIRED = [CORE_MIGRATIONS, COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS, WORKFLOW_MIGRATIONS]
+  .flat()
+  .map((m) => m.id);
+
+/** The migration ids the file lacks (empty: it can be read). */
+export async function missingMigrations(conn: DuckDBConnection): Promise<string[]> {
+  const tables = (await conn.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'`)).getRows();
+  if (!tables.length) return REQUIRED;
+  const done = new Set((await conn.runAndReadAll('SELECT id FROM schema_migrations')).getRows().map((r) => String(r[0])));
+  return REQUIRED.filter((id) => !done.has(id));
+}
+
+/** Which engine the file's metadata belongs to ('postgres' when it was started with KOHORT_DATABASE_URL). */
+export async function recordedMetadataEngine(conn: DuckDBConnection): Promise<string | null> {
+  const t = (await conn.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_name = 'metadata_engine'`)).getRows();
+  if (!t.length) return null;
+  const [r] = (await conn.runAndReadAll('SELECT engine FROM metadata_engine LIMIT 1')).getRows();
+  return r ? String(r[0]) : null;
+}
+
+/** How many rows the export of `table` yields. */
+export async function exportCount(conn: DuckDBConnection, table: ExportTable): Promise<number> {
+  const r = await conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${STORE_EXPORTS[table]})`);
+  return Number(r.getRows()[0][0]);
+}
+
+/**
+ * The rows of `table` after the first `offset`, in chunks of `chunkRows`, streamed
+ * (only a chunk is in memory).
+ */
+export async function* exportRows(conn: DuckDBConnection, table: ExportTable, offset: number, chunkRows: number): AsyncGenerator<ExportRow[]> {
+  const result = await conn.stream(`${STORE_EXPORTS[table]} OFFSET ${Math.max(0, Math.floor(offset))}`);
+  let chunk: ExportRow[] = [];
+  for await (const rows of result.yieldRowObjectJs()) {
+    for (const r of rows) {
+      chunk.push(r as ExportRow);
+      if (chunk.length >= chunkRows) {
+        yield chunk;
+        chunk = [];
+      }
+    }
+  }
+  if (chunk.length) yield chunk;
+}
