@@ -15,7 +15,7 @@
 import type { ChEvent, ChTrait } from '../storage/clickhouse/event-writer.js';
 import type { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.js';
 import type { ClickHouseClient } from '../storage/clickhouse/client.js';
-import { clickhouseRowCount, seqsAbove, type ClickHouseCopyTable } from '../storage/clickhouse/copy-checks.js';
+import { clickhouseRowCount, seqsFrom, type ClickHouseCopyTable } from '../storage/clickhouse/copy-checks.js';
 import type { ExportRow, ExportTable } from '../storage/duckdb/store-export.js';
 import type { IdentityImport } from '../storage/identity-import.js';
 import { PG_ACCOUNT_IMPORTS } from '../storage/postgres/account-store.js';
@@ -182,7 +182,7 @@ export function copyPlan(withIdentityPort: boolean): CopyStep[] {
 /** Skips rows of an append-only table whose seq is already in (written by a run that stopped before recording it). */
 export async function withoutPresent(ctx: CopyContext, step: ClickHouseStep, lastKey: number | null, rows: ExportRow[], cache: { seqs?: Set<number> }): Promise<ExportRow[]> {
   if (!step.seqTable) return rows;
-  cache.seqs ??= await seqsAbove(ctx.clickhouse, step.seqTable, lastKey ?? -1);
+  cache.seqs ??= await seqsFrom(ctx.clickhouse, step.seqTable, lastKey === null ? 0 : lastKey + 1);
   if (!cache.seqs.size) return rows;
   const present = cache.seqs;
   return rows.filter((r) => !present.has(n(r.seq)));

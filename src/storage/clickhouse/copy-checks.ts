@@ -24,13 +24,14 @@ export async function clickhouseRowCount(client: ClickHouseClient, table: ClickH
 }
 
 /**
- * The `seq` values of `events` or `user_traits` above `after` (a chunk written
+ * The `seq` values of `events` or `user_traits` from `from` on (a chunk written
  * but not recorded as done before a copy stopped; at most one chunk's worth).
  */
-export async function seqsAbove(client: ClickHouseClient, table: 'events' | 'user_traits', after: number): Promise<Set<number>> {
-  // `after` is a number we recorded (never input); Math.floor keeps it an integer literal.
-  const rows = await client.query<{ seq: string }>(`SELECT toString(seq) AS seq FROM ${table} WHERE seq > ${Math.floor(after)}`);
-  return new Set(rows.map((r) => Number(r.seq)));
+export async function seqsFrom(client: ClickHouseClient, table: 'events' | 'user_traits', from: number): Promise<Set<number>> {
+  // `from` is a number we recorded (never input); Math.floor keeps it an integer literal.
+  // The alias differs from the column: ClickHouse would read an alias `seq` in WHERE as the string.
+  const rows = await client.query<{ s: string }>(`SELECT toString(seq) AS s FROM ${table} WHERE seq >= ${Math.max(0, Math.floor(from))}`);
+  return new Set(rows.map((r) => Number(r.s)));
 }
 
 /** Hot property paths already recorded (a resumed copy keeps them). */
