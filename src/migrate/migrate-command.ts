@@ -63,7 +63,7 @@ export function formatReport(report: MigrateReport, fromDir: string, identityPor
       `Destination and step secrets were copied sealed. Every Kohort process must get the key of ${join(fromDir, 'secret-key.json')}:`,
       '  set KOHORT_SECRET_KEY to its "keys" (comma-separated, in that order). The key is not printed here.',
     );
-  } else {
+  } else if (report.tables.some((t) => (t.table === 'sync_destinations' || t.table === 'workflow_steps') && t.source > 0)) {
     lines.push('Destination and step secrets were copied sealed with the KOHORT_SECRET_KEY the store ran with: give every process that same KOHORT_SECRET_KEY.');
   }
   if (existsSync(join(fromDir, 'secrets.json'))) {

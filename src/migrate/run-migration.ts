@@ -17,7 +17,7 @@ import { hotPropertyCount } from '../storage/clickhouse/copy-checks.js';
 import { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.js';
 import { HOT_SLOTS } from '../storage/clickhouse/migrations.js';
 import { openDatabaseReadOnly } from '../storage/duckdb/database.js';
-import { exportCount, exportRows, missingMigrations, recordedMetadataEngine } from '../storage/duckdb/store-export.js';
+import { OutdatedStoreError, recordedMetadataEngine, StoreExport } from '../storage/duckdb/store-export.js';
 import type { IdentityImport } from '../storage/identity-import.js';
 import type { PgDatabase } from '../storage/postgres/database.js';
 import { copyPlan, withoutPresent, type CopyContext, type CopyStep } from './copy-plan.js';
@@ -59,7 +59,7 @@ export interface MigrateReport {
   secretKeyFile: boolean;
 }
 
-async function openSource(fromDir: string): Promise<{ close(): void; conn: DuckDBConnection }> {
+async function openSource(fromDir: string): Promise<{ close(): void; store: StoreExport }> {
   const file = join(fromDir, 'kohort.duckdb');
   if (!existsSync(file)) throw new MigrateError(`No embedded store at ${file} (--from must be the data dir of a Kohort started without KOHORT_DATABASE_URL)`);
   let opened: Awaited<ReturnType<typeof openDatabaseReadOnly>>;
@@ -76,30 +76,27 @@ async function openSource(fromDir: string): Promise<{ close(): void; conn: DuckD
     instance.closeSync();
   };
   try {
-    const missing = await missingMigrations(conn);
-    if (missing.length) {
-      throw new MigrateError(
-        `${file} was written by an older Kohort (missing ${missing.join(', ')}): start this version once on that data dir (it updates the file), stop it, then migrate`,
-      );
-    }
     if ((await recordedMetadataEngine(conn)) === 'postgres') {
       throw new MigrateError(`${file} belongs to a Kohort whose metadata is already in PostgreSQL (KOHORT_DATABASE_URL): only an embedded store can be migrated`);
     }
+    return { store: await StoreExport.open(conn), close };
   } catch (err) {
     close();
+    if (err instanceof OutdatedStoreError) {
+      throw new MigrateError(`${file} was written by an older Kohort (${err.message}): start this version once on that data dir (it updates the file), stop it, then migrate`);
+    }
     throw err;
   }
-  return { conn, close };
 }
 
 /** Source counts of every step, and the store's fingerprint (counts and the last sequence numbers). */
-async function sourceCounts(conn: DuckDBConnection, plan: CopyStep[]): Promise<{ counts: Map<string, number>; fingerprint: string }> {
+async function sourceCounts(store: StoreExport, plan: CopyStep[]): Promise<{ counts: Map<string, number>; fingerprint: string }> {
   const counts = new Map<string, number>();
-  for (const step of plan) counts.set(step.name, await exportCount(conn, step.source));
+  for (const step of plan) counts.set(step.name, await store.count(step.source));
   const [last] = (
-    await conn.runAndReadAll(
+    await store.conn.runAndReadAll(
       `SELECT CAST((SELECT coalesce(max(seq), 0) FROM events_all) AS VARCHAR), CAST((SELECT coalesce(max(seq), 0) FROM user_traits) AS VARCHAR),
-              CAST((SELECT coalesce(max(seq), 0) FROM audit_log) AS VARCHAR), CAST((SELECT coalesce(max(uid), 0) FROM users) AS VARCHAR)`,
+              CAST((SELECT coalesce(max(uid), 0) FROM users) AS VARCHAR)`,
     )
   ).getRows();
   const body = JSON.stringify({ counts: [...counts].sort(), last: last.map(String) });
@@ -116,13 +113,13 @@ async function targetHoldings(ctx: CopyContext, plan: CopyStep[]): Promise<strin
   return held;
 }
 
-async function copyStep(ctx: CopyContext, conn: DuckDBConnection, step: CopyStep, total: number, opts: MigrateOptions): Promise<void> {
+async function copyStep(ctx: CopyContext, store: StoreExport, step: CopyStep, total: number, opts: MigrateOptions): Promise<void> {
   const progress = await readProgress(ctx.pg, step.name);
   if (progress.finished) return;
   let { done, lastKey } = progress;
   const chunk = step.target === 'postgres' ? (opts.chunkRows?.postgres ?? 5_000) : (opts.chunkRows?.clickhouse ?? 20_000);
   const present: { seqs?: Set<number> } = {};
-  for await (const rows of exportRows(conn, step.source, done, chunk)) {
+  for await (const rows of store.rows(step.source, done, chunk)) {
     const next = { done: done + rows.length, lastKey: rows[rows.length - 1].seq === undefined ? null : Number(rows[rows.length - 1].seq), finished: false };
     if (step.target === 'postgres') {
       // The chunk and its progress commit together: a stop anywhere repeats nothing.
@@ -166,9 +163,10 @@ async function openWriter(conn: DuckDBConnection, clickhouse: ClickHouseClient):
 export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport> {
   const source = await openSource(opts.fromDir);
   try {
-    const { conn } = source;
+    const { store } = source;
+    const { conn } = store;
     const plan = copyPlan(opts.identities !== undefined);
-    const { counts, fingerprint } = await sourceCounts(conn, plan);
+    const { counts, fingerprint } = await sourceCounts(store, plan);
     const recorded = await readSource(opts.pg);
     const memberVersion = recorded?.memberVersion ?? Date.now();
     const ctx: CopyContext = {
@@ -190,7 +188,7 @@ export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport>
     const alreadyDone = recorded?.finishedAt != null;
     if (!alreadyDone) {
       ctx.writer = await openWriter(conn, opts.clickhouse);
-      for (const step of plan) await copyStep(ctx, conn, step, counts.get(step.name) ?? 0, opts);
+      for (const step of plan) await copyStep(ctx, store, step, counts.get(step.name) ?? 0, opts);
     }
     const [max] = (
       await conn.runAndReadAll(

@@ -14,9 +14,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import { clickhouseDialect, toClickHouseSql } from '../../src/cohort/dialects/clickhouse.js';
+import { quoteClickHouseString } from '../../src/cohort/dialects/clickhouse-literals.js';
 import { MIGRATE_PROGRESS_MIGRATIONS } from '../../src/migrate/progress.js';
 import { migrateStore, type MigrateReport } from '../../src/migrate/run-migration.js';
 import { PG_METADATA_MIGRATIONS } from '../../src/metadata-stores.js';
+import { seed } from '../../src/seed/seed-command.js';
 import type { Definition } from '../../src/schemas/definition.js';
 import { tokenHash } from '../../src/services/accounts/credentials.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse/client.js';
@@ -146,7 +148,7 @@ function suite(openClickHouse: () => Promise<ClickHouseClient>) {
     // The saved cohort's stored member set moved with it.
     const members = await sourceRows('SELECT count(DISTINCT uid) AS n FROM cohort_members WHERE cohort_id = ?', [seeded.buyers]);
     const onCh = await ch.query<{ n: string }>(
-      `SELECT toString(count()) AS n FROM (SELECT uid FROM cohort_members WHERE cohort_id = '${seeded.buyers.replace(/[^A-Za-z0-9_-]/g, '')}' GROUP BY uid HAVING argMax(present, version) = 1)`,
+      `SELECT toString(count()) AS n FROM (SELECT uid FROM cohort_members WHERE cohort_id = ${quoteClickHouseString(seeded.buyers)} GROUP BY uid HAVING argMax(present, version) = 1)`,
     );
     expect(Number(onCh[0].n)).toBe(Number(members[0].n));
   });
@@ -154,6 +156,23 @@ function suite(openClickHouse: () => Promise<ClickHouseClient>) {
 
 describe.skipIf(noPostgres() || noClickHouse())('kohort migrate into PostgreSQL and the ClickHouse server', () => {
   suite(freshClickHouseDatabase);
+
+  it('copies a store that was only ever seeded (no metadata tables in its file)', async () => {
+    const only = mkdtempSync(join(tmpdir(), 'kohort-migrate-seeded-'));
+    dirs.push(only);
+    await seed(only, { users: 50, events: 500, days: 10, seed: 3 });
+    const pg = await metadataTarget();
+    const ch = await freshClickHouseDatabase();
+    try {
+      await migrateClickHouse(ch);
+      const report = await migrateStore({ fromDir: only, pg, clickhouse: ch });
+      const c = Object.fromEntries(report.tables.map((t) => [t.table, [t.source, t.target_rows]]));
+      expect([c.cohorts, c.accounts, c.sync_destinations, c.users, c.events]).toEqual([[0, 0], [0, 0], [0, 0], [50, 50], [500, 500]]);
+      expect(report.secretKeyFile).toBe(false);
+    } finally {
+      await ch.close();
+    }
+  }, 120_000);
 
   it('refuses a target that holds other data, and a target holding another store', async () => {
     const pg = await metadataTarget();

@@ -70,18 +70,22 @@ export const STORE_EXPORTS = {
 
 export type ExportTable = keyof typeof STORE_EXPORTS;
 
-/** The migrations a store must have applied to be read by these queries (the current version's). */
-const REQUIRED = [CORE_MIGRATIONS, COHORT_MIGRATIONS, SYNC_MIGRATIONS, ACCOUNT_MIGRATIONS, COLLABORATOR_MIGRATIONS, COHORT_EXPORT_MIGRATIONS, WORKFLOW_MIGRATIONS]
-  .flat()
-  .map((m) => m.id);
+/**
+ * Each module's migrations and the exports of its tables. A module whose
+ * migrations never ran (a store only ever seeded has no metadata tables) has
+ * nothing to copy; one that ran only some of them needs this version to update
+ * the file first.
+ */
+const MODULES: { migrations: readonly { id: string }[]; tables: ExportTable[] }[] = [
+  { migrations: COHORT_MIGRATIONS, tables: ['cohorts', 'cohort_history'] },
+  { migrations: SYNC_MIGRATIONS, tables: ['sync_destinations', 'sync_jobs', 'sync_acknowledged', 'sync_runs', 'sync_inflight'] },
+  { migrations: ACCOUNT_MIGRATIONS, tables: ['accounts', 'sessions', 'api_tokens', 'audit_log'] },
+  { migrations: COLLABORATOR_MIGRATIONS, tables: ['cohort_collaborators'] },
+  { migrations: COHORT_EXPORT_MIGRATIONS, tables: ['cohort_exports', 'cohort_export_people'] },
+  { migrations: WORKFLOW_MIGRATIONS, tables: ['workflow_steps', 'workflow_cards', 'workflow_actions'] },
+];
 
-/** The migration ids the file lacks (empty: it can be read). */
-export async function missingMigrations(conn: DuckDBConnection): Promise<string[]> {
-  const tables = (await conn.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'`)).getRows();
-  if (!tables.length) return REQUIRED;
-  const done = new Set((await conn.runAndReadAll('SELECT id FROM schema_migrations')).getRows().map((r) => String(r[0])));
-  return REQUIRED.filter((id) => !done.has(id));
-}
+export class OutdatedStoreError extends Error {}
 
 /** Which engine the file's metadata belongs to ('postgres' when it was started with KOHORT_DATABASE_URL). */
 export async function recordedMetadataEngine(conn: DuckDBConnection): Promise<string | null> {
@@ -91,27 +95,50 @@ export async function recordedMetadataEngine(conn: DuckDBConnection): Promise<st
   return r ? String(r[0]) : null;
 }
 
-/** How many rows the export of `table` yields. */
-export async function exportCount(conn: DuckDBConnection, table: ExportTable): Promise<number> {
-  const r = await conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${STORE_EXPORTS[table]})`);
-  return Number(r.getRows()[0][0]);
-}
+/** The exports of one store file; tables of modules the store never used read as empty. */
+export class StoreExport {
+  private constructor(
+    readonly conn: DuckDBConnection,
+    private readonly absent: ReadonlySet<ExportTable>,
+  ) {}
 
-/**
- * The rows of `table` after the first `offset`, in chunks of `chunkRows`, streamed
- * (only a chunk is in memory).
- */
-export async function* exportRows(conn: DuckDBConnection, table: ExportTable, offset: number, chunkRows: number): AsyncGenerator<ExportRow[]> {
-  const result = await conn.stream(`${STORE_EXPORTS[table]} OFFSET ${Math.max(0, Math.floor(offset))}`);
-  let chunk: ExportRow[] = [];
-  for await (const rows of result.yieldRowObjectJs()) {
-    for (const r of rows) {
-      chunk.push(r as ExportRow);
-      if (chunk.length >= chunkRows) {
-        yield chunk;
-        chunk = [];
+  /** Checks the file's migrations: throws OutdatedStoreError naming the missing ones when it must be updated first. */
+  static async open(conn: DuckDBConnection): Promise<StoreExport> {
+    const hasLog = (await conn.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'`)).getRows();
+    const done = new Set(hasLog.length ? (await conn.runAndReadAll('SELECT id FROM schema_migrations')).getRows().map((r) => String(r[0])) : []);
+    const missing = CORE_MIGRATIONS.map((m) => m.id).filter((id) => !done.has(id));
+    const absent = new Set<ExportTable>();
+    for (const m of MODULES) {
+      const ids = m.migrations.map((x) => x.id);
+      const lacking = ids.filter((id) => !done.has(id));
+      if (lacking.length === ids.length) for (const t of m.tables) absent.add(t);
+      else missing.push(...lacking);
+    }
+    if (missing.length) throw new OutdatedStoreError(`missing migrations ${missing.join(', ')}`);
+    return new StoreExport(conn, absent);
+  }
+
+  /** How many rows the export of `table` yields. */
+  async count(table: ExportTable): Promise<number> {
+    if (this.absent.has(table)) return 0;
+    const r = await this.conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${STORE_EXPORTS[table]})`);
+    return Number(r.getRows()[0][0]);
+  }
+
+  /** The rows of `table` after the first `offset`, in chunks of `chunkRows`, streamed (only a chunk is in memory). */
+  async *rows(table: ExportTable, offset: number, chunkRows: number): AsyncGenerator<ExportRow[]> {
+    if (this.absent.has(table)) return;
+    const result = await this.conn.stream(`${STORE_EXPORTS[table]} OFFSET ${Math.max(0, Math.floor(offset))}`);
+    let chunk: ExportRow[] = [];
+    for await (const rows of result.yieldRowObjectJs()) {
+      for (const r of rows) {
+        chunk.push(r as ExportRow);
+        if (chunk.length >= chunkRows) {
+          yield chunk;
+          chunk = [];
+        }
       }
     }
+    if (chunk.length) yield chunk;
   }
-  if (chunk.length) yield chunk;
 }
