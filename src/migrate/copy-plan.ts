@@ -8,14 +8,14 @@
  * is never applied twice. ClickHouse has no transactions: a chunk is written,
  * then recorded. The replacing tables (users, identities, person_merges,
  * cohort_members) make a repeated row harmless (same key, same values, readers
- * take one); the append-only tables (events, user_traits) are copied in `seq`
- * order, and a resumed copy first reads which seqs above the last recorded one
- * are already in and skips those rows, so each row lands once.
+ * take one). For the append-only tables (events, user_traits) the rows of a
+ * chunk are recorded as in flight before the write: a resumed copy reads which
+ * of those are in already (by seq) and skips them, so each row lands once.
  */
 import type { ChEvent, ChTrait } from '../storage/clickhouse/event-writer.js';
 import type { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.js';
 import type { ClickHouseClient } from '../storage/clickhouse/client.js';
-import { clickhouseRowCount, seqsFrom, type ClickHouseCopyTable } from '../storage/clickhouse/copy-checks.js';
+import { clickhouseRowCount, presentSeqs, type ClickHouseCopyTable } from '../storage/clickhouse/copy-checks.js';
 import type { ExportRow, ExportTable } from '../storage/duckdb/store-export.js';
 import type { IdentityImport } from '../storage/identity-import.js';
 import { PG_ACCOUNT_IMPORTS } from '../storage/postgres/account-store.js';
@@ -55,7 +55,7 @@ export interface PostgresStep extends BaseStep {
 
 export interface ClickHouseStep extends BaseStep {
   target: 'clickhouse' | 'identities';
-  /** Append-only tables: rows carry this key, copied in its order (see the file comment). */
+  /** Append-only tables (rows carry a unique `seq`): a write is recorded as in flight first (see the file comment). */
   seqTable?: 'events' | 'user_traits';
   write(ctx: CopyContext, rows: ExportRow[]): Promise<void>;
 }
@@ -179,11 +179,14 @@ export function copyPlan(withIdentityPort: boolean): CopyStep[] {
   ];
 }
 
-/** Skips rows of an append-only table whose seq is already in (written by a run that stopped before recording it). */
-export async function withoutPresent(ctx: CopyContext, step: ClickHouseStep, lastKey: number | null, rows: ExportRow[], cache: { seqs?: Set<number> }): Promise<ExportRow[]> {
-  if (!step.seqTable) return rows;
-  cache.seqs ??= await seqsFrom(ctx.clickhouse, step.seqTable, lastKey === null ? 0 : lastKey + 1);
-  if (!cache.seqs.size) return rows;
-  const present = cache.seqs;
-  return rows.filter((r) => !present.has(n(r.seq)));
+/**
+ * Leaves out rows of an append-only table that are in already: only the first
+ * `unchecked.n` rows after a stop can be (the chunk whose write had started).
+ */
+export async function withoutPresent(ctx: CopyContext, step: ClickHouseStep, rows: ExportRow[], unchecked: { n: number }): Promise<ExportRow[]> {
+  if (!step.seqTable || unchecked.n <= 0) return rows;
+  const head = rows.slice(0, unchecked.n);
+  unchecked.n -= head.length;
+  const present = await presentSeqs(ctx.clickhouse, step.seqTable, head.map((r) => n(r.seq)));
+  return present.size ? rows.filter((r, i) => i >= head.length || !present.has(n(r.seq))) : rows;
 }

@@ -4,7 +4,8 @@
  * - `kohort_migrate_source`: which store is being (or was) copied here (a
  *   fingerprint of its contents), and the version given to copied member sets;
  * - `kohort_migrate_progress`: per table, how many source rows (in the export's
- *   fixed order) are copied, and the key of the last one.
+ *   fixed order) are copied, and how many after those a ClickHouse write was
+ *   started for (recorded before the write: they may be in already).
  * A PostgreSQL chunk and its progress are one transaction; a ClickHouse chunk is
  * recorded after it is written (see copy-plan.ts for how a repeat is avoided).
  */
@@ -24,7 +25,7 @@ export const MIGRATE_PROGRESS_MIGRATIONS: readonly PgMigration[] = [
     CREATE TABLE kohort_migrate_progress (
       table_name text PRIMARY KEY,
       done bigint NOT NULL,
-      last_key double precision,
+      inflight bigint NOT NULL DEFAULT 0,
       finished boolean NOT NULL DEFAULT false
     );
     `,
@@ -39,7 +40,8 @@ export interface MigrateSource {
 
 export interface TableProgress {
   done: number;
-  lastKey: number | null;
+  /** Rows after `done` whose ClickHouse write started and was not recorded as done. */
+  inflight: number;
   finished: boolean;
 }
 
@@ -59,17 +61,17 @@ export async function markSourceFinished(q: PgQueryable): Promise<void> {
 }
 
 export async function readProgress(q: PgQueryable, table: string): Promise<TableProgress> {
-  const [r] = await q.query<{ done: number; last_key: number | null; finished: boolean }>(
-    'SELECT done, last_key, finished FROM kohort_migrate_progress WHERE table_name = $1',
+  const [r] = await q.query<{ done: number; inflight: number; finished: boolean }>(
+    'SELECT done, inflight, finished FROM kohort_migrate_progress WHERE table_name = $1',
     [table],
   );
-  return r ? { done: Number(r.done), lastKey: r.last_key, finished: r.finished } : { done: 0, lastKey: null, finished: false };
+  return r ? { done: Number(r.done), inflight: Number(r.inflight), finished: r.finished } : { done: 0, inflight: 0, finished: false };
 }
 
 export async function recordProgress(q: PgQueryable, table: string, p: TableProgress): Promise<void> {
   await q.query(
-    `INSERT INTO kohort_migrate_progress (table_name, done, last_key, finished) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (table_name) DO UPDATE SET done = excluded.done, last_key = excluded.last_key, finished = excluded.finished`,
-    [table, p.done, p.lastKey, p.finished],
+    `INSERT INTO kohort_migrate_progress (table_name, done, inflight, finished) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (table_name) DO UPDATE SET done = excluded.done, inflight = excluded.inflight, finished = excluded.finished`,
+    [table, p.done, p.inflight, p.finished],
   );
 }

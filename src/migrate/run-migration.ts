@@ -116,11 +116,12 @@ async function targetHoldings(ctx: CopyContext, plan: CopyStep[]): Promise<strin
 async function copyStep(ctx: CopyContext, store: StoreExport, step: CopyStep, total: number, opts: MigrateOptions): Promise<void> {
   const progress = await readProgress(ctx.pg, step.name);
   if (progress.finished) return;
-  let { done, lastKey } = progress;
+  let done = progress.done;
   const chunk = step.target === 'postgres' ? (opts.chunkRows?.postgres ?? 5_000) : (opts.chunkRows?.clickhouse ?? 20_000);
-  const present: { seqs?: Set<number> } = {};
+  // Rows after `done` that a stopped run may have written already.
+  const unchecked = { n: progress.inflight };
   for await (const rows of store.rows(step.source, done, chunk)) {
-    const next = { done: done + rows.length, lastKey: rows[rows.length - 1].seq === undefined ? null : Number(rows[rows.length - 1].seq), finished: false };
+    const next = { done: done + rows.length, inflight: 0, finished: false };
     if (step.target === 'postgres') {
       // The chunk and its progress commit together: a stop anywhere repeats nothing.
       await ctx.pg.tx(async (q) => {
@@ -129,14 +130,17 @@ async function copyStep(ctx: CopyContext, store: StoreExport, step: CopyStep, to
         await recordProgress(q, step.name, next);
       });
     } else {
-      await step.write(ctx, await withoutPresent(ctx, step, lastKey, rows, present));
+      const fresh = await withoutPresent(ctx, step, rows, unchecked);
+      // Recorded before the write: if it stops midway, the next run checks these rows (and any still unchecked after them).
+      if (step.seqTable) await recordProgress(ctx.pg, step.name, { done, inflight: rows.length + unchecked.n, finished: false });
+      await step.write(ctx, fresh);
       opts.onChunk?.({ table: step.name, done: next.done, total });
-      await recordProgress(ctx.pg, step.name, next);
+      await recordProgress(ctx.pg, step.name, { ...next, inflight: unchecked.n });
     }
-    ({ done, lastKey } = next);
+    done = next.done;
   }
   await step.finish?.(ctx);
-  await recordProgress(ctx.pg, step.name, { done, lastKey, finished: true });
+  await recordProgress(ctx.pg, step.name, { done, inflight: 0, finished: true });
 }
 
 /** Person key -> the person it finally went into (a merge into someone later merged again). */

@@ -99,6 +99,11 @@ function suite(openClickHouse: () => Promise<ClickHouseClient>) {
     // Three chunks are in ClickHouse, only two recorded: the resume must not add the third again.
     expect(Number((await ch.query<{ n: string }>('SELECT toString(count()) AS n FROM events'))[0].n)).toBe(12_000);
 
+    // Resumed with smaller chunks and stopped again while the rows of the first stop are still being checked.
+    const small = { postgres: 2, clickhouse: 1_500 };
+    await expect(migrateStore({ fromDir: dir, pg, clickhouse: ch, chunkRows: small, onChunk: stopAt('events', 11_000) })).rejects.toThrow('stopped at events 11000');
+    expect(Number((await ch.query<{ n: string }>('SELECT toString(count()) AS n FROM events'))[0].n)).toBe(12_000);
+
     const report = await migrateStore({ fromDir: dir, pg, clickhouse: ch, chunkRows });
     expect(report.resumed).toBe(true);
     for (const t of report.tables) expect([t.table, t.target_rows]).toEqual([t.table, t.source]);

@@ -2,7 +2,7 @@
  * What a resumable bulk copy into the ClickHouse tables (`kohort migrate`)
  * needs to know of them: how many rows each holds (counted by its key, since
  * the ReplacingMergeTree tables may hold a repeated row until a merge), and
- * which sequence numbers of the append-only tables are already in.
+ * which rows of the append-only tables are already in (by sequence number).
  */
 import type { ClickHouseClient } from './client';
 
@@ -24,14 +24,24 @@ export async function clickhouseRowCount(client: ClickHouseClient, table: ClickH
 }
 
 /**
- * The `seq` values of `events` or `user_traits` from `from` on (a chunk written
- * but not recorded as done before a copy stopped; at most one chunk's worth).
+ * Which of `seqs` are in `events` or `user_traits` already (rows of a chunk
+ * whose write started before a copy stopped). One scan of the seq range.
  */
-export async function seqsFrom(client: ClickHouseClient, table: 'events' | 'user_traits', from: number): Promise<Set<number>> {
-  // `from` is a number we recorded (never input); Math.floor keeps it an integer literal.
-  // The alias differs from the column: ClickHouse would read an alias `seq` in WHERE as the string.
-  const rows = await client.query<{ s: string }>(`SELECT toString(seq) AS s FROM ${table} WHERE seq >= ${Math.max(0, Math.floor(from))}`);
-  return new Set(rows.map((r) => Number(r.s)));
+export async function presentSeqs(client: ClickHouseClient, table: 'events' | 'user_traits', seqs: readonly number[]): Promise<Set<number>> {
+  if (!seqs.length) return new Set();
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of seqs) {
+    lo = Math.min(lo, s);
+    hi = Math.max(hi, s);
+  }
+  // Bounds are numbers from the store (integers, never input); the alias differs from the
+  // column, since ClickHouse would read an alias `seq` in WHERE as the string.
+  const rows = await client.query<{ s: string }>(
+    `SELECT toString(seq) AS s FROM ${table} WHERE seq >= ${Math.floor(lo)} AND seq <= ${Math.floor(hi)}`,
+  );
+  const wanted = new Set(seqs);
+  return new Set(rows.map((r) => Number(r.s)).filter((s) => wanted.has(s)));
 }
 
 /** Hot property paths already recorded (a resumed copy keeps them). */

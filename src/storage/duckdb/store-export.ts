@@ -24,9 +24,10 @@ const num = (col: string, as = col) => `CAST(${col} AS DOUBLE) AS ${as}`;
 const text = (col: string, as = col) => `CAST(${col} AS VARCHAR) AS ${as}`;
 
 /**
- * Every table of the embedded store that moves, as one ordered SELECT each
- * (fixed SQL, no input). The ORDER BY is total over what the table can hold
- * (identical rows are interchangeable), so OFFSET n is "after the first n rows".
+ * Every table of the embedded store that moves, as one SELECT each (fixed SQL,
+ * no input) whose order is the same on every run over the unchanged file (an
+ * ORDER BY total over what the table can hold, identical rows being
+ * interchangeable, or the stored order), so OFFSET n is "after the first n rows".
  */
 export const STORE_EXPORTS = {
   // Metadata (PostgreSQL). Cohorts in insertion order, which the PostgreSQL store keeps as its seq.
@@ -55,20 +56,27 @@ export const STORE_EXPORTS = {
   /** Every id a person is known by (user ids and anonymous ids) with the person key. */
   identities: 'SELECT DISTINCT external_id, uid FROM identities ORDER BY external_id, uid',
 
-  // Events engine (ClickHouse).
-  users: `SELECT uid, user_id, ${ms('created_at')} FROM users ORDER BY uid`,
+  // Events engine (ClickHouse). The big tables are read in the order they are stored (no sort:
+  // a sort of every event would hold them all in memory); DuckDB keeps a plain scan in
+  // insertion order (preserve_insertion_order), the same on every run of an unchanged file.
+  users: `SELECT uid, user_id, ${ms('created_at')} FROM users`,
   /** The ids a person is known by besides the shown user id (its anonymous ids and aliases). */
   aliases: `SELECT DISTINCT i.external_id, i.uid FROM identities i JOIN users u ON u.uid = i.uid
     WHERE i.external_id <> u.user_id ORDER BY i.external_id, i.uid`,
   person_merges: `SELECT ${num('seq')}, from_uid, into_uid FROM person_merges ORDER BY seq`,
-  events: `SELECT ${num('seq')}, uid, event, ${ms('ts')}, ${text('props')}, ${ms('received_at')}, message_id FROM events_all ORDER BY seq`,
-  user_traits: `SELECT ${num('seq')}, uid, key, ${text('value')}, ${ms('ts')} FROM user_traits ORDER BY seq`,
-  /** Member sets (a merge may have left one person twice in a set: one row each). */
-  cohort_members: 'SELECT DISTINCT cohort_id, uid FROM cohort_members ORDER BY cohort_id, uid',
+  events: `SELECT ${num('seq')}, uid, event, ${ms('ts')}, ${text('props')}, ${ms('received_at')}, message_id FROM events_all`,
+  user_traits: `SELECT ${num('seq')}, uid, key, ${text('value')}, ${ms('ts')} FROM user_traits`,
+  /** Member sets (a merge may have left one person twice in a set: the target keeps one row). */
+  cohort_members: 'SELECT cohort_id, uid FROM cohort_members',
   hot_properties: 'SELECT slot, path FROM hot_properties ORDER BY slot',
 } as const;
 
 export type ExportTable = keyof typeof STORE_EXPORTS;
+
+/** Counts that differ from the export's row count: what the target keeps of repeated rows. */
+const COUNTS: Partial<Record<ExportTable, string>> = {
+  cohort_members: 'SELECT DISTINCT cohort_id, uid FROM cohort_members',
+};
 
 /**
  * Each module's migrations and the exports of its tables. A module whose
@@ -121,7 +129,7 @@ export class StoreExport {
   /** How many rows the export of `table` yields. */
   async count(table: ExportTable): Promise<number> {
     if (this.absent.has(table)) return 0;
-    const r = await this.conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${STORE_EXPORTS[table]})`);
+    const r = await this.conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${COUNTS[table] ?? STORE_EXPORTS[table]})`);
     return Number(r.getRows()[0][0]);
   }
 
