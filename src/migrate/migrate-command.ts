@@ -58,6 +58,9 @@ export function formatReport(report: MigrateReport, fromDir: string, identityPor
     lines.push(`${t.table.padEnd(width)}  ${t.target.padEnd(10)}  ${String(t.source).padStart(10)}  ${String(t.target_rows).padStart(10)}${flag}`);
   }
   lines.push('');
+  for (const t of report.tables.filter((x) => x.outside > 0)) {
+    lines.push(`${t.table}: ${t.outside} rows with times before 1970 or after 2106 were not copied (ClickHouse cannot hold them).`);
+  }
   if (report.secretKeyFile) {
     lines.push(
       `Destination and step secrets were copied sealed. Every Kohort process must get the key of ${join(fromDir, 'secret-key.json')}:`,

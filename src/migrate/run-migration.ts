@@ -16,6 +16,7 @@ import type { ClickHouseClient } from '../storage/clickhouse/client.js';
 import { hotPropertyCount } from '../storage/clickhouse/copy-checks.js';
 import { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.js';
 import { HOT_SLOTS } from '../storage/clickhouse/migrations.js';
+import { MAX_EVENT_MS, MIN_EVENT_MS } from '../cohort/dialects/clickhouse-time.js';
 import { openDatabaseReadOnly } from '../storage/duckdb/database.js';
 import { OutdatedStoreError, recordedMetadataEngine, StoreExport } from '../storage/duckdb/store-export.js';
 import type { IdentityImport } from '../storage/identity-import.js';
@@ -47,6 +48,8 @@ export interface TableReport {
   source: number;
   /** Rows in the target after the copy. */
   target_rows: number;
+  /** Rows the target cannot hold (times outside 1970-2106), left out of `source`. */
+  outside: number;
 }
 
 export interface MigrateReport {
@@ -79,7 +82,8 @@ async function openSource(fromDir: string): Promise<{ close(): void; store: Stor
     if ((await recordedMetadataEngine(conn)) === 'postgres') {
       throw new MigrateError(`${file} belongs to a Kohort whose metadata is already in PostgreSQL (KOHORT_DATABASE_URL): only an embedded store can be migrated`);
     }
-    return { store: await StoreExport.open(conn), close };
+    // ClickHouse 18.16 keeps times from 1970 to 2106 only (clickhouse-time.ts): other events and traits are reported, not copied.
+    return { store: await StoreExport.open(conn, { tsRangeMs: [MIN_EVENT_MS, MAX_EVENT_MS] }), close };
   } catch (err) {
     close();
     if (err instanceof OutdatedStoreError) {
@@ -205,7 +209,9 @@ export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport>
     if (!alreadyDone) await markSourceFinished(opts.pg);
     const tables: TableReport[] = [];
     for (const step of plan) {
-      tables.push({ table: step.name, target: step.target, source: counts.get(step.name) ?? 0, target_rows: await step.targetCount(ctx) });
+      tables.push({
+        table: step.name, target: step.target, source: counts.get(step.name) ?? 0, target_rows: await step.targetCount(ctx), outside: await store.outside(step.source),
+      });
     }
     return { resumed: recorded !== null && !alreadyDone, alreadyDone, tables, maxUid, secretKeyFile: existsSync(join(opts.fromDir, 'secret-key.json')) };
   } finally {

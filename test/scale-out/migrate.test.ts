@@ -114,6 +114,7 @@ function suite(openClickHouse: () => Promise<ClickHouseClient>) {
       expect(c[t][0], t).toBeGreaterThan(0);
     }
     expect(report.maxUid).toBeGreaterThan(2000);
+    expect(report.tables.filter((t) => t.outside > 0).map((t) => [t.table, t.outside])).toEqual([['events', 1]]);
     expect(report.secretKeyFile).toBe(true);
 
     const again = await migrateStore({ fromDir: dir, pg, clickhouse: ch });

@@ -103,15 +103,38 @@ export async function recordedMetadataEngine(conn: DuckDBConnection): Promise<st
   return r ? String(r[0]) : null;
 }
 
-/** The exports of one store file; tables of modules the store never used read as empty. */
+/** Tables whose `ts` (epoch ms in the export) a target may not hold outside a range. */
+const TIMED: ReadonlySet<ExportTable> = new Set(['events', 'user_traits']);
+
+/**
+ * The exports of one store file; tables of modules the store never used read
+ * as empty. With `tsRangeMs`, events and traits outside it are left out of the
+ * export (and counted by `outside`).
+ */
 export class StoreExport {
   private constructor(
     readonly conn: DuckDBConnection,
     private readonly absent: ReadonlySet<ExportTable>,
+    private readonly range: readonly [number, number] | undefined,
   ) {}
 
+  private sql(table: ExportTable, counting = false): string {
+    const base = (counting ? COUNTS[table] : undefined) ?? STORE_EXPORTS[table];
+    if (!this.range || !TIMED.has(table)) return base;
+    // The bounds are numbers from the caller's constants (never input).
+    return `SELECT * FROM (${base}) WHERE ts >= ${Number(this.range[0])} AND ts <= ${Number(this.range[1])}`;
+  }
+
+  /** Events or traits outside the range, left out of the export. */
+  async outside(table: ExportTable): Promise<number> {
+    if (!this.range || !TIMED.has(table) || this.absent.has(table)) return 0;
+    const [lo, hi] = this.range.map(Number);
+    const r = await this.conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) FROM (${STORE_EXPORTS[table]}) WHERE NOT (ts >= ${lo} AND ts <= ${hi})`);
+    return Number(r.getRows()[0][0]);
+  }
+
   /** Checks the file's migrations: throws OutdatedStoreError naming the missing ones when it must be updated first. */
-  static async open(conn: DuckDBConnection): Promise<StoreExport> {
+  static async open(conn: DuckDBConnection, opts: { tsRangeMs?: readonly [number, number] } = {}): Promise<StoreExport> {
     const hasLog = (await conn.runAndReadAll(`SELECT table_name FROM information_schema.tables WHERE table_name = 'schema_migrations'`)).getRows();
     const done = new Set(hasLog.length ? (await conn.runAndReadAll('SELECT id FROM schema_migrations')).getRows().map((r) => String(r[0])) : []);
     const missing = CORE_MIGRATIONS.map((m) => m.id).filter((id) => !done.has(id));
@@ -123,20 +146,20 @@ export class StoreExport {
       else missing.push(...lacking);
     }
     if (missing.length) throw new OutdatedStoreError(`missing migrations ${missing.join(', ')}`);
-    return new StoreExport(conn, absent);
+    return new StoreExport(conn, absent, opts.tsRangeMs);
   }
 
   /** How many rows the export of `table` yields. */
   async count(table: ExportTable): Promise<number> {
     if (this.absent.has(table)) return 0;
-    const r = await this.conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${COUNTS[table] ?? STORE_EXPORTS[table]})`);
+    const r = await this.conn.runAndReadAll(`SELECT CAST(count(*) AS DOUBLE) AS n FROM (${this.sql(table, true)})`);
     return Number(r.getRows()[0][0]);
   }
 
   /** The rows of `table` after the first `offset`, in chunks of `chunkRows`, streamed (only a chunk is in memory). */
   async *rows(table: ExportTable, offset: number, chunkRows: number): AsyncGenerator<ExportRow[]> {
     if (this.absent.has(table)) return;
-    const result = await this.conn.stream(`${STORE_EXPORTS[table]} OFFSET ${Math.max(0, Math.floor(offset))}`);
+    const result = await this.conn.stream(`${this.sql(table)} OFFSET ${Math.max(0, Math.floor(offset))}`);
     let chunk: ExportRow[] = [];
     for await (const rows of result.yieldRowObjectJs()) {
       for (const r of rows) {
