@@ -17,7 +17,6 @@ import type { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.j
 import type { ClickHouseClient } from '../storage/clickhouse/client.js';
 import { clickhouseRowCount, presentSeqs, type ClickHouseCopyTable } from '../storage/clickhouse/copy-checks.js';
 import type { ExportRow, ExportTable } from '../storage/duckdb/store-export.js';
-import type { IdentityImport } from '../storage/identity-import.js';
 import { PG_ACCOUNT_IMPORTS } from '../storage/postgres/account-store.js';
 import { countRows, importRows, type PgImportTable } from '../storage/postgres/bulk-import.js';
 import { importedExportTraitKeys, PG_COHORT_EXPORT_IMPORTS } from '../storage/postgres/cohort-export-store.js';
@@ -31,7 +30,6 @@ export interface CopyContext {
   pg: PgDatabase;
   clickhouse: ClickHouseClient;
   writer: ClickHouseEventWriter;
-  identities?: IdentityImport;
   /** The version copied member sets get (fixed per migration, so a repeat is the same row). */
   memberVersion: number;
   /** Merged-away person key -> its final person (chains flattened), for person_merges. */
@@ -54,7 +52,7 @@ export interface PostgresStep extends BaseStep {
 }
 
 export interface ClickHouseStep extends BaseStep {
-  target: 'clickhouse' | 'identities';
+  target: 'clickhouse';
   /** Append-only tables (rows carry a unique `seq`): a write is recorded as in flight first (see the file comment). */
   seqTable?: 'events' | 'user_traits';
   write(ctx: CopyContext, rows: ExportRow[]): Promise<void>;
@@ -75,7 +73,7 @@ const n = (v: unknown) => Number(v);
 const date = (v: unknown) => new Date(Number(v));
 
 /** The steps in copy order: metadata first (small), then people, events and member sets. */
-export function copyPlan(withIdentityPort: boolean): CopyStep[] {
+export function copyPlan(): CopyStep[] {
   return [
     pgStep(PG_COHORT_IMPORTS.cohorts, 'cohorts'),
     pgStep(PG_COHORT_IMPORTS.cohort_history, 'cohort_history'),
@@ -97,17 +95,6 @@ export function copyPlan(withIdentityPort: boolean): CopyStep[] {
     pgStep(PG_WORKFLOW_IMPORTS.workflow_actions, 'workflow_actions', (r) =>
       r.status === 'running' ? { ...r, status: 'pending', next_attempt_at: r.next_attempt_at ?? r.moved_at } : r,
     ),
-    ...(withIdentityPort
-      ? [
-          {
-            name: 'identities (PostgreSQL)',
-            target: 'identities',
-            source: 'identities',
-            write: (ctx, rows) => ctx.identities!.importIdentities(rows.map((r) => ({ externalId: String(r.external_id), uid: n(r.uid) }))),
-            targetCount: (ctx) => ctx.identities!.count(),
-          } satisfies ClickHouseStep,
-        ]
-      : []),
     {
       name: 'users',
       target: 'clickhouse',

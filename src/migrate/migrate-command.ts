@@ -74,8 +74,8 @@ export function formatReport(report: MigrateReport, fromDir: string, identityPor
   }
   if (!identityPort) {
     lines.push(
-      'Person keys: the ids people are known by were copied to ClickHouse (users, identities) only; this build has no PostgreSQL identity port to import them into.',
-      `The largest person key copied is ${report.maxUid}: new people must get keys above it.`,
+      'People and their ids were copied to ClickHouse (users, identities) only: this build has no PostgreSQL identity port to import them into.',
+      `New person keys must be above ${report.maxUid} and new event sequence numbers above ${report.lastSeq} (the largest copied).`,
     );
   }
   return lines;

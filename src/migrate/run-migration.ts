@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ClickHouseClient } from '../storage/clickhouse/client.js';
 import { hotPropertyCount } from '../storage/clickhouse/copy-checks.js';
 import { ClickHouseEventWriter } from '../storage/clickhouse/event-writer.js';
@@ -33,7 +32,7 @@ export interface MigrateOptions {
   pg: PgDatabase;
   /** The target ClickHouse, with its migrations applied. */
   clickhouse: ClickHouseClient;
-  /** The identity port's import (PostgreSQL); without it only ClickHouse gets the aliases. */
+  /** The identity port's import (PostgreSQL); without it people and ids go to ClickHouse only. */
   identities?: IdentityImport;
   /** Rows per chunk (defaults: 5000 into PostgreSQL, 20000 into ClickHouse). */
   chunkRows?: { postgres?: number; clickhouse?: number };
@@ -58,6 +57,8 @@ export interface MigrateReport {
   tables: TableReport[];
   /** The largest person key copied: the identity allocator must stay above it. */
   maxUid: number;
+  /** The largest event / trait / merge sequence number copied: new ones must be above it. */
+  lastSeq: number;
   /** Whether the data dir holds its own secret-key.json (which KOHORT_SECRET_KEY must then carry). */
   secretKeyFile: boolean;
 }
@@ -97,13 +98,7 @@ async function openSource(fromDir: string): Promise<{ close(): void; store: Stor
 async function sourceCounts(store: StoreExport, plan: CopyStep[]): Promise<{ counts: Map<string, number>; fingerprint: string }> {
   const counts = new Map<string, number>();
   for (const step of plan) counts.set(step.name, await store.count(step.source));
-  const [last] = (
-    await store.conn.runAndReadAll(
-      `SELECT CAST((SELECT coalesce(max(seq), 0) FROM events_all) AS VARCHAR), CAST((SELECT coalesce(max(seq), 0) FROM user_traits) AS VARCHAR),
-              CAST((SELECT coalesce(max(uid), 0) FROM users) AS VARCHAR)`,
-    )
-  ).getRows();
-  const body = JSON.stringify({ counts: [...counts].sort(), last: last.map(String) });
+  const body = JSON.stringify({ counts: [...counts].sort(), lastSeq: await store.lastSeq(), maxUid: await store.maxUid() });
   return { counts, fingerprint: createHash('sha256').update(body).digest('hex') };
 }
 
@@ -147,33 +142,27 @@ async function copyStep(ctx: CopyContext, store: StoreExport, step: CopyStep, to
   await recordProgress(ctx.pg, step.name, { done, inflight: 0, finished: true });
 }
 
-/** Person key -> the person it finally went into (a merge into someone later merged again). */
-async function mergeTargets(conn: DuckDBConnection): Promise<Map<number, number>> {
-  const rows = (await conn.runAndReadAll('SELECT from_uid, into_uid FROM person_merges ORDER BY seq')).getRows();
-  const into = new Map(rows.map((r) => [Number(r[0]), Number(r[1])]));
-  const final = new Map<number, number>();
-  for (const from of into.keys()) {
-    let to = into.get(from)!;
-    for (let hops = 0; into.has(to) && hops < into.size; hops++) to = into.get(to)!;
-    final.set(from, to);
-  }
-  return final;
+/** The hot property paths of the store become ClickHouse's (once: a resumed copy keeps what it recorded). */
+async function openWriter(store: StoreExport, clickhouse: ClickHouseClient): Promise<ClickHouseEventWriter> {
+  if ((await hotPropertyCount(clickhouse)) > 0) return ClickHouseEventWriter.open(clickhouse);
+  const paths = (await store.hotPropertyPaths()).slice(0, HOT_SLOTS);
+  return ClickHouseEventWriter.open(clickhouse, paths.length ? paths : undefined);
 }
 
-/** The hot property paths of the store become ClickHouse's (once: a resumed copy keeps what it recorded). */
-async function openWriter(conn: DuckDBConnection, clickhouse: ClickHouseClient): Promise<ClickHouseEventWriter> {
-  if ((await hotPropertyCount(clickhouse)) > 0) return ClickHouseEventWriter.open(clickhouse);
-  const rows = (await conn.runAndReadAll('SELECT path FROM hot_properties ORDER BY slot')).getRows();
-  const paths = rows.map((r) => JSON.parse(String(r[0])) as string[]).slice(0, HOT_SLOTS);
-  return ClickHouseEventWriter.open(clickhouse, paths.length ? paths : undefined);
+/** The identity port's import: one idempotent call with the whole snapshot, recorded when done. */
+const IDENTITY_STEP = 'identities (PostgreSQL)';
+async function importIdentities(store: StoreExport, opts: MigrateOptions): Promise<void> {
+  if (!opts.identities || (await readProgress(opts.pg, IDENTITY_STEP)).finished) return;
+  const snap = await store.identitySnapshot();
+  await opts.identities.importSnapshot(snap);
+  await recordProgress(opts.pg, IDENTITY_STEP, { done: snap.identities.length, inflight: 0, finished: true });
 }
 
 export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport> {
   const source = await openSource(opts.fromDir);
   try {
     const { store } = source;
-    const { conn } = store;
-    const plan = copyPlan(opts.identities !== undefined);
+    const plan = copyPlan();
     const { counts, fingerprint } = await sourceCounts(store, plan);
     const recorded = await readSource(opts.pg);
     const memberVersion = recorded?.memberVersion ?? Date.now();
@@ -181,39 +170,39 @@ export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport>
       pg: opts.pg,
       clickhouse: opts.clickhouse,
       writer: await ClickHouseEventWriter.open(opts.clickhouse),
-      identities: opts.identities,
       memberVersion,
-      mergeTargets: await mergeTargets(conn),
+      mergeTargets: await store.mergeTargets(),
     };
     if (recorded && recorded.fingerprint !== fingerprint) {
       throw new MigrateError('The target already holds a migration of another embedded store (or of this one before it changed): use empty databases');
     }
     if (!recorded) {
       const held = await targetHoldings(ctx, plan);
+      const ids = opts.identities ? await opts.identities.countIdentities() : 0;
+      if (ids > 0) held.push(`${ids} identities`);
       if (held.length) throw new MigrateError(`The target already holds data (${held.join(', ')}) that is not from this store: migrate into empty databases`);
       await recordSource(opts.pg, fingerprint, memberVersion);
     }
     const alreadyDone = recorded?.finishedAt != null;
     if (!alreadyDone) {
-      ctx.writer = await openWriter(conn, opts.clickhouse);
+      await importIdentities(store, opts);
+      ctx.writer = await openWriter(store, opts.clickhouse);
       for (const step of plan) await copyStep(ctx, store, step, counts.get(step.name) ?? 0, opts);
+      await markSourceFinished(opts.pg);
     }
-    const [max] = (
-      await conn.runAndReadAll(
-        `SELECT CAST(greatest((SELECT coalesce(max(uid), 0) FROM identities), (SELECT coalesce(max(uid), 0) FROM users),
-                              (SELECT coalesce(max(greatest(from_uid, into_uid)), 0) FROM person_merges)) AS DOUBLE)`,
-      )
-    ).getRows();
-    const maxUid = Number(max[0]);
-    if (opts.identities) await opts.identities.reserveUidsThrough(maxUid);
-    if (!alreadyDone) await markSourceFinished(opts.pg);
     const tables: TableReport[] = [];
+    if (opts.identities) {
+      tables.push({ table: IDENTITY_STEP, target: 'identities', source: await store.count('identities'), target_rows: await opts.identities.countIdentities(), outside: 0 });
+    }
     for (const step of plan) {
       tables.push({
         table: step.name, target: step.target, source: counts.get(step.name) ?? 0, target_rows: await step.targetCount(ctx), outside: await store.outside(step.source),
       });
     }
-    return { resumed: recorded !== null && !alreadyDone, alreadyDone, tables, maxUid, secretKeyFile: existsSync(join(opts.fromDir, 'secret-key.json')) };
+    return {
+      resumed: recorded !== null && !alreadyDone, alreadyDone, tables, maxUid: await store.maxUid(), lastSeq: await store.lastSeq(),
+      secretKeyFile: existsSync(join(opts.fromDir, 'secret-key.json')),
+    };
   } finally {
     source.close();
   }

@@ -22,6 +22,7 @@ import { seed } from '../../src/seed/seed-command.js';
 import type { Definition } from '../../src/schemas/definition.js';
 import { tokenHash } from '../../src/services/accounts/credentials.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse/client.js';
+import type { IdentityImport, IdentitySnapshot } from '../../src/storage/identity-import.js';
 import { migrateClickHouse } from '../../src/storage/clickhouse/migrations.js';
 import { freshClickHouseDatabase, noClickHouse } from '../../src/storage/clickhouse/test-support/ch-test-db.js';
 import { openChdbClient } from '../../src/storage/clickhouse/test-support/chdb-client.js';
@@ -175,6 +176,39 @@ describe.skipIf(noPostgres() || noClickHouse())('kohort migrate into PostgreSQL 
       const c = Object.fromEntries(report.tables.map((t) => [t.table, [t.source, t.target_rows]]));
       expect([c.cohorts, c.accounts, c.sync_destinations, c.users, c.events]).toEqual([[0, 0], [0, 0], [0, 0], [50, 50], [500, 500]]);
       expect(report.secretKeyFile).toBe(false);
+    } finally {
+      await ch.close();
+    }
+  }, 120_000);
+
+  it('gives the identity port every person (merged-away keys with their final person), every id and the last seq, once', async () => {
+    const pg = await metadataTarget();
+    const ch = await freshClickHouseDatabase();
+    const snaps: IdentitySnapshot[] = [];
+    const identities: IdentityImport = {
+      importSnapshot: async (snap) => void snaps.push(snap),
+      countIdentities: async () => snaps.at(-1)?.identities.length ?? 0,
+    };
+    try {
+      await migrateClickHouse(ch);
+      const stop = (e: { table: string }) => {
+        if (e.table === 'users') throw new Error('stopped');
+      };
+      await expect(migrateStore({ fromDir: dir, pg, clickhouse: ch, identities, onChunk: stop })).rejects.toThrow('stopped');
+      const report = await migrateStore({ fromDir: dir, pg, clickhouse: ch, identities });
+      expect(snaps.length).toBe(1);
+      const [snap] = snaps;
+      const uidOf = new Map(snap.identities.map((i) => [i.externalId, i.uid]));
+      expect(uidOf.get('merge-a')).toBe(uidOf.get('merge-b'));
+      expect(uidOf.get('anon-9')).toBe(uidOf.get('known-9'));
+      const [merge] = await sourceRows('SELECT from_uid, into_uid FROM person_merges');
+      expect(snap.people.find((p) => p.uid === Number(merge.from_uid))).toEqual({ uid: Number(merge.from_uid), userId: '', mergedInto: uidOf.get('merge-b') });
+      expect(snap.people.find((p) => p.uid === uidOf.get('known-9'))).toEqual({ uid: uidOf.get('known-9'), userId: 'known-9' });
+      const [last] = await sourceRows('SELECT max(seq) AS s FROM (SELECT seq FROM events_all UNION ALL SELECT seq FROM user_traits UNION ALL SELECT seq FROM person_merges)');
+      expect(snap.lastSeq).toBe(Number(last.s));
+      expect(report.lastSeq).toBe(snap.lastSeq);
+      expect(Math.max(...snap.people.map((p) => p.uid))).toBe(report.maxUid);
+      expect(report.tables[0]).toEqual({ table: 'identities (PostgreSQL)', target: 'identities', source: snap.identities.length, target_rows: snap.identities.length, outside: 0 });
     } finally {
       await ch.close();
     }

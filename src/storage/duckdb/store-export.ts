@@ -15,6 +15,7 @@ import { COLLABORATOR_MIGRATIONS } from './collaborator-migrations.js';
 import { CORE_MIGRATIONS } from './migrations.js';
 import { SYNC_MIGRATIONS } from './sync-migrations.js';
 import { WORKFLOW_MIGRATIONS } from './workflow-migrations.js';
+import type { IdentitySnapshot } from '../identity-import.js';
 
 export type ExportRow = Record<string, string | number | boolean | null>;
 
@@ -147,6 +148,55 @@ export class StoreExport {
     }
     if (missing.length) throw new OutdatedStoreError(`missing migrations ${missing.join(', ')}`);
     return new StoreExport(conn, absent, opts.tsRangeMs);
+  }
+
+  /** Merged-away person key -> the person it finally went into (a merge into someone merged again later). */
+  async mergeTargets(): Promise<Map<number, number>> {
+    const rows = (await this.conn.runAndReadAll('SELECT from_uid, into_uid FROM person_merges ORDER BY seq')).getRows();
+    const into = new Map(rows.map((r) => [Number(r[0]), Number(r[1])]));
+    const final = new Map<number, number>();
+    for (const from of into.keys()) {
+      let to = into.get(from)!;
+      for (let hops = 0; into.has(to) && hops < into.size; hops++) to = into.get(to)!;
+      final.set(from, to);
+    }
+    return final;
+  }
+
+  /** People, ids and the last sequence number, for the identity port's import (held in memory: one row per id). */
+  async identitySnapshot(): Promise<IdentitySnapshot> {
+    const merged = await this.mergeTargets();
+    const people: IdentitySnapshot['people'] = (await this.conn.runAndReadAll('SELECT uid, user_id FROM users ORDER BY uid')).getRows().map((r) => ({
+      uid: Number(r[0]),
+      userId: String(r[1]),
+    }));
+    for (const [uid, into] of merged) people.push({ uid, userId: '', mergedInto: into });
+    const identities = (await this.conn.runAndReadAll(STORE_EXPORTS.identities)).getRows().map((r) => ({ externalId: String(r[0]), uid: Number(r[1]) }));
+    return { people, identities, lastSeq: await this.lastSeq() };
+  }
+
+  /** The highest sequence number of events, traits and merges (one sequence numbers all three). */
+  async lastSeq(): Promise<number> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT CAST(greatest((SELECT coalesce(max(seq), 0) FROM events_all), (SELECT coalesce(max(seq), 0) FROM user_traits),
+                            (SELECT coalesce(max(seq), 0) FROM person_merges)) AS DOUBLE)`,
+    );
+    return Number(r.getRows()[0][0]);
+  }
+
+  /** The largest person key in use, merged-away keys included. */
+  async maxUid(): Promise<number> {
+    const r = await this.conn.runAndReadAll(
+      `SELECT CAST(greatest((SELECT coalesce(max(uid), 0) FROM identities), (SELECT coalesce(max(uid), 0) FROM users),
+                            (SELECT coalesce(max(greatest(from_uid, into_uid)), 0) FROM person_merges)) AS DOUBLE)`,
+    );
+    return Number(r.getRows()[0][0]);
+  }
+
+  /** The event property paths the store keeps in typed columns, by slot. */
+  async hotPropertyPaths(): Promise<string[][]> {
+    const rows = (await this.conn.runAndReadAll(STORE_EXPORTS.hot_properties)).getRows();
+    return rows.map((r) => JSON.parse(String(r[1])) as string[]);
   }
 
   /** How many rows the export of `table` yields. */
