@@ -158,7 +158,26 @@ async function importIdentities(store: StoreExport, opts: MigrateOptions): Promi
   await recordProgress(opts.pg, IDENTITY_STEP, { done: snap.identities.length, inflight: 0, finished: true });
 }
 
+/** Any key: held by the one `kohort migrate` copying into a database, for its whole run. */
+const MIGRATE_LOCK = 7_301_113_090;
+
 export async function migrateStore(opts: MigrateOptions): Promise<MigrateReport> {
+  // Two runs at once would both write the same chunks: the second is refused.
+  const lock = await opts.pg.pool.connect();
+  try {
+    const [got] = (await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [MIGRATE_LOCK])).rows;
+    if (!got.ok) throw new MigrateError('Another kohort migrate is copying into this database: wait for it to finish (or stop it), then run again');
+    try {
+      return await copyAll(opts);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]).catch(() => undefined);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+async function copyAll(opts: MigrateOptions): Promise<MigrateReport> {
   const source = await openSource(opts.fromDir);
   try {
     const { store } = source;

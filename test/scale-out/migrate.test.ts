@@ -221,6 +221,15 @@ describe.skipIf(noPostgres() || noClickHouse())('kohort migrate into PostgreSQL 
       await migrateClickHouse(ch);
       await pg.query(`INSERT INTO accounts VALUES ('acc_x', 'x@example.com', 'X', 'owner', false, 'h', now(), now(), NULL)`);
       await expect(migrateStore({ fromDir: dir, pg, clickhouse: ch })).rejects.toThrow(/already holds data \(1 accounts\)/);
+      // A second run into the same database while one is copying is refused.
+      const held = await pg.pool.connect();
+      try {
+        await held.query('SELECT pg_advisory_lock(7301113090)');
+        await expect(migrateStore({ fromDir: dir, pg, clickhouse: ch })).rejects.toThrow(/Another kohort migrate is copying/);
+      } finally {
+        await held.query('SELECT pg_advisory_unlock(7301113090)');
+        held.release();
+      }
       expect(fileState()).toEqual(before);
 
       const other = mkdtempSync(join(tmpdir(), 'kohort-migrate-other-'));
