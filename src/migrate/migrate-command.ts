@@ -107,7 +107,7 @@ export async function runMigrateCommand(from: string | undefined, env: NodeJS.Pr
       console.error('\nSome tables differ between the store and the target (MISMATCH above).');
       process.exitCode = 1;
     } else {
-      console.log('\nDone. The embedded store was not changed. Start Kohort with KOHORT_DATABASE_URL and KOHORT_EVENTS_URL (docs/DEPLOY.md).');
+      console.log('\nDone. The embedded store was not changed. Running Kohort on these engines: docs/DEPLOY.md.');
     }
   } catch (err) {
     if (err instanceof MigrateError) throw new ConfigError(err.message);
