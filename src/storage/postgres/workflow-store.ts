@@ -259,6 +259,8 @@ export const PG_WORKFLOW_IMPORTS = {
   workflow_cards: {
     table: 'workflow_cards',
     columns: { cohort_id: 'text', user_id: 'etext', step_id: 'text', moved_at: 'timestamptz', moved_by: 'text' },
+    // The embedded table has no key: a second card of one member (never expected) is left out, and shows in the counts.
+    onConflict: 'ON CONFLICT DO NOTHING',
   },
   workflow_actions: {
     table: 'workflow_actions',
