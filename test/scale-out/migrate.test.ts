@@ -75,6 +75,7 @@ const DEFINITIONS: Definition[] = [
   { match: 'any', rules: [{ type: 'event', event: 'view', where: [{ property: 'brand', op: 'eq', value: 'acme' }], count: { op: 'gte', value: 2 } }] },
 ];
 
+/** The tests of a suite run in order: the later ones read the target the first one migrated into. */
 function suite(openClickHouse: () => Promise<ClickHouseClient>) {
   let pg: PgDatabase;
   let ch: ClickHouseClient;
