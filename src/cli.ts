@@ -9,6 +9,10 @@ Commands:
   seed [--users N] [--events N] [--days N] [--seed N]
                              write realistic demo shop data into KOHORT_DATA_DIR (npm run seed -- ...)
   bench [--only NAME]        run the benchmarks and write bench/RESULTS.md (npm run bench)
+  migrate --from <data dir>  copy an embedded store (its DuckDB file, read-only) into the
+                             PostgreSQL of KOHORT_DATABASE_URL and the ClickHouse of
+                             KOHORT_EVENTS_URL (both required); resumable: run it again
+                             after a stop and it continues where it stopped
 `;
 
 async function serve(): Promise<void> {
@@ -56,6 +60,18 @@ async function main(argv: string[]): Promise<void> {
       const { values } = parseArgs({ args: rest, options: { only: { type: 'string' } } });
       const { runBenchmarks } = await import('../bench/run.js');
       return runBenchmarks({ only: values.only });
+    }
+    case 'migrate': {
+      const { values } = parseArgs({ args: rest, options: { from: { type: 'string' } } });
+      const { runMigrateCommand } = await import('./migrate/migrate-command.js');
+      try {
+        return await runMigrateCommand(values.from);
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        console.error(err);
+        console.error('\nkohort migrate stopped. Run the same command again: it continues where it stopped.');
+        process.exit(1);
+      }
     }
     default:
       process.stdout.write(USAGE);

@@ -107,6 +107,16 @@ export class ClickHouseEventWriter {
     );
   }
 
+  /** Ids a person is known by besides the shown user id (anonymous ids, aliases); `ts` in ms (0: unknown). */
+  async identities(rows: readonly { anonymousId: string; uid: number; ts?: number }[]): Promise<void> {
+    await inBatches(this.client, 'identities', rows.map((r) => ({ anonymous_id: r.anonymousId, uid: r.uid, ts: (r.ts ?? 0) * 1000 })));
+  }
+
+  /** Alias merges, each `from` already mapped to its final person (chains flattened by the caller). */
+  async personMerges(rows: readonly { fromUid: number; intoUid: number; version: number }[]): Promise<void> {
+    await inBatches(this.client, 'person_merges', rows.map((r) => ({ from_uid: r.fromUid, into_uid: r.intoUid, version: r.version })));
+  }
+
   /** Adds people to a cohort's member set (a static cohort's upload). */
   async addMembers(cohortId: string, uids: readonly number[], version = Date.now()): Promise<void> {
     await inBatches(this.client, 'cohort_members', uids.map((uid) => ({ cohort_id: cohortId, uid, version, present: 1 })));

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { DOUBLE, DuckDBConnection, DuckDBInstance, type DuckDBType } from '@duckdb/node-api';
 import { CORE_MIGRATIONS, type Migration } from './migrations.js';
 
@@ -146,4 +147,16 @@ export async function openDatabase(
       instance.closeSync();
     },
   };
+}
+
+/**
+ * Opens an existing DuckDB file READ_ONLY (`kohort migrate --from`): no
+ * migration, checkpoint or write of any kind reaches the file, and a second
+ * reader is allowed while no process has it open for writing. The caller closes
+ * the instance (`closeSync`) when done.
+ */
+export async function openDatabaseReadOnly(path: string, tempDirectory = tmpdir()): Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> {
+  // A big DISTINCT may spill: into the system's temp dir, not a `.tmp` folder beside the file.
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', temp_directory: tempDirectory });
+  return { instance, conn: await instance.connect() };
 }

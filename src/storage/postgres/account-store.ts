@@ -10,6 +10,7 @@ import {
   type SessionRecord,
 } from '../account-store.js';
 import { isUniqueViolation, type PgDatabase, type PgQueryable } from './database.js';
+import type { PgImportTable } from './bulk-import.js';
 
 type Row = Record<string, any>;
 
@@ -188,3 +189,34 @@ export function createPgAccountStore(db: PgDatabase): AccountStore {
     },
   };
 }
+
+/**
+ * What `kohort migrate` may import into this adapter's tables (bulk-import.ts):
+ * accounts (password hashes as stored), sessions and API tokens (hashes only),
+ * and the audit log with its order (seq) kept.
+ */
+export const PG_ACCOUNT_IMPORTS = {
+  accounts: {
+    table: 'accounts',
+    columns: {
+      id: 'text', email: 'text', name: 'text', role: 'text', disabled: 'boolean', password_hash: 'text',
+      created_at: 'timestamptz', updated_at: 'timestamptz', last_login_at: 'timestamptz',
+    },
+  },
+  sessions: {
+    table: 'sessions',
+    columns: { token_hash: 'text', account_id: 'text', created_at: 'timestamptz', last_used_at: 'timestamptz', expires_at: 'timestamptz' },
+  },
+  api_tokens: {
+    table: 'api_tokens',
+    columns: { id: 'text', account_id: 'text', name: 'text', token_hash: 'text', created_at: 'timestamptz', last_used_at: 'timestamptz' },
+  },
+  audit_log: {
+    table: 'audit_log',
+    columns: {
+      seq: 'bigint', id: 'text', recorded_at: 'timestamptz', actor_account_id: 'text', actor_email: 'text', actor_via: 'text',
+      action: 'text', resource_type: 'text', resource_id: 'text', summary: 'text',
+    },
+    serial: 'seq',
+  },
+} as const satisfies Record<string, PgImportTable>;

@@ -1,5 +1,6 @@
 import type { CohortExport, CohortExportStore, ExportRow } from '../cohort-export-store.js';
 import type { PgDatabase, PgQueryable } from './database.js';
+import type { PgImportTable } from './bulk-import.js';
 import { decodeText, encodeText, encodeTexts } from './text-values.js';
 
 const PAGE = 5_000;
@@ -124,4 +125,42 @@ export function createPgCohortExportStore(db: PgDatabase): CohortExportStore {
       return rows.length;
     },
   };
+}
+
+/**
+ * What `kohort migrate` may import into this adapter's tables (bulk-import.ts):
+ * exports with their snapshots; `trait_keys` is gathered from the snapshot once
+ * its rows are in (`importedExportTraitKeys`).
+ */
+export const PG_COHORT_EXPORT_IMPORTS = {
+  cohort_exports: {
+    table: 'cohort_exports',
+    columns: {
+      id: 'text', cohort_id: 'text', props: 'boolean', requested_by: 'text', status: 'text', error: 'text',
+      requested_at: 'timestamptz', finished_at: 'timestamptz',
+    },
+  },
+  cohort_export_people: {
+    table: 'cohort_export_people',
+    columns: { export_id: 'text', user_id: 'etext', traits: 'json' },
+    onConflict: 'ON CONFLICT DO NOTHING',
+  },
+} as const satisfies Record<string, PgImportTable>;
+
+/** After an import: each completed export's trait keys from its snapshot, as `complete` records them. */
+export async function importedExportTraitKeys(q: PgQueryable): Promise<void> {
+  const rows = await q.query<{ id: string; traits: string | null }>(
+    `SELECT e.id, p.traits::text AS traits FROM cohort_exports e JOIN cohort_export_people p ON p.export_id = e.id
+      WHERE e.status = 'completed' AND e.trait_keys IS NULL AND p.traits IS NOT NULL`,
+  );
+  const keys = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = keys.get(r.id) ?? new Set<string>();
+    for (const k of Object.keys(JSON.parse(r.traits ?? '{}') as object)) set.add(k);
+    keys.set(r.id, set);
+  }
+  await q.query(`UPDATE cohort_exports SET trait_keys = '[]' WHERE status = 'completed' AND trait_keys IS NULL`);
+  for (const [id, set] of keys) {
+    await q.query('UPDATE cohort_exports SET trait_keys = $2::json WHERE id = $1', [id, JSON.stringify([...set].sort())]);
+  }
 }

@@ -1,6 +1,7 @@
 import type { Cohort } from '../../schemas/cohort.js';
 import type { CohortStore, HistoryEntry } from '../cohort-store.js';
 import type { PgDatabase } from './database.js';
+import type { PgImportTable } from './bulk-import.js';
 import { encodeText, encodeTexts } from './text-values.js';
 
 interface HistoryRow {
@@ -61,3 +62,16 @@ export function createPgCohortStore(db: PgDatabase): CohortStore {
     },
   };
 }
+
+/**
+ * What `kohort migrate` may import into this adapter's tables (bulk-import.ts):
+ * cohorts with their ids and records as they were (seq follows the import order),
+ * and their history rows.
+ */
+export const PG_COHORT_IMPORTS = {
+  cohorts: { table: 'cohorts', columns: { id: 'etext', owner_id: 'text', doc: 'json' } },
+  cohort_history: {
+    table: 'cohort_history',
+    columns: { cohort_id: 'etext', computed_at: 'timestamptz', size: 'bigint', entered: 'bigint', exited: 'bigint', duration_ms: 'bigint' },
+  },
+} as const satisfies Record<string, PgImportTable>;

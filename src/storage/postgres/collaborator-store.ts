@@ -1,6 +1,7 @@
 import type { CollaboratorRole } from '../../schemas/principal.js';
 import type { CollaboratorRow, CollaboratorStore } from '../collaborator-store.js';
 import type { PgDatabase } from './database.js';
+import type { PgImportTable } from './bulk-import.js';
 
 interface Row {
   cohort_id: string;
@@ -49,3 +50,11 @@ export function createPgCollaboratorStore(db: PgDatabase): CollaboratorStore {
     },
   };
 }
+
+/** What `kohort migrate` may import into this adapter's table (bulk-import.ts). */
+export const PG_COLLABORATOR_IMPORTS = {
+  cohort_collaborators: {
+    table: 'cohort_collaborators',
+    columns: { cohort_id: 'text', account_id: 'text', role: 'text', created_at: 'timestamptz' },
+  },
+} as const satisfies Record<string, PgImportTable>;

@@ -1,6 +1,7 @@
 import type { Action } from '../../schemas/workflow.js';
 import { EXECUTION_LEASE_MS, type CardRecord, type MemberPages, type MoveResult, type StoredStep, type WorkflowStore } from '../workflow-store.js';
 import type { PgDatabase, PgQueryable } from './database.js';
+import type { PgImportTable } from './bulk-import.js';
 import { decodeText, encodeText, encodeTexts } from './text-values.js';
 import { createPgActionQueue } from './workflow-action-queue.js';
 
@@ -244,3 +245,30 @@ export function createPostgresWorkflowStore(db: PgDatabase, opts: PgWorkflowStor
     ...createPgActionQueue(db, opts.leaseMs ?? EXECUTION_LEASE_MS),
   };
 }
+
+/**
+ * What `kohort migrate` may import into this adapter's tables (bulk-import.ts):
+ * steps (actions with their secrets sealed, as stored), cards and executions
+ * keyed by user id, ids and queue order (seq) kept.
+ */
+export const PG_WORKFLOW_IMPORTS = {
+  workflow_steps: {
+    table: 'workflow_steps',
+    columns: { id: 'text', cohort_id: 'text', position: 'integer', name: 'text', action: 'jsonb', created_at: 'timestamptz', updated_at: 'timestamptz' },
+  },
+  workflow_cards: {
+    table: 'workflow_cards',
+    columns: { cohort_id: 'text', user_id: 'etext', step_id: 'text', moved_at: 'timestamptz', moved_by: 'text' },
+    // The embedded table has no key: a second card of one member (never expected) is left out, and shows in the counts.
+    onConflict: 'ON CONFLICT DO NOTHING',
+  },
+  workflow_actions: {
+    table: 'workflow_actions',
+    columns: {
+      seq: 'bigint', id: 'text', cohort_id: 'text', step_id: 'text', step_name: 'text', user_id: 'etext', type: 'text', action: 'jsonb',
+      status: 'text', attempts: 'integer', last_error: 'text', attempt_log: 'jsonb', created_at: 'timestamptz', finished_at: 'timestamptz',
+      next_attempt_at: 'timestamptz', moved_at: 'timestamptz', moved_by: 'text',
+    },
+    serial: 'seq',
+  },
+} as const satisfies Record<string, PgImportTable>;
