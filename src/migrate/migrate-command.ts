@@ -10,7 +10,8 @@ import { ConfigError } from '../config.js';
 import { PG_METADATA_MIGRATIONS, redactUrl } from '../metadata-stores.js';
 import type { ClickHouseClient } from '../storage/clickhouse/client.js';
 import { connectClickHouseHttp } from '../storage/clickhouse/http-client.js';
-import { migrateClickHouse } from '../storage/clickhouse/migrations.js';
+import { migrateClickHouseUnderLock } from '../storage/clickhouse/clickhouse-engine.js';
+import { createPgIdentityImport } from '../storage/postgres/identity-import.js';
 import { openPostgres, type PgDatabase } from '../storage/postgres/database.js';
 import { MIGRATE_PROGRESS_MIGRATIONS } from './progress.js';
 import { migrateStore, MigrateError, type MigrateReport } from './run-migration.js';
@@ -40,7 +41,7 @@ export async function openMigrateTargets(databaseUrl: string, eventsUrl: string)
   }
   try {
     const clickhouse = await connectClickHouseHttp(eventsUrl);
-    await migrateClickHouse(clickhouse);
+    await migrateClickHouseUnderLock(clickhouse, pg);
     return { pg, clickhouse };
   } catch (err) {
     await pg.close().catch(() => undefined);
@@ -93,6 +94,7 @@ export async function runMigrateCommand(from: string | undefined, env: NodeJS.Pr
       fromDir,
       pg,
       clickhouse,
+      identities: createPgIdentityImport(pg),
       onChunk: ({ table, done, total }) => {
         const line = `  ${table}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`;
         if (line !== last) console.log(line);
@@ -102,7 +104,7 @@ export async function runMigrateCommand(from: string | undefined, env: NodeJS.Pr
     if (report.alreadyDone) console.log('This store was migrated here already; nothing to copy.');
     else if (report.resumed) console.log('Resumed an earlier run of this migration.');
     console.log('');
-    for (const line of formatReport(report, fromDir, false)) console.log(line);
+    for (const line of formatReport(report, fromDir, true)) console.log(line);
     if (report.tables.some((t) => t.source !== t.target_rows)) {
       console.error('\nSome tables differ between the store and the target (MISMATCH above).');
       process.exitCode = 1;

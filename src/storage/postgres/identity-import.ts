@@ -1,13 +1,5 @@
+import type { IdentityImport, IdentitySnapshot } from '../identity-import.js';
 import type { PgDatabase } from './database.js';
-
-export interface IdentitySnapshot {
-  /** Every person key with its shown user id (merged-away keys too, with `mergedInto`: their final person). */
-  people: { uid: number; userId: string; mergedInto?: number }[];
-  /** Every external id and the current person it belongs to. */
-  identities: { externalId: string; uid: number }[];
-  /** The highest event / trait / merge sequence number already used by the copied rows. */
-  lastSeq: number;
-}
 
 /**
  * Copies an embedded store's identity into PostgreSQL (`kohort migrate`), keeping
@@ -35,4 +27,15 @@ export async function importPgIdentity(db: PgDatabase, snap: IdentitySnapshot): 
     await t.query("SELECT setval('person_uid_seq', greatest((SELECT coalesce(max(uid), 0) FROM people), (SELECT last_value FROM person_uid_seq), 1))");
     await t.query('UPDATE event_sequence SET last = greatest(last, $1) WHERE id = 1', [snap.lastSeq]);
   });
+}
+
+/** The identity port's import side on PostgreSQL, for `kohort migrate`. */
+export function createPgIdentityImport(db: PgDatabase): IdentityImport {
+  return {
+    importSnapshot: (snap) => importPgIdentity(db, snap),
+    async countIdentities() {
+      const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM person_identities');
+      return rows[0].n;
+    },
+  };
 }
