@@ -80,6 +80,10 @@ async function openScaledOut(opts: EngineOptions, eventsUrl: string): Promise<En
     } catch (err) {
       throw new ConfigError(`KOHORT_EVENTS_URL: cannot use ClickHouse at ${redactUrl(eventsUrl)}: ${(err as Error)?.message || String(err)}`);
     }
+    opts.log.info(
+      { postgres: redactUrl(opts.databaseUrl), clickhouse: redactUrl(eventsUrl) },
+      'events, traits and member sets in ClickHouse; metadata (cohorts, exports, syncs, accounts, collaborators, workflows, leases, identity) in PostgreSQL: any number of processes may share them',
+    );
     return engines(events, await openMetadataStores(undefined, pg, opts.legacySecrets));
   } catch (err) {
     await pg.close();

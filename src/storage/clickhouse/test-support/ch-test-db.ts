@@ -34,3 +34,25 @@ export async function freshClickHouseDatabase(): Promise<ClickHouseClient> {
     },
   };
 }
+
+const freshUrls: string[] = [];
+
+/** The URL of a fresh database on the test server (created by the first client that connects); `dropFreshDatabases` removes them. */
+export function freshClickHouseDatabaseUrl(): string {
+  if (!CH_URL) throw new Error('KOHORT_TEST_CLICKHOUSE_URL is not set');
+  const url = new URL(CH_URL);
+  url.pathname = `/kohort_t_${randomBytes(6).toString('hex')}`;
+  freshUrls.push(url.pathname.slice(1));
+  return url.toString();
+}
+
+/** Drops every database handed out by freshClickHouseDatabaseUrl (afterAll). */
+export async function dropFreshDatabases(): Promise<void> {
+  if (!CH_URL || !freshUrls.length) return;
+  const admin = await connectClickHouseHttp(CH_URL);
+  try {
+    for (const name of freshUrls.splice(0)) await admin.command(`DROP DATABASE IF EXISTS ${name}`);
+  } finally {
+    await admin.close();
+  }
+}

@@ -7,12 +7,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStandardWebhook } from '../../src/destinations/webhook.js';
 import { freshPgDatabaseUrl, noPostgres } from '../../src/storage/postgres/test-support/pg-test-db.js';
+import { dropFreshDatabases, freshClickHouseDatabaseUrl, noClickHouse } from '../../src/storage/clickhouse/test-support/ch-test-db.js';
 import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /**
- * KOHORT_DATABASE_URL (docs/DEPLOY.md): a real `kohort serve` keeps cohorts,
- * history, destinations, syncs with their acknowledged sets, accounts and
- * audit in PostgreSQL, and events with member sets in its DuckDB file. After
+ * KOHORT_DATABASE_URL + KOHORT_EVENTS_URL (docs/DEPLOY.md): a real `kohort serve`
+ * keeps cohorts, history, destinations, syncs with their acknowledged sets,
+ * accounts and audit in PostgreSQL, and events with member sets in ClickHouse
+ * (no DuckDB file at all). After
  * a restart on the same PostgreSQL database and data dir everything is found
  * again, and a second sync run is a delta that sends nothing.
  */
@@ -20,8 +22,9 @@ const ADMIN = 'pg-metadata-admin-token-0123';
 const WRITE = 'pg-metadata-write-key-0123';
 
 const dirs: string[] = [];
-afterAll(() => {
+afterAll(async () => {
   killAllServers();
+  await dropFreshDatabases();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -68,15 +71,16 @@ async function stop(s: ServerProcess): Promise<void> {
   await s.exited;
 }
 
-describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, events in the DuckDB file', () => {
+describe.skipIf(noPostgres() || noClickHouse())('KOHORT_DATABASE_URL + KOHORT_EVENTS_URL: metadata in PostgreSQL, events in ClickHouse', () => {
   it('keeps cohorts, history, syncs, acknowledged sets and accounts across a restart', async () => {
     const url = await freshPgDatabaseUrl();
+    const events = freshClickHouseDatabaseUrl();
     const dir = mkdtempSync(join(tmpdir(), 'kohort-pg-meta-'));
     dirs.push(dir);
-    const start = () => startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, LOG_LEVEL: 'info' });
+    const start = () => startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, KOHORT_EVENTS_URL: events, LOG_LEVEL: 'info' });
 
     let s = await start();
-    expect(s.tail.some((l) => l.includes('metadata') && l.includes('PostgreSQL') && l.includes('one process'))).toBe(true);
+    expect(s.tail.some((l) => l.includes('in ClickHouse') && l.includes('in PostgreSQL') && l.includes('any number of processes'))).toBe(true);
     const users = Array.from({ length: 30 }, (_, i) => `pg-user-${String(i).padStart(2, '0')}`);
     const batch = users.map((userId, i) => ({ type: 'track', userId, event: i % 3 === 0 ? 'purchase' : 'visit', timestamp: new Date().toISOString() }));
     expect((await api(s, 'POST', '/v1/batch', { batch }, WRITE)).status).toBe(200);
@@ -102,7 +106,7 @@ describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, even
     expect(history.length).toBeGreaterThanOrEqual(2); // the creation's computation and the refresh
     await stop(s);
 
-    // Metadata is in PostgreSQL, not in the DuckDB file.
+    // Metadata is in PostgreSQL, and there is no DuckDB file.
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
@@ -111,7 +115,7 @@ describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, even
     } finally {
       await c.end();
     }
-    expect(existsSync(join(dir, 'kohort.duckdb'))).toBe(true);
+    expect(existsSync(join(dir, 'kohort.duckdb'))).toBe(false);
 
     s = await start();
     expect((await api(s, 'GET', `/v1/cohorts/${cohort.body.id}`)).body).toMatchObject({ name: 'Buyers', size: buyers.length });
@@ -141,15 +145,16 @@ describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, even
 
   it('keeps workflows in PostgreSQL: boards, step actions, contacts by step, sealed step secrets, across a restart', async () => {
     const url = await freshPgDatabaseUrl();
+    const events = freshClickHouseDatabaseUrl();
     const dir = mkdtempSync(join(tmpdir(), 'kohort-pg-wf-'));
     dirs.push(dir);
     const start = () =>
-      startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, KOHORT_ALLOW_PRIVATE_URLS: '127.0.0.1', LOG_LEVEL: 'info' });
+      startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, KOHORT_EVENTS_URL: events, KOHORT_ALLOW_PRIVATE_URLS: '127.0.0.1', LOG_LEVEL: 'info' });
     const signup = (ids: string[]) => ({ batch: ids.map((userId) => ({ type: 'track', userId, event: 'signup', timestamp: new Date().toISOString() })) });
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/step`;
 
     let s = await start();
-    expect(s.tail.some((l) => l.includes('workflows, leases) in PostgreSQL'))).toBe(true);
+    expect(s.tail.some((l) => l.includes('workflows, leases, identity) in PostgreSQL'))).toBe(true);
     expect((await api(s, 'POST', '/v1/batch', signup(['wf-a', 'wf-b', 'wf-c', 'wf-d']), WRITE)).status).toBe(200);
     const cohort = await api(s, 'POST', '/v1/cohorts', { name: 'Trials', definition: { match: 'all', rules: [{ type: 'event', event: 'signup' }] } });
     expect(cohort.status).toBe(201);
@@ -222,7 +227,7 @@ describe.skipIf(noPostgres())('KOHORT_DATABASE_URL: metadata in PostgreSQL, even
       });
     });
     const url = `postgres://kohort:s3cret-pass@127.0.0.1:${port}/kohort`;
-    const started = startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url });
+    const started = startServerProcess(dir, { adminToken: ADMIN, writeKey: WRITE }, { KOHORT_DATABASE_URL: url, KOHORT_EVENTS_URL: 'http://127.0.0.1:1/kohort' });
     await expect(started).rejects.toThrow(/KOHORT_DATABASE_URL: cannot use PostgreSQL at postgres:\/\/kohort:(•|%E2%80%A2)+@127\.0\.0\.1:\d+\/kohort: .*ECONNREFUSED/);
     await expect(started).rejects.not.toThrow(/s3cret-pass/);
   });
