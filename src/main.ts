@@ -166,9 +166,10 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const leases = stores.leases ? new LeaseKeeper(stores.leases) : undefined;
   const events = await openDuckDBEventStore(db, { logError: errorLogger(log, 'events') });
 
-  // Cohort queries read the event properties the store keeps in typed columns instead of their JSON.
+  // Cohort queries read the event properties the store keeps in typed columns instead of their JSON,
+  // and its per-(event, person) summaries where those are exact.
   const compileWithHotColumns: typeof compileDefinition = (definition, ctx, dialect) =>
-    compileDefinition(definition, { ...ctx, materialized: events.materializedProperties() }, dialect);
+    compileDefinition(definition, { ...ctx, materialized: events.materializedProperties(), rollup: events.eventRollup() }, dialect);
   const cohortStore = stores.cohorts;
   // Member sets live with the events: compiled definitions (and cohort references) read them there.
   const membershipStore = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids);

@@ -14,7 +14,7 @@
  */
 import type { Definition, Filter, Rule, Step, Window } from '../schemas/definition';
 import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
-import { bind, joinSql, Sql, sql, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
+import { bind, joinSql, Sql, sql, type EventRollup, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
 import { filterCost, instant, isPlainString, numberOf } from './compile-helpers';
 import { compareSql, EventRuleCompiler, raw, type PropValue, type SetExpr } from './event-rule-compiler';
@@ -25,6 +25,8 @@ export interface CompileContext {
   resolveCohort: CohortResolver;
   /** Event property paths the store keeps in typed columns (read instead of parsing JSON). */
   materialized?: readonly MaterializedProperty[];
+  /** Per-(event, person) summaries the store keeps (rollup-rules.ts reads them where they are exact). */
+  rollup?: EventRollup;
 }
 
 export interface CompiledQuery {
@@ -36,6 +38,13 @@ export interface CompiledQuery {
 const forIn = (s: SetExpr) => s.inQuery ?? s.query;
 
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** Names from the store are not bound: checked anyway, like the materialized columns. */
+function checkedRollup(r: EventRollup): EventRollup {
+  const names = [r.table, r.keysTable, r.merges, ...r.numbers.flatMap((m) => [m.sum, m.count, m.min, m.max])];
+  for (const n of names) if (!COLUMN_NAME.test(n)) throw new Error(`invalid rollup table or column name ${JSON.stringify(n)}`);
+  return r;
+}
 
 export function compileDefinition(definition: Definition, ctx: CompileContext, dialect: SqlDialect = duckdbDialect): CompiledQuery {
   return new CohortCompiler(dialect, ctx).compile(definition);
@@ -96,6 +105,7 @@ class CohortCompiler {
       asOf: this.asOf(),
       conditions: (alias, event, where, whereMatch) => this.eventConditions(alias, event, where, whereMatch),
       value: (alias, path) => this.eventValue(alias, path),
+      rollup: ctx.rollup && checkedRollup(ctx.rollup),
     });
   }
 

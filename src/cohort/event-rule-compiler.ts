@@ -5,8 +5,9 @@
  * `pos` (the rows of the query) or `neg` (the universe minus them).
  */
 import type { Compare, Duration, Filter, Rule, Step, Window } from '../schemas/definition';
-import { bind, joinSql, Sql, sql, type JsonKind, type SqlDialect } from './dialect';
+import { bind, joinSql, Sql, sql, type EventRollup, type JsonKind, type SqlDialect } from './dialect';
 import { atLeastOne, compareHolds, instant } from './compile-helpers';
+import { rollupRule } from './rollup-rules';
 
 export interface SetExpr {
   /** true: members = universe minus the rows of `query`. */
@@ -53,6 +54,8 @@ export interface EventRuleParts {
   conditions(alias: Sql, event: string, where: Filter[] | undefined, whereMatch: 'all' | 'any' | undefined): Sql[];
   /** The event property at path of the events row `alias`. */
   value(alias: Sql, path: string[]): PropValue;
+  /** The store's per-(event, person) summaries, when it keeps them. */
+  rollup?: EventRollup;
 }
 
 export class EventRuleCompiler {
@@ -66,36 +69,14 @@ export class EventRuleCompiler {
     ];
     const count: Compare = rule.count ?? { op: 'gte', value: 1 };
     const countExpr = rule.countBy === 'days' ? sql`count(DISTINCT ${d.utcDay(raw('e.ts'))})` : raw('count(*)');
-    const base = (having: Sql) =>
-      sql`SELECT e.uid FROM ${events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
+    const base = (having: Sql) => sql`SELECT e.uid FROM ${events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
     if (rule.aggregate) {
-      const agg = rule.aggregate;
-      const path = agg.property.split('.');
-      let cond: Sql;
-      const v = this.p.value(raw('e'), path);
-      if (agg.fn === 'distinct') {
-        const key = v.distinctKey;
-        if (rule.countBy !== 'days') {
-          // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
-          // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
-          const cand = this.distinctCandidates(where, v, agg);
-          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${events} e${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY e.uid, kohort_k`;
-          const k = raw('kohort_k');
-          return {
-            neg: false,
-            query: sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${compareSql(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${compareSql(sql`count(${k})`, agg)}`,
-          };
-        }
-        cond = sql`(count(${key}) > 0 AND ${compareSql(sql`count(DISTINCT ${key})`, agg)})`;
-      } else {
-        const num = v.number;
-        // avg over a DOUBLE is sum / count of the non-NULL values, NULL when there are none: one state, not two.
-        cond = compareSql(sql`${raw(agg.fn)}(${num})`, agg);
-      }
-      // Users without matching events never satisfy an aggregate, so no complement is needed; every
-      // group has a row, so the default count (at least one event) is no condition at all.
-      const counted = rule.count === undefined && rule.countBy !== 'days' ? cond : sql`${compareSql(countExpr, count)} AND ${cond}`;
-      return { neg: false, query: base(counted) };
+      const exact = (restrict = raw('')) => this.aggregate(rule, where, countExpr, count, restrict);
+      // The store's summaries answer it where they are exact (rollup-rules.ts); the events for the rest.
+      const summed = this.p.rollup && !d.shapes
+        ? rollupRule(rule, { rollup: this.p.rollup, events, asOf: this.p.asOf, window: (ts, w) => this.windowConditions(ts, w), exact })
+        : undefined;
+      return { neg: false, query: summed ?? exact() };
     }
     if (!compareHolds(0, count)) {
       const query = base(compareSql(countExpr, count));
@@ -105,6 +86,33 @@ export class EventRuleCompiler {
     }
     // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
     return { neg: true, query: base(sql`NOT (${compareSql(countExpr, count)})`) };
+  }
+
+  /** An aggregate rule over the events, of the people `restrict` (a join clause on `e`) keeps when given. */
+  private aggregate(rule: Extract<Rule, { type: 'event' }>, where: Sql[], countExpr: Sql, count: Compare, restrict: Sql): Sql {
+    const { events } = this.p;
+    const agg = rule.aggregate!;
+    const v = this.p.value(raw('e'), agg.property.split('.'));
+    let cond: Sql;
+    if (agg.fn === 'distinct') {
+      const key = v.distinctKey;
+      if (rule.countBy !== 'days') {
+        // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
+        // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
+        const cand = this.distinctCandidates(where, v, agg);
+        const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${events} e${restrict}${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY e.uid, kohort_k`;
+        const k = raw('kohort_k');
+        return sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${compareSql(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${compareSql(sql`count(${k})`, agg)}`;
+      }
+      cond = sql`(count(${key}) > 0 AND ${compareSql(sql`count(DISTINCT ${key})`, agg)})`;
+    } else {
+      // avg over a DOUBLE is sum / count of the non-NULL values, NULL when there are none: one state, not two.
+      cond = compareSql(sql`${raw(agg.fn)}(${v.number})`, agg);
+    }
+    // Users without matching events never satisfy an aggregate, so no complement is needed; every
+    // group has a row, so the default count (at least one event) is no condition at all.
+    const having = rule.count === undefined && rule.countBy !== 'days' ? cond : sql`${compareSql(countExpr, count)} AND ${cond}`;
+    return sql`SELECT e.uid FROM ${events} e${restrict} WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
   }
 
   /**

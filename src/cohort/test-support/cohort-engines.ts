@@ -6,7 +6,7 @@
  * unset) and ClickHouse 26.x in-process (chdb).
  */
 import { appendFileSync } from 'node:fs';
-import type { MaterializedProperty, SqlDialect } from '../dialect';
+import type { EventRollup, MaterializedProperty, SqlDialect } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbDialect } from '../dialects/duckdb';
 import { clickhouseDialect, toClickHouseSql } from '../dialects/clickhouse';
@@ -27,6 +27,8 @@ export interface CohortEngine {
   materialized(paths?: string[][]): MaterializedProperty[];
   /** Runs a compiled cohort query; the member user ids (a uid returned twice is an error). */
   members(query: CompiledQuery): Promise<Set<string>>;
+  /** Engines whose store keeps per-(event, person) summaries: build them (see DuckDbCohortFixture.rollup). */
+  rollup?(upTo: number, mergedUser?: string): Promise<EventRollup>;
   close(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ export function duckdbEngine(fx: DuckDbCohortFixture): CohortEngine {
     load: (data) => fx.load(data),
     materialized: (paths) => fx.materialized(paths),
     members: (query) => fx.members(query),
+    rollup: (upTo, mergedUser) => fx.rollup(upTo, mergedUser),
     async close() {
       fx.close();
     },
