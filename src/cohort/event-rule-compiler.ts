@@ -99,7 +99,8 @@ export class EventRuleCompiler {
       if (rule.countBy !== 'days') {
         // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
         // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
-        const cand = this.distinctCandidates(where, v, agg);
+        // Restricted to a few people (the summaries' changed ones), the pairs are few already.
+        const cand = restrict.text ? { join: raw(''), where: [] } : this.distinctCandidates(where, v, agg);
         const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${events} e${restrict}${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY e.uid, kohort_k`;
         const k = raw('kohort_k');
         return sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${compareSql(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${compareSql(sql`count(${k})`, agg)}`;

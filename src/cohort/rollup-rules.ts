@@ -31,6 +31,13 @@ export interface RollupParts {
   exact(restrict: Sql): Sql;
 }
 
+/**
+ * `uid` is not among the changed people. NOT IN rather than an anti join: it always hashes the
+ * changed people (few, unless the summaries are very stale), where DuckDB's estimates made an anti
+ * join hash the summary rows instead (829k rows for 1,266 changed people). uid is never NULL.
+ */
+const notChanged = (uid: Sql, changed: Sql) => sql`${uid} NOT IN (${changed})`;
+
 const samePath = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 
 /** A SELECT of the rule's distinct uids through the summaries, or undefined where they cannot answer it. */
@@ -67,7 +74,8 @@ export function rollupRule(rule: EventRule, p: RollupParts): Sql | undefined {
     const changed = changedBy(sql`SELECT uid FROM ${keys} WHERE event = ${event} AND slot = ${slot} AND max_ts > ${p.asOf}`);
     const where = [sql`r.event = ${event}`, sql`r.slot = ${slot}`, sql`r.max_ts <= ${p.asOf}`, ...p.window(raw('r.max_ts'), rule.window)];
     // Every group has a key, so count(k) > 0 holds; the rows are distinct (uid, key) pairs.
-    const summary = sql`SELECT r.uid FROM ${keys} r ANTI JOIN (${changed}) AS kohort_x ON kohort_x.uid = r.uid WHERE ${joinSql(where, ' AND ')} GROUP BY r.uid HAVING ${compareSql(raw('count(*)'), agg)}`;
+    const grouped = sql`SELECT r.uid FROM ${keys} r WHERE ${joinSql(where, ' AND ')} GROUP BY r.uid HAVING ${compareSql(raw('count(*)'), agg)}`;
+    const summary = sql`SELECT g.uid FROM (${grouped}) AS g WHERE ${notChanged(raw('g.uid'), changed)}`;
     return both(summary, changed);
   }
 
@@ -80,6 +88,6 @@ export function rollupRule(rule: EventRule, p: RollupParts): Sql | undefined {
   const conds = [sql`r.event = ${event}`, sql`r.max_ts <= ${p.asOf}`, compareSql(value, agg)];
   if (rule.count) conds.push(compareSql(raw('r.n'), rule.count));
   const changed = changedBy(sql`SELECT uid FROM ${table} WHERE event = ${event} AND max_ts > ${p.asOf}`);
-  const summary = sql`SELECT r.uid FROM ${table} r ANTI JOIN (${changed}) AS kohort_x ON kohort_x.uid = r.uid WHERE ${joinSql(conds, ' AND ')}`;
+  const summary = sql`SELECT r.uid FROM ${table} r WHERE ${joinSql([...conds, notChanged(raw('r.uid'), changed)], ' AND ')}`;
   return both(summary, changed);
 }
