@@ -18,6 +18,7 @@ import { bind, joinSql, Sql, sql, type EventRollup, type MaterializedProperty, t
 import { duckdbDialect } from './dialects/duckdb';
 import { filterCost, instant, isPlainString, numberOf } from './compile-helpers';
 import { compareSql, EventRuleCompiler, raw, type PropValue, type SetExpr } from './event-rule-compiler';
+import { checkedRollup } from './rollup-rules';
 import { recurrenceQuery } from './recurrence-compiler';
 
 export interface CompileContext {
@@ -38,13 +39,6 @@ export interface CompiledQuery {
 const forIn = (s: SetExpr) => s.inQuery ?? s.query;
 
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
-
-/** Names from the store are not bound: checked anyway, like the materialized columns. */
-function checkedRollup(r: EventRollup): EventRollup {
-  const names = [r.table, r.keysTable, r.merges, ...r.numbers.flatMap((m) => [m.sum, m.count, m.min, m.max])];
-  for (const n of names) if (!COLUMN_NAME.test(n)) throw new Error(`invalid rollup table or column name ${JSON.stringify(n)}`);
-  return r;
-}
 
 export function compileDefinition(definition: Definition, ctx: CompileContext, dialect: SqlDialect = duckdbDialect): CompiledQuery {
   return new CohortCompiler(dialect, ctx).compile(definition);

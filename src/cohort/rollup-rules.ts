@@ -38,6 +38,15 @@ export interface RollupParts {
  */
 const notChanged = (uid: Sql, changed: Sql) => sql`${uid} NOT IN (${changed})`;
 
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** The summaries' table and column names come from the store and are not bound: checked anyway, like materialized columns. */
+export function checkedRollup(r: EventRollup): EventRollup {
+  const names = [r.table, r.keysTable, r.merges, ...r.numbers.flatMap((m) => [m.sum, m.count, m.min, m.max])];
+  for (const n of names) if (!NAME.test(n)) throw new Error(`invalid rollup table or column name ${JSON.stringify(n)}`);
+  return r;
+}
+
 const samePath = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
 
 /** A SELECT of the rule's distinct uids through the summaries, or undefined where they cannot answer it. */

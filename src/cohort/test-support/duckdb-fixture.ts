@@ -110,7 +110,8 @@ export class DuckDbCohortFixture {
       for (const t of ['events', 'events_tail']) await this.connection.run(`UPDATE ${t} SET uid = ? WHERE uid = ?`, [to, from]);
     };
     if (uid !== undefined) await moveRows(uid, 1000);
-    const state = await buildRollup(new SerialConnection(this.connection), this.hot, upTo);
+    // Key rows for every slot, numbers and mixed types included: the hardest case for equal keys.
+    const state = await buildRollup(new SerialConnection(this.connection), this.hot, upTo, { maxValues: 64, numbers: true });
     if (uid !== undefined) {
       await moveRows(1000, uid);
       await this.connection.run('INSERT INTO person_merges VALUES (?, ?, ?)', [upTo + 1, 1000, uid]);
