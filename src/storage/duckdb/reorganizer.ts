@@ -3,6 +3,9 @@ import type { EventWriter } from './event-writer.js';
 import { adoptRollup, buildRollup, DEFAULT_ROLLUP_POLICY, RollupState, type RollupPolicy } from './event-rollup.js';
 import { BASE_COLUMNS, DEFAULT_HOT_POLICY, type HotColumns, type HotPolicy } from './hot-columns.js';
 
+/** After a failed build of the summaries, the next try waits this long (queries read the events meanwhile). */
+const ROLLUP_RETRY_MS = 10 * 60_000;
+
 /** Below this many sorted rows a reorganization rewrites the whole table; above, it appends a sorted run. */
 const FULL_REWRITE_BELOW = 2_000_000;
 
@@ -35,6 +38,8 @@ export class Reorganizer {
   /** The hot set would grow: reorganize even without a tail (an upgraded file, a new frequent path). */
   private hotDue = false;
   private rollup: RollupState | undefined;
+  /** When a summaries build last failed: not retried for a while (each try reads every event). */
+  private rollupFailedAt = 0;
 
   constructor(
     private readonly writer: EventWriter,
@@ -70,10 +75,11 @@ export class Reorganizer {
     return this.hotDue || this.rollupDue() || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
   }
 
-  private rollupDue(): boolean {
+  /** Summaries are missing or stale (or, with `hotGrew`, lack the new hot slots), and the store is big enough for them. */
+  private rollupDue(hotGrew = false): boolean {
     const rows = this.mainRows + this.writer.tailRows;
-    if (rows < this.rollupPolicy.minRows) return false;
-    return !this.rollup || this.rollup.stale(rows, this.rollupPolicy);
+    if (rows < this.rollupPolicy.minRows || Date.now() - this.rollupFailedAt < ROLLUP_RETRY_MS) return false;
+    return hotGrew || !this.rollup || this.rollup.stale(rows, this.rollupPolicy);
   }
 
   /** Resolves once no reorganization is in progress. */
@@ -93,7 +99,7 @@ export class Reorganizer {
   private async run(): Promise<{ moved: number }> {
     const grew = this.hot;
     const r = await this.sortTail();
-    if (this.hot !== grew || this.rollupDue()) await this.rebuildRollup();
+    if (this.rollupDue(this.hot !== grew)) await this.rebuildRollup();
     return r;
   }
 
@@ -113,6 +119,9 @@ export class Reorganizer {
         }
       });
       this.rollup = next;
+    } catch (err) {
+      this.rollupFailedAt = Date.now();
+      throw err;
     } finally {
       await this.background.run('DROP TABLE IF EXISTS event_rollup_next');
       await this.background.run('DROP TABLE IF EXISTS event_rollup_keys_next');
