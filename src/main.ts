@@ -90,9 +90,10 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
   const leases = stores.leases ? new LeaseKeeper(stores.leases) : undefined;
   const events = engine.events;
 
-  // Compiled in the engine's dialect, reading the event properties it keeps in typed columns instead of their JSON.
+  // Compiled in the engine's dialect, reading the event properties it keeps in typed columns instead of
+  // their JSON, and its per-(event, person) summaries where those are exact.
   const compile: typeof compileDefinition = (definition, ctx, dialect = engine.dialect) =>
-    compileDefinition(definition, { ...ctx, materialized: engine.materializedProperties() }, dialect);
+    compileDefinition(definition, { ...ctx, materialized: engine.materializedProperties(), rollup: engine.eventRollup?.() }, dialect);
   const cohortStore = stores.cohorts;
   const membershipStore = engine.members;
   const collaboratorStore = stores.collaborators;

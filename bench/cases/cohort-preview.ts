@@ -3,12 +3,13 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import { parseDefinition, type Definition } from '../../src/schemas/definition.js';
-import type { MaterializedProperty } from '../../src/cohort/dialect.js';
+import type { EventRollup, MaterializedProperty } from '../../src/cohort/dialect.js';
 import type { CompiledQuery, MembershipStore } from '../../src/storage/membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
 import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
-import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
+import { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
+import { RollupState } from '../../src/storage/duckdb/event-rollup.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { data20m } from './seed-20m.js';
 
@@ -16,7 +17,8 @@ export const name = 'cohort-preview';
 export const description =
   'Cohort previews on the 20M-event / 1M-user seeded store (`.tmp/bench-20m`, sorted by (event, ts); a file from an earlier version is ' +
   'upgraded first, untimed), opened READ_ONLY in this process: ' +
-  "each definition is compiled by `compileDefinition` (asOf = now, with the store's hot property columns as `materialized`, as the server " +
+  "each definition is compiled by `compileDefinition` (asOf = now, with the store's hot property columns as `materialized` and its " +
+  "per-(event, person) summaries as `rollup`, built by the upgrade's reorganization when missing, as the server " +
   "compiles) and run through the DuckDB cohort store's `preview(q, 20)` " +
   '(size + 20-user sample, the SQL behind `POST /v1/cohorts/preview`). Definitions run round-robin (one warm-up round, then ' +
   'the timed rounds) so load changes hit all of them alike; figures are medians. The best hand-written SQL for the brief ' +
@@ -165,6 +167,8 @@ export interface ReadOnlyStore {
   store: MembershipStore;
   /** The hot property columns of the file, for the compiler. */
   materialized: MaterializedProperty[];
+  /** The file's per-(event, person) summaries, for the compiler (as the server passes them). */
+  rollup: EventRollup | undefined;
   close(): void;
 }
 
@@ -177,12 +181,16 @@ export async function openReadOnlyStore(path: string): Promise<ReadOnlyStore> {
   const conn = new SerialConnection(await instance.connect());
   const reads = new ReadPool([conn]);
   const db = { instance, reads } as unknown as Database;
-  const store = createDuckDBMembershipStore(db, conn, undefined as unknown as IdentityMap);
-  const materialized = (await HotColumns.load(conn.raw)).materialized();
+  // The server's identity map, which names the sampled people (loaded untimed).
+  const store = createDuckDBMembershipStore(db, conn, await IdentityMap.load(conn));
+  const hot = await HotColumns.load(conn.raw);
+  const materialized = hot.materialized();
+  const rollup = (await RollupState.load(conn))?.forCompiler(hot);
   return {
     run: (q) => conn.run(q),
     store,
     materialized,
+    rollup,
     close() {
       reads.closeAll();
       instance.closeSync();
@@ -203,7 +211,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     const asOf = new Date();
     await ro.run(TYPED_SORTED_TABLE);
     const items = [
-      ...SUITE.map((s) => ({ label: s.label, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized }) })),
+      ...SUITE.map((s) => ({ label: s.label, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized, rollup: ro.rollup }) })),
       ...[...handWritten(asOf, ro.materialized), handWrittenTyped(asOf)].map((h) => ({ label: `hand-written: ${h.label}`, q: h.q })),
     ];
     const times = items.map(() => [] as number[]);
@@ -239,6 +247,9 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       figures,
       notes: [
         `Hot property columns of the file: ${ro.materialized.map((m) => m.path.join('.')).join(', ') || 'none'}.`,
+        ro.rollup
+          ? `Per-(event, person) summaries up to seq ${ro.rollup.seq}: numbers of ${ro.rollup.numbers.map((m) => m.path.join('.')).join(', ') || 'none'}; keys of ${ro.rollup.keys.map((k) => k.path.join('.')).join(', ') || 'none'}.`
+          : 'No per-(event, person) summaries in the file.',
         `${ROUNDS} timed rounds after one warm-up round; per-definition samples (ms) and sizes below.`,
         ...items.map((it, i) => `${it.label}: size ${sizes[i].toLocaleString('en-US')}; ${times[i].map((t) => t.toFixed(0)).join(', ')}`),
       ],

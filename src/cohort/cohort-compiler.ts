@@ -9,12 +9,16 @@
  * holds at zero (count lt 3, is_not_set) are computed as complements, so the
  * universe is only scanned when the final answer is itself a complement.
  * Hot filters stay on typed columns (`event = ?`, `ts >= ?`) for zonemap pruning.
+ * The rules over a user's matching events (event, first_time, sequence) are in
+ * event-rule-compiler.ts, the recurrence rules in recurrence-compiler.ts.
  */
-import type { Compare, Definition, Filter, Rule, Step, Window, Duration } from '../schemas/definition';
+import type { Definition, Filter, Rule, Step, Window } from '../schemas/definition';
 import { CohortCycleError, UnknownCohortError, type CohortResolver } from './cohort-references';
-import { bind, joinSql, Sql, sql, type JsonKind, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
+import { bind, joinSql, Sql, sql, type EventRollup, type MaterializedProperty, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
-import { atLeastOne, compareHolds, filterCost, instant, isPlainString, numberOf } from './compile-helpers';
+import { filterCost, instant, isPlainString, numberOf } from './compile-helpers';
+import { compareSql, EventRuleCompiler, raw, type PropValue, type SetExpr } from './event-rule-compiler';
+import { checkedRollup } from './rollup-rules';
 import { recurrenceQuery } from './recurrence-compiler';
 
 export interface CompileContext {
@@ -22,6 +26,8 @@ export interface CompileContext {
   resolveCohort: CohortResolver;
   /** Event property paths the store keeps in typed columns (read instead of parsing JSON). */
   materialized?: readonly MaterializedProperty[];
+  /** Per-(event, person) summaries the store keeps (rollup-rules.ts reads them where they are exact). */
+  rollup?: EventRollup;
 }
 
 export interface CompiledQuery {
@@ -29,32 +35,8 @@ export interface CompiledQuery {
   params: SqlParam[];
 }
 
-interface SetExpr {
-  /** true: members = universe minus the rows of `query`. */
-  neg: boolean;
-  /** A SELECT returning distinct `uid`. */
-  query: Sql;
-  /**
-   * The same set as a SELECT that may repeat a `uid`, for semi / anti joins only:
-   * the hash join dedups for free, so "did the event at least once" skips the GROUP BY.
-   */
-  inQuery?: Sql;
-}
-
 /** The query of a set where it only feeds a semi / anti join. */
 const forIn = (s: SetExpr) => s.inQuery ?? s.query;
-
-const raw = (text: string) => new Sql(text);
-
-/** A property value as the predicates read it: from JSON, or from typed columns where the store keeps them. */
-interface PropValue {
-  text: Sql;
-  number: Sql;
-  is(kind: JsonKind): Sql;
-  distinctKey: Sql;
-  /** Text and number are plain columns: test them before anything that parses JSON. */
-  typed: boolean;
-}
 
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
 
@@ -93,6 +75,8 @@ export function eventSql(ctx: CompileContext, dialect: SqlDialect = duckdbDialec
 class CohortCompiler {
   private readonly t: { events: Sql; users: Sql; traits: Sql; cohortMembers: Sql };
   private readonly materialized = new Map<string, MaterializedProperty>();
+  /** The event, first_time and sequence rules (event-rule-compiler.ts). */
+  private readonly rules: EventRuleCompiler;
 
   constructor(
     private readonly d: SqlDialect,
@@ -109,6 +93,14 @@ class CohortCompiler {
       traits: raw(d.tables.traits),
       cohortMembers: raw(d.tables.cohortMembers),
     };
+    this.rules = new EventRuleCompiler({
+      d,
+      events: this.t.events,
+      asOf: this.asOf(),
+      conditions: (alias, event, where, whereMatch) => this.eventConditions(alias, event, where, whereMatch),
+      value: (alias, path) => this.eventValue(alias, path),
+      rollup: ctx.rollup && checkedRollup(ctx.rollup),
+    });
   }
 
   matching(alias: Sql, step: Step): Sql[] {
@@ -136,7 +128,7 @@ class CohortCompiler {
   }
 
   eventMatch(m: EventMatch): Sql[] {
-    return [...this.eventConditions(raw('e'), m.event, m.where, m.whereMatch), ...this.windowConditions(raw('e.ts'), m.window)];
+    return [...this.eventConditions(raw('e'), m.event, m.where, m.whereMatch), ...this.rules.windowConditions(raw('e.ts'), m.window)];
   }
 
   private universe(): Sql {
@@ -195,11 +187,11 @@ class CohortCompiler {
       case 'group':
         return this.group(rule.match, rule.rules, stack);
       case 'event':
-        return this.eventRule(rule);
+        return this.rules.eventRule(rule);
       case 'sequence':
-        return { neg: false, query: this.sequence(rule.steps, rule.within, rule.window) };
+        return { neg: false, query: this.rules.sequence(rule.steps, rule.within, rule.window) };
       case 'first_time':
-        return { neg: false, query: this.firstTime(rule) };
+        return { neg: false, query: this.rules.firstTime(rule) };
       case 'property': {
         const [key, ...rest] = rule.property.split('.');
         const traits = this.d.currentTraits(bind(key), this.asOf());
@@ -236,107 +228,6 @@ class CohortCompiler {
 
   // ------------------------------------------------------------ events
 
-  private eventRule(rule: Extract<Rule, { type: 'event' }>): SetExpr {
-    const where = [
-      ...this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch),
-      ...this.windowConditions(raw('e.ts'), rule.window),
-    ];
-    const count: Compare = rule.count ?? { op: 'gte', value: 1 };
-    const countExpr = rule.countBy === 'days' ? sql`count(DISTINCT ${this.d.utcDay(raw('e.ts'))})` : raw('count(*)');
-    const base = (having: Sql) =>
-      sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
-    if (rule.aggregate) {
-      const agg = rule.aggregate;
-      const path = agg.property.split('.');
-      let cond: Sql;
-      const v = this.eventValue(raw('e'), path);
-      if (agg.fn === 'distinct') {
-        const key = v.distinctKey;
-        if (rule.countBy !== 'days') {
-          // Two steps: distinct (uid, key) pairs with their event counts, then per uid. Cheaper
-          // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
-          const cand = this.distinctCandidates(where, v, agg);
-          const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${this.t.events} e${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY e.uid, kohort_k`;
-          const k = raw('kohort_k');
-          return {
-            neg: false,
-            query: sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${this.compare(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${this.compare(sql`count(${k})`, agg)}`,
-          };
-        }
-        cond = sql`(count(${key}) > 0 AND ${this.compare(sql`count(DISTINCT ${key})`, agg)})`;
-      } else {
-        const num = v.number;
-        // avg over a DOUBLE is sum / count of the non-NULL values, NULL when there are none: one state, not two.
-        cond = this.compare(sql`${raw(agg.fn)}(${num})`, agg);
-      }
-      // Users without matching events never satisfy an aggregate, so no complement is needed; every
-      // group has a row, so the default count (at least one event) is no condition at all.
-      const counted = rule.count === undefined && rule.countBy !== 'days' ? cond : sql`${this.compare(countExpr, count)} AND ${cond}`;
-      return { neg: false, query: base(counted) };
-    }
-    if (!compareHolds(0, count)) {
-      const query = base(this.compare(countExpr, count));
-      // "At least one matching event" (or day: the same users) needs no count where only IN reads it.
-      if (!atLeastOne(count)) return { neg: false, query };
-      return { neg: false, query, inQuery: sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql(where, ' AND ')}` };
-    }
-    // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
-    return { neg: true, query: base(sql`NOT (${this.compare(countExpr, count)})`) };
-  }
-
-  /**
-   * For `distinct >= L` (L >= 2): a semi join keeping only the people with at least L matching
-   * events that have the property, found by one GROUP BY on the integer uid. Having L distinct
-   * values needs L such events, so the answer is the same; the costly (uid, key) pairs are then
-   * built for those people only (most people have few events in a window). Empty when no bound helps.
-   */
-  private distinctCandidates(where: Sql[], v: PropValue, agg: Compare): { join: Sql; where: Sql[] } {
-    // The least count of distinct values the comparison accepts (counts are whole numbers).
-    let least = 0;
-    while (least <= 64 && !compareHolds(least, agg)) least++;
-    if (least < 2) return { join: raw(''), where: [] };
-    // A key is NULL wherever the text is (the typed test is a plain column); else count every row.
-    const keyed = v.typed ? [sql`${v.text} IS NOT NULL`] : [];
-    const people = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, ...keyed], ' AND ')} GROUP BY e.uid HAVING count(*) >= ${bind(least)}`;
-    // Engines with their own query shapes (ClickHouse 18.16) have no SEMI JOIN: the same filter as an IN.
-    if (this.d.shapes) return { join: raw(''), where: [sql`e.uid IN (${people})`] };
-    return { join: sql` SEMI JOIN (${people}) AS kohort_c ON kohort_c.uid = e.uid`, where: [] };
-  }
-
-  /**
-   * The first matching event lies in the window: one matches in the window and, when the
-   * window has a start, none before it. Only the window's rows are grouped; the older rows
-   * are read just for the people found there (a semi join on that small set), instead of
-   * grouping every matching event ever by person to find its minimum.
-   */
-  private firstTime(rule: Extract<Rule, { type: 'first_time' }>): Sql {
-    const where = this.eventConditions(raw('e'), rule.event, rule.where, rule.whereMatch);
-    const inWindow = sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, ...this.windowConditions(raw('e.ts'), rule.window)], ' AND ')} GROUP BY e.uid`;
-    const start = this.windowStart(raw('e.ts'), rule.window);
-    if (!start.length) return inWindow;
-    const before = sql`${raw('e.ts')} < ${this.windowStartValue(rule.window)}`;
-    const shapes = this.d.shapes;
-    if (shapes) {
-      const earlier = shapes.filtered(sql`SELECT e.uid FROM ${this.t.events} e WHERE ${joinSql([...where, before], ' AND ')}`, [inWindow], []);
-      return shapes.filtered(inWindow, [], [earlier]);
-    }
-    const earlier = sql`SELECT e.uid FROM ${this.t.events} e SEMI JOIN (${inWindow}) AS w ON w.uid = e.uid WHERE ${joinSql([...where, before], ' AND ')}`;
-    return sql`SELECT f.uid FROM (${inWindow}) AS f ANTI JOIN (${earlier}) AS x ON x.uid = f.uid`;
-  }
-
-  /** The instant a window with a lower bound starts at. */
-  private windowStartValue(window: Window | undefined): Sql {
-    switch (window?.type) {
-      case 'last':
-        return this.d.addInterval(this.asOf(), -window.amount, window.unit);
-      case 'since':
-      case 'between':
-        return this.d.timestamp(instant(window.from));
-      default:
-        throw new Error('window without a start');
-    }
-  }
-
   /** Conditions every matching event meets: name, not after asOf, filters. `e` is the table alias. */
   private eventConditions(alias: Sql, event: string, where: Filter[] | undefined, whereMatch: 'all' | 'any' | undefined): Sql[] {
     const conds = [sql`${alias}.event = ${bind(event)}`, sql`${alias}.ts <= ${this.asOf()}`];
@@ -352,68 +243,7 @@ class CohortCompiler {
     return conds;
   }
 
-  private windowConditions(ts: Sql, window: Window | undefined): Sql[] {
-    if (!window) return [];
-    const at = (text: string) => this.d.timestamp(instant(text));
-    switch (window.type) {
-      case 'all_time':
-        return [];
-      case 'last':
-        return [sql`${ts} >= ${this.d.addInterval(this.asOf(), -window.amount, window.unit)}`];
-      case 'since':
-        return [sql`${ts} >= ${at(window.from)}`];
-      case 'until':
-        return [sql`${ts} < ${at(window.to)}`];
-      case 'between':
-        return [sql`${ts} >= ${at(window.from)}`, sql`${ts} < ${at(window.to)}`];
-    }
-  }
-
-  /** The window's lower bound on ts (`ts >= start`), if it has one. */
-  private windowStart(ts: Sql, window: Window | undefined): Sql[] {
-    if (window?.type === 'until') return [];
-    return this.windowConditions(ts, window).slice(0, 1);
-  }
-
-  /**
-   * Step 1 in the window, each next step strictly later. For each start the
-   * earliest next step is the best choice, so chains of `min(ts)` joins decide
-   * it; with `within`, every start is kept and each step must also be no later
-   * than start + within.
-   */
-  private sequence(steps: Step[], within: Duration | undefined, window: Window | undefined): Sql {
-    // Later steps are strictly after step 1, which is inside the window, so they are
-    // also after its start: an implied condition that lets zonemaps skip older rows.
-    const after = this.windowStart(raw('e.ts'), window);
-    const stepWhere = (s: Step, extra: Sql[] = []) => joinSql([...this.eventConditions(raw('e'), s.event, s.where, s.whereMatch), ...extra], ' AND ');
-    const [first, ...rest] = steps;
-    const firstWhere = joinSql([stepWhere(first), ...this.windowConditions(raw('e.ts'), window)], ' AND ');
-    if (this.d.shapes) return this.d.shapes.sequence(this.t.events, [firstWhere, ...rest.map((s) => stepWhere(s, after))], within);
-    if (!within) {
-      let prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e WHERE ${firstWhere} GROUP BY e.uid`;
-      for (const s of rest) {
-        prev = sql`SELECT e.uid, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t WHERE ${stepWhere(s, after)} GROUP BY e.uid`;
-      }
-      return sql`SELECT uid FROM (${prev})`;
-    }
-    let prev = sql`SELECT DISTINCT e.uid, e.ts AS t1, e.ts AS t FROM ${this.t.events} e WHERE ${firstWhere}`;
-    for (const s of rest) {
-      const limit = this.d.addInterval(raw('p.t1'), within.amount, within.unit);
-      prev = sql`SELECT e.uid, p.t1, min(e.ts) AS t FROM ${this.t.events} e JOIN (${prev}) p ON e.uid = p.uid AND e.ts > p.t AND e.ts <= ${limit} WHERE ${stepWhere(s, after)} GROUP BY e.uid, p.t1`;
-    }
-    return sql`SELECT DISTINCT uid FROM (${prev})`;
-  }
-
   // ------------------------------------------------------------ comparisons
-
-  private compare(expr: Sql, c: { op: Compare['op']; value: number | [number, number] }): Sql {
-    if (c.op === 'between') {
-      const [lo, hi] = c.value as [number, number];
-      return sql`(${expr} BETWEEN ${bind(lo)} AND ${bind(hi)})`;
-    }
-    const sym = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[c.op];
-    return sql`(${expr} ${raw(sym)} ${bind(c.value as number)})`;
-  }
 
   private jsonValue(json: Sql, path: string[]): PropValue {
     const d = this.d;
@@ -478,7 +308,7 @@ class CohortCompiler {
       case 'lt':
       case 'lte':
       case 'between':
-        return two(this.compare(v.number, { op, value: value as number | [number, number] }));
+        return two(compareSql(v.number, { op, value: value as number | [number, number] }));
       case 'before':
       case 'after':
         // Only a string can match the Instant pattern, so no type test is needed.

@@ -59,6 +59,29 @@ export interface MaterializedProperty {
 }
 
 /**
+ * Per-(event, person) summaries a store keeps beside the events, covering every event with
+ * `seq <= seq` (engine-neutral: only table and column names). A compiled rule reads a summary
+ * row only for people it is still exact for: people with a row of the event after `seq`, people
+ * of a person merge after `seq`, and people with a summarized row later than asOf are read from
+ * the events instead. So a stale summary is slower, never wrong; and one rebuilt later (a greater
+ * seq) is still exact for a query compiled with an earlier `seq` (the people it adds were read
+ * from the events anyway).
+ */
+export interface EventRollup {
+  seq: number;
+  /** One row per (event, uid): `n` (rows), `max_ts`, and the columns of `numbers`. */
+  table: string;
+  /** Numeric properties with their sum, count (non-NULL), min and max columns in `table`. */
+  numbers: readonly { path: readonly string[]; sum: string; count: string; min: string; max: string }[];
+  /** One row per (event, slot, uid, key) with the `max_ts` of those rows: distinct keys of an event property. */
+  keysTable: string;
+  /** Properties with distinct keys in `keysTable` (the dialect's distinct key), by slot. */
+  keys: readonly { path: readonly string[]; slot: number }[];
+  /** Person merges: `seq, from_uid, into_uid`. */
+  merges: string;
+}
+
+/**
  * Query shapes an engine writes its own way. The compiler's own shapes (DuckDB's: SEMI / ANTI
  * JOIN, UNION, `false`, joins on inequalities) stand where a dialect has none; ClickHouse 18.16
  * has none of those constructs, so its dialect gives every shape here.

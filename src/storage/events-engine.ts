@@ -5,7 +5,7 @@
  * (`KOHORT_EVENTS_URL`) — and wires services to these ports only.
  */
 import type { AnalyticsDialect } from '../analytics/analytics-dialect.js';
-import type { MaterializedProperty, SqlDialect } from '../cohort/dialect.js';
+import type { EventRollup, MaterializedProperty, SqlDialect } from '../cohort/dialect.js';
 import type { AnalyticsReads } from './analytics-reads.js';
 import type { CohortInsightReads } from './cohort-insight-reads.js';
 import type { ContactReads } from './contact-reads.js';
@@ -27,6 +27,8 @@ export interface EventsEngine {
   readonly memberExports: MemberExportReads;
   /** Event property paths kept in typed columns now: passed to the compilers (`materialized`). */
   materializedProperties(): MaterializedProperty[];
+  /** Per-(event, person) summaries the compiler may read where they are exact (CompileContext.rollup); engines without them leave it out. */
+  eventRollup?(): EventRollup | undefined;
   /** Periodic background work of the engine (layout, dedup pruning), when this process runs it. */
   startBackground(): void;
   close(): Promise<void>;

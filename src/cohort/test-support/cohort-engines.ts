@@ -6,7 +6,7 @@
  * unset) and ClickHouse 26.x in-process (chdb).
  */
 import { appendFileSync } from 'node:fs';
-import type { MaterializedProperty, SqlDialect } from '../dialect';
+import type { EventRollup, MaterializedProperty, SqlDialect } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbDialect } from '../dialects/duckdb';
 import { clickhouseDialect, toClickHouseSql } from '../dialects/clickhouse';
@@ -36,6 +36,8 @@ export interface CohortEngine {
   rows(query: CompiledQuery): Promise<Record<string, unknown>[]>;
   /** Runs an explain query (explain-compiler.ts) for the user `uid` as the engine's insight reads do. */
   explain(uid: number, query: CompiledQuery, events: string[]): Promise<ExplainRow[]>;
+  /** Engines whose store keeps per-(event, person) summaries: build them (see DuckDbCohortFixture.rollup). */
+  rollup?(upTo: number, mergedUser?: string): Promise<EventRollup>;
   close(): Promise<void>;
 }
 
@@ -180,6 +182,7 @@ export function duckdbEngine(fx: DuckDbCohortFixture): CohortEngine {
       const rows = await fx.connection.runAndReadAll(q.sql, q.params as never, paramTypes(q.params) as never);
       return rows.getRowObjects().map((r) => toExplainRow(r as Record<string, unknown>));
     },
+    rollup: (upTo, mergedUser) => fx.rollup(upTo, mergedUser),
     async close() {
       fx.close();
     },

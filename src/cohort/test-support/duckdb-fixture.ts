@@ -9,10 +9,11 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CORE_MIGRATIONS } from '../../storage/duckdb/migrations';
-import { paramTypes } from '../../storage/duckdb/database';
+import { paramTypes, SerialConnection } from '../../storage/duckdb/database';
 import { BASE_COLUMNS, HotColumns } from '../../storage/duckdb/hot-columns';
 import { applyTraitRows } from '../../storage/duckdb/current-traits';
-import type { MaterializedProperty } from '../dialect';
+import type { EventRollup, MaterializedProperty } from '../dialect';
+import { adoptRollup, buildRollup } from '../../storage/duckdb/event-rollup';
 import type { CompiledQuery } from '../cohort-compiler';
 import { duckdbTimestampText } from '../dialects/duckdb';
 import { parseDefinition, type Definition } from '../../schemas/definition';
@@ -57,7 +58,9 @@ export class DuckDbCohortFixture {
   }
 
   async clear(): Promise<void> {
-    for (const t of ['events', 'events_tail', 'users', 'user_traits', 'user_traits_current', 'cohort_members']) await this.connection.run(`DELETE FROM ${t}`);
+    for (const t of ['events', 'events_tail', 'users', 'user_traits', 'user_traits_current', 'cohort_members', 'person_merges', 'event_rollup_state']) {
+      await this.connection.run(`DELETE FROM ${t}`);
+    }
     this.uidOf.clear();
     this.userOf.clear();
   }
@@ -94,6 +97,27 @@ export class DuckDbCohortFixture {
       '(?, ?)',
       Object.entries(data.staticMembers).flatMap(([id, users]) => users.map((u) => [id, uid(u)])),
     );
+  }
+
+  /**
+   * The store's per-(event, person) summaries of the loaded events with seq <= upTo, as the
+   * reorganizer builds them. With `mergedUser`, that user's rows belonged to another person
+   * (uid 1000) when they were built and were merged into the user after upTo, as an alias does.
+   */
+  async rollup(upTo: number, mergedUser?: string): Promise<EventRollup> {
+    const uid = mergedUser === undefined ? undefined : this.uidOf.get(mergedUser);
+    const moveRows = async (from: number, to: number) => {
+      for (const t of ['events', 'events_tail']) await this.connection.run(`UPDATE ${t} SET uid = ? WHERE uid = ?`, [to, from]);
+    };
+    if (uid !== undefined) await moveRows(uid, 1000);
+    // Key rows for every slot, numbers and mixed types included: the hardest case for equal keys.
+    const state = await buildRollup(new SerialConnection(this.connection), this.hot, upTo, { maxValues: 64, numbers: true });
+    if (uid !== undefined) {
+      await moveRows(1000, uid);
+      await this.connection.run('INSERT INTO person_merges VALUES (?, ?, ?)', [upTo + 1, 1000, uid]);
+    }
+    await adoptRollup(this.connection, state);
+    return state.forCompiler(this.hot);
   }
 
   private async insert(table: string, tuple: string, rows: Param[][]): Promise<void> {

@@ -45,6 +45,7 @@ export async function openDuckDBEventsEngine(db: Database, opts: EventStoreOptio
     contacts: createDuckDBContactReads(db.reads),
     memberExports: createDuckDBMemberExportReads(db, db.reads),
     materializedProperties: () => events.materializedProperties(),
+    eventRollup: () => events.eventRollup(),
     startBackground: () => events.startBackground(),
     async close() {
       await events.close();

@@ -1,4 +1,4 @@
-import type { MaterializedProperty } from '../../cohort/dialect.js';
+import type { EventRollup, MaterializedProperty } from '../../cohort/dialect.js';
 import type { EventStore, StoredEvent, WriteItem } from '../event-store.js';
 import { bulkLoad, type BulkBatch, type BulkLoadResult } from './bulk-loader.js';
 import type { Database } from './database.js';
@@ -7,6 +7,7 @@ import { eventPropertyValues, traitNames, traitValues } from './property-values.
 import { EventWriter } from './event-writer.js';
 import { DEFAULT_HOT_POLICY, HotColumns, type HotPolicy } from './hot-columns.js';
 import { Reorganizer } from './reorganizer.js';
+import type { RollupPolicy } from './event-rollup.js';
 
 export interface DuckDBEventStore extends EventStore {
   readonly writer: EventWriter;
@@ -16,6 +17,8 @@ export interface DuckDBEventStore extends EventStore {
   bulkLoad(batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>, onProgress?: (r: BulkLoadResult) => void): Promise<BulkLoadResult>;
   /** Property paths kept in typed columns, complete: pass to the cohort compiler (`materialized`). */
   materializedProperties(): MaterializedProperty[];
+  /** The per-(event, person) summaries the store keeps now, if any: pass to the cohort compiler (`rollup`). */
+  eventRollup(): EventRollup | undefined;
 }
 
 export interface EventStoreOptions {
@@ -23,6 +26,8 @@ export interface EventStoreOptions {
   fullRewriteBelow?: number;
   /** Which properties get typed columns (tests pick their own). */
   hotPolicy?: HotPolicy;
+  /** When the per-(event, person) summaries are built (tests pick their own). */
+  rollupPolicy?: RollupPolicy;
   /** Where background failures are reported (the process logger). */
   logError?: (msg: string, err: unknown) => void;
 }
@@ -30,7 +35,7 @@ export interface EventStoreOptions {
 export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventStore> {
   const writer = await EventWriter.open(db.writer);
   const hot = await writer.exclusive((c) => HotColumns.load(c));
-  const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY);
+  const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY, opts.rollupPolicy);
   await reorganizer.init();
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = Date.now();
@@ -48,6 +53,7 @@ export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions
     subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
     reorganize: () => reorganizer.reorganize(),
     materializedProperties: () => reorganizer.hotColumns.materialized(),
+    eventRollup: () => reorganizer.rollupState?.forCompiler(reorganizer.hotColumns),
     bulkLoad: (batches, onProgress) => writer.exclusive((c) => bulkLoad(c, writer, batches, onProgress)),
     startBackground(intervalMs = 5_000) {
       timer = setInterval(() => {

@@ -12,23 +12,41 @@ const PAGE = 10_000;
  */
 export function createDuckDBMembershipStore(db: Database, conn: SerialConnection, ids: IdentityMap): MembershipStore {
   const reads = db.reads;
+
+  /**
+   * The user ids of a few people, in order: from the identity map (the process's own, kept with
+   * every commit), so a preview does not scan the users table for 20 names (≈ 6 ms CPU at 1M
+   * people); the table answers for any the map lacks (merged away since the query's snapshot).
+   * People gone from both are left out.
+   */
+  async function userIdsOf(uids: number[]): Promise<string[]> {
+    const known = new Map(uids.map((u) => [u, ids?.displayOf(u)]));
+    const missing = uids.filter((u) => known.get(u) === undefined);
+    if (missing.length) {
+      const found = await reads.rows<{ uid: number; user_id: string }>(
+        `SELECT uid, user_id FROM users WHERE uid IN (${missing.map(() => '?').join(', ')})`,
+        missing,
+      );
+      for (const r of found) known.set(Number(r.uid), r.user_id);
+    }
+    return uids.map((u) => known.get(u)).filter((u): u is string => u !== undefined);
+  }
+
   return {
     async preview(q: CompiledQuery, sampleSize: number, sampleSeed = 0, signal?: AbortSignal) {
       // The sample is ordered by a hash of the person key and the seed: spread
       // over the whole cohort rather than its lowest keys, and the same for
       // the same seed (the service passes asOf), so a re-run shows the same people.
-      const rows = await reads.rows<{ size: bigint; user_id: string | null }>(
+      const rows = await reads.rows<{ size: bigint; uid: number | null }>(
         `WITH m AS MATERIALIZED (${q.sql})
-         SELECT (SELECT count(*) FROM m) AS size, u.user_id
-           FROM (SELECT 1) one LEFT JOIN (SELECT uid FROM m ORDER BY hash(uid, ?::BIGINT), uid LIMIT ?) s ON true
-           LEFT JOIN users u ON u.uid = s.uid`,
+         SELECT (SELECT count(*) FROM m) AS size, s.uid
+           FROM (SELECT 1) one LEFT JOIN (SELECT uid, hash(uid, ?::BIGINT) AS h FROM m ORDER BY h, uid LIMIT ?) s ON true
+          ORDER BY s.h, s.uid`,
         [...q.params, sampleSeed, sampleSize],
         signal,
       );
-      return {
-        size: Number(rows[0]?.size ?? 0),
-        sample: rows.map((r) => r.user_id).filter((u): u is string => u !== null),
-      };
+      const uids = rows.map((r) => r.uid).filter((u): u is number => u !== null);
+      return { size: Number(rows[0]?.size ?? 0), sample: await userIdsOf(uids) };
     },
 
     async replaceMembers(cohortId, q) {

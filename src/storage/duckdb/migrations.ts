@@ -13,6 +13,7 @@
  * which `events_all` then exposes for both parts.
  */
 import { CURRENT_TRAITS_MIGRATIONS } from './current-traits.js';
+import { EVENT_ROLLUP_MIGRATIONS } from './event-rollup.js';
 import { MEMBERSHIP_MIGRATIONS } from './membership-migrations.js';
 
 export interface Migration {
@@ -72,4 +73,5 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   },
   ...CURRENT_TRAITS_MIGRATIONS,
   ...MEMBERSHIP_MIGRATIONS,
+  ...EVENT_ROLLUP_MIGRATIONS,
 ];

@@ -1,6 +1,10 @@
 import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
+import { adoptRollup, buildRollup, DEFAULT_ROLLUP_POLICY, RollupState, type RollupPolicy } from './event-rollup.js';
 import { BASE_COLUMNS, DEFAULT_HOT_POLICY, type HotColumns, type HotPolicy } from './hot-columns.js';
+
+/** After a failed build of the summaries, the next try waits this long (queries read the events meanwhile). */
+const ROLLUP_RETRY_MS = 10 * 60_000;
 
 /** Below this many sorted rows a reorganization rewrites the whole table; above, it appends a sorted run. */
 const FULL_REWRITE_BELOW = 2_000_000;
@@ -23,12 +27,19 @@ const FULL_REWRITE_BELOW = 2_000_000;
  * `events` in its existing order with the new columns (a small one is
  * rewritten anyway), and the new set is recorded at the same hand-over, so
  * `events` never has a column that is not filled for every row.
+ *
+ * After its hand-over, a reorganization also rebuilds the per-(event, person) summaries
+ * (event-rollup.ts) when they are missing or stale, or the hot set grew: built on the
+ * background connection, swapped in at a second, short hand-over.
  */
 export class Reorganizer {
   private running: Promise<{ moved: number }> | null = null;
   private mainRows = 0;
   /** The hot set would grow: reorganize even without a tail (an upgraded file, a new frequent path). */
   private hotDue = false;
+  private rollup: RollupState | undefined;
+  /** When a summaries build last failed: not retried for a while (each try reads every event). */
+  private rollupFailedAt = 0;
 
   constructor(
     private readonly writer: EventWriter,
@@ -36,7 +47,13 @@ export class Reorganizer {
     private hot: HotColumns,
     private readonly fullRewriteBelow = FULL_REWRITE_BELOW,
     private readonly hotPolicy: HotPolicy = DEFAULT_HOT_POLICY,
+    private readonly rollupPolicy: RollupPolicy = DEFAULT_ROLLUP_POLICY,
   ) {}
+
+  /** The summaries the store has now, for the compiler. */
+  get rollupState(): RollupState | undefined {
+    return this.rollup;
+  }
 
   /** The hot columns `events` has now. */
   get hotColumns(): HotColumns {
@@ -49,12 +66,20 @@ export class Reorganizer {
     this.mainRows = Number(m.n);
     const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     this.hotDue = next !== this.hot;
+    this.rollup = await RollupState.load(this.background);
   }
 
   /** Worth doing: the unsorted tail is big in absolute terms or relative to the sorted part, or new hot columns are due. */
   due(): boolean {
     const tail = this.writer.tailRows;
-    return this.hotDue || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
+    return this.hotDue || this.rollupDue() || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
+  }
+
+  /** Summaries are missing or stale (or, with `hotGrew`, lack the new hot slots), and the store is big enough for them. */
+  private rollupDue(hotGrew = false): boolean {
+    const rows = this.mainRows + this.writer.tailRows;
+    if (rows < this.rollupPolicy.minRows || Date.now() - this.rollupFailedAt < ROLLUP_RETRY_MS) return false;
+    return hotGrew || !this.rollup || this.rollup.stale(rows, this.rollupPolicy);
   }
 
   /** Resolves once no reorganization is in progress. */
@@ -72,6 +97,38 @@ export class Reorganizer {
   }
 
   private async run(): Promise<{ moved: number }> {
+    const grew = this.hot;
+    const r = await this.sortTail();
+    if (this.rollupDue(this.hot !== grew)) await this.rebuildRollup();
+    return r;
+  }
+
+  /** New summaries of every event committed so far, swapped in between two group commits. */
+  private async rebuildRollup(): Promise<void> {
+    const upTo = await this.writer.exclusive(async () => this.writer.lastSeq);
+    try {
+      const next = await buildRollup(this.background, this.hot, upTo);
+      await this.writer.exclusive(async (c) => {
+        await c.run('BEGIN TRANSACTION');
+        try {
+          await adoptRollup(c, next);
+          await c.run('COMMIT');
+        } catch (err) {
+          await c.run('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+      this.rollup = next;
+    } catch (err) {
+      this.rollupFailedAt = Date.now();
+      throw err;
+    } finally {
+      await this.background.run('DROP TABLE IF EXISTS event_rollup_next');
+      await this.background.run('DROP TABLE IF EXISTS event_rollup_keys_next');
+    }
+  }
+
+  private async sortTail(): Promise<{ moved: number }> {
     // Only this lane changes the hot set, so it can be read off the writer (it counts events per name).
     const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     const { upTo, mergesSeen } = await this.writer.exclusive(async () => ({
