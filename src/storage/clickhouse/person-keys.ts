@@ -13,6 +13,7 @@
  * people here and filter rows by `uid IN (keys)`; whole-table aggregates wrap
  * their source in `personOf`.
  */
+import { CLICKHOUSE_MEMBER_SETS } from '../../cohort/dialects/clickhouse';
 import { clickhouseNumber, quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
 import type { ClickHouseClient } from './client';
 import { MERGED, PEOPLE } from './people-sql';
@@ -40,9 +41,9 @@ export function personOf(source: string, columns: readonly string[]): string {
     ANY LEFT JOIN (SELECT from_uid AS uid, into_uid FROM ${MERGED}) AS mrg USING uid)`;
 }
 
-/** The latest version of each (cohort, key) row of `cohort_members` matching `where` says whether it is in. */
+/** The stored member sets' (cohort_id, uid) rows matching `where`: the committed sets, as compiled cohort references read them. */
 export function membersWhere(where: string): string {
-  return `(SELECT cohort_id, uid FROM cohort_members WHERE ${where} GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)`;
+  return `(SELECT cohort_id, uid FROM ${CLICKHOUSE_MEMBER_SETS} WHERE ${where})`;
 }
 
 /** The persons these external ids belong to now; unknown ids are left out. */
