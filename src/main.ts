@@ -171,7 +171,7 @@ export async function createKohort(opts: KohortOptions): Promise<Kohort> {
     compileDefinition(definition, { ...ctx, materialized: events.materializedProperties() }, dialect);
   const cohortStore = stores.cohorts;
   // Member sets live with the events: compiled definitions (and cohort references) read them there.
-  const membershipStore = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids);
+  const membershipStore = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids, { log: errorLogger(log, 'cohorts') });
   const collaboratorStore = stores.collaborators;
   // Invitees are looked up in the accounts service, made further down (called only at request time).
   const collaborators = createCollaboratorService({ store: collaboratorStore, accounts: { find: (id) => accounts.getAccount(id) } });

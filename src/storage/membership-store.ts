@@ -37,6 +37,16 @@ export interface RefreshResult extends ComputeResult {
   reevaluated: number | null;
 }
 
+/** One cohort of a refresh pass: `incremental` null when its definition allows only a full recompute. */
+export interface RefreshItem {
+  cohortId: string;
+  full: CompiledQuery;
+  incremental: IncrementalRefresh | null;
+}
+
+/** What a pass says per cohort: its result and its share of the pass's time, or why it failed. */
+export type PassOutcome = { ok: true; result: RefreshResult; ms: number } | { ok: false; error: Error };
+
 export interface MembershipStore {
   /**
    * Size and a sample of user ids of a compiled query, without storing anything.
@@ -53,6 +63,13 @@ export interface MembershipStore {
    * traits, merges, new people) or who are in the band are re-evaluated.
    */
   refreshMembers(cohortId: string, full: CompiledQuery, incremental: IncrementalRefresh): Promise<RefreshResult>;
+  /**
+   * Several cohorts at once, each with the result `refreshMembers` (or, for a null
+   * `incremental`, `replaceMembers`) would give it, sharing what the store can
+   * share between them (the read of who changed, the candidates' rows). One
+   * outcome per item, in order; a cohort that fails fails alone.
+   */
+  refreshMany(items: RefreshItem[]): Promise<PassOutcome[]>;
   /** Size of the stored member set (static lists change it by add/remove). */
   memberCount(cohortId: string): Promise<number>;
   /** Members ordered by user id, after `afterUserId`; `search` keeps ids containing it (any case). */

@@ -26,11 +26,11 @@ const narrowed: SqlDialect = {
   },
 };
 
-async function run(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<void> {
+export async function run(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<void> {
   await c.run(text, params as never, paramTypes(params) as never);
 }
 
-async function one<T>(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<T> {
+export async function one<T>(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<T> {
   return (await c.runAndReadAll(text, params as never, paramTypes(params) as never)).getRowObjects()[0] as T;
 }
 
@@ -84,9 +84,9 @@ export async function replaceAll(c: DuckDBConnection, cohortId: string, q: Compi
   return { size: Number(size), ...diff };
 }
 
-const MERGED_SINCE = 'SELECT into_uid FROM person_merges WHERE seq > ?';
+export const MERGED_SINCE = 'SELECT into_uid FROM person_merges WHERE seq > ?';
 
-interface State {
+export interface State {
   as_of_ms: bigint;
   seq: bigint;
   max_uid: number;
@@ -98,7 +98,7 @@ export async function forgetState(c: DuckDBConnection, cohortId: string): Promis
 }
 
 /** The highest sequence number and person key this transaction sees (what the new set covers). */
-async function watermark(c: DuckDBConnection, after: bigint | null): Promise<{ seq: bigint; maxUid: number }> {
+export async function watermark(c: DuckDBConnection, after: bigint | null): Promise<{ seq: bigint; maxUid: number }> {
   // With an earlier watermark only the rows after it are read (zonemaps skip the rest).
   const since = after === null ? '' : 'WHERE seq > ?';
   const p = after === null ? [] : [after, after, after];
