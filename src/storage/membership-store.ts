@@ -28,8 +28,8 @@ export interface IncrementalRefresh {
   fingerprint: string;
   /** The definition compiled over the dialect's tables (the store may narrow them to the people re-evaluated). */
   compile(dialect: SqlDialect): CompiledQuery;
-  /** People whose membership time alone may change between asOf `from` and `asOf`. */
-  band(from: Date, dialect: SqlDialect): Sql;
+  /** People whose membership time alone may change between asOf `from` and `asOf`: SELECTs of uids, to be unioned. */
+  band(from: Date, dialect: SqlDialect): Sql[];
 }
 
 export interface RefreshResult extends ComputeResult {

@@ -19,8 +19,8 @@
  * failing definition fails only its own cohort.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { Sql, sql, type SqlDialect } from '../../cohort/dialect.js';
-import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
+import { Sql, type SqlDialect } from '../../cohort/dialect.js';
+import { duckdbCurrentTraits, duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { PassOutcome, RefreshItem, RefreshResult } from '../membership-store.js';
 import { paramTypes } from './database.js';
 import { forgetState, MERGED_SINCE, one, refreshSet, replaceAll, run, watermark, type State } from './member-set-refresh.js';
@@ -41,7 +41,7 @@ function narrowed(copied: boolean): SqlDialect {
       events: copied ? 'kohort_pass_events' : `(SELECT * FROM events_all WHERE ${only})`,
       users: copied ? 'kohort_pass_users' : `(SELECT * FROM users WHERE ${only})`,
     },
-    currentTraits: (key, asOf) => sql`(SELECT * FROM ${duckdbDialect.currentTraits(key, asOf)} AS ct WHERE ct.uid IN (SELECT uid FROM ${new Sql(CANDIDATES)}))`,
+    currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, new Sql(`SELECT uid FROM ${CANDIDATES}`)),
   };
 }
 
@@ -135,7 +135,12 @@ async function shared(c: DuckDBConnection, inc: Incremental[]): Promise<{ mark: 
   );
   // Every row after the oldest watermark was read, so the newest seq in this snapshot is among them (or is w0 itself).
   const mark = { seq: m.seq ?? w0, maxUid: m.max_uid ?? 0 };
-  const bands = inc.map((i) => i.incremental.band(new Date(Number(i.state.as_of_ms)), duckdbDialect));
+  // Cohorts refreshed together share most band parts (same events, windows and asOfs): each is read once.
+  const parts = new Map<string, Sql>();
+  for (const i of inc) {
+    for (const b of i.incremental.band(new Date(Number(i.state.as_of_ms)), duckdbDialect)) parts.set(`${b.text}\u0000${JSON.stringify(b.params, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, b);
+  }
+  const bands = [...parts.values()];
   await run(
     c,
     `CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS
@@ -152,14 +157,21 @@ async function shared(c: DuckDBConnection, inc: Incremental[]): Promise<{ mark: 
 /** Every incremental cohort re-evaluated over the candidates, and the differences written for all of them at once. */
 async function incrementalSets(c: DuckDBConnection, inc: Incremental[], candidates: number): Promise<Map<string, RefreshResult>> {
   const copied = inc.length >= COPY_FROM;
+  const queries = inc.map((i) => i.incremental.compile(narrowed(copied)));
   if (copied) {
     await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_users AS SELECT * FROM users WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_events AS SELECT * FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
+    // Only the columns some definition names: the scan reads every row of each column copied (all of them took ~3x as long at 20M).
+    // A column left out that a definition needed would fail the pass (then redone cohort by cohort), never change a result.
+    const text = queries.map((q) => q.sql).join('\n');
+    const columns = (await rows<{ column_name: string }>(c, 'SELECT column_name FROM (DESCRIBE events_all)'))
+      .map((r) => r.column_name)
+      .filter((col) => col === 'uid' || new RegExp(`\\b${col.replace(/\W/g, '')}\\b`).test(text));
+    const list = columns.map((col) => `"${col.replace(/"/g, '""')}"`).join(', ');
+    await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_events AS SELECT ${list} FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
   }
-  const dialect = narrowed(copied);
   await run(c, 'CREATE OR REPLACE TEMP TABLE kohort_pass_new (cohort_id VARCHAR NOT NULL, uid INTEGER NOT NULL)');
-  for (const i of inc) {
-    const q = i.incremental.compile(dialect);
+  for (const [k, i] of inc.entries()) {
+    const q = queries[k];
     await run(c, `INSERT INTO kohort_pass_new SELECT DISTINCT ?::VARCHAR, uid FROM (${q.sql}) WHERE uid IN (SELECT uid FROM ${CANDIDATES})`, [i.cohortId, ...q.params]);
   }
   const ids = idList(inc.map((i) => i.cohortId));
