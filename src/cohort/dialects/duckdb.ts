@@ -175,14 +175,17 @@ export const duckdbDialect: SqlDialect = {
 };
 
 /**
- * The dialect's `currentTraits`, optionally for only the people `only` selects
- * (a SELECT of uids): an incremental refresh narrows to them inside both parts,
- * where filtering the result would still rank every person's history.
+ * The dialect's `currentTraits`, optionally over other tables of the same shape
+ * (`current`, `history`: copies of `user_traits_current` / `user_traits` for some
+ * people) or for only the people `only` selects (a SELECT of uids), applied
+ * inside both parts: filtering the result would still rank every person's history.
  */
-export function duckdbCurrentTraits(key: Sql, asOf: Sql, only?: Sql): Sql {
-  const among = only ? sql` AND uid IN (${only})` : sql``;
-  return sql`(SELECT uid, value, text, num FROM user_traits_current WHERE key = ${key} AND ts <= ${asOf}${among}
-      UNION ALL SELECT uid, value, value->>'$' AS text, ${duckdbDialect.jsonNumber(new Sql('value'), [])} AS num FROM user_traits
-       WHERE key = ${key} AND ts <= ${asOf}${among} AND uid IN (SELECT uid FROM user_traits_current WHERE key = ${key} AND ts > ${asOf})
+export function duckdbCurrentTraits(key: Sql, asOf: Sql, over: { current?: string; history?: string; only?: Sql } = {}): Sql {
+  const current = new Sql(over.current ?? 'user_traits_current');
+  const history = new Sql(over.history ?? 'user_traits');
+  const among = over.only ? sql` AND uid IN (${over.only})` : sql``;
+  return sql`(SELECT uid, value, text, num FROM ${current} WHERE key = ${key} AND ts <= ${asOf}${among}
+      UNION ALL SELECT uid, value, value->>'$' AS text, ${duckdbDialect.jsonNumber(new Sql('value'), [])} AS num FROM ${history}
+       WHERE key = ${key} AND ts <= ${asOf}${among} AND uid IN (SELECT uid FROM ${current} WHERE key = ${key} AND ts > ${asOf})
        QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`;
 }

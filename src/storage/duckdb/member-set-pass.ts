@@ -10,7 +10,7 @@
  *   (people touched since the oldest watermark, new people, every cohort's band).
  *   Re-evaluating someone who cannot have changed is exact too, since membership
  *   is per person, so a larger candidate set costs time, never correctness;
- * - with enough cohorts in the pass, the candidates' events and users copied once
+ * - with enough cohorts in the pass, the candidates' events, users and traits copied once
  *   into temp tables, which every compiled definition then reads instead of the
  *   whole store (one scan of the events instead of one per cohort);
  * - one difference against `cohort_members` for all cohorts, one state write.
@@ -41,7 +41,10 @@ function narrowed(copied: boolean): SqlDialect {
       events: copied ? 'kohort_pass_events' : `(SELECT * FROM events_all WHERE ${only})`,
       users: copied ? 'kohort_pass_users' : `(SELECT * FROM users WHERE ${only})`,
     },
-    currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, new Sql(`SELECT uid FROM ${CANDIDATES}`)),
+    currentTraits: (key, asOf) =>
+      copied
+        ? duckdbCurrentTraits(key, asOf, { current: 'kohort_pass_traits_current', history: 'kohort_pass_traits' })
+        : duckdbCurrentTraits(key, asOf, { only: new Sql(`SELECT uid FROM ${CANDIDATES}`) }),
   };
 }
 
@@ -82,7 +85,7 @@ export async function refreshPass(c: DuckDBConnection, items: RefreshItem[]): Pr
       const each = (performance.now() - started) / incremental.length;
       for (const [id, result] of results) out.set(id, { ok: true, result, ms: each });
     }
-    for (const t of [CANDIDATES, 'kohort_pass_events', 'kohort_pass_users']) await run(c, `DROP TABLE IF EXISTS ${t}`);
+    for (const t of [CANDIDATES, 'kohort_pass_events', 'kohort_pass_users', 'kohort_pass_traits_current', 'kohort_pass_traits']) await run(c, `DROP TABLE IF EXISTS ${t}`);
   }
   for (const item of items) {
     if (out.has(item.cohortId)) continue;
@@ -168,6 +171,11 @@ async function incrementalSets(c: DuckDBConnection, inc: Incremental[], candidat
       .filter((col) => col === 'uid' || new RegExp(`\\b${col.replace(/\W/g, '')}\\b`).test(text));
     const list = columns.map((col) => `"${col.replace(/"/g, '""')}"`).join(', ');
     await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_events AS SELECT ${list} FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
+    // Property rules: the candidates' current traits and trait history, once for all (each rule scanned both tables).
+    if (text.includes('kohort_pass_traits')) {
+      await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_traits_current AS SELECT * FROM user_traits_current WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
+      await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_traits AS SELECT * FROM user_traits WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
+    }
   }
   await run(c, 'CREATE OR REPLACE TEMP TABLE kohort_pass_new (cohort_id VARCHAR NOT NULL, uid INTEGER NOT NULL)');
   for (const [k, i] of inc.entries()) {

@@ -24,7 +24,7 @@ const narrowed: SqlDialect = {
     events: `(SELECT * FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
     users: `(SELECT * FROM users WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
   },
-  currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, new Sql(`SELECT uid FROM ${CANDIDATES}`)),
+  currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, { only: new Sql(`SELECT uid FROM ${CANDIDATES}`) }),
 };
 
 export async function run(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<void> {
