@@ -138,10 +138,12 @@ async function shared(c: DuckDBConnection, inc: Incremental[]): Promise<{ mark: 
   );
   // Every row after the oldest watermark was read, so the newest seq in this snapshot is among them (or is w0 itself).
   const mark = { seq: m.seq ?? w0, maxUid: m.max_uid ?? 0 };
-  // Cohorts refreshed together share most band parts (same events, windows and asOfs): each is read once.
+  // Every band from the oldest stored asOf: a band from an earlier asOf holds the later one's people (its ranges
+  // only grow), and cohorts then share their parts (same event, window and asOfs), each read once.
+  const from = new Date(Number(inc.reduce((m, i) => (i.state.as_of_ms < m ? i.state.as_of_ms : m), inc[0].state.as_of_ms)));
   const parts = new Map<string, Sql>();
   for (const i of inc) {
-    for (const b of i.incremental.band(new Date(Number(i.state.as_of_ms)), duckdbDialect)) parts.set(`${b.text}\u0000${JSON.stringify(b.params, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, b);
+    for (const b of i.incremental.band(from, duckdbDialect)) parts.set(`${b.text}\u0000${JSON.stringify(b.params, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`, b);
   }
   const bands = [...parts.values()];
   await run(
