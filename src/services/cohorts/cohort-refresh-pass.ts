@@ -45,6 +45,24 @@ export async function runRefreshPass(deps: PassDeps, ids: string[], asOf: Date):
   }
   if (!dynamic.length) return out;
   await deps.store.updateMany(dynamic.map((c) => ({ ...c, calculation: { ...c.calculation, state: 'running' } })));
+  try {
+    return await refreshMarked(deps, dynamic, byId, asOf, started, out);
+  } catch (err) {
+    // Never leave them `running` (the scheduler would skip them until a restart).
+    const failed = dynamic.map((c) => ({ ...c, calculation: { state: 'failed' as const, lastError: message(err), lastDurationMs: Date.now() - started } }));
+    await deps.store.updateMany(failed).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function refreshMarked(
+  deps: PassDeps,
+  dynamic: Cohort[],
+  byId: Map<string, Cohort>,
+  asOf: Date,
+  started: number,
+  out: Map<string, Cohort | Error>,
+): Promise<Map<string, Cohort | Error>> {
 
   const failures = new Map<string, unknown>();
   const items: RefreshItem[] = [];
