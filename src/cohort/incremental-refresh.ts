@@ -16,7 +16,7 @@
  */
 import type { Definition, Rule, Unit, Window } from '../schemas/definition';
 import type { CohortResolver } from './cohort-references';
-import { bind, joinSql, sql, Sql, type SqlDialect } from './dialect';
+import { bind, sql, Sql, type SqlDialect } from './dialect';
 
 export type RefreshPlan =
   | { kind: 'full'; reason: string }
@@ -100,28 +100,28 @@ export function refreshPlan(definition: Definition, resolve: CohortResolver): Re
 }
 
 /**
- * One SELECT of the `uid`s whose membership may change between asOf `from` and
- * `to` with no new data (point 2 above); `from <= to`.
+ * The `uid`s whose membership may change between asOf `from` and `to` with no
+ * new data (point 2 above), `from <= to`: SELECTs whose union is the band. One
+ * per event name and moved range, so each is a narrow slice of a table sorted by
+ * (event, ts) (an OR of ranges scanned every row of the event), and refreshes of
+ * several cohorts can drop the parts they share.
  */
-export function refreshBand(plan: Extract<RefreshPlan, { kind: 'incremental' }>, from: Date, to: Date, d: SqlDialect): Sql {
+export function refreshBand(plan: Extract<RefreshPlan, { kind: 'incremental' }>, from: Date, to: Date, d: SqlDialect): Sql[] {
   const t0 = d.timestamp(from);
   const t1 = d.timestamp(to);
   const parts: Sql[] = [];
-  if (plan.events.length) {
-    const moved = [sql`(e.ts > ${t0} AND e.ts <= ${t1})`];
-    for (const w of plan.windows) {
-      const s0 = d.addInterval(t0, -w.amount, w.unit);
-      const s1 = d.addInterval(t1, -w.amount, w.unit);
-      // Calendar months clamp, so the start moves monotonically; both orders are covered anyway.
-      moved.push(sql`(e.ts >= ${s0} AND e.ts < ${s1})`, sql`(e.ts >= ${s1} AND e.ts < ${s0})`);
-    }
-    const names = joinSql(plan.events.map((e) => bind(e)), ', ');
-    parts.push(sql`SELECT e.uid FROM ${new Sql(d.tables.events)} e WHERE e.event IN (${names}) AND (${joinSql(moved, ' OR ')})`);
+  const ranges = [sql`e.ts > ${t0} AND e.ts <= ${t1}`];
+  for (const w of plan.windows) {
+    const s0 = d.addInterval(t0, -w.amount, w.unit);
+    const s1 = d.addInterval(t1, -w.amount, w.unit);
+    // Calendar months clamp, so the start moves monotonically; both orders are covered anyway (one is empty).
+    ranges.push(sql`e.ts >= ${s0} AND e.ts < ${s1}`, sql`e.ts >= ${s1} AND e.ts < ${s0}`);
   }
-  if (plan.traitKeys.length) {
-    const keys = joinSql(plan.traitKeys.map((k) => bind(k)), ', ');
-    parts.push(sql`SELECT t.uid FROM ${new Sql(d.tables.traits)} t WHERE t.key IN (${keys}) AND t.ts > ${t0} AND t.ts <= ${t1}`);
+  for (const event of plan.events) {
+    for (const r of ranges) parts.push(sql`SELECT e.uid FROM ${new Sql(d.tables.events)} e WHERE e.event = ${bind(event)} AND ${r}`);
   }
-  if (!parts.length) return sql`SELECT uid FROM ${new Sql(d.tables.users)} WHERE false`;
-  return joinSql(parts, ' UNION ');
+  for (const key of plan.traitKeys) {
+    parts.push(sql`SELECT t.uid FROM ${new Sql(d.tables.traits)} t WHERE t.key = ${bind(key)} AND t.ts > ${t0} AND t.ts <= ${t1}`);
+  }
+  return parts;
 }

@@ -81,6 +81,25 @@ for (const [label, make, skip] of impls) {
       expect(await store.history('h', 2)).toEqual([entry(3, 30), entry(2, 20)]);
     });
 
+    it('updates several records, and ends several computations, each in one call', async () => {
+      for (const id of ['m1', 'm2', 'm3']) await store.insert(cohort(id));
+      await store.updateMany([]);
+      const running = (id: string) => cohort(id, { calculation: { state: 'running', lastError: null, lastDurationMs: null } });
+      await store.updateMany([running('m1'), running('m2')]);
+      expect((await store.get('m1'))!.calculation.state).toBe('running');
+      expect((await store.get('m2'))!.calculation.state).toBe('running');
+      expect(await store.get('m3')).toEqual(cohort('m3'));
+      await store.recordComputations([]);
+      const done = cohort('m1', { size: 7, computedAt: '2026-01-02T00:00:00.000Z', ownerId: 'acc9' });
+      const failed = cohort('m2', { calculation: { state: 'failed', lastError: 'boom \u0000', lastDurationMs: 3 } });
+      await store.recordComputations([{ cohort: done, entry: entry(4, 7) }, { cohort: failed }]);
+      expect(await store.get('m1')).toEqual(done);
+      expect(await store.get('m2')).toEqual(failed);
+      expect(await store.idsOwnedBy('acc9')).toEqual(['m1']);
+      expect(await store.history('m1', 10)).toEqual([entry(4, 7)]);
+      expect(await store.history('m2', 10)).toEqual([]);
+    });
+
     it('names the cohorts asked for and skips unknown ids', async () => {
       await store.insert(cohort('n1', { name: 'Buyers \u0000 "VIP"' }));
       await store.insert(cohort('n2', { name: 'Churned' }));

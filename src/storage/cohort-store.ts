@@ -21,10 +21,17 @@ export interface CohortStore {
   get(id: string): Promise<Cohort | undefined>;
   insert(c: Cohort): Promise<void>;
   update(c: Cohort): Promise<void>;
+  /** Several `update`s in one transaction (a refresh pass marks its cohorts together). */
+  updateMany(cs: Cohort[]): Promise<void>;
   /** Deletes the cohort and its history (its member set is the membership store's). */
   delete(id: string): Promise<void>;
   /** Appends one computation's figures (from what the membership store returned). */
   recordHistory(cohortId: string, entry: HistoryEntry): Promise<void>;
+  /**
+   * The end of several computations in one transaction: each history entry (if
+   * any: a failed one has none) appended and each record updated.
+   */
+  recordComputations(list: { cohort: Cohort; entry?: HistoryEntry }[]): Promise<void>;
   /** Newest first. */
   history(cohortId: string, limit: number): Promise<HistoryEntry[]>;
   /** Names for cohort ids (the user page lists them). */

@@ -28,14 +28,24 @@ export interface IncrementalRefresh {
   fingerprint: string;
   /** The definition compiled over the dialect's tables (the store may narrow them to the people re-evaluated). */
   compile(dialect: SqlDialect): CompiledQuery;
-  /** People whose membership time alone may change between asOf `from` and `asOf`. */
-  band(from: Date, dialect: SqlDialect): Sql;
+  /** People whose membership time alone may change between asOf `from` and `asOf`: SELECTs of uids, to be unioned. */
+  band(from: Date, dialect: SqlDialect): Sql[];
 }
 
 export interface RefreshResult extends ComputeResult {
   /** How many people were re-evaluated; null: everyone (a full recompute). */
   reevaluated: number | null;
 }
+
+/** One cohort of a refresh pass: `incremental` null when its definition allows only a full recompute. */
+export interface RefreshItem {
+  cohortId: string;
+  full: CompiledQuery;
+  incremental: IncrementalRefresh | null;
+}
+
+/** What a pass says per cohort: its result and its share of the pass's time, or why it failed. */
+export type PassOutcome = { ok: true; result: RefreshResult; ms: number } | { ok: false; error: Error };
 
 export interface MembershipStore {
   /**
@@ -53,6 +63,13 @@ export interface MembershipStore {
    * traits, merges, new people) or who are in the band are re-evaluated.
    */
   refreshMembers(cohortId: string, full: CompiledQuery, incremental: IncrementalRefresh): Promise<RefreshResult>;
+  /**
+   * Several cohorts at once, each with the result `refreshMembers` (or, for a null
+   * `incremental`, `replaceMembers`) would give it, sharing what the store can
+   * share between them (the read of who changed, the candidates' rows). One
+   * outcome per item, in order; a cohort that fails fails alone.
+   */
+  refreshMany(items: RefreshItem[]): Promise<PassOutcome[]>;
   /** Size of the stored member set (static lists change it by add/remove). */
   memberCount(cohortId: string): Promise<number>;
   /** Members ordered by user id, after `afterUserId`; `search` keeps ids containing it (any case). */

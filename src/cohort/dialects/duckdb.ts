@@ -166,14 +166,26 @@ export const duckdbDialect: SqlDialect = {
     sql`(CASE WHEN NOT regexp_full_match(${text}, ${lit(INSTANT_PATTERN)}) THEN NULL WHEN length(${text}) = 10 THEN TRY_CAST(${text} AS TIMESTAMP) ELSE timezone('UTC', TRY_CAST(regexp_replace(${text}, ${lit(NO_SECONDS_PATTERN)}, ${lit('\\1:00\\2')}) AS TIMESTAMPTZ)) END)`,
   // The current table answers for everyone whose latest row is not after asOf; the history is
   // ranked only for the others (none when asOf is now), so as-of queries stay exact.
-  currentTraits: (key, asOf) =>
-    sql`(SELECT uid, value, text, num FROM user_traits_current WHERE key = ${key} AND ts <= ${asOf}
-      UNION ALL SELECT uid, value, value->>'$' AS text, ${duckdbDialect.jsonNumber(new Sql('value'), [])} AS num FROM user_traits
-       WHERE key = ${key} AND ts <= ${asOf} AND uid IN (SELECT uid FROM user_traits_current WHERE key = ${key} AND ts > ${asOf})
-       QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`,
+  currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf),
   lower: (text) => sql`lower(${text})`,
   contains: (h, n) => sql`contains(${h}, ${n})`,
   startsWith: (t, p) => sql`starts_with(${t}, ${p})`,
   endsWith: (t, s) => sql`ends_with(${t}, ${s})`,
   regexFind: (t, p) => sql`regexp_matches(${t}, ${p})`,
 };
+
+/**
+ * The dialect's `currentTraits`, optionally over other tables of the same shape
+ * (`current`, `history`: copies of `user_traits_current` / `user_traits` for some
+ * people) or for only the people `only` selects (a SELECT of uids), applied
+ * inside both parts: filtering the result would still rank every person's history.
+ */
+export function duckdbCurrentTraits(key: Sql, asOf: Sql, over: { current?: string; history?: string; only?: Sql } = {}): Sql {
+  const current = new Sql(over.current ?? 'user_traits_current');
+  const history = new Sql(over.history ?? 'user_traits');
+  const among = over.only ? sql` AND uid IN (${over.only})` : sql``;
+  return sql`(SELECT uid, value, text, num FROM ${current} WHERE key = ${key} AND ts <= ${asOf}${among}
+      UNION ALL SELECT uid, value, value->>'$' AS text, ${duckdbDialect.jsonNumber(new Sql('value'), [])} AS num FROM ${history}
+       WHERE key = ${key} AND ts <= ${asOf}${among} AND uid IN (SELECT uid FROM ${current} WHERE key = ${key} AND ts > ${asOf})
+       QUALIFY row_number() OVER (PARTITION BY uid ORDER BY ts DESC, seq DESC) = 1)`;
+}

@@ -8,16 +8,17 @@ import type { CohortService } from './cohort-service.js';
 const NOW = new Date('2026-01-01T12:00:00Z');
 
 /** The part of the cohort service the scheduler uses, over one shared "store" of cohorts. */
-function fakeCohorts(list: Cohort[]) {
+function fakeCohorts(list: Cohort[], failing = new Set<string>()) {
   const byId = new Map(list.map((c) => [c.id, structuredClone(c)]));
   const computed: string[] = [];
   const service = {
     all: async () => [...byId.values()].map((c) => structuredClone(c)),
     get: async (id: string) => structuredClone(byId.get(id)!),
-    compute: async (id: string) => {
-      computed.push(id);
-      await new Promise((r) => setTimeout(r, 5)); // a computation takes a while: the other process ticks meanwhile
-      byId.get(id)!.computedAt = NOW.toISOString();
+    refreshMany: async (ids: string[]) => {
+      computed.push(...ids);
+      await new Promise((r) => setTimeout(r, 5)); // a pass takes a while: the other process ticks meanwhile
+      for (const id of ids) if (!failing.has(id)) byId.get(id)!.computedAt = NOW.toISOString();
+      return new Map(ids.map((id) => [id, failing.has(id) ? new Error(`${id} failed`) : structuredClone(byId.get(id)!)]));
     },
   };
   return { service: service as unknown as CohortService, computed };
@@ -46,5 +47,16 @@ describe('cohort scheduler with leases', () => {
     // Leases are released: nothing is due any more, and nothing is held.
     expect((await Promise.all([a.tick(), b.tick()])).flat()).toEqual([]);
     for (const id of ['c1', 'c2', 'c3']) expect(await leases.held(`cohort:${id}`)).toBe(false);
+  });
+
+  it('refreshes the due cohorts in one pass; a failed one is logged and stays due', async () => {
+    const { service, computed } = fakeCohorts([cohort('d1'), cohort('d2'), { ...cohort('m'), refresh: 'manual' } as Cohort], new Set(['d2']));
+    const logged: string[] = [];
+    const scheduler = createCohortScheduler(service, { now: () => NOW, log: (m) => void logged.push(m) });
+    expect(await scheduler.tick()).toEqual(['d1']);
+    expect(computed).toEqual(['d1', 'd2']);
+    expect(logged).toEqual(['scheduled refresh of cohort d2 failed']);
+    expect(await scheduler.tick()).toEqual([]);
+    expect(computed).toEqual(['d1', 'd2', 'd2']);
   });
 });

@@ -11,7 +11,8 @@ import {
 } from '../../schemas/cohort.js';
 import type { Principal } from '../../schemas/principal.js';
 import type { CohortStore } from '../../storage/cohort-store.js';
-import type { CompiledQuery, MembershipStore } from '../../storage/membership-store.js';
+import type { CompiledQuery, MembershipStore, RefreshItem } from '../../storage/membership-store.js';
+import { runRefreshPass, type PassDeps } from './cohort-refresh-pass.js';
 import { conflict, invalidInput, notFound, ServiceError, parseInput as parse } from '../errors.js';
 import { listCohorts } from './cohort-list.js';
 import { findCycle, referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
@@ -130,6 +131,21 @@ export function createCohortService(deps: CohortServiceDeps) {
     return c;
   }
 
+  /** What the membership store needs to refresh a dynamic cohort as of `asOf`. */
+  function itemFor(c: Cohort, byId: Map<string, Cohort>, asOf: Date): RefreshItem {
+    const def = c.definition as Definition;
+    const ctx = { asOf, resolveCohort: resolverOf(byId) };
+    const plan = refreshPlan(def, ctx.resolveCohort);
+    return {
+      cohortId: c.id,
+      full: compile(def, ctx),
+      incremental:
+        plan.kind === 'incremental'
+          ? { asOf, fingerprint: plan.fingerprint, compile: (dialect) => compile(def, ctx, dialect), band: (from, dialect) => refreshBand(plan, from, asOf, dialect) }
+          : null,
+    };
+  }
+
   async function runCompute(id: string, asOf: Date): Promise<Cohort> {
     const started = Date.now();
     const c = await get(id);
@@ -144,20 +160,11 @@ export function createCohortService(deps: CohortServiceDeps) {
     try {
       const byId = await snapshot();
       await assertReferencesHeld(c.definition as Definition, c, byId);
-      const def = c.definition as Definition;
-      const ctx = { asOf, resolveCohort: resolverOf(byId) };
-      const q = compile(def, ctx);
-      const plan = refreshPlan(def, ctx.resolveCohort);
+      const item = itemFor(c, byId, asOf);
       // Sound plans re-evaluate only who may have changed since the last computation (cohort/incremental-refresh.ts).
-      const { reevaluated: _, ...r } =
-        plan.kind === 'incremental'
-          ? await members.refreshMembers(id, q, {
-              asOf,
-              fingerprint: plan.fingerprint,
-              compile: (dialect) => compile(def, ctx, dialect),
-              band: (from, dialect) => refreshBand(plan, from, asOf, dialect),
-            })
-          : { ...(await members.replaceMembers(id, q)), reevaluated: null };
+      const { reevaluated: _, ...r } = item.incremental
+        ? await members.refreshMembers(id, item.full, item.incremental)
+        : { ...(await members.replaceMembers(id, item.full)), reevaluated: null };
       // History follows the member set it describes; a crash between the two loses one row, never members.
       await store.recordHistory(id, { computedAt: asOf.toISOString(), ...r, durationMs: Math.max(0, Date.now() - started) });
       const fresh = (await store.get(id)) ?? c;
@@ -194,6 +201,41 @@ export function createCohortService(deps: CohortServiceDeps) {
     return next;
   }
 
+  const passDeps: PassDeps = {
+    store,
+    members,
+    snapshot,
+    check: (c, byId) => assertReferencesHeld(c.definition as Definition, c, byId),
+    itemFor,
+    single: runCompute,
+    membershipChanged,
+    log,
+  };
+
+  /**
+   * Refreshes several cohorts in one pass (cohort-refresh-pass.ts), after any
+   * computation of theirs already under way; per id, the cohort afterwards or
+   * the error that failed it.
+   */
+  function refreshMany(ids: string[]): Promise<Map<string, Cohort | Error>> {
+    const unique = [...new Set(ids)];
+    const before = Promise.all(unique.map((id) => computing.get(id)?.catch(() => undefined)));
+    const pass = before.then(() => runRefreshPass(passDeps, unique, now()));
+    for (const id of unique) {
+      // Later computations of these cohorts wait for the pass, as they wait for a single one.
+      const mine = pass.then((m) => {
+        const r = m.get(id);
+        if (r instanceof Error || !r) throw r ?? new Error(`cohort ${id} was not refreshed`);
+        return r;
+      });
+      computing.set(id, mine);
+      void mine.catch(() => undefined).finally(() => {
+        if (computing.get(id) === mine) computing.delete(id);
+      });
+    }
+    return pass;
+  }
+
   /** Starts a computation and answers with the cohort as it is after `answerWithinMs` at most. */
   async function computeSoon(id: string): Promise<Cohort> {
     const job = compute(id).catch(() => undefined);
@@ -224,6 +266,7 @@ export function createCohortService(deps: CohortServiceDeps) {
   return {
     get,
     compute,
+    refreshMany,
     /** 403 when the cohort (or one it reaches) refers to a cohort its owner can no longer see. */
     async assertUsable(id: string): Promise<void> {
       const c = await get(id);

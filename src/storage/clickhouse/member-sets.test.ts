@@ -94,7 +94,7 @@ function suite(open: () => Promise<ClickHouseClient>) {
 
   it('refreshMembers recomputes the whole set: the same result as replaceMembers, reevaluated null', async () => {
     const store = createClickHouseMembershipStore(client);
-    const inc = { asOf: new Date(), fingerprint: 'f', compile: () => upTo(5), band: () => sql`SELECT 0 AS uid` };
+    const inc = { asOf: new Date(), fingerprint: 'f', compile: () => upTo(5), band: () => [sql`SELECT 0 AS uid`] };
     expect(await store.refreshMembers('r1', upTo(5), inc)).toEqual({ size: 5, entered: 5, exited: 0, reevaluated: null });
     expect(await store.refreshMembers('r1', upTo(3), { ...inc, compile: () => upTo(3) })).toEqual({ size: 3, entered: 0, exited: 2, reevaluated: null });
     expect(await referenced('r1')).toEqual(range(1, 3));

@@ -13,7 +13,7 @@
  * higher version wins, so one static-list edit can be lost then, never half-applied.
  */
 import { bind, joinSql, Sql, sql } from '../../cohort/dialect';
-import type { CompiledQuery, ComputeResult, MembershipStore } from '../membership-store';
+import type { CompiledQuery, ComputeResult, MembershipStore, PassOutcome } from '../membership-store';
 import type { ClickHouseClient } from './client';
 import { commitVersion, fragment, membersOf, nextVersion, text, versionRows, versions, writeVersion } from './member-sets-sql';
 import { resolveUserIds } from './people-lookup';
@@ -75,6 +75,22 @@ export function createClickHouseMembershipStore(client: ClickHouseClient): Membe
     // A full recompute each time (the same result as the incremental one would give).
     async refreshMembers(cohortId, full) {
       return { ...(await replaceWith(cohortId, sql`SELECT DISTINCT uid FROM (${fragment(full)})`)), reevaluated: null };
+    },
+
+    // Nothing is shared between the cohorts of a pass here: each is a full recompute in
+    // ClickHouse (its scans are the engine's own), one after the other; a failure is the cohort's alone.
+    async refreshMany(items) {
+      const outcomes: PassOutcome[] = [];
+      for (const item of items) {
+        const started = performance.now();
+        try {
+          const result = { ...(await replaceWith(item.cohortId, sql`SELECT DISTINCT uid FROM (${fragment(item.full)})`)), reevaluated: null };
+          outcomes.push({ ok: true, result, ms: performance.now() - started });
+        } catch (err) {
+          outcomes.push({ ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+        }
+      }
+      return outcomes;
     },
 
     async memberCount(cohortId) {

@@ -2,6 +2,8 @@ import type { Cohort } from '../../schemas/cohort.js';
 import type { CohortStore, HistoryEntry } from '../cohort-store.js';
 import type { Database, SerialConnection } from './database.js';
 
+const HISTORY_INSERT = 'INSERT INTO cohort_history VALUES (?, CAST(? AS TIMESTAMP), ?, ?, ?, ?)';
+
 /** Cohort metadata and history on DuckDB (the embedded store); member sets are `createDuckDBMembershipStore`'s. */
 export function createDuckDBCohortStore(db: Database, conn: SerialConnection): CohortStore {
   const reads = db.reads;
@@ -20,6 +22,21 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection): C
     async update(c) {
       await conn.run('UPDATE cohorts SET doc = ? WHERE id = ?', [JSON.stringify(c), c.id]);
     },
+    async updateMany(cs) {
+      if (!cs.length) return;
+      await conn.transaction(async (t) => {
+        for (const c of cs) await t.run('UPDATE cohorts SET doc = ? WHERE id = ?', [JSON.stringify(c), c.id]);
+      });
+    },
+    async recordComputations(list) {
+      if (!list.length) return;
+      await conn.transaction(async (t) => {
+        for (const { cohort: c, entry: e } of list) {
+          if (e) await t.run(HISTORY_INSERT, [c.id, e.computedAt, e.size, e.entered, e.exited, e.durationMs]);
+          await t.run('UPDATE cohorts SET doc = ? WHERE id = ?', [JSON.stringify(c), c.id]);
+        }
+      });
+    },
     async delete(id) {
       await conn.transaction(async (c) => {
         await c.run('DELETE FROM cohort_history WHERE cohort_id = ?', [id]);
@@ -27,7 +44,7 @@ export function createDuckDBCohortStore(db: Database, conn: SerialConnection): C
       });
     },
     async recordHistory(cohortId, e) {
-      await conn.run('INSERT INTO cohort_history VALUES (?, CAST(? AS TIMESTAMP), ?, ?, ?, ?)', [
+      await conn.run(HISTORY_INSERT, [
         cohortId, e.computedAt, e.size, e.entered, e.exited, e.durationMs,
       ]);
     },

@@ -32,7 +32,7 @@ export interface DuckDBEventsEngine extends EventsEngine {
 export async function openDuckDBEventsEngine(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventsEngine> {
   const events = await openDuckDBEventStore(db, opts);
   // Member sets live with the events: compiled definitions (and cohort references) read them here.
-  const members = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids);
+  const members = createDuckDBMembershipStore(db, await db.connect(), events.writer.ids, { log: opts.logError });
   return {
     name: 'duckdb',
     dialect: duckdbDialect,

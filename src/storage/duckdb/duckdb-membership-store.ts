@@ -1,6 +1,7 @@
 import type { CompiledQuery, MembershipStore } from '../membership-store.js';
 import { paramTypes, type Database, type SerialConnection } from './database.js';
 import type { IdentityMap } from './identity-map.js';
+import { refreshManyWith } from './member-set-pass.js';
 import { forgetState, refreshSet, replaceAll } from './member-set-refresh.js';
 
 const PAGE = 10_000;
@@ -10,7 +11,12 @@ const PAGE = 10_000;
  * key, beside the events the compiled definitions read (cohort references
  * read this table too); user ids are joined in on the way out.
  */
-export function createDuckDBMembershipStore(db: Database, conn: SerialConnection, ids: IdentityMap): MembershipStore {
+export function createDuckDBMembershipStore(
+  db: Database,
+  conn: SerialConnection,
+  ids: IdentityMap,
+  opts: { log?: (msg: string, err?: unknown) => void } = {},
+): MembershipStore {
   const reads = db.reads;
 
   /**
@@ -60,6 +66,11 @@ export function createDuckDBMembershipStore(db: Database, conn: SerialConnection
 
     refreshMembers(cohortId, full, incremental) {
       return conn.transaction((c) => refreshSet(c, cohortId, full, incremental));
+    },
+
+    refreshMany(items) {
+      // A failed pass is redone cohort by cohort; it is logged, since the pass itself should not fail.
+      return refreshManyWith((fn) => conn.transaction(fn), items, (err) => opts.log?.('cohort refresh pass failed; refreshing its cohorts one by one', err));
     },
 
     async memberCount(cohortId) {

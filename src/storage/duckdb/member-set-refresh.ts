@@ -4,8 +4,8 @@
  * `cohort/incremental-refresh.ts` for why re-evaluating only the candidates is exact).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Sql, SqlDialect } from '../../cohort/dialect.js';
-import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
+import { Sql, type SqlDialect } from '../../cohort/dialect.js';
+import { duckdbCurrentTraits, duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { CompiledQuery, IncrementalRefresh, RefreshResult } from '../membership-store.js';
 import { paramTypes } from './database.js';
 
@@ -24,13 +24,14 @@ const narrowed: SqlDialect = {
     events: `(SELECT * FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
     users: `(SELECT * FROM users WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
   },
+  currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, { only: new Sql(`SELECT uid FROM ${CANDIDATES}`) }),
 };
 
-async function run(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<void> {
+export async function run(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<void> {
   await c.run(text, params as never, paramTypes(params) as never);
 }
 
-async function one<T>(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<T> {
+export async function one<T>(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<T> {
   return (await c.runAndReadAll(text, params as never, paramTypes(params) as never)).getRowObjects()[0] as T;
 }
 
@@ -84,9 +85,9 @@ export async function replaceAll(c: DuckDBConnection, cohortId: string, q: Compi
   return { size: Number(size), ...diff };
 }
 
-const MERGED_SINCE = 'SELECT into_uid FROM person_merges WHERE seq > ?';
+export const MERGED_SINCE = 'SELECT into_uid FROM person_merges WHERE seq > ?';
 
-interface State {
+export interface State {
   as_of_ms: bigint;
   seq: bigint;
   max_uid: number;
@@ -98,7 +99,7 @@ export async function forgetState(c: DuckDBConnection, cohortId: string): Promis
 }
 
 /** The highest sequence number and person key this transaction sees (what the new set covers). */
-async function watermark(c: DuckDBConnection, after: bigint | null): Promise<{ seq: bigint; maxUid: number }> {
+export async function watermark(c: DuckDBConnection, after: bigint | null): Promise<{ seq: bigint; maxUid: number }> {
   // With an earlier watermark only the rows after it are read (zonemaps skip the rest).
   const since = after === null ? '' : 'WHERE seq > ?';
   const p = after === null ? [] : [after, after, after];
@@ -137,14 +138,14 @@ export async function refreshSet(c: DuckDBConnection, cohortId: string, full: Co
     );
     const m = await one<{ seq: bigint | null; max_uid: number | null }>(c, 'SELECT (SELECT max(seq) FROM kohort_touched) AS seq, (SELECT max(uid) FROM users) AS max_uid');
     mark = { seq: m.seq ?? w0, maxUid: m.max_uid ?? 0 };
-    const band: Sql = inc.band(new Date(Number(state.as_of_ms)), duckdbDialect);
+    const band = inc.band(new Date(Number(state.as_of_ms)), duckdbDialect);
     await run(
       c,
       `CREATE OR REPLACE TEMP TABLE ${CANDIDATES} AS
          SELECT uid FROM kohort_touched
          UNION SELECT uid FROM users WHERE uid > ?
-         UNION ${band.text}`,
-      [state.max_uid, ...band.params],
+         ${band.map((b) => `UNION ${b.text}`).join('\n')}`,
+      [state.max_uid, ...band.flatMap((b) => b.params)],
     );
     await run(c, 'DROP TABLE kohort_touched');
     const q = inc.compile(narrowed);

@@ -12,6 +12,9 @@ interface HistoryRow {
   d: number;
 }
 
+const UPDATE = 'UPDATE cohorts SET owner_id = $2, doc = $3::json WHERE id = $1';
+const HISTORY_INSERT = 'INSERT INTO cohort_history (cohort_id, computed_at, size, entered, exited, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)';
+
 // Ids from requests may hold U+0000, which PostgreSQL text cannot: they are bound escaped (text-values.ts).
 const key = encodeText;
 
@@ -29,7 +32,22 @@ export function createPgCohortStore(db: PgDatabase): CohortStore {
       await db.query('INSERT INTO cohorts (id, owner_id, doc) VALUES ($1, $2, $3::json)', [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
     },
     async update(c) {
-      await db.query('UPDATE cohorts SET owner_id = $2, doc = $3::json WHERE id = $1', [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
+      await db.query(UPDATE, [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
+    },
+    async updateMany(cs) {
+      if (!cs.length) return;
+      await db.tx(async (t) => {
+        for (const c of cs) await t.query(UPDATE, [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
+      });
+    },
+    async recordComputations(list) {
+      if (!list.length) return;
+      await db.tx(async (t) => {
+        for (const { cohort: c, entry: e } of list) {
+          if (e) await t.query(HISTORY_INSERT, [key(c.id), e.computedAt, e.size, e.entered, e.exited, e.durationMs]);
+          await t.query(UPDATE, [key(c.id), c.ownerId ?? null, JSON.stringify(c)]);
+        }
+      });
     },
     async delete(id) {
       await db.tx(async (t) => {
@@ -38,7 +56,7 @@ export function createPgCohortStore(db: PgDatabase): CohortStore {
       });
     },
     async recordHistory(cohortId, e) {
-      await db.query('INSERT INTO cohort_history (cohort_id, computed_at, size, entered, exited, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
+      await db.query(HISTORY_INSERT, [
         key(cohortId), e.computedAt, e.size, e.entered, e.exited, e.durationMs,
       ]);
     },
