@@ -36,7 +36,7 @@ function startServer(tmp: string, env: Record<string, string>): { child: ChildPr
   const dir = mkdtempSync(join(tmp, 'bench-ch-serve-'));
   const child = spawn(process.execPath, tsNode('src/cli.ts', ['serve']), {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', KOHORT_DATA_DIR: dir, KOHORT_WRITE_KEY: WRITE_KEY, KOHORT_ADMIN_TOKEN: 'bench-admin-token-0001', KOHORT_SCHEDULER: 'off', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', KOHORT_DATA_DIR: dir, KOHORT_WRITE_KEY: WRITE_KEY, KOHORT_ADMIN_TOKEN: 'bench-admin-token-0001', KOHORT_SCHEDULER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -83,9 +83,9 @@ export async function ingestTwoServers(opts: {
   const env = { KOHORT_DATABASE_URL: opts.databaseUrl, KOHORT_EVENTS_URL: opts.eventsUrl };
   // One after the other: the first migrates and holds the migration lock; the second finds it done.
   const servers = [startServer(opts.tmp, env)];
-  await servers[0].url;
-  servers.push(startServer(opts.tmp, env));
   try {
+    await servers[0].url;
+    servers.push(startServer(opts.tmp, env));
     const urls = await Promise.all(servers.map((s) => s.url));
     const before = await opts.countRows();
     const split = [Math.ceil(opts.connections / 2), Math.floor(opts.connections / 2)];
