@@ -157,12 +157,15 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       { label: 'HTTP ingestion, two `kohort serve` processes (acknowledged events / wall time)', value: ingest.eventsPerSecond, unit: 'events/s', target: INGEST_TARGET, better: 'higher' },
       { label: 'request latency p50 (500 events)', value: round1(ingest.p50), unit: 'ms' },
       { label: 'request latency p99 (500 events)', value: round1(ingest.p99), unit: 'ms' },
+      { label: 'Kohort server CPU per 1,000 events (both processes)', value: round1((1000 * ingest.serverCpu.reduce((a, b) => a + b, 0)) / (ingest.acknowledged / 1000)), unit: 'ms' },
       { label: 'rows added to ClickHouse equal acknowledged events', value: ingest.rowsAdded === ingest.acknowledged ? 1 : 0, unit: 'yes = 1' },
     );
     notes.push(
       `Ingestion: ${ingest.requests} requests (${ingest.failures} failed) over ${CONNECTIONS} connections in ${ingest.seconds.toFixed(1)} s; ` +
         `${ingest.acknowledged} events acknowledged as stored (${ingest.perServer.join(' + ')} by the two processes), ${ingest.duplicates} as duplicates; ` +
         `${ingest.rowsAdded} rows added to the ClickHouse events table: ${ingest.rowsAdded === ingest.acknowledged ? 'equal to' : '**different from**'} the acknowledged count.`,
+      `Ingestion CPU: the two serving processes ${ingest.serverCpu.map((c) => c.toFixed(1)).join(' + ')} s, the load generators ${ingest.generatorCpu.toFixed(1)} s, ` +
+        `over ${ingest.seconds.toFixed(1)} s of wall time on the shared cores (ClickHouse and PostgreSQL not counted).`,
       ...ingest.errors.map((e) => `error sample: ${e}`),
     );
     if (ingest.rowsAdded !== ingest.acknowledged) throw Object.assign(new Error(`stored ${ingest.rowsAdded} rows but acknowledged ${ingest.acknowledged}`), { notes });

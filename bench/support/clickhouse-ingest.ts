@@ -7,7 +7,7 @@
  * after and compared with the events the servers acknowledged.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentile, ROOT } from '../harness.js';
 import { exited, tsNode } from './processes.js';
@@ -16,7 +16,14 @@ const WRITE_KEY = 'bench-write-key-0001';
 
 interface LoadOutcome {
   elapsedMs: number; requests: number; sent: number; stored: number; duplicates: number; failures: number;
-  errors: string[]; latencies: number[];
+  errors: string[]; latencies: number[]; cpu: { user: number; system: number };
+}
+
+/** utime + stime of a process in seconds (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 export interface IngestOutcome {
@@ -29,6 +36,9 @@ export interface IngestOutcome {
   p50: number;
   p99: number;
   perServer: number[];
+  /** CPU seconds of each serving process during the load, and of the load generators together. */
+  serverCpu: number[];
+  generatorCpu: number;
   errors: string[];
 }
 
@@ -90,7 +100,9 @@ export async function ingestTwoServers(opts: {
     const before = await opts.countRows();
     const split = [Math.ceil(opts.connections / 2), Math.floor(opts.connections / 2)];
     opts.log(`servers at ${urls.join(', ')}; ${opts.seconds} s over ${split.join(' + ')} connections`);
+    const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid!));
     const outcomes = await Promise.all(urls.map((u, i) => load(u, opts.seconds, split[i], opts.batch)));
+    const serverCpu = servers.map((s, i) => cpuSeconds(s.child.pid!) - cpuBefore[i]);
     const rowsAdded = (await opts.countRows()) - before;
     const seconds = Math.max(...outcomes.map((o) => o.elapsedMs)) / 1000;
     const acknowledged = outcomes.reduce((n, o) => n + o.stored, 0);
@@ -107,6 +119,8 @@ export async function ingestTwoServers(opts: {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       perServer: outcomes.map((o) => o.stored),
+      serverCpu,
+      generatorCpu: outcomes.reduce((n, o) => n + (o.cpu.user + o.cpu.system) / 1e6, 0),
       errors: outcomes.flatMap((o) => o.errors),
       rowsAdded,
     };
