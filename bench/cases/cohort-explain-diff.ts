@@ -4,7 +4,8 @@ import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import type { Cohort } from '../../src/schemas/cohort.js';
 import type { Definition } from '../../src/schemas/definition.js';
-import { createCohortInsightService, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
+import { createCohortInsightService, DIFF_SAMPLE_SIZE, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
+import { planSync } from '../../src/services/syncs/sync-planner.js';
 import { createDuckDBCohortInsightReads } from '../../src/storage/duckdb/cohort-insight-reads.js';
 import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
@@ -21,7 +22,8 @@ export const description =
   'cohort insight service as the server wires it (compiled with the hot property columns; DuckDB insight reads). For three saved ' +
   'definitions (their membership computed untimed into a temporary `cohort_members`, which shadows the stored table): explain of ' +
   'the saved cohort for 6 users (3 members, 3 non-members; the work behind `GET /v1/cohorts/:id/explain`), the diff of an edited ' +
-  'definition (`POST /v1/cohorts/:id/diff`, without syncs and with one sync whose acknowledged set is the saved membership), and a ' +
+  'definition (`POST /v1/cohorts/:id/diff`, without syncs and with one sync whose acknowledged set is the saved membership; the ' +
+  'one-sync diff also the way it was done before issue 16 was closed, every proposed member id read out and planned in JavaScript), and a ' +
   'preview of the same edited definition (`POST /v1/cohorts/preview`: size + 20-user sample), side by side in the same rounds. ' +
   'One warm-up round, then the timed rounds; figures are medians.';
 
@@ -135,12 +137,19 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       ...base,
       syncs: { ofCohort: async (id) => [{ id: `sync-${id}`, destinationId: 'bench' }], acknowledged: async (syncId) => savedIds.get(syncId.slice(5)) ?? [] },
     });
+    // The one-sync diff as it was before: the diff with every proposed member id, then planSync against the acknowledged set.
+    const previousWay = async (id: string, edited: Definition) => {
+      const { memberIds = [], ...d } = await reads.membershipDiff(id, compile(edited, { asOf, resolveCohort }), DIFF_SAMPLE_SIZE, { memberIds: true });
+      const plan = planSync(memberIds, savedIds.get(id) ?? []);
+      return { ...d, wouldAdd: plan.toAdd.length, wouldRemove: plan.toRemove.length };
+    };
     const store = createDuckDBMembershipStore({ instance, reads: pool } as unknown as Database, conn, ids);
 
     const n = CASES.length;
     const explainMs = CASES.map(() => [] as number[]);
     const diffMs = CASES.map(() => [] as number[]);
     const diffSyncMs = CASES.map(() => [] as number[]);
+    const diffSyncBeforeMs = CASES.map(() => [] as number[]);
     const previewMs = CASES.map(() => [] as number[]);
     const answers = CASES.map(() => ({ explain: '', diff: '', preview: -1, syncs: '' }));
     for (let round = 0; round <= ROUNDS; round++) {
@@ -161,6 +170,12 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
         t0 = performance.now();
         const ds = await withSync.diff(c.id, body);
         if (round > 0) diffSyncMs[i].push(performance.now() - t0);
+        t0 = performance.now();
+        const before = await previousWay(c.id, c.edited);
+        if (round > 0) diffSyncBeforeMs[i].push(performance.now() - t0);
+        if (ds.syncs[0].wouldAdd !== before.wouldAdd || ds.syncs[0].wouldRemove !== before.wouldRemove || ds.proposed !== before.proposed) {
+          throw new Error(`${c.id}: the diff's sync counts ${JSON.stringify(ds.syncs)} differ from planSync's ${JSON.stringify(before)}`);
+        }
         t0 = performance.now();
         const p = await store.preview(compile(c.edited, { asOf, resolveCohort }), 20, asOf.getTime());
         if (round > 0) previewMs[i].push(performance.now() - t0);
@@ -186,6 +201,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
         { label: `${c.id}: diff (no syncs) / preview`, value: round3(median(diffMs[i]) / p), unit: 'x', target: DIFF_TO_PREVIEW_TARGET },
         { label: `${c.id}: diff of the edited definition (one sync), median`, value: round1(median(diffSyncMs[i])), unit: 'ms' },
         { label: `${c.id}: diff (one sync) / preview`, value: round3(median(diffSyncMs[i]) / p), unit: 'x', target: DIFF_TO_PREVIEW_TARGET },
+        { label: `${c.id}: diff (one sync) the previous way / preview`, value: round3(median(diffSyncBeforeMs[i]) / p), unit: 'x' },
       );
     }
     return {
@@ -195,7 +211,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
         ...CASES.flatMap((c, i) => [
           `${c.label}: saved ${savedIds.get(c.id)!.length.toLocaleString('en-US')} members; diff ${answers[i].diff}; sync ${answers[i].syncs}.`,
           `${c.id} explain (${explainUsers.get(c.id)!.map((u) => `${u.userId}${u.member ? ' in' : ' out'}`).join(', ')}): p90 ${percentile(explainMs[i], 90).toFixed(0)} ms, max ${Math.max(...explainMs[i]).toFixed(0)} ms; first user's rules ${answers[i].explain}`,
-          `${c.id} samples (ms): preview ${previewMs[i].map((t) => t.toFixed(0)).join(', ')}; diff ${diffMs[i].map((t) => t.toFixed(0)).join(', ')}; diff with a sync ${diffSyncMs[i].map((t) => t.toFixed(0)).join(', ')}`,
+          `${c.id} samples (ms): preview ${previewMs[i].map((t) => t.toFixed(0)).join(', ')}; diff ${diffMs[i].map((t) => t.toFixed(0)).join(', ')}; diff with a sync ${diffSyncMs[i].map((t) => t.toFixed(0)).join(', ')}; the previous way ${diffSyncBeforeMs[i].map((t) => t.toFixed(0)).join(', ')}`,
         ]),
       ],
     };
