@@ -135,3 +135,55 @@ export async function* asPages<T>(items: Promise<readonly T[]> | readonly T[], s
   const all = await items;
   for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
 }
+
+/**
+ * Starts reading `source` now, into memory, instead of when it is first
+ * iterated: the run reads members and acknowledged ids while it prepares the
+ * destination, and a slow consumer never holds a store's connection. An error
+ * of the source is thrown to the consumer; `close()` stops reading.
+ */
+export function eager<T>(source: AsyncIterable<T>): AsyncIterable<T> & { close(): Promise<void> } {
+  const buf: T[] = [];
+  let done = false;
+  let closed = false;
+  let error: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const pump = (async () => {
+    try {
+      for await (const x of source) {
+        if (closed) break;
+        buf.push(x);
+        notify();
+      }
+    } catch (err) {
+      error = err;
+    } finally {
+      done = true;
+      notify();
+    }
+  })();
+  return {
+    async *[Symbol.asyncIterator]() {
+      try {
+        for (;;) {
+          if (buf.length) yield buf.shift()!;
+          else if (error !== null) throw error;
+          else if (done) return;
+          else await new Promise<void>((r) => (wake = r));
+        }
+      } finally {
+        closed = true;
+      }
+    },
+    async close() {
+      closed = true;
+      buf.length = 0;
+      await pump;
+    },
+  };
+}
