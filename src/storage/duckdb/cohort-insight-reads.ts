@@ -64,7 +64,7 @@ export function idSetCtes(sets: readonly (readonly string[])[]): { ctes: string[
   sets.forEach((ids, i) => {
     if (!ids.length) return;
     const plain = !ids.some((u) => u.includes('\n'));
-    ctes.push(`a${i} AS MATERIALIZED (SELECT unnest(${plain ? "string_split(?, chr(10))" : `from_json(?, '["VARCHAR"]')`}) AS user_id)`);
+    ctes.push(`a${i} AS (SELECT unnest(${plain ? "string_split(?, chr(10))" : `from_json(?, '["VARCHAR"]')`}) AS user_id)`);
     params.push(plain ? ids.join('\n') : JSON.stringify(ids));
   });
   return { ctes, params };
@@ -145,23 +145,28 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       const against = opts.against ?? [];
       const sets = idSetCtes(against);
       if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.against, opts.signal);
-      // Per set, the members of p whose user id is in it: p's user ids come from one
-      // join with users by the integer key (only p's rows are kept), matched with
-      // each set by hash; no id leaves the engine.
-      const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id)` : '0') + ` AS m${i}`);
+      // Per set, the members of p whose user id is in it. p's user ids come from one
+      // join with users by the integer key, which also gives the samples' ids (one
+      // scan of users, as without sets), matched with each set by hash: no id leaves
+      // the engine. Without sets only the samples are joined with users.
+      const withSets = sets.ctes.length > 0;
+      const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id WHERE pu.in_p)` : '0') + ` AS m${i}`);
       const [row] = await reads.rows<Record<string, unknown>>(
         `${ctes},
               d AS MATERIALIZED (SELECT coalesce(p.uid, c.uid) AS uid, c.uid IS NULL AS added
                                    FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL),
+              x AS MATERIALIZED (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?),${
+                withSets
+                  ? `
+              pu AS MATERIALIZED (SELECT u.uid, u.user_id, k.in_p
+                                    FROM (SELECT uid, true AS in_p FROM p UNION ALL SELECT uid, false FROM x WHERE NOT added) k
+                                    JOIN users u ON u.uid = k.uid),
+              ${sets.ctes.join(', ')},`
+                  : ''
+              }
               s AS MATERIALIZED (SELECT list(u.user_id ORDER BY u.user_id) FILTER (WHERE x.added) AS a,
                                         list(u.user_id ORDER BY u.user_id) FILTER (WHERE NOT x.added) AS r
-                                   FROM (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?) x
-                                   JOIN users u ON u.uid = x.uid)${
-                                     sets.ctes.length
-                                       ? `,
-              pu AS MATERIALIZED (SELECT u.user_id FROM p JOIN users u ON u.uid = p.uid), ${sets.ctes.join(', ')}`
-                                       : ''
-                                   }
+                                   FROM x JOIN ${withSets ? 'pu' : 'users'} u ON u.uid = x.uid)
          SELECT (SELECT count(*) FROM c) AS current, (SELECT count(*) FROM p) AS proposed,
                 (SELECT count(*) FROM d WHERE added) AS added, (SELECT count(*) FROM d WHERE NOT added) AS removed,
                 (SELECT CAST(to_json(coalesce(a, [])) AS VARCHAR) FROM s) AS sample_added,
