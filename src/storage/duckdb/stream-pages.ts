@@ -5,12 +5,15 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
  * while the rest are still being fetched (DuckDB's streaming result, a chunk
  * of 2,048 rows at a time). The connection is held until every row is read,
  * whether or not the pages are consumed: a slow reader never holds it longer.
+ * `dropRepeats`: a value equal to the one before is left out (a sorted query's
+ * duplicates, without the engine's DISTINCT).
  */
 export async function* streamTextPages(
   use: <R>(fn: (c: DuckDBConnection) => Promise<R>) => Promise<R>,
   sql: string,
   params: DuckDBValue[],
   pageSize = 10_000,
+  opts: { dropRepeats?: boolean } = {},
 ): AsyncGenerator<string[]> {
   const pages: string[][] = [];
   let done = false;
@@ -24,8 +27,15 @@ export async function* streamTextPages(
   const reading = use(async (c) => {
     const result = await c.stream(sql, params);
     let page: string[] = [];
+    let prev: string | undefined;
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      for (const v of chunk.getColumnValues(0) as string[]) page.push(v);
+      const values = chunk.getColumnValues(0) as string[];
+      if (!opts.dropRepeats) for (const v of values) page.push(v);
+      else
+        for (const v of values) {
+          if (v !== prev) page.push(v);
+          prev = v;
+        }
       if (page.length >= pageSize) {
         pages.push(page);
         page = [];

@@ -172,6 +172,7 @@ for (const [label, make] of stores) {
       await store.commitBatch('s1', 'add', many.slice(30_000));
       await store.commitBatch('s1', 'add', many.slice(0, 30_000));
       await store.commitBatch('s1', 'remove', ['u00007']);
+      await store.commitBatch('s1', 'add', many.slice(10, 20)); // again: each id still comes once
       const pages = await read('s1');
       expect(pages.flat()).toEqual(many.filter((u) => u !== 'u00007'));
       // Odd ids: NUL and backslash (stored escaped by PostgreSQL), astral and private-use characters (JS order differs).
