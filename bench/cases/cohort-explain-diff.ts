@@ -11,7 +11,7 @@ import { createDuckDBCohortInsightReads } from '../../src/storage/duckdb/cohort-
 import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
 import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
-import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
+import { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { percentile } from '../harness.js';
 import { BRIEF, def, median, SUITE } from './cohort-preview.js';
@@ -91,7 +91,6 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     await conn.run('CREATE OR REPLACE TEMP TABLE cohort_members (cohort_id VARCHAR, uid INTEGER)');
     const savedIds = new Map<string, string[]>();
     const explainUsers = new Map<string, { userId: string; uid: number; member: boolean }[]>();
-    const uids = new Map<string, number>();
     for (const c of CASES) {
       const q = compile(c.saved, { asOf, resolveCohort });
       const t0 = performance.now();
@@ -106,7 +105,6 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
           [c.id, USERS_EACH],
         );
       const users = [...(await pick(true)).map((u) => ({ ...u, member: true })), ...(await pick(false)).map((u) => ({ ...u, member: false }))];
-      for (const u of users) uids.set(u.user_id, Number(u.uid));
       explainUsers.set(c.id, users.map((u) => ({ userId: u.user_id, uid: Number(u.uid), member: u.member })));
       ctx.log(`${c.id}: ${ids.length.toLocaleString('en-US')} saved members (${Math.round(performance.now() - t0)} ms, untimed)`);
     }
@@ -114,8 +112,8 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     const [check] = await conn.rows<{ n: bigint; t: bigint }>('SELECT (SELECT count(*) FROM cohort_members) AS n, (SELECT count(*) FROM temp.main.cohort_members) AS t');
     if (check.n !== check.t || check.t === 0n) throw new Error('the temporary cohort_members does not shadow the stored one');
 
-    // The identity map holds every person in memory in the server; here only the people explained.
-    const ids = { uidOf: (u: string) => uids.get(u) } as unknown as IdentityMap;
+    // The identity map holds every person in memory, as in the server (loaded untimed).
+    const ids = await IdentityMap.load(conn);
     const reads = createDuckDBCohortInsightReads(pool, ids);
     const cohortOf = (id: string): Cohort => {
       const c = CASES.find((x) => x.id === id);
