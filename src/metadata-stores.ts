@@ -161,7 +161,7 @@ export async function openMetadataStores(db: Database | undefined, pg: PgDatabas
     engine: 'duckdb',
     cohorts: createDuckDBCohortStore(db, await db.connect()),
     cohortExports: createDuckDBCohortExportStore(db, await db.connect()),
-    syncs: new DuckDBSyncStore((await db.connect()).raw),
+    syncs: new DuckDBSyncStore((await db.connect()).raw, (await db.connect()).raw),
     accounts: createDuckDBAccountStore(db, await db.connect()),
     collaborators: createDuckDBCollaboratorStore(await db.connect()),
     // Its own connection: a board's read-check-write never interleaves with other work.

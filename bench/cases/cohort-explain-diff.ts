@@ -4,13 +4,14 @@ import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import type { CohortResolver } from '../../src/cohort/cohort-references.js';
 import type { Cohort } from '../../src/schemas/cohort.js';
 import type { Definition } from '../../src/schemas/definition.js';
-import { createCohortInsightService, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
+import { createCohortInsightService, DIFF_SAMPLE_SIZE, type CohortInsightDeps } from '../../src/services/cohorts/cohort-insight.js';
 import { duckdbDialect } from '../../src/cohort/dialects/duckdb.js';
+import { planSync } from '../../src/services/syncs/sync-planner.js';
 import { createDuckDBCohortInsightReads } from '../../src/storage/duckdb/cohort-insight-reads.js';
 import { createDuckDBMembershipStore } from '../../src/storage/duckdb/duckdb-membership-store.js';
 import { ReadPool, SerialConnection, type Database } from '../../src/storage/duckdb/database.js';
 import { HotColumns } from '../../src/storage/duckdb/hot-columns.js';
-import type { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
+import { IdentityMap } from '../../src/storage/duckdb/identity-map.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { percentile } from '../harness.js';
 import { BRIEF, def, median, SUITE } from './cohort-preview.js';
@@ -22,7 +23,8 @@ export const description =
   'cohort insight service as the server wires it (compiled with the hot property columns; DuckDB insight reads). For three saved ' +
   'definitions (their membership computed untimed into a temporary `cohort_members`, which shadows the stored table): explain of ' +
   'the saved cohort for 6 users (3 members, 3 non-members; the work behind `GET /v1/cohorts/:id/explain`), the diff of an edited ' +
-  'definition (`POST /v1/cohorts/:id/diff`, without syncs and with one sync whose acknowledged set is the saved membership), and a ' +
+  'definition (`POST /v1/cohorts/:id/diff`, without syncs and with one sync whose acknowledged set is the saved membership; the ' +
+  'one-sync diff also the way it was done before issue 16 was closed, every proposed member id read out and planned in JavaScript), and a ' +
   'preview of the same edited definition (`POST /v1/cohorts/preview`: size + 20-user sample), side by side in the same rounds. ' +
   'One warm-up round, then the timed rounds; figures are medians.';
 
@@ -89,7 +91,6 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     await conn.run('CREATE OR REPLACE TEMP TABLE cohort_members (cohort_id VARCHAR, uid INTEGER)');
     const savedIds = new Map<string, string[]>();
     const explainUsers = new Map<string, { userId: string; uid: number; member: boolean }[]>();
-    const uids = new Map<string, number>();
     for (const c of CASES) {
       const q = compile(c.saved, { asOf, resolveCohort });
       const t0 = performance.now();
@@ -104,7 +105,6 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
           [c.id, USERS_EACH],
         );
       const users = [...(await pick(true)).map((u) => ({ ...u, member: true })), ...(await pick(false)).map((u) => ({ ...u, member: false }))];
-      for (const u of users) uids.set(u.user_id, Number(u.uid));
       explainUsers.set(c.id, users.map((u) => ({ userId: u.user_id, uid: Number(u.uid), member: u.member })));
       ctx.log(`${c.id}: ${ids.length.toLocaleString('en-US')} saved members (${Math.round(performance.now() - t0)} ms, untimed)`);
     }
@@ -112,8 +112,8 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     const [check] = await conn.rows<{ n: bigint; t: bigint }>('SELECT (SELECT count(*) FROM cohort_members) AS n, (SELECT count(*) FROM temp.main.cohort_members) AS t');
     if (check.n !== check.t || check.t === 0n) throw new Error('the temporary cohort_members does not shadow the stored one');
 
-    // The identity map holds every person in memory in the server; here only the people explained.
-    const ids = { uidOf: (u: string) => uids.get(u) } as unknown as IdentityMap;
+    // The identity map holds every person in memory, as in the server (loaded untimed).
+    const ids = await IdentityMap.load(conn);
     const reads = createDuckDBCohortInsightReads(pool, ids);
     const cohortOf = (id: string): Cohort => {
       const c = CASES.find((x) => x.id === id);
@@ -137,12 +137,20 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       ...base,
       syncs: { ofCohort: async (id) => [{ id: `sync-${id}`, destinationId: 'bench' }], acknowledged: async (syncId) => savedIds.get(syncId.slice(5)) ?? [] },
     });
+    // The one-sync diff as it was before: the diff with every proposed member id, then planSync against the acknowledged set.
+    const previousWay = async (id: string, edited: Definition) => {
+      const { memberIds = [], ...d } = await reads.membershipDiff(id, compile(edited, { asOf, resolveCohort }), DIFF_SAMPLE_SIZE, { memberIds: true });
+      const plan = planSync(memberIds, savedIds.get(id) ?? []);
+      return { ...d, wouldAdd: plan.toAdd.length, wouldRemove: plan.toRemove.length };
+    };
     const store = createDuckDBMembershipStore({ instance, reads: pool } as unknown as Database, conn, ids);
 
     const n = CASES.length;
     const explainMs = CASES.map(() => [] as number[]);
     const diffMs = CASES.map(() => [] as number[]);
     const diffSyncMs = CASES.map(() => [] as number[]);
+    const diffSyncBeforeMs = CASES.map(() => [] as number[]);
+    const [previewCpu, diffSyncCpu, diffSyncBeforeCpu] = [0, 1, 2].map(() => CASES.map(() => [] as number[]));
     const previewMs = CASES.map(() => [] as number[]);
     const answers = CASES.map(() => ({ explain: '', diff: '', preview: -1, syncs: '' }));
     for (let round = 0; round <= ROUNDS; round++) {
@@ -157,15 +165,30 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
           if (u === explainUsers.get(c.id)![0]) answers[i].explain = JSON.stringify(e.rules.map((r) => [r.path, r.result, r.count ?? null])).slice(0, 200);
         }
         const body = { definition: c.edited, asOf: asOf.toISOString() };
+        // Wall time, and the CPU time of the process (all threads: DuckDB's and JavaScript's), which
+        // other work on a busy machine inflates far less than the wall time.
+        const cpu = () => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        };
         let t0 = performance.now();
         const d = await plain.diff(c.id, body);
         if (round > 0) diffMs[i].push(performance.now() - t0);
         t0 = performance.now();
+        let c0 = cpu();
         const ds = await withSync.diff(c.id, body);
-        if (round > 0) diffSyncMs[i].push(performance.now() - t0);
+        if (round > 0) diffSyncMs[i].push(performance.now() - t0), diffSyncCpu[i].push(cpu() - c0);
         t0 = performance.now();
+        c0 = cpu();
+        const before = await previousWay(c.id, c.edited);
+        if (round > 0) diffSyncBeforeMs[i].push(performance.now() - t0), diffSyncBeforeCpu[i].push(cpu() - c0);
+        if (ds.syncs[0].wouldAdd !== before.wouldAdd || ds.syncs[0].wouldRemove !== before.wouldRemove || ds.proposed !== before.proposed) {
+          throw new Error(`${c.id}: the diff's sync counts ${JSON.stringify(ds.syncs)} differ from planSync's ${JSON.stringify(before)}`);
+        }
+        t0 = performance.now();
+        c0 = cpu();
         const p = await store.preview(compile(c.edited, { asOf, resolveCohort }), 20, asOf.getTime());
-        if (round > 0) previewMs[i].push(performance.now() - t0);
+        if (round > 0) previewMs[i].push(performance.now() - t0), previewCpu[i].push(cpu() - c0);
         if (p.size !== d.proposed) throw new Error(`${c.id}: the diff proposes ${d.proposed} members, the preview finds ${p.size}`);
         answers[i] = {
           ...answers[i],
@@ -188,6 +211,9 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
         { label: `${c.id}: diff (no syncs) / preview`, value: round3(median(diffMs[i]) / p), unit: 'x', target: DIFF_TO_PREVIEW_TARGET },
         { label: `${c.id}: diff of the edited definition (one sync), median`, value: round1(median(diffSyncMs[i])), unit: 'ms' },
         { label: `${c.id}: diff (one sync) / preview`, value: round3(median(diffSyncMs[i]) / p), unit: 'x', target: DIFF_TO_PREVIEW_TARGET },
+        { label: `${c.id}: diff (one sync) the previous way / preview`, value: round3(median(diffSyncBeforeMs[i]) / p), unit: 'x' },
+        { label: `${c.id}: CPU time, diff (one sync) / preview`, value: round3(median(diffSyncCpu[i]) / median(previewCpu[i])), unit: 'x' },
+        { label: `${c.id}: CPU time, diff (one sync) the previous way / preview`, value: round3(median(diffSyncBeforeCpu[i]) / median(previewCpu[i])), unit: 'x' },
       );
     }
     return {
@@ -197,7 +223,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
         ...CASES.flatMap((c, i) => [
           `${c.label}: saved ${savedIds.get(c.id)!.length.toLocaleString('en-US')} members; diff ${answers[i].diff}; sync ${answers[i].syncs}.`,
           `${c.id} explain (${explainUsers.get(c.id)!.map((u) => `${u.userId}${u.member ? ' in' : ' out'}`).join(', ')}): p90 ${percentile(explainMs[i], 90).toFixed(0)} ms, max ${Math.max(...explainMs[i]).toFixed(0)} ms; first user's rules ${answers[i].explain}`,
-          `${c.id} samples (ms): preview ${previewMs[i].map((t) => t.toFixed(0)).join(', ')}; diff ${diffMs[i].map((t) => t.toFixed(0)).join(', ')}; diff with a sync ${diffSyncMs[i].map((t) => t.toFixed(0)).join(', ')}`,
+          `${c.id} samples (ms): preview ${previewMs[i].map((t) => t.toFixed(0)).join(', ')}; diff ${diffMs[i].map((t) => t.toFixed(0)).join(', ')}; diff with a sync ${diffSyncMs[i].map((t) => t.toFixed(0)).join(', ')}; the previous way ${diffSyncBeforeMs[i].map((t) => t.toFixed(0)).join(', ')}`,
         ]),
       ],
     };

@@ -1,6 +1,7 @@
 import { asDuckDBEventsEngine } from '../../src/storage/duckdb/duckdb-engine.js';
 import { DuckDBSyncStore } from '../../src/storage/duckdb/sync-store.js';
 import { planSync } from '../../src/services/syncs/sync-planner.js';
+import { eager, planSyncPages } from '../../src/services/syncs/plan-stream.js';
 import { percentile, type BenchContext, type CaseResult } from '../harness.js';
 import { EXTRA, MEMBERS, openSyncBench, uidOf } from '../support/sync-1m.js';
 
@@ -10,7 +11,8 @@ export const description =
   '`app_open`), after a full sync to an amplitude_list receiver in a child process (not timed). `planSync` is timed alone ' +
   '(median of 7, on the arrays the stores return), so are the reads it needs (members, acknowledged set; median of 5), and ' +
   'the delta run as a whole: its planning phase is run start → first request at the receiver, which also includes the ' +
-  'freshness recompute of the cohort.';
+  'freshness recompute of the cohort. Side by side in the same rounds: start → first batch ready with the whole plan (as before ' +
+  'issue 15) and with the streamed plan the runner now uses.';
 
 const RUNS = 7;
 const median = (xs: number[]) => percentile(xs, 50);
@@ -70,6 +72,31 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       }
       plans.push(p.ms);
     }
+    // Start → first batch ready, side by side (5 interleaved rounds, no recompute): the whole plan first (before issue 15),
+    // and the streamed plan (members and acknowledged ids merged as they are read, a batch cut at its 1,001st user).
+    const BATCH = 1000;
+    const wholeFirst: number[] = [];
+    const streamedFirst: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const w = await timed(async () => planSync(await readMembers(), await syncStore.acknowledged(syncId)));
+      if (w.value.toRemove.length !== EXTRA) throw new Error('whole plan');
+      wholeFirst.push(w.ms);
+      // Timed to the first batch found; the reads still under way are then let finish, untimed.
+      const t0 = performance.now();
+      const found = { add: 0, remove: 0 };
+      const m = eager(membershipStore.streamMembers(cohort.id));
+      const a = eager(syncStore.acknowledgedPages(syncId));
+      for await (const step of planSyncPages(m, a)) {
+        found.add += step.add.length;
+        found.remove += step.remove.length;
+        if (found.add > BATCH || found.remove > BATCH) break;
+      }
+      const st = { ms: performance.now() - t0, value: found };
+      await Promise.all([m.close(), a.close()]);
+      if (st.value.add <= BATCH && st.value.remove <= BATCH) throw new Error(`streamed plan found ${JSON.stringify(st.value)}`);
+      streamedFirst.push(st.ms);
+    }
+
     // The hash path (unsorted input), for comparison.
     const shuffled = [...acked].reverse();
     const hashed = await timed(() => planSync(members, shuffled));
@@ -92,11 +119,14 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
         { label: 'planSync on unsorted input (hash path), one run', value: hashed.ms, unit: 'ms' },
         { label: 'read 1M members (median of 5)', value: median(memberReads), unit: 'ms' },
         { label: 'read 1M acknowledged (median of 5)', value: median(ackReads), unit: 'ms' },
-        { label: 'delta run: start → first request (recompute, reads, plan)', value: planPhase, unit: 'ms' },
+        { label: 'first batch ready, whole plan as before: read members + acknowledged, planSync (median of 5)', value: median(wholeFirst), unit: 'ms' },
+        { label: 'first batch ready, streamed plan (median of 5, same rounds)', value: median(streamedFirst), unit: 'ms' },
+        { label: 'delta run: start → first request (recompute, streamed reads and plan)', value: planPhase, unit: 'ms', target: 500 },
         { label: 'delta run: whole run (10 requests)', value: runMs, unit: 'ms' },
       ],
       notes: [
         `planSync runs (ms): ${plans.map((x) => x.toFixed(1)).join(', ')}.`,
+        `First batch ready (ms), whole plan: ${wholeFirst.map((x) => x.toFixed(0)).join(', ')}; streamed: ${streamedFirst.map((x) => x.toFixed(0)).join(', ')}.`,
         `Delta run ${delta.status}: ${delta.added} added, ${delta.removed} removed in ${delta.requests} requests; the receiver's list holds ${st.size} users.`,
         `The full sync before it (not timed here, see sync-full-1m) took ${(Date.parse(full.finishedAt!) - Date.parse(full.startedAt)) / 1000} s.`,
       ],

@@ -97,6 +97,12 @@ interface DestinationBase {
 /** Protocols that take batches of users per request. */
 export interface BatchDestination extends DestinationBase {
   readonly mode: 'batches';
+  /**
+   * Whether every batch must carry the exact `estimatedTotal` (Meta's
+   * session): the run is then planned whole before its first batch; otherwise
+   * batches go out while the plan is still being merged (services/syncs/plan-stream.ts).
+   */
+  readonly needsTotals?: boolean;
   send(batch: Batch): Promise<SendOutcome>;
 }
 

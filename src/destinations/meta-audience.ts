@@ -92,6 +92,8 @@ export function createMetaAudienceDestination(
     mode: 'batches',
     needsProperties: config.identifier !== 'external_id',
     maxBatchSize: META_MAX_BATCH_SIZE,
+    // The session's estimated_num_total is sent with every batch: known only once the plan is whole.
+    needsTotals: true,
 
     async prepare(ctx): Promise<PrepareOutcome> {
       if (config.audienceId) {

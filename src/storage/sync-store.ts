@@ -89,6 +89,12 @@ export interface SyncStore {
   /** The user ids the destination has acknowledged for this sync. */
   acknowledged(syncId: string): Promise<string[]>;
   /**
+   * The same ids in pages, in strictly ascending code point (UTF-8 byte)
+   * order, the first page handed out before the last is read: a run merges
+   * them with the members as they come (services/syncs/plan-stream.ts).
+   */
+  acknowledgedPages(syncId: string): AsyncIterable<string[]>;
+  /**
    * Commits one accepted batch durably before resolving (each call is atomic);
    * `endKey` ends that in-flight batch in the same transaction.
    */

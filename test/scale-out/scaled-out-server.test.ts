@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStandardWebhook } from '../../src/destinations/webhook.js';
 import { freshPgDatabaseUrl, noPostgres } from '../../src/storage/postgres/test-support/pg-test-db.js';
 import { dropFreshDatabases, freshClickHouseDatabaseUrl, noClickHouse } from '../../src/storage/clickhouse/test-support/ch-test-db.js';
-import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { callServer, killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 /**
  * KOHORT_DATABASE_URL + KOHORT_EVENTS_URL (docs/DEPLOY.md): a real `kohort serve`
@@ -56,15 +56,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r())));
 
-async function api<T = any>(s: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${s.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const api = <T = any>(s: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN) => callServer<T>(s, token, method, path, body);
 
 async function stop(s: ServerProcess): Promise<void> {
   s.proc.kill('SIGTERM');

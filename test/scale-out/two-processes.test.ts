@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropFreshDatabases, freshClickHouseDatabaseUrl, noClickHouse } from '../../src/storage/clickhouse/test-support/ch-test-db.js';
 import { freshPgDatabaseUrl, noPostgres } from '../../src/storage/postgres/test-support/pg-test-db.js';
-import { killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { callServer, killAllServers, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { SlowListReceiver } from '../support/slow-list-receiver.js';
 
 /**
@@ -36,15 +36,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function api<T = any>(s: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${s.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const api = <T = any>(s: ServerProcess, method: string, path: string, body?: unknown, token = ADMIN) => callServer<T>(s, token, method, path, body);
 
 const user = (i: number) => `tp-${String(i).padStart(4, '0')}`;
 const day = (d: number) => new Date(Date.UTC(2026, 10, 1 + d, 12)).toISOString();

@@ -83,3 +83,14 @@ export function startServerProcess(
   });
 }
 
+
+/** A JSON call to a server process as `token` (Bearer): status and parsed body. */
+export async function callServer<T = any>(s: ServerProcess, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${s.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}

@@ -17,7 +17,6 @@ import type { CompileContext, CompiledQuery } from '../../cohort/cohort-compiler
 import { assembleExplanation, compileExplain } from '../../cohort/explain-compiler.js';
 import type { MaterializedProperty, SqlDialect } from '../../cohort/dialect.js';
 import type { CohortInsightReads } from '../../storage/cohort-insight-reads.js';
-import { planSync } from '../syncs/sync-planner.js';
 import { invalidInput, notFound, parseInput } from '../errors.js';
 
 export const DIFF_SAMPLE_SIZE = 20;
@@ -87,14 +86,11 @@ export function createCohortInsightService(deps: CohortInsightDeps) {
       const asOf = asOfDate(b.asOf, now);
       const q = deps.compile(definition, { asOf, resolveCohort: await deps.cohorts.resolver() });
       const syncs = (await deps.syncs?.ofCohort(cohortId)) ?? [];
-      // The syncs' plans need every proposed member: read them with the diff, from one run of the definition.
-      const { memberIds: proposed = [], ...members } = await deps.reads.membershipDiff(cohortId, q, DIFF_SAMPLE_SIZE, { memberIds: syncs.length > 0, signal: opts.signal });
-      const perSync = await Promise.all(
-        syncs.map(async (s) => {
-          const plan = planSync(proposed, await deps.syncs!.acknowledged(s.id));
-          return { syncId: s.id, destinationId: s.destinationId, wouldAdd: plan.toAdd.length, wouldRemove: plan.toRemove.length };
-        }),
-      );
+      const acknowledged = await Promise.all(syncs.map((s) => deps.syncs!.acknowledged(s.id)));
+      // What each sync would send is counted in the engine against its acknowledged set,
+      // from the same run of the definition: no proposed member id comes back here.
+      const { against = [], ...members } = await deps.reads.membershipDiff(cohortId, q, DIFF_SAMPLE_SIZE, { against: acknowledged, signal: opts.signal });
+      const perSync = syncs.map((s, i) => ({ syncId: s.id, destinationId: s.destinationId, wouldAdd: against[i].wouldAdd, wouldRemove: against[i].wouldRemove }));
       return { ...members, syncs: perSync, asOf: asOf.toISOString() };
     },
   };

@@ -9,17 +9,26 @@ import type { CohortService } from './cohort-service.js';
  * start, recomputed when the stored one is older (sync-protocols.md, Freshness).
  */
 export function createMembershipSource(cohorts: CohortService, store: CohortStore, members: MembershipStore, events: EventStore): MembershipSource {
+  /** Its references are checked now, not only when they were saved (api.md, Security rules); recomputed when older than `asOf`. */
+  async function fresh(cohortId: string, asOf: Date): Promise<void> {
+    const c = await cohorts.get(cohortId);
+    await cohorts.assertUsable(cohortId);
+    if (c.kind === 'dynamic' && (!c.computedAt || Date.parse(c.computedAt) < asOf.getTime())) {
+      await cohorts.compute(cohortId, asOf);
+    }
+  }
+
   return {
     async membersAsOf(cohortId, asOf) {
-      const c = await cohorts.get(cohortId);
-      // Its references are checked now, not only when they were saved (api.md, Security rules).
-      await cohorts.assertUsable(cohortId);
-      if (c.kind === 'dynamic' && (!c.computedAt || Date.parse(c.computedAt) < asOf.getTime())) {
-        await cohorts.compute(cohortId, asOf);
-      }
+      await fresh(cohortId, asOf);
       const out: string[] = [];
       for await (const page of members.streamMembers(cohortId)) out.push(...page);
       return out;
+    },
+    async *memberPagesAsOf(cohortId, asOf) {
+      await fresh(cohortId, asOf);
+      // Ordered by user id in the engine's binary collation: code point order.
+      yield* members.streamMembers(cohortId);
     },
     async cohort(cohortId) {
       const c = await store.get(cohortId);

@@ -59,7 +59,7 @@ export async function sendBatches(env: RunEnv, ctx: RunContext, dest: BatchDesti
   if (ctx.leaseLost?.aborted) throw new Error('lease lost: another process took this sync over');
 }
 
-async function sendBatch(env: RunEnv, ctx: RunContext, dest: BatchDestination, w: BatchWork, batchSize: number): Promise<void> {
+export async function sendBatch(env: RunEnv, ctx: RunContext, dest: BatchDestination, w: BatchWork, batchSize: number): Promise<void> {
   const { op, ids, seq, key } = w;
   const syncId = ctx.sync.id;
   const props = dest.needsProperties ? await env.membership.userProperties(ids) : new Map<string, Record<string, unknown>>();

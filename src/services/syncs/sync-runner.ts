@@ -8,7 +8,9 @@ import type { HeldLease, LeaseKeeper } from '../job-lease.js';
 import { sendBatches, sendSnapshot } from './batch-sender.js';
 import { syncNotFound, syncPaused, syncRunning } from './errors.js';
 import type { MembershipSource } from './membership-source.js';
-import { planSync } from './sync-planner.js';
+import { planSync, type SyncPlan } from './sync-planner.js';
+import { eager, planSyncPages } from './plan-stream.js';
+import { sendStreamed } from './streamed-sender.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { silentLogger, type Logger, type RunContext, type RunEnv } from './run-context.js';
 import { addError, recordFailure, withRetry } from './run-requests.js';
@@ -36,6 +38,11 @@ export interface SyncRunnerDeps {
    * are exclusive within this process only (one process per store).
    */
   leases?: LeaseKeeper;
+  /**
+   * false: every run is planned whole before its first batch (the behaviour
+   * before plans were streamed; bench/cases/sync-delta-plan.ts compares the two).
+   */
+  streamPlans?: boolean;
 }
 
 /**
@@ -43,6 +50,11 @@ export interface SyncRunnerDeps {
  * batches (N in flight) with retries, and commits each accepted batch to the
  * acknowledged set right away, so a crash resumes without losing a change.
  */
+/** Pages from a store method, also when a wrapper (a Proxy making every method async) hands them in a promise. */
+async function* settled<T>(pages: AsyncIterable<T> | Promise<AsyncIterable<T>>): AsyncGenerator<T> {
+  yield* await pages;
+}
+
 export class SyncRunner {
   private readonly store: SyncStore;
   private readonly membership: MembershipSource;
@@ -52,6 +64,7 @@ export class SyncRunner {
   private readonly newId: () => string;
   private readonly log: Logger;
   private readonly leases?: LeaseKeeper;
+  private readonly streamPlans: boolean;
   /** What sending needs (batch-sender.ts); `live` is per process: only this process runs the sync. */
   private readonly env: RunEnv;
   /** syncId -> { runId, done }: two runs of one sync never overlap. */
@@ -66,6 +79,7 @@ export class SyncRunner {
     this.newId = deps.newId ?? randomUUID;
     this.log = deps.logger ?? silentLogger;
     this.leases = deps.leases;
+    this.streamPlans = deps.streamPlans ?? true;
     const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
     this.env = {
       store: this.store,
@@ -214,26 +228,48 @@ export class SyncRunner {
       const cohort = await this.membership.cohort(sync.cohortId);
       if (!cohort) throw new Error(`cohort ${sync.cohortId} no longer exists`);
       const destination = this.registry.create(destRec.type, destRec.config, this.destinationOptions);
-      // Freshness: membership as of the run's start.
-      const members = await this.membership.membersAsOf(sync.cohortId, run.startedAt);
-      const acknowledged = await this.store.acknowledged(sync.id);
-      const plan = planSync(members, acknowledged);
-      ctx = { run, sync, cohort, destination, state: { ...sync.protocolState }, authFailed: false, leaseLost, exhausted: 0, accepted: 0 };
-
-      const prep = await withRetry(this.env, ctx, () =>
-        destination.prepare({ syncId: sync.id, runId: run.id, cohort, state: ctx!.state, idempotencyKey: `${sync.id}-prepare` }),
-      );
-      if (prep.kind !== 'ok') {
-        aborted = true;
-        recordFailure(this.env, ctx, prep, [], 'preparing the destination');
+      // A batch run with nothing left in flight streams its plan: the first batch
+      // goes out while the rest of the difference is still read (plan-stream.ts).
+      // Snapshots need the whole change, and batches left in flight by an earlier
+      // run the whole plan (batch-work.ts): those are planned whole, as before.
+      const streamed =
+        this.streamPlans &&
+        destination.mode === 'batches' &&
+        !destination.needsTotals &&
+        this.membership.memberPagesAsOf !== undefined &&
+        (await this.store.inFlightBatches(sync.id)).length === 0;
+      let plan: SyncPlan | null = null;
+      let members: string[] = [];
+      let pages: { members: ReturnType<typeof eager<string[]>>; acknowledged: ReturnType<typeof eager<string[]>> } | null = null;
+      if (streamed) {
+        // Freshness: membership as of the run's start. Read while the destination is prepared.
+        pages = { members: eager(this.membership.memberPagesAsOf!(sync.cohortId, run.startedAt)), acknowledged: eager(settled(this.store.acknowledgedPages(sync.id))) };
       } else {
-        const patch = (prep as Extract<PrepareOutcome, { kind: 'ok' }>).state;
-        if (patch && Object.keys(patch).length) {
-          await this.store.mergeProtocolState(sync.id, patch);
-          Object.assign(ctx.state, patch);
+        members = await this.membership.membersAsOf(sync.cohortId, run.startedAt);
+        plan = planSync(members, await this.store.acknowledged(sync.id));
+      }
+      try {
+        ctx = { run, sync, cohort, destination, state: { ...sync.protocolState }, authFailed: false, leaseLost, exhausted: 0, accepted: 0 };
+
+        const prep = await withRetry(this.env, ctx, () =>
+          destination.prepare({ syncId: sync.id, runId: run.id, cohort, state: ctx!.state, idempotencyKey: `${sync.id}-prepare` }),
+        );
+        if (prep.kind !== 'ok') {
+          aborted = true;
+          recordFailure(this.env, ctx, prep, [], 'preparing the destination');
+        } else {
+          const patch = (prep as Extract<PrepareOutcome, { kind: 'ok' }>).state;
+          if (patch && Object.keys(patch).length) {
+            await this.store.mergeProtocolState(sync.id, patch);
+            Object.assign(ctx.state, patch);
+          }
+          if (destination.mode === 'snapshot') await sendSnapshot(this.env, ctx, plan!.toAdd, plan!.toRemove, members);
+          else if (pages) await sendStreamed(this.env, ctx, destination, planSyncPages(pages.members, pages.acknowledged));
+          else await sendBatches(this.env, ctx, destination, plan!.toAdd, plan!.toRemove);
         }
-        if (destination.mode === 'snapshot') await sendSnapshot(this.env, ctx, plan.toAdd, plan.toRemove, members);
-        else await sendBatches(this.env, ctx, destination, plan.toAdd, plan.toRemove);
+      } finally {
+        // Reads not consumed (preparing failed, the run stopped): stop them, and let their errors go.
+        if (pages) await Promise.all([pages.members.close(), pages.acknowledged.close()]);
       }
     } catch (err) {
       aborted = true;

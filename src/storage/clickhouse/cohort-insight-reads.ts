@@ -113,9 +113,22 @@ export function createClickHouseCohortInsightReads(client: ClickHouseClient): Co
       return (await client.query<Record<string, unknown>>(clickhouseExplainSql(q), { signal })).map(toClickHouseExplainRow);
     },
 
-    membershipDiff(cohortId, q, sampleSize, opts = {}) {
-      if (opts.memberIds) return diffWithMemberIds(cohortId, q, sampleSize, opts.signal);
-      return plainDiff(cohortId, q, sampleSize, opts.signal);
+    async membershipDiff(cohortId, q, sampleSize, opts = {}) {
+      if (!opts.memberIds && !opts.against) return plainDiff(cohortId, q, sampleSize, opts.signal);
+      const diff = await diffWithMemberIds(cohortId, q, sampleSize, opts.signal);
+      if (!opts.against) return diff;
+      // What each set would need to equal the members: counted here from the same run's member ids
+      // (the sets are the syncs' acknowledged ids, from the metadata engine).
+      const members = new Set(diff.memberIds);
+      const against = opts.against.map((set) => {
+        const inSet = new Set(set);
+        let wouldAdd = 0;
+        for (const m of members) if (!inSet.has(m)) wouldAdd++;
+        let wouldRemove = 0;
+        for (const id of inSet) if (!members.has(id)) wouldRemove++;
+        return { wouldAdd, wouldRemove };
+      });
+      return { ...diff, memberIds: opts.memberIds ? diff.memberIds : undefined, against };
     },
   };
 }

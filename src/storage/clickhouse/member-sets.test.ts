@@ -59,6 +59,19 @@ function suite(open: () => Promise<ClickHouseClient>) {
     expect(memberIds).toEqual(range(1, 100).map((i) => pad(2 * i)));
   });
 
+  it('diff against sets of user ids (what each sync would send): the sizes planSync would give, without member ids unless asked', async () => {
+    const reads = createClickHouseCohortInsightReads(client);
+    // Members of `evens`: u002, u004, ..., u200 (100). Set 1: u001..u010 plus an unknown id; set 2: empty.
+    const set1 = [...range(1, 10).map(pad), 'not-a-user'];
+    const r = await reads.membershipDiff('c1', evens, 5, { against: [set1, []] });
+    expect(r.memberIds).toBeUndefined();
+    expect(r.against).toEqual([
+      { wouldAdd: 100 - 5, wouldRemove: 5 + 1 },
+      { wouldAdd: 100, wouldRemove: 0 },
+    ]);
+    expect(r).toMatchObject({ current: 120, proposed: 100, added: 40, removed: 60 });
+  });
+
   it('diff: an empty change and an empty cohort', async () => {
     const reads = createClickHouseCohortInsightReads(client);
     for (const memberIds of [false, true]) {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planSync } from '../../services/syncs/sync-planner.js';
 import { createDuckDBCohortInsightReads } from './cohort-insight-reads.js';
 import { openDatabase, type Database } from './database.js';
 import type { IdentityMap } from './identity-map.js';
@@ -43,4 +44,60 @@ it('an empty change and an empty cohort', async () => {
     expect(none).toMatchObject({ current: 0, proposed: 0, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [] });
     if (memberIds) expect(none.memberIds).toEqual([]);
   }
+});
+
+describe('what each sync would send, counted in the engine against its acknowledged set', () => {
+  // Its own store: one person's user id holds a newline (user ids may hold any character).
+  let store: Database;
+  const userId = (i: number) => (i === 7 ? 'u007\nsecond line' : `u${String(i).padStart(3, '0')}`);
+  beforeAll(async () => {
+    store = await openDatabase(':memory:');
+    await store.writer.run(`INSERT INTO users SELECT i, CASE WHEN i = 7 THEN 'u007' || chr(10) || 'second line' ELSE 'u' || lpad(CAST(i AS VARCHAR), 3, '0') END, TIMESTAMP '2024-01-01' FROM range(1, 201) t(i)`);
+    await store.writer.run(`INSERT INTO cohort_members SELECT 'c1', i FROM range(1, 121) t(i)`);
+  });
+  afterAll(() => store?.close());
+
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => userId(from + k));
+  // Proposed: the multiples of 3 and uid 7 (67 people). Sorted by user id, as the sync stores read them.
+  const q = { sql: 'SELECT uid FROM users WHERE uid % ? = 0 OR uid = 7', params: [3] };
+  const proposedIds = range(1, 200).filter((_, k) => (k + 1) % 3 === 0 || k + 1 === 7).sort();
+  const SETS: Record<string, string[]> = {
+    'the stored members (what a sync that kept up has)': range(1, 120).sort(),
+    'exactly the proposed members': proposedIds,
+    empty: [],
+    'ids no person has, and an alias-like id of a member': ['ghost', 'u003-old', 'zz'],
+    'a part of the members and the id with a newline': ['u003', 'u004', userId(7), 'u150', 'u198'].sort(),
+    'everyone, ids not in ascending order': range(1, 200).reverse(),
+  };
+
+  for (const memberIds of [false, true]) {
+    it(`every set's adds and removes are planSync's, from one run of the definition (${memberIds ? 'with' : 'without'} member ids)`, async () => {
+      const reads = createDuckDBCohortInsightReads(store.reads, {} as IdentityMap);
+      const sets = Object.values(SETS);
+      const r = await reads.membershipDiff('c1', q, 5, { memberIds, against: sets });
+      expect(r.proposed).toBe(proposedIds.length);
+      expect(r.against).toHaveLength(sets.length);
+      Object.entries(SETS).forEach(([label, set], i) => {
+        const plan = planSync(proposedIds, set);
+        expect(r.against![i], label).toEqual({ wouldAdd: plan.toAdd.length, wouldRemove: plan.toRemove.length });
+      });
+      // Spot checks that do not lean on planSync.
+      expect(r.against![1]).toEqual({ wouldAdd: 0, wouldRemove: 0 });
+      expect(r.against![2]).toEqual({ wouldAdd: proposedIds.length, wouldRemove: 0 });
+      expect(r.against![3]).toEqual({ wouldAdd: proposedIds.length, wouldRemove: 3 });
+      expect(r.against![4]).toEqual({ wouldAdd: proposedIds.length - 4, wouldRemove: 1 }); // u004 is not proposed
+      // The counts and samples are the same as without sets.
+      const { against, memberIds: ids, ...rest } = r;
+      expect(against).toBeDefined();
+      if (memberIds) expect(ids).toEqual(proposedIds);
+      expect(rest).toEqual(await reads.membershipDiff('c1', q, 5));
+    });
+  }
+
+  it('without sets asked for, none are answered; an empty list of sets answers an empty list', async () => {
+    const reads = createDuckDBCohortInsightReads(store.reads, {} as IdentityMap);
+    expect((await reads.membershipDiff('c1', q, 5)).against).toBeUndefined();
+    expect((await reads.membershipDiff('c1', q, 5, { against: [] })).against).toEqual([]);
+    expect((await reads.membershipDiff('c1', q, 5, { memberIds: true, against: [] })).against).toEqual([]);
+  });
 });

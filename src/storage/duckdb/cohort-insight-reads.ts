@@ -1,5 +1,5 @@
 import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
-import type { CohortInsightReads, ExplainRow, MembershipDiff } from '../cohort-insight-reads.js';
+import type { CohortInsightReads, ExplainRow, MembershipDiff, SetChange } from '../cohort-insight-reads.js';
 import type { CompiledQuery } from '../cohort-store.js';
 import { CURRENT_TRAITS_TABLE } from './current-traits.js';
 import { paramTypes, type ReadPool } from './database.js';
@@ -51,14 +51,45 @@ export function toExplainRow(row: Record<string, unknown>): ExplainRow {
 /** How diff samples are drawn: a hash of the person key (ties by key). */
 const SAMPLE_ORDER = 'hash(uid, 0::BIGINT), uid';
 
+/**
+ * Sets of user ids (a sync's acknowledged set) enter the query as one text
+ * parameter each, split in the engine: 70k ids split in ~7 ms where JSON
+ * parsing took ~35 ms and a list parameter ~130 ms (bench/RESULTS.md,
+ * cohort-explain-diff). Newline-separated unless an id holds a newline (user
+ * ids may hold any character), then as a JSON array. An empty set is no CTE.
+ */
+export function idSetCtes(sets: readonly (readonly string[])[]): { ctes: string[]; params: string[] } {
+  const ctes: string[] = [];
+  const params: string[] = [];
+  sets.forEach((ids, i) => {
+    if (!ids.length) return;
+    const plain = !ids.some((u) => u.includes('\n'));
+    ctes.push(`a${i} AS (SELECT unnest(${plain ? "string_split(?, chr(10))" : `from_json(?, '["VARCHAR"]')`}) AS user_id)`);
+    params.push(plain ? ids.join('\n') : JSON.stringify(ids));
+  });
+  return { ctes, params };
+}
+
+/** A set of `size` distinct ids of which `matched` are user ids of the `proposed` members. */
+const setChange = (proposed: number, size: number, matched: number): SetChange => ({ wouldAdd: proposed - matched, wouldRemove: size - matched });
+
 export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap): CohortInsightReads {
   /**
    * The diff with every proposed member's user id (for the syncs' plans), from
    * one run of the definition: a row per person in the stored or the proposed
    * membership, sorted by user id, counted and sampled here.
    */
-  async function diffWithMemberIds(ctes: string, params: unknown[], sampleSize: number, signal?: AbortSignal): Promise<MembershipDiff & { memberIds: string[] }> {
-    const [ids, inP, inC, n] = await reads.pick().use(async (c) => {
+  async function diffWithMemberIds(
+    ctes: string,
+    params: unknown[],
+    sampleSize: number,
+    given: readonly (readonly string[])[] | undefined,
+    signal?: AbortSignal,
+  ): Promise<MembershipDiff & { memberIds: string[]; against?: SetChange[] }> {
+    const against = given ?? [];
+    const sets = idSetCtes(against);
+    const inSets = against.map((ids, i) => (ids.length ? `u.user_id IN (SELECT user_id FROM a${i})` : 'false') + ` AS in_a${i}`);
+    const [ids, inP, inC, n, ...inA] = await reads.pick().use(async (c) => {
       signal?.throwIfAborted();
       // Only this statement runs on the connection: interrupting it stops nothing else.
       const interrupt = () => c.interrupt();
@@ -66,28 +97,31 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       try {
       const r = await c.runAndReadAll(
         `${ctes},
-              d AS (SELECT coalesce(p.uid, c.uid) AS uid, p.uid IS NOT NULL AS in_p, c.uid IS NOT NULL AS in_c FROM p FULL OUTER JOIN c ON p.uid = c.uid)
+              d AS (SELECT coalesce(p.uid, c.uid) AS uid, p.uid IS NOT NULL AS in_p, c.uid IS NOT NULL AS in_c FROM p FULL OUTER JOIN c ON p.uid = c.uid)${sets.ctes.map((x) => `, ${x}`).join('')}
          SELECT u.user_id, d.in_p, d.in_c,
-                CASE WHEN d.in_p <> d.in_c THEN row_number() OVER (PARTITION BY d.in_p, d.in_c ORDER BY hash(d.uid, 0::BIGINT), d.uid) END AS n
+                CASE WHEN d.in_p <> d.in_c THEN row_number() OVER (PARTITION BY d.in_p, d.in_c ORDER BY hash(d.uid, 0::BIGINT), d.uid) END AS n${inSets.map((x) => `, ${x}`).join('')}
            FROM d JOIN users u ON u.uid = d.uid ORDER BY u.user_id`,
-        params as never,
-        paramTypes(params) as never,
+        [...params, ...sets.params] as never,
+        paramTypes([...params, ...sets.params]) as never,
       );
-      return r.getColumnsJS() as unknown as [string[], boolean[], boolean[], (bigint | number | null)[]];
+      return r.getColumnsJS() as unknown as [string[], boolean[], boolean[], (bigint | number | null)[], ...boolean[][]];
       } finally {
         signal?.removeEventListener('abort', interrupt);
       }
     });
-    const out: MembershipDiff & { memberIds: string[] } = { current: 0, proposed: 0, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [], memberIds: [] };
+    const out: MembershipDiff & { memberIds: string[]; against?: SetChange[] } = { current: 0, proposed: 0, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [], memberIds: [] };
+    const matched = against.map(() => 0);
     for (let i = 0; i < (ids?.length ?? 0); i++) {
       if (inC[i]) out.current++;
       if (inP[i]) out.memberIds.push(ids[i]);
+      if (inP[i]) for (let k = 0; k < against.length; k++) if (inA[k][i]) matched[k]++;
       if (inP[i] === inC[i]) continue;
       if (inP[i]) out.added++;
       else out.removed++;
       if (Number(n[i]) <= sampleSize) (inP[i] ? out.sampleAdded : out.sampleRemoved).push(ids[i]);
     }
     out.proposed = out.memberIds.length;
+    if (given) out.against = against.map((a, k) => setChange(out.proposed, a.length, matched[k]));
     return out;
   }
 
@@ -108,29 +142,47 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       // those few are joined with users, not the whole change.
       const ctes = `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
               c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)`;
-      if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.signal);
+      const against = opts.against ?? [];
+      const sets = idSetCtes(against);
+      if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.against, opts.signal);
+      // Per set, the members of p whose user id is in it. p's user ids come from one
+      // join with users by the integer key, which also gives the samples' ids (one
+      // scan of users, as without sets), matched with each set by hash: no id leaves
+      // the engine. Without sets only the samples are joined with users.
+      const withSets = sets.ctes.length > 0;
+      const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id WHERE pu.in_p)` : '0') + ` AS m${i}`);
       const [row] = await reads.rows<Record<string, unknown>>(
         `${ctes},
               d AS MATERIALIZED (SELECT coalesce(p.uid, c.uid) AS uid, c.uid IS NULL AS added
                                    FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL),
+              x AS MATERIALIZED (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?),${
+                withSets
+                  ? `
+              pu AS MATERIALIZED (SELECT u.uid, u.user_id, k.in_p
+                                    FROM (SELECT uid, true AS in_p FROM p UNION ALL SELECT uid, false FROM x WHERE NOT added) k
+                                    JOIN users u ON u.uid = k.uid),
+              ${sets.ctes.join(', ')},`
+                  : ''
+              }
               s AS MATERIALIZED (SELECT list(u.user_id ORDER BY u.user_id) FILTER (WHERE x.added) AS a,
                                         list(u.user_id ORDER BY u.user_id) FILTER (WHERE NOT x.added) AS r
-                                   FROM (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?) x
-                                   JOIN users u ON u.uid = x.uid)
+                                   FROM x JOIN ${withSets ? 'pu' : 'users'} u ON u.uid = x.uid)
          SELECT (SELECT count(*) FROM c) AS current, (SELECT count(*) FROM p) AS proposed,
                 (SELECT count(*) FROM d WHERE added) AS added, (SELECT count(*) FROM d WHERE NOT added) AS removed,
                 (SELECT CAST(to_json(coalesce(a, [])) AS VARCHAR) FROM s) AS sample_added,
-                (SELECT CAST(to_json(coalesce(r, [])) AS VARCHAR) FROM s) AS sample_removed`,
-        [...q.params, cohortId, sampleSize],
+                (SELECT CAST(to_json(coalesce(r, [])) AS VARCHAR) FROM s) AS sample_removed${matched.map((m) => `, ${m}`).join('')}`,
+        [...q.params, cohortId, sampleSize, ...sets.params],
         opts.signal,
       );
+      const proposed = Number(row.proposed);
       return {
         current: Number(row.current),
-        proposed: Number(row.proposed),
+        proposed,
         added: Number(row.added),
         removed: Number(row.removed),
         sampleAdded: JSON.parse(row.sample_added as string) as string[],
         sampleRemoved: JSON.parse(row.sample_removed as string) as string[],
+        ...(opts.against ? { against: against.map((ids, i) => setChange(proposed, ids.length, Number(row[`m${i}`]))) } : {}),
       };
     },
   };

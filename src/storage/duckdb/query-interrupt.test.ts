@@ -47,6 +47,8 @@ describe('interrupting reads on abort', () => {
     await poolAnswers();
     await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, { memberIds: true, signal: abortSoon() })).rejects.toThrow(/interrupt/i);
     await poolAnswers();
+    await expect(reads.membershipDiff('no-such-cohort', { sql: ENDLESS_UIDS, params: [] }, 5, { against: [['u1']], signal: abortSoon() })).rejects.toThrow(/interrupt/i);
+    await poolAnswers();
   });
 
   it('the contacts search', async () => {

@@ -5,6 +5,7 @@ import type { SyncRun } from '../../schemas/sync.js';
 import { userIds } from '../../services/syncs/test-support/fake-membership.js';
 import { makeHarness } from '../../services/syncs/test-support/harness.js';
 import { MemorySyncStore } from '../../services/syncs/test-support/memory-sync-store.js';
+import { compareCodePoints } from '../../services/syncs/plan-stream.js';
 import { DestinationInUseError, SyncExistsError, type SyncStore } from '../sync-store.js';
 import { SYNC_MIGRATIONS } from './sync-migrations.js';
 import { DuckDBSyncStore } from './sync-store.js';
@@ -155,6 +156,32 @@ for (const [label, make] of stores) {
       await Promise.all([store.commitBatch('s1', 'add', odd), store.commitBatch('s1', 'remove', ['b']), store.commitBatch('s1', 'add', ['b2'])]);
       await Promise.all([store.commitBatch('s1', 'add', ['e']), store.commitBatch('s1', 'remove', ['e', '😀'])]);
       expect((await store.acknowledged('s1')).sort()).toEqual(['a\u0000b', 'q"\\', '\u2028', '', 'b2', 'c', 'd'].sort());
+    });
+
+    it('hands the acknowledged set out in pages, strictly ascending in code point order (what the streamed plan merges)', async () => {
+      await store.createSync({ id: 's1', cohortId: 'c1', destinationId: 'd1', frequency: 'once', batchSize: 1, nextRunAt: null, now: T0 });
+      await store.createSync({ id: 's2', cohortId: 'c2', destinationId: 'd1', frequency: 'once', batchSize: 1, nextRunAt: null, now: T0 });
+      const read = async (id: string) => {
+        const pages: string[][] = [];
+        for await (const page of store.acknowledgedPages(id)) pages.push(page);
+        return pages;
+      };
+      expect(await read('s1')).toEqual([]);
+      // More than a page of plain ids (PostgreSQL reads them by keyset), in shuffled commits.
+      const many = userIds(45_000);
+      await store.commitBatch('s1', 'add', many.slice(30_000));
+      await store.commitBatch('s1', 'add', many.slice(0, 30_000));
+      await store.commitBatch('s1', 'remove', ['u00007']);
+      await store.commitBatch('s1', 'add', many.slice(10, 20)); // again: each id still comes once
+      const pages = await read('s1');
+      expect(pages.flat()).toEqual(many.filter((u) => u !== 'u00007'));
+      // Odd ids: NUL and backslash (stored escaped by PostgreSQL), astral and private-use characters (JS order differs).
+      const odd = ['a\u0000b', 'a', 'a\\', 'a]', '😀', '\uE000', '\uFFFD', 'q"\\', '\u2028', '', 'z'];
+      await store.commitBatch('s2', 'add', odd);
+      const got = (await read('s2')).flat();
+      expect(got).toEqual([...odd].sort(compareCodePoints));
+      expect(got.indexOf('\uE000')).toBeLessThan(got.indexOf('😀'));
+      expect(got[0]).toBe('');
     });
 
     it('keeps in-flight batches until ended, atomically with their commit, and drops them with the sync', async () => {

@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../../services/syncs/plan-stream.js';
 import type { DestinationRecord, DestinationType } from '../../schemas/destination.js';
 import type { PausedReason, SyncFrequency, SyncRecord, SyncRun, SyncRunError, SyncRunStatus, SyncState } from '../../schemas/sync.js';
 import { DestinationInUseError, SyncExistsError, type InFlightBatch, type NewDestination, type NewSync, type SyncPatch, type SyncStore } from '../sync-store.js';
@@ -9,6 +10,9 @@ type Row = Record<string, any>;
 
 const ADD = 'INSERT INTO sync_acknowledged (sync_id, user_id) SELECT $1, unnest($2::text[])';
 const REMOVE = 'DELETE FROM sync_acknowledged WHERE sync_id = $1 AND user_id = ANY($2::text[])';
+
+/** Acknowledged ids per page read (acknowledgedPages). */
+const ACK_PAGE = 20_000;
 
 /** Ids per statement when writing acknowledged sets (bounded statement size). */
 const CHUNK = 10_000;
@@ -208,6 +212,38 @@ export class PgSyncStore implements SyncStore {
       rowMode: 'array',
     });
     return r.rows.map((row) => decodeText(row[0]));
+  }
+
+  /**
+   * Keyset pages over the primary key (sync_id, user_id COLLATE "C"): each page
+   * an index range, the first out at once, not after a sort of the whole set.
+   * A page read after commits of the running sync stays right: what a run
+   * commits lies behind its merge (below the last id read). Ids holding a
+   * backslash or NUL are stored escaped (text-values.ts), which moves them in
+   * byte order: a set holding any is read whole and sorted here instead.
+   */
+  async *acknowledgedPages(syncId: string): AsyncGenerator<string[]> {
+    const escaped = await this.db.query("SELECT 1 FROM sync_acknowledged WHERE sync_id = $1 AND strpos(user_id, '\\') > 0 LIMIT 1", [syncId]);
+    if (escaped.length) {
+      const all = (await this.acknowledged(syncId)).sort(compareCodePoints);
+      for (let i = 0; i < all.length; i += ACK_PAGE) yield all.slice(i, i + ACK_PAGE);
+      return;
+    }
+    let after: string | null = null;
+    for (;;) {
+      const r: { rows: [string][] } = await this.db.pool.query<[string]>({
+        text:
+          after === null
+            ? 'SELECT user_id FROM sync_acknowledged WHERE sync_id = $1 ORDER BY user_id LIMIT $2'
+            : 'SELECT user_id FROM sync_acknowledged WHERE sync_id = $1 AND user_id > $3 ORDER BY user_id LIMIT $2',
+        values: after === null ? [syncId, ACK_PAGE] : [syncId, ACK_PAGE, after],
+        rowMode: 'array',
+      });
+      const page: string[] = r.rows.map((row) => row[0]);
+      if (page.length) yield page;
+      if (page.length < ACK_PAGE) return;
+      after = page[page.length - 1];
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { CohortRef } from '../../../destinations/destination.js';
+import { compareCodePoints } from '../plan-stream.js';
 import type { MembershipSource } from '../membership-source.js';
 
 /** A membership source over plain maps; records the asOf of every read. */
@@ -16,6 +17,11 @@ export class FakeMembership implements MembershipSource {
     const c = this.cohorts.get(cohortId);
     if (!c) throw new Error(`no cohort ${cohortId}`);
     return [...c.members];
+  }
+  /** The members sorted (as the stores hand them out), in small pages so merges cross page ends. */
+  async *memberPagesAsOf(cohortId: string, asOf: Date): AsyncGenerator<string[]> {
+    const all = (await this.membersAsOf(cohortId, asOf)).sort(compareCodePoints);
+    for (let i = 0; i < all.length; i += 4) yield all.slice(i, i + 4);
   }
   async cohort(cohortId: string): Promise<CohortRef | null> {
     const c = this.cohorts.get(cohortId);

@@ -1,3 +1,4 @@
+import { compareCodePoints } from '../plan-stream.js';
 import type { DestinationRecord } from '../../../schemas/destination.js';
 import type { SyncRecord, SyncRun } from '../../../schemas/sync.js';
 import {
@@ -118,6 +119,10 @@ export class MemorySyncStore implements SyncStore {
   }
   async acknowledged(syncId: string) {
     return [...(this.acks.get(syncId) ?? [])];
+  }
+  async *acknowledgedPages(syncId: string) {
+    const all = [...(this.acks.get(syncId) ?? [])].sort(compareCodePoints);
+    for (let i = 0; i < all.length; i += 3) yield all.slice(i, i + 3); // small pages: the merge crosses page ends
   }
   async commitBatch(syncId: string, op: 'add' | 'remove', userIds: string[], opts: { endKey?: string } = {}) {
     let set = this.acks.get(syncId);
