@@ -15,6 +15,8 @@ export interface Figure {
 }
 
 export interface CaseResult {
+  /** Set when the case could not run here (why): its section in RESULTS.md is left as it was. */
+  skipped?: string;
   figures: Figure[];
   notes?: string[];
 }

@@ -37,6 +37,7 @@ export async function runBenchmarks(opts: { only?: string } = {}): Promise<void>
     const when = new Date();
     try {
       const r = await c.run({ root: ROOT, tmp, log: (line) => console.log(`  ${line}`) });
+      if (r.skipped !== undefined) continue; // the case logged why; its recorded section stays
       for (const f of r.figures) {
         const j = judge(f);
         console.log(`  ${f.label}: ${f.value} ${f.unit}${j.ratio === undefined ? '' : ` (ratio ${j.ratio.toFixed(3)}, ${j.met ? 'met' : 'MISSED'})`}`);

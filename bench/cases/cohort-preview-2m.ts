@@ -15,7 +15,7 @@ export const description =
 
 const ROUNDS = 15;
 
-async function data2m(ctx: BenchContext): Promise<string> {
+export async function data2m(ctx: BenchContext): Promise<string> {
   const dir = join(ctx.tmp, 'bench-2m');
   if (existsSync(join(dir, 'kohort.duckdb'))) return dir;
   const next = `${dir}.next`;
