@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSync } from '../../services/syncs/sync-planner.js';
 import { createDuckDBCohortInsightReads } from './cohort-insight-reads.js';
 import { openDatabase, type Database } from './database.js';
-import type { IdentityMap } from './identity-map.js';
+import { IdentityMap } from './identity-map.js';
 
 /** The diff's counts and samples, with and without every member's id (the two ways the service asks). */
 let db: Database;
@@ -54,7 +54,11 @@ describe('what each sync would send, counted in the engine against its acknowled
     store = await openDatabase(':memory:');
     await store.writer.run(`INSERT INTO users SELECT i, CASE WHEN i = 7 THEN 'u007' || chr(10) || 'second line' ELSE 'u' || lpad(CAST(i AS VARCHAR), 3, '0') END, TIMESTAMP '2024-01-01' FROM range(1, 201) t(i)`);
     await store.writer.run(`INSERT INTO cohort_members SELECT 'c1', i FROM range(1, 121) t(i)`);
+    // Every person's own id, and an alias (an earlier anonymous id) of member 3.
+    await store.writer.run(`INSERT INTO identities SELECT user_id, uid FROM users UNION ALL SELECT 'u003-old', 3`);
+    idMap = await IdentityMap.load(store.writer);
   });
+  let idMap: IdentityMap;
   afterAll(() => store?.close());
 
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => userId(from + k));
@@ -72,7 +76,7 @@ describe('what each sync would send, counted in the engine against its acknowled
 
   for (const memberIds of [false, true]) {
     it(`every set's adds and removes are planSync's, from one run of the definition (${memberIds ? 'with' : 'without'} member ids)`, async () => {
-      const reads = createDuckDBCohortInsightReads(store.reads, {} as IdentityMap);
+      const reads = createDuckDBCohortInsightReads(store.reads, idMap);
       const sets = Object.values(SETS);
       const r = await reads.membershipDiff('c1', q, 5, { memberIds, against: sets });
       expect(r.proposed).toBe(proposedIds.length);
