@@ -44,7 +44,7 @@ describe.skipIf(noPostgres())('metadata engine of a data dir', () => {
     await k.close();
 
     await expect(open(dir)).rejects.toThrow(ConfigError);
-    await expect(open(dir)).rejects.toThrow(/set KOHORT_DATABASE_URL again/);
+    await expect(open(dir)).rejects.toThrow(/started with KOHORT_DATABASE_URL alone, which this version no longer offers\): keep running it with the previous release/);
 
     k = await open(dir, url);
     try {

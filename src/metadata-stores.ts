@@ -78,11 +78,11 @@ export async function checkMetadataEngine(db: Database, postgres: boolean): Prom
   const engine = await metadataEngineOf(db);
   if (postgres && engine === 'duckdb') {
     throw new ConfigError(
-      'KOHORT_DATABASE_URL is set but this data dir already holds an embedded store (cohorts, accounts or destinations in its DuckDB file), which PostgreSQL would hide: use a new KOHORT_DATA_DIR, or unset KOHORT_DATABASE_URL (moving an embedded store to PostgreSQL is not available yet)',
+      'KOHORT_DATABASE_URL is set but this data dir already holds an embedded store (cohorts, accounts or destinations in its DuckDB file), which PostgreSQL would hide: use a new KOHORT_DATA_DIR, or unset KOHORT_DATABASE_URL; `kohort migrate --from <data dir>` moves an embedded store to PostgreSQL and ClickHouse',
     );
   }
   if (!postgres && engine === 'postgres') {
-    throw new ConfigError('This data dir keeps its cohorts, syncs and accounts in PostgreSQL (it was started with KOHORT_DATABASE_URL): set KOHORT_DATABASE_URL again');
+    throw new ConfigError('This data dir keeps its cohorts, syncs and accounts in PostgreSQL beside events in its DuckDB file (it was started with KOHORT_DATABASE_URL alone, which this version no longer offers): keep running it with the previous release (docs/DEPLOY.md)');
   }
   if (postgres && engine === null) await recordMetadataEngine(db, 'postgres');
 }
