@@ -23,7 +23,7 @@ import { importedExportTraitKeys, PG_COHORT_EXPORT_IMPORTS } from '../storage/po
 import { PG_COHORT_IMPORTS } from '../storage/postgres/cohort-store.js';
 import { PG_COLLABORATOR_IMPORTS } from '../storage/postgres/collaborator-store.js';
 import type { PgDatabase, PgQueryable } from '../storage/postgres/database.js';
-import { PG_SYNC_IMPORTS } from '../storage/postgres/sync-store.js';
+import { PG_SYNC_IMPORTS } from '../storage/postgres/sync-imports.js';
 import { PG_WORKFLOW_IMPORTS } from '../storage/postgres/workflow-store.js';
 
 export interface CopyContext {

@@ -23,7 +23,7 @@ import { Sql, type SqlDialect } from '../../cohort/dialect.js';
 import { duckdbCurrentTraits, duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { PassOutcome, RefreshItem, RefreshResult } from '../membership-store.js';
 import { paramTypes } from './database.js';
-import { forgetState, MERGED_SINCE, one, refreshSet, replaceAll, run, watermark, type State } from './member-set-refresh.js';
+import { forgetState, MERGED_SINCE, one, readTouched, refreshSet, replaceAll, run, watermark, type State } from './member-set-refresh.js';
 
 const CANDIDATES = 'kohort_pass_candidates';
 /** Above this share of all people among the candidates, recomputing in full reads less than copying their rows. */
@@ -123,15 +123,7 @@ function minSeq(states: State[]): bigint | null {
 async function shared(c: DuckDBConnection, inc: Incremental[]): Promise<{ mark: { seq: bigint; maxUid: number }; candidates: number; people: number }> {
   const w0 = inc.reduce((m, i) => (i.state.seq < m ? i.state.seq : m), inc[0].state.seq);
   const uid0 = inc.reduce((m, i) => Math.min(m, i.state.max_uid), inc[0].state.max_uid);
-  await run(
-    c,
-    `CREATE OR REPLACE TEMP TABLE kohort_pass_touched AS
-       SELECT uid, seq FROM events_all WHERE seq > ?
-       UNION ALL SELECT uid, seq FROM user_traits WHERE seq > ?
-       UNION ALL SELECT from_uid, seq FROM person_merges WHERE seq > ?
-       UNION ALL SELECT into_uid, seq FROM person_merges WHERE seq > ?`,
-    [w0, w0, w0, w0],
-  );
+  await readTouched(c, 'kohort_pass_touched', w0);
   const m = await one<{ seq: bigint | null; max_uid: number | null; people: bigint }>(
     c,
     'SELECT (SELECT max(seq) FROM kohort_pass_touched) AS seq, (SELECT max(uid) FROM users) AS max_uid, (SELECT count(*) FROM users) AS people',

@@ -99,6 +99,19 @@ export async function forgetState(c: DuckDBConnection, cohortId: string): Promis
 }
 
 /** The highest sequence number and person key this transaction sees (what the new set covers). */
+/** Fills temp table `table` with (uid, seq) of every row after seq `after`: events, traits, and both sides of person merges. */
+export async function readTouched(c: DuckDBConnection, table: 'kohort_touched' | 'kohort_pass_touched', after: bigint): Promise<void> {
+  await run(
+    c,
+    `CREATE OR REPLACE TEMP TABLE ${table} AS
+       SELECT uid, seq FROM events_all WHERE seq > ?
+       UNION ALL SELECT uid, seq FROM user_traits WHERE seq > ?
+       UNION ALL SELECT from_uid, seq FROM person_merges WHERE seq > ?
+       UNION ALL SELECT into_uid, seq FROM person_merges WHERE seq > ?`,
+    [after, after, after, after],
+  );
+}
+
 export async function watermark(c: DuckDBConnection, after: bigint | null): Promise<{ seq: bigint; maxUid: number }> {
   // With an earlier watermark only the rows after it are read (zonemaps skip the rest).
   const since = after === null ? '' : 'WHERE seq > ?';
@@ -127,15 +140,7 @@ export async function refreshSet(c: DuckDBConnection, cohortId: string, full: Co
   } else {
     const w0 = state.seq;
     // One read of the rows after the last refresh: who they touch, and the new watermark.
-    await run(
-      c,
-      `CREATE OR REPLACE TEMP TABLE kohort_touched AS
-         SELECT uid, seq FROM events_all WHERE seq > ?
-         UNION ALL SELECT uid, seq FROM user_traits WHERE seq > ?
-         UNION ALL SELECT from_uid, seq FROM person_merges WHERE seq > ?
-         UNION ALL SELECT into_uid, seq FROM person_merges WHERE seq > ?`,
-      [w0, w0, w0, w0],
-    );
+    await readTouched(c, 'kohort_touched', w0);
     const m = await one<{ seq: bigint | null; max_uid: number | null }>(c, 'SELECT (SELECT max(seq) FROM kohort_touched) AS seq, (SELECT max(uid) FROM users) AS max_uid');
     mark = { seq: m.seq ?? w0, maxUid: m.max_uid ?? 0 };
     const band = inc.band(new Date(Number(state.as_of_ms)), duckdbDialect);
