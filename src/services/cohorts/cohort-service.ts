@@ -193,12 +193,16 @@ export function createCohortService(deps: CohortServiceDeps) {
   /** Computes the membership as of `asOf` (default now), after any computation already under way. */
   function compute(id: string, asOf?: Date): Promise<Cohort> {
     const prev = computing.get(id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => runCompute(id, asOf ?? now()));
-    computing.set(id, next);
-    void next.catch(() => undefined).finally(() => {
-      if (computing.get(id) === next) computing.delete(id);
+    return track(id, prev.catch(() => undefined).then(() => runCompute(id, asOf ?? now())));
+  }
+
+  /** Records `job` as the cohort's computation under way (later ones wait for it) until it settles. */
+  function track(id: string, job: Promise<Cohort>): Promise<Cohort> {
+    computing.set(id, job);
+    void job.catch(() => undefined).finally(() => {
+      if (computing.get(id) === job) computing.delete(id);
     });
-    return next;
+    return job;
   }
 
   const passDeps: PassDeps = {
@@ -223,15 +227,14 @@ export function createCohortService(deps: CohortServiceDeps) {
     const pass = before.then(() => runRefreshPass(passDeps, unique, now()));
     for (const id of unique) {
       // Later computations of these cohorts wait for the pass, as they wait for a single one.
-      const mine = pass.then((m) => {
-        const r = m.get(id);
-        if (r instanceof Error || !r) throw r ?? new Error(`cohort ${id} was not refreshed`);
-        return r;
-      });
-      computing.set(id, mine);
-      void mine.catch(() => undefined).finally(() => {
-        if (computing.get(id) === mine) computing.delete(id);
-      });
+      track(
+        id,
+        pass.then((m) => {
+          const r = m.get(id);
+          if (r instanceof Error || !r) throw r ?? new Error(`cohort ${id} was not refreshed`);
+          return r;
+        }),
+      );
     }
     return pass;
   }
