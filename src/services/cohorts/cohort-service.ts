@@ -15,7 +15,8 @@ import type { CompiledQuery, MembershipStore, RefreshItem } from '../../storage/
 import { runRefreshPass, type PassDeps } from './cohort-refresh-pass.js';
 import { conflict, invalidInput, notFound, ServiceError, parseInput as parse } from '../errors.js';
 import { listCohorts } from './cohort-list.js';
-import { findCycle, referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
+import { referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
+import { assertHeldReferences, checkReferencedCohorts, type ReferenceHolder } from './cohort-reference-checks.js';
 import type { SqlDialect } from '../../cohort/dialect.js';
 import { refreshBand, refreshPlan } from '../../cohort/incremental-refresh.js';
 
@@ -97,33 +98,8 @@ export function createCohortService(deps: CohortServiceDeps) {
   const snapshot = async () => new Map((await store.all()).map((c) => [c.id, c]));
   const resolverFor = async () => resolverOf(await snapshot());
 
-  /**
-   * Every saved cohort reached from `def` (and `def` itself, held by `owner`)
-   * refers only to cohorts its owner may still see; else a 403 that names the
-   * referring cohort (visible to whoever reached it), never the hidden one.
-   */
-  async function assertReferencesHeld(def: Definition, owner: { ownerId?: string | null; name?: string } | null, byId: Map<string, Cohort>): Promise<void> {
-    if (!deps.visibleToOwner) return;
-    const seen = new Set<string>();
-    const queue: { def: Definition; owner: { ownerId?: string | null; name?: string } | null }[] = [{ def, owner }];
-    while (queue.length) {
-      const { def: d, owner: o } = queue.shift()!;
-      const refs = referencedCohortIds(d);
-      if (o && refs.length) {
-        const visible = await deps.visibleToOwner(o.ownerId ?? null);
-        if (visible !== 'all' && refs.some((r) => !visible.has(r))) {
-          const who = o.name ? `Cohort ${JSON.stringify(o.name)}` : 'The definition';
-          throw new ServiceError(403, 'reference_not_allowed', `${who} refers to a cohort its owner can no longer see; change its definition`);
-        }
-      }
-      for (const r of refs) {
-        const c = byId.get(r);
-        if (seen.has(r) || !c || c.kind !== 'dynamic' || !c.definition) continue;
-        seen.add(r);
-        queue.push({ def: c.definition as Definition, owner: c });
-      }
-    }
-  }
+  const assertReferencesHeld = (def: Definition, owner: ReferenceHolder | null, byId: Map<string, Cohort>) =>
+    deps.visibleToOwner ? assertHeldReferences(deps.visibleToOwner, def, owner, byId) : Promise.resolve();
 
   async function get(id: string): Promise<Cohort> {
     const c = await store.get(id);
@@ -251,18 +227,7 @@ export function createCohortService(deps: CohortServiceDeps) {
   async function validateDefinition(raw: unknown, selfId?: string): Promise<Definition> {
     const def = definitionOrThrow(raw);
     const byId = await snapshot();
-    const unknown = referencedCohortIds(def).filter((id) => !byId.has(id));
-    if (unknown.length) {
-      throw new ServiceError(400, 'invalid_definition', `The definition refers to cohort ${unknown.map((u) => `"${u}"`).join(', ')}, which does not exist`,
-        unknown.map((u) => ({ path: 'cohortId', message: `cohort "${u}" does not exist` })));
-    }
-    if (selfId) {
-      const cycle = findCycle(selfId, def, (id) => (byId.get(id)?.kind === 'dynamic' ? (byId.get(id)!.definition as Definition) : undefined));
-      if (cycle) {
-        const names = cycle.map((id) => byId.get(id)?.name ?? id);
-        throw new ServiceError(400, 'cohort_cycle', `The definition refers to itself: ${names.join(' -> ')}`, { cycle: cycle.map((id, i) => ({ id, name: names[i] })) });
-      }
-    }
+    checkReferencedCohorts(def, byId, selfId);
     return def;
   }
 
