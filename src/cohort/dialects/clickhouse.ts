@@ -142,7 +142,9 @@ export const clickhouseDialect: SqlDialect = {
   // Keys are resolved to people inside the scan (not through TRAITS) so the key filter stays on the table's sort key.
   currentTraits: (key, asOf) =>
     sql`(SELECT person AS uid, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM (${new Sql(WITH_MERGES)} SELECT ${new Sql(personOf('t.uid'))} AS person, ts, seq, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM user_traits AS t WHERE t.key = ${key} AND t.ts <= ${asOf}) ORDER BY person, ts DESC, seq DESC LIMIT 1 BY person)`,
-  regexFind: (t, p) => sql`match(${t}, concat('(?:', ${p}, ${NO_PREFILTER}))`,
+  // ClickHouse compiles patterns with dot matching newline; the language's RE2 default (as the
+  // reference) does not, so the pattern's group turns it off: `(?-s:`.
+  regexFind: (t, p) => sql`match(${t}, concat('(?-s:', ${p}, ${NO_PREFILTER}))`,
 };
 
 /** The SQL text to send: placeholders replaced by literals. */
