@@ -4,7 +4,7 @@ import type { MaterializedProperty } from '../../src/cohort/dialect.js';
 import { clickhouseDialect } from '../../src/cohort/dialects/clickhouse.js';
 import type { CompiledQuery, MembershipStore } from '../../src/storage/membership-store.js';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
-import { benchServers, countEvents, freshTargets, migrateInto, openClickHouseSide } from '../support/clickhouse-bench-stores.js';
+import { benchServers, countEvents, freshTargets, mergeParts, migrateInto, openClickHouseSide } from '../support/clickhouse-bench-stores.js';
 import { ingestTwoServers } from '../support/clickhouse-ingest.js';
 import { median, openReadOnlyStore, resolveSaved, SUITE } from './cohort-preview.js';
 import { data2m } from './cohort-preview-2m.js';
@@ -14,7 +14,7 @@ export const description =
   'ClickHouse beside DuckDB on the 2M-event / 100k-user seed (`.tmp/bench-2m`, as cohort-preview-2m). Needs ' +
   'KOHORT_BENCH_CLICKHOUSE_URL and KOHORT_BENCH_DATABASE_URL (or the KOHORT_TEST_ ones); skipped without them. ' +
   'The seed is copied by `kohort migrate --from .tmp/bench-2m` (timed, child process) into a fresh PostgreSQL database and a ' +
-  'fresh ClickHouse database, dropped afterwards. The 13 suite definitions of cohort-preview are compiled for DuckDB (hot ' +
+  'fresh ClickHouse database, dropped afterwards; its parts are then merged (`OPTIMIZE TABLE … FINAL`, timed apart). The 13 suite definitions of cohort-preview are compiled for DuckDB (hot ' +
   'columns and per-(event, person) summaries of the file, READ_ONLY in this process) and for ClickHouse (`clickhouseDialect`, ' +
   'the hot columns of the ClickHouse event store) and run through each engine\'s membership store `preview(q, 20)`, ' +
   'round-robin (one warm-up round, medians), sizes checked equal; hand-written ClickHouse SQL for the brief example runs ' +
@@ -98,6 +98,8 @@ export async function runClickHouseCase(
   try {
     ctx.log(`kohort migrate --from ${dir}`);
     const migrated = await migrateInto(dir, targets, ctx.log);
+    ctx.log('OPTIMIZE TABLE … FINAL (untimed for the queries)');
+    const merged = await mergeParts(targets.eventsUrl);
     const ch = await openClickHouseSide(targets);
     const ro = await openReadOnlyStore(join(dir, 'kohort.duckdb'));
     let figures: Figure[];
@@ -135,6 +137,7 @@ export async function runClickHouseCase(
       figures = [
         { label: `\`kohort migrate --from ${opts.seed}\` (${opts.events / 1e6}M events, ${opts.users} users; process start to exit)`, value: round1(migrated.ms / 1000), unit: 's' },
         { label: 'migrate throughput (events / wall time)', value: Math.round(opts.events / (migrated.ms / 1000)), unit: 'events/s' },
+        { label: `ClickHouse OPTIMIZE TABLE … FINAL of events, user_traits and users after the migrate (events in ${merged.parts} active parts after)`, value: round1(merged.ms / 1000), unit: 's' },
         { label: 'brief example on ClickHouse, compiled, preview median', value: round1(briefCh), unit: 'ms', target: BRIEF_TARGET_MS },
         { label: `brief example on ClickHouse, best hand-written SQL (${bestLabel}), same preview, median`, value: round1(best), unit: 'ms' },
         { label: 'brief example on ClickHouse, compiled / best hand-written', value: round3(briefCh / best), unit: 'x', target: HAND_RATIO_TARGET },
