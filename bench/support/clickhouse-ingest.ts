@@ -42,10 +42,17 @@ export interface IngestOutcome {
   errors: string[];
 }
 
-function startServer(tmp: string, env: Record<string, string>): { child: ChildProcess; url: Promise<string>; log: () => string; dir: string } {
+/** Where the serving processes come from: this checkout, or another one (a baseline); node flags (a CPU profile). */
+export interface ServerSource {
+  root?: string;
+  nodeFlags?: string[];
+}
+
+function startServer(tmp: string, env: Record<string, string>, src: ServerSource = {}): { child: ChildProcess; url: Promise<string>; log: () => string; dir: string } {
   const dir = mkdtempSync(join(tmp, 'bench-ch-serve-'));
-  const child = spawn(process.execPath, tsNode('src/cli.ts', ['serve']), {
-    cwd: ROOT,
+  const root = src.root ?? ROOT;
+  const child = spawn(process.execPath, [...(src.nodeFlags ?? []), '--import', 'tsx', join(root, 'src/cli.ts'), 'serve'], {
+    cwd: root,
     env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', KOHORT_DATA_DIR: dir, KOHORT_WRITE_KEY: WRITE_KEY, KOHORT_ADMIN_TOKEN: 'bench-admin-token-0001', KOHORT_SCHEDULER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,13 +96,14 @@ export async function ingestTwoServers(opts: {
   batch: number;
   countRows: () => Promise<number>;
   log: (line: string) => void;
+  server?: ServerSource;
 }): Promise<IngestOutcome & { rowsAdded: number }> {
   const env = { KOHORT_DATABASE_URL: opts.databaseUrl, KOHORT_EVENTS_URL: opts.eventsUrl };
   // One after the other: the first migrates and holds the migration lock; the second finds it done.
-  const servers = [startServer(opts.tmp, env)];
+  const servers = [startServer(opts.tmp, env, opts.server)];
   try {
     await servers[0].url;
-    servers.push(startServer(opts.tmp, env));
+    servers.push(startServer(opts.tmp, env, opts.server));
     const urls = await Promise.all(servers.map((s) => s.url));
     const before = await opts.countRows();
     const split = [Math.ceil(opts.connections / 2), Math.floor(opts.connections / 2)];

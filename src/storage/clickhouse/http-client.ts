@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
-import { jsonEachRow, parseJsonEachRow, tableName, type ClickHouseClient } from './client';
+import { jsonEachRow, parseJsonEachRow, tableName, tsvInsert, type ClickHouseClient } from './client';
 
 export class ClickHouseHttpError extends Error {
   constructor(
@@ -75,6 +75,10 @@ export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOpt
     async insert(table, rows) {
       if (!rows.length) return;
       await post(`INSERT INTO ${tableName(table)} FORMAT JSONEachRow`, jsonEachRow(rows), database);
+    },
+    async insertTsv(table, columns, text) {
+      if (!text) return;
+      await post(tsvInsert(table, columns), text, database);
     },
     async close() {},
   };
