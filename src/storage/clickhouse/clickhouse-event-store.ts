@@ -53,6 +53,8 @@ export interface ClickHouseEventStore extends EventStore {
 }
 
 const MAX_GROUP_ITEMS = 50_000;
+/** Ids remembered as existing (see `existing`), a few tens of MB at most; forgotten all at once past it. */
+const MAX_KNOWN_IDS = 500_000;
 /** Lock cycles between processes (PostgreSQL picks a victim) are retried this often before failing the group. */
 const CONFLICT_RETRIES = 5;
 
@@ -81,7 +83,15 @@ interface GroupRows {
 export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps): Promise<ClickHouseEventStore> {
   const { client, identity, dedup, reads } = deps;
   const writer = await ClickHouseEventWriter.open(client, deps.hot);
-  const seq = new SeqPool(identity);
+  // Large blocks: at 500 events a request, blocks of 1,000 cost a PostgreSQL round trip every other request.
+  const seq = new SeqPool(identity, 20_000);
+  // Ids this process knows exist in PostgreSQL (committed; ids are never removed): `prepare` is
+  // skipped for them, so a steady stream of known users costs no extra round trip per group.
+  const existing = new Set<string>();
+  const remember = (ids: Iterable<string>) => {
+    if (existing.size > MAX_KNOWN_IDS) existing.clear();
+    for (const id of ids) existing.add(id);
+  };
   const listeners = new Set<(events: StoredEvent[]) => void>();
   const queue: Pending[] = [];
   let draining = false;
@@ -200,9 +210,12 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     // no users row in ClickHouse names a key PostgreSQL then discards. Ids an alias of the group
     // names are left to the alias (creating them first would turn a rename into a merge).
     const aliased = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind === 'alias' ? [it.previousId, it.userId] : []))));
-    const plain = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind !== 'alias' && !aliased.has(it.externalId) ? [it.externalId] : []))));
+    const plain = new Set(
+      group.flatMap((p) => p.items.flatMap((it) => (it.kind !== 'alias' && !aliased.has(it.externalId) && !existing.has(it.externalId) ? [it.externalId] : []))),
+    );
     try {
-      await identity.prepare([...plain]);
+      if (plain.size) await identity.prepare([...plain]);
+      remember(plain);
     } catch (err) {
       for (const p of group) p.reject(err);
       return;
