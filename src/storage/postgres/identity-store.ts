@@ -23,15 +23,20 @@ export function createPgIdentityStore(db: PgDatabase): IdentityStore {
     for (let attempt = 0; missing.length; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error('could not resolve ids: too many concurrent changes');
       const rows = await t.query<{ external_id: string | null; uid: number; shown: string | null }>(
+        // Index lookups per id, whatever the planner estimates: joined as a set, the batch was
+        // answered by hashing the whole of person_identities and people on every call (a cost
+        // that grew with the number of people). OFFSET 0 keeps the lateral lookup from being
+        // flattened into such a join; the people are found by key through an array.
         `WITH input AS (SELECT DISTINCT x AS external_id FROM unnest($1::text[]) AS x),
-         known AS (SELECT i.external_id, i.uid FROM person_identities i JOIN input USING (external_id)),
+         known AS (SELECT i.external_id, i.uid FROM input
+                     CROSS JOIN LATERAL (SELECT external_id, uid FROM person_identities WHERE external_id = input.external_id OFFSET 0) i),
          fresh AS (SELECT external_id, nextval('person_uid_seq') AS uid
                      FROM (SELECT external_id FROM input WHERE external_id NOT IN (SELECT external_id FROM known) ORDER BY external_id) s),
          ins AS (INSERT INTO person_identities (external_id, uid) SELECT external_id, uid FROM fresh
                  ON CONFLICT (external_id) DO NOTHING RETURNING external_id, uid),
          people_ins AS (INSERT INTO people (uid, user_id, published) SELECT uid, external_id, $2::boolean FROM ins),
-         pub AS (UPDATE people p SET published = true FROM known
-                  WHERE $2::boolean AND p.uid = known.uid AND NOT p.published RETURNING p.uid, p.user_id)
+         pub AS (UPDATE people p SET published = true
+                  WHERE $2::boolean AND p.uid = ANY (ARRAY(SELECT uid FROM known)) AND NOT p.published RETURNING p.uid, p.user_id)
          SELECT external_id, uid, NULL AS shown FROM known
          UNION ALL SELECT external_id, uid, external_id FROM ins
          UNION ALL SELECT NULL, uid, user_id FROM pub`,
