@@ -170,14 +170,23 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       const people = [...new Set(traitIds.map((id) => uids.get(id)!))];
       await rows.traits.load(await identity.keysOf(tx, people));
     }
-    const withId = items.map((it, k) => ({ it, k })).filter((x) => x.it.messageId !== undefined);
-    const fresh = await dedup.claim(tx, withId.map((x) => `${uidOf(x.it)}|${x.it.messageId}`));
-    const repeat = new Set(withId.filter((_, n) => !fresh[n]).map((x) => x.k));
+    // Claim keys of the items with a message id, and where each came from (no object per item).
+    const keys: string[] = [];
+    const keyAt: number[] = [];
+    for (let k = 0; k < items.length; k++) {
+      const id = items[k].messageId;
+      if (id === undefined) continue;
+      keys.push(`${uidOf(items[k])}|${id}`);
+      keyAt.push(k);
+    }
+    const fresh = await dedup.claim(tx, keys);
+    const repeat = new Uint8Array(items.length);
+    for (let n = 0; n < keyAt.length; n++) if (!fresh[n]) repeat[keyAt[n]] = 1;
     await seq.reserve(items.length);
     for (let k = 0; k < items.length; k++) {
       const it = items[k];
       const r = results[seg[k].req];
-      if (repeat.has(k)) {
+      if (repeat[k]) {
         r.duplicates++;
         continue;
       }

@@ -19,12 +19,11 @@ import { numberOfValue } from './flatten';
 
 export interface EventRow {
   event: string;
-  /** Microseconds (already range-checked). */
-  ts: number;
+  ts: Date;
   uid: number;
   seq: number;
   messageId: string;
-  receivedAt: number;
+  receivedAt?: Date;
   props: Record<string, unknown>;
 }
 
@@ -116,13 +115,19 @@ export function eventColumns(hotSlots: readonly number[]): string[] {
   ];
 }
 
-/** Rows of `events`, one line each, in the order of `eventColumns(hot.map(h => h.slot))`. */
-export function eventRowsTsv(rows: readonly EventRow[], hot: readonly { slot: number; path: readonly string[] }[]): string {
+/**
+ * Rows `from` to `to` of `events`, one line each, in the order of `eventColumns(hot.map(h => h.slot))`;
+ * times in microseconds (the caller has checked their range); no receive time: the event's.
+ */
+export function eventRowsTsv(rows: readonly EventRow[], from: number, to: number, hot: readonly { slot: number; path: readonly string[] }[]): string {
   let out = '';
-  for (const r of rows) {
+  for (let i = from; i < to; i++) {
+    const r = rows[i];
     const flat = new FlatWriter();
     flat.children(r.props, '[');
-    let line = `${tsvText(r.event)}\t${r.ts}\t${r.uid}\t${r.seq}\t${tsvText(r.messageId)}\t${r.receivedAt}\t${tsvText(JSON.stringify(r.props))}\t${flat.columns()}`;
+    const ts = r.ts.getTime() * 1000;
+    const received = r.receivedAt ? r.receivedAt.getTime() * 1000 : ts;
+    let line = `${tsvText(r.event)}\t${ts}\t${r.uid}\t${r.seq}\t${tsvText(r.messageId)}\t${received}\t${tsvText(JSON.stringify(r.props))}\t${flat.columns()}`;
     for (const h of hot) {
       const v = readPath(r.props, h.path);
       const n = numberOfValue(v);

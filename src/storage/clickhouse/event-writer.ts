@@ -68,16 +68,13 @@ export class ClickHouseEventWriter {
   async events(events: readonly ChEvent[]): Promise<void> {
     const columns = eventColumns(this.hot.map((h) => h.slot));
     // Every time is checked before anything is sent.
-    const rows = events.map((e) => ({
-      event: e.event,
-      ts: micros(e.ts),
-      uid: e.uid,
-      seq: e.seq,
-      messageId: e.messageId,
-      receivedAt: micros(e.receivedAt ?? e.ts),
-      props: e.props,
-    }));
-    for (let i = 0; i < rows.length; i += BATCH) await this.client.insertTsv('events', columns, eventRowsTsv(rows.slice(i, i + BATCH), this.hot));
+    for (const e of events) {
+      micros(e.ts);
+      if (e.receivedAt) micros(e.receivedAt);
+    }
+    for (let i = 0; i < events.length; i += BATCH) {
+      await this.client.insertTsv('events', columns, eventRowsTsv(events, i, Math.min(events.length, i + BATCH), this.hot));
+    }
   }
 
   async traits(traits: readonly ChTrait[]): Promise<void> {
