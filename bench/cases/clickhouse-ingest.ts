@@ -66,7 +66,7 @@ async function once(ctx: BenchContext, server: ServerSource, label: string): Pro
       note:
         `${label}: ${ingest.requests} requests (${ingest.failures} failed) over ${CONNECTIONS} connections in ${ingest.seconds.toFixed(1)} s; ` +
         `${ingest.acknowledged} events acknowledged (${ingest.perServer.join(' + ')}), ${ingest.rowsAdded} rows added to ClickHouse; ` +
-        `CPU s: Kohort ${ingest.serverCpu.map((c) => c.toFixed(1)).join(' + ')}, load generators ${ingest.generatorCpu.toFixed(1)}, ` +
+        `CPU s: Kohort ${ingest.serverCpu.map((c) => c.toFixed(1)).join(' + ')} (kernel ${ingest.serverSystemCpu.map((c) => c.toFixed(1)).join(' + ')}), load generators ${ingest.generatorCpu.toFixed(1)}, ` +
         `PostgreSQL ${db.postgres?.toFixed(1) ?? '?'}, ClickHouse ${db.clickhouse?.toFixed(1) ?? '?'}` +
         (ingest.errors.length ? `; errors: ${ingest.errors.join(' | ')}` : ''),
     };

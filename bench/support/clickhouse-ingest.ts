@@ -19,11 +19,11 @@ interface LoadOutcome {
   errors: string[]; latencies: number[]; cpu: { user: number; system: number };
 }
 
-/** utime + stime of a process in seconds (Linux). */
-function cpuSeconds(pid: number): number {
+/** utime + stime of a process in seconds (Linux); `system`: stime alone. */
+function cpuSeconds(pid: number, system = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return ((system ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
 export interface IngestOutcome {
@@ -38,6 +38,8 @@ export interface IngestOutcome {
   perServer: number[];
   /** CPU seconds of each serving process during the load, and of the load generators together. */
   serverCpu: number[];
+  /** The part of serverCpu spent in the kernel (socket reads and writes). */
+  serverSystemCpu: number[];
   generatorCpu: number;
   errors: string[];
 }
@@ -109,8 +111,10 @@ export async function ingestTwoServers(opts: {
     const split = [Math.ceil(opts.connections / 2), Math.floor(opts.connections / 2)];
     opts.log(`servers at ${urls.join(', ')}; ${opts.seconds} s over ${split.join(' + ')} connections`);
     const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid!));
+    const sysBefore = servers.map((s) => cpuSeconds(s.child.pid!, true));
     const outcomes = await Promise.all(urls.map((u, i) => load(u, opts.seconds, split[i], opts.batch)));
     const serverCpu = servers.map((s, i) => cpuSeconds(s.child.pid!) - cpuBefore[i]);
+    const serverSystemCpu = servers.map((s, i) => cpuSeconds(s.child.pid!, true) - sysBefore[i]);
     const rowsAdded = (await opts.countRows()) - before;
     const seconds = Math.max(...outcomes.map((o) => o.elapsedMs)) / 1000;
     const acknowledged = outcomes.reduce((n, o) => n + o.stored, 0);
@@ -128,6 +132,7 @@ export async function ingestTwoServers(opts: {
       p99: percentile(latencies, 99),
       perServer: outcomes.map((o) => o.stored),
       serverCpu,
+      serverSystemCpu,
       generatorCpu: outcomes.reduce((n, o) => n + (o.cpu.user + o.cpu.system) / 1e6, 0),
       errors: outcomes.flatMap((o) => o.errors),
       rowsAdded,

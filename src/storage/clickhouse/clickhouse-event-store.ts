@@ -107,13 +107,21 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       }
     };
     const results = group.map(() => ({ stored: 0, duplicates: 0 }));
-    const flat = group.flatMap((p, i) => p.items.map((item) => ({ item, req: i })));
+    // Every item of the group with the request it came from (parallel arrays: no object per item).
+    const flat: WriteItem[] = [];
+    const reqOf: number[] = [];
+    group.forEach((p, n) => {
+      for (const item of p.items) {
+        flat.push(item);
+        reqOf.push(n);
+      }
+    });
     const stored: StoredRow[] = [];
     // Segments of tracks and identifies between aliases: ids resolved, people locked and
     // message ids claimed in one round trip each; an alias applies at its position.
     let i = 0;
     while (i < flat.length) {
-      const item = flat[i].item;
+      const item = flat[i];
       if (item.kind === 'alias') {
         const change = await identity.alias(tx, item.previousId, item.userId);
         addPeople(change.created);
@@ -127,13 +135,13 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
           const keys = (await identity.keysOf(tx, [change.into])).get(change.into)!;
           rows.traits.merged(change.from, change.into, keys);
         }
-        results[flat[i].req].stored++;
+        results[reqOf[i]].stored++;
         i++;
         continue;
       }
       let j = i;
-      while (j < flat.length && flat[j].item.kind !== 'alias') j++;
-      await segment(tx, flat.slice(i, j), rows, results, stored, addPeople, receivedAt);
+      while (j < flat.length && flat[j].kind !== 'alias') j++;
+      await segment(tx, flat.slice(i, j) as Exclude<WriteItem, { kind: 'alias' }>[], reqOf.slice(i, j), rows, results, stored, addPeople, receivedAt);
       i = j;
     }
     return { results, rows, stored };
@@ -141,14 +149,14 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
 
   async function segment(
     tx: WriteTx,
-    seg: { item: WriteItem; req: number }[],
+    items: Exclude<WriteItem, { kind: 'alias' }>[],
+    reqs: number[],
     rows: GroupRows,
     results: WriteResult[],
     stored: StoredRow[],
     addPeople: (p: Person[]) => void,
     receivedAt: Date,
   ): Promise<void> {
-    const items = seg.map((s) => s.item as Exclude<WriteItem, { kind: 'alias' }>);
     const { uids, created } = await identity.resolve(tx, items.map((it) => it.externalId));
     addPeople(created);
     const uidOf = (it: (typeof items)[number]) => uids.get(it.externalId)!;
@@ -185,7 +193,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     await seq.reserve(items.length);
     for (let k = 0; k < items.length; k++) {
       const it = items[k];
-      const r = results[seg[k].req];
+      const r = results[reqs[k]];
       if (repeat[k]) {
         r.duplicates++;
         continue;
@@ -196,7 +204,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
         await rows.traits.identify(uid, it.traits, it.ops, it.ts);
         continue;
       }
-      await seq.reserve(1);
+      if (seq.available < 1) await seq.reserve(1); // identifies above may have used the block up
       const e: ChEvent = { seq: seq.take(), uid, event: it.event, ts: it.ts, props: it.props, messageId: it.messageId ?? '', receivedAt };
       rows.events.push(e);
       stored.push({ uid, externalId: it.externalId, e });
@@ -218,10 +226,12 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     // People of tracks and identifies are created (committed) before the write: if it fails,
     // no users row in ClickHouse names a key PostgreSQL then discards. Ids an alias of the group
     // names are left to the alias (creating them first would turn a rename into a merge).
-    const aliased = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind === 'alias' ? [it.previousId, it.userId] : []))));
-    const plain = new Set(
-      group.flatMap((p) => p.items.flatMap((it) => (it.kind !== 'alias' && !aliased.has(it.externalId) && !existing.has(it.externalId) ? [it.externalId] : []))),
-    );
+    const aliased = new Set<string>();
+    for (const p of group) for (const it of p.items) if (it.kind === 'alias') aliased.add(it.previousId).add(it.userId);
+    const plain = new Set<string>();
+    for (const p of group) {
+      for (const it of p.items) if (it.kind !== 'alias' && !aliased.has(it.externalId) && !existing.has(it.externalId)) plain.add(it.externalId);
+    }
     try {
       if (plain.size) await identity.prepare([...plain]);
       remember(plain);

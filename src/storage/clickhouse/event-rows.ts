@@ -36,8 +36,32 @@ export function tsvText(s: string): string {
   return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r']/g, escapeChar) : s;
 }
 
-const quoted = (s: string) => `'${tsvText(s)}'`;
 const nullableNumber = (n: number | null) => (n === null ? 'NULL' : String(n));
+
+/**
+ * Quoted `props_keys` entries by the JSON text of their path: the same few property names
+ * come on every event, so each path is escaped once per process (bounded: cleared when full).
+ */
+const pathKeys = new Map<string, string>();
+function quotedPath(pathJson: string): string {
+  let q = pathKeys.get(pathJson);
+  if (q === undefined) {
+    if (pathKeys.size > 10_000) pathKeys.clear();
+    q = `'${tsvText(`${pathJson}]`)}'`;
+    pathKeys.set(pathJson, q);
+  }
+  return q;
+}
+const keyJson = new Map<string, string>();
+function jsonKey(k: string): string {
+  let j = keyJson.get(k);
+  if (j === undefined) {
+    if (keyJson.size > 10_000) keyJson.clear();
+    j = JSON.stringify(k);
+    keyJson.set(k, j);
+  }
+  return j;
+}
 
 /** The flattened property arrays of one props object: `[keys]\t[kind]\t[text]\t[num]\t[dkey]`. */
 class FlatWriter {
@@ -57,11 +81,13 @@ class FlatWriter {
     let kind: number;
     let dkey: string;
     if (type === 'string') {
-      text = v as string;
+      // "s:" needs no escape: the text's escaped form serves both.
+      text = tsvText(v as string);
       kind = KIND_CODE.string;
       dkey = `s:${text}`;
     } else {
-      text = JSON.stringify(v);
+      const json = JSON.stringify(v);
+      text = tsvText(json);
       if (type === 'number') {
         kind = KIND_CODE.number;
         dkey = `n:${String(v)}`;
@@ -74,18 +100,18 @@ class FlatWriter {
       }
     }
     const s = this.sep;
-    this.keys += `${s}${quoted(`${pathJson}]`)}`;
+    this.keys += `${s}${quotedPath(pathJson)}`;
     this.kind += `${s}${kind}`;
-    this.text += `${s}${quoted(text)}`;
+    this.text += `${s}'${text}'`;
     this.num += `${s}${nullableNumber(numberOfValue(v))}`;
-    this.dkey += `${s}${quoted(dkey)}`;
+    this.dkey += `${s}'${dkey}'`;
     this.sep = ',';
     if (type === 'object' && !isArray) this.children(v as Record<string, unknown>, `${pathJson},`);
   }
 
   /** Own enumerable string keys in order, as Object.entries (flattenJson) walks them. */
   children(o: Record<string, unknown>, prefix: string): void {
-    for (const k of Object.keys(o)) this.visit(o[k], prefix + JSON.stringify(k));
+    for (const k of Object.keys(o)) this.visit(o[k], prefix + jsonKey(k));
   }
 
   columns(): string {
