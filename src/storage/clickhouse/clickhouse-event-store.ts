@@ -88,9 +88,12 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
   // Ids this process knows exist in PostgreSQL (committed; ids are never removed): `prepare` is
   // skipped for them, so a steady stream of known users costs no extra round trip per group.
   const existing = new Set<string>();
-  const remember = (ids: Iterable<string>) => {
-    if (existing.size > MAX_KNOWN_IDS) existing.clear();
-    for (const id of ids) existing.add(id);
+  // Ids of tracks and identifies of this process's committed writes: their people are
+  // acknowledged (published), which the resolve then need not check again.
+  const published = new Set<string>();
+  const remember = (ids: Iterable<string>, into = existing) => {
+    if (into.size > MAX_KNOWN_IDS) into.clear();
+    for (const id of ids) into.add(id);
   };
   const listeners = new Set<(events: StoredEvent[]) => void>();
   const queue: Pending[] = [];
@@ -157,7 +160,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     addPeople: (p: Person[]) => void,
     receivedAt: Date,
   ): Promise<void> {
-    const { uids, created } = await identity.resolve(tx, items.map((it) => it.externalId));
+    const { uids, created } = await identity.resolve(tx, items.map((it) => it.externalId), published);
     addPeople(created);
     const uidOf = (it: (typeof items)[number]) => uids.get(it.externalId)!;
     // Ordered trait operations read a person's earlier rows: one process at a time per person.
@@ -171,7 +174,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       seq.discard();
       locked = new Set([...locked, ...people]);
       // A merge committed before the lock moved the ids to another person: lock that one too.
-      const again = await identity.resolve(tx, traitIds);
+      const again = await identity.resolve(tx, traitIds, published);
       for (const id of traitIds) uids.set(id, again.uids.get(id)!);
     }
     if (traitIds.length) {
@@ -248,6 +251,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
         inserting = true;
         await insert(rows);
         await tx.commit();
+        remember(written(group), published);
         group.forEach((p, n) => p.resolve(results[n]));
         if (stored.length && listeners.size) await notify(stored);
         return;
@@ -327,6 +331,11 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       while (draining || queue.length) await new Promise((r) => setTimeout(r, 10));
     },
   };
+}
+
+/** The ids of a group's tracks and identifies. */
+function* written(group: readonly Pending[]): Iterable<string> {
+  for (const p of group) for (const it of p.items) if (it.kind !== 'alias') yield it.externalId;
 }
 
 function bindReads(r: EventReads): EventReads {
