@@ -12,7 +12,8 @@ export const description =
   'serving processes, of PostgreSQL (postmaster and backends) and of ClickHouse is read from /proc over the load. ' +
   'Needs KOHORT_BENCH_CLICKHOUSE_URL and KOHORT_BENCH_DATABASE_URL (or the KOHORT_TEST_ ones). ' +
   'BENCH_BASELINE_ROOT=<another checkout> runs that checkout\'s servers too, alternating with this one (same load, same ' +
-  'run), and reports both; BENCH_PROFILE=1 writes CPU profiles of the servers into .tmp/prof-clickhouse-ingest/.';
+  'run), and reports both; BENCH_PROFILE=1 writes CPU profiles of the servers into .tmp/prof-clickhouse-ingest/; ' +
+  'BENCH_SERVER_NODE_FLAGS adds node flags to both.';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 8);
@@ -107,7 +108,10 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     ctx.log(why);
     return { skipped: why, figures: [] };
   }
-  const profile = process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${ctx.tmp}/prof-clickhouse-ingest`] : [];
+  const profile = [
+    ...(process.env.BENCH_PROFILE === '1' ? ['--cpu-prof', `--cpu-prof-dir=${ctx.tmp}/prof-clickhouse-ingest`] : []),
+    ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const baseline = process.env.BENCH_BASELINE_ROOT;
   const current: Measured[] = [];
   const before: Measured[] = [];
