@@ -79,7 +79,11 @@ async function once(ctx: BenchContext, server: ServerSource, label: string): Pro
   }
 }
 
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const med = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = (s.length - 1) / 2;
+  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
+};
 
 function figures(runs: Measured[], prefix: string, target: boolean): Figure[] {
   const pick = (f: (m: Measured) => number | undefined) => {
@@ -123,7 +127,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
   const out = figures(current, '', true);
   if (baseline) out.push(...figures(before, 'baseline: ', false));
   const notes = [
-    `${ROUNDS} round(s) of ${SECONDS} s each${baseline ? ', baseline and this checkout alternating' : ''}; figures are medians over rounds.`,
+    `${ROUNDS} round(s) of ${SECONDS} s each${baseline ? ', baseline and this checkout alternating' : ''}; figures are medians over rounds (the mean of the middle two for an even count).`,
     ...(baseline ? before.map((m) => m.note) : []),
     ...current.map((m) => m.note),
   ];
