@@ -88,7 +88,7 @@ const med = (xs: number[]) => {
 function figures(runs: Measured[], prefix: string, target: boolean): Figure[] {
   const pick = (f: (m: Measured) => number | undefined) => {
     const xs = runs.map(f).filter((x): x is number => x !== undefined);
-    return xs.length ? med(xs) : NaN;
+    return xs.length ? round1(med(xs)) : NaN;
   };
   return [
     {
