@@ -32,51 +32,53 @@ interface Measured {
   note: string;
 }
 
-async function once(ctx: BenchContext, server: ServerSource, label: string): Promise<Measured> {
+/**
+ * One measurement on fresh databases; they are dropped only after all rounds (`drops`), because
+ * dropping a database deletes thousands of part files at once, which made the file system
+ * slower for ClickHouse's next inserts (ext4 skips recently freed inodes when it allocates).
+ */
+async function once(ctx: BenchContext, server: ServerSource, label: string, drops: (() => Promise<void>)[]): Promise<Measured> {
   const servers = benchServers()!;
   const targets = await freshTargets(servers);
-  try {
-    const cpu = { value: undefined as Awaited<ReturnType<typeof serverCpu>> | undefined };
-    const ingest = await ingestTwoServers({
-      tmp: ctx.tmp,
-      databaseUrl: targets.databaseUrl,
-      eventsUrl: targets.eventsUrl,
-      seconds: SECONDS,
-      connections: CONNECTIONS,
-      batch: BATCH,
-      countRows: async () => {
-        // Called right before and right after the load: the database servers' CPU is read over the same span.
-        const n = await countEvents(targets.eventsUrl);
-        cpu.value ??= await serverCpu(servers.databaseUrl, servers.clickhouseUrl);
-        return n;
-      },
-      log: ctx.log,
-      server,
-    });
-    const db = cpu.value?.read() ?? {};
-    const perK = (s: number | undefined) => (s === undefined ? undefined : round1((1000 * s) / (ingest.acknowledged / 1000)));
-    const kohort = ingest.serverCpu.reduce((a, b) => a + b, 0);
-    const m: Measured = {
-      eventsPerSecond: ingest.eventsPerSecond,
-      p50: round1(ingest.p50),
-      p99: round1(ingest.p99),
-      kohortMsPer1k: perK(kohort)!,
-      pgMsPer1k: perK(db.postgres),
-      chMsPer1k: perK(db.clickhouse),
-      equal: ingest.rowsAdded === ingest.acknowledged,
-      note:
-        `${label}: ${ingest.requests} requests (${ingest.failures} failed) over ${CONNECTIONS} connections in ${ingest.seconds.toFixed(1)} s; ` +
-        `${ingest.acknowledged} events acknowledged (${ingest.perServer.join(' + ')}), ${ingest.rowsAdded} rows added to ClickHouse; ` +
-        `CPU s: Kohort ${ingest.serverCpu.map((c) => c.toFixed(1)).join(' + ')} (kernel ${ingest.serverSystemCpu.map((c) => c.toFixed(1)).join(' + ')}), load generators ${ingest.generatorCpu.toFixed(1)}, ` +
-        `PostgreSQL ${db.postgres?.toFixed(1) ?? '?'}, ClickHouse ${db.clickhouse?.toFixed(1) ?? '?'}` +
-        (ingest.errors.length ? `; errors: ${ingest.errors.join(' | ')}` : ''),
-    };
-    ctx.log(m.note);
-    if (!m.equal) throw new Error(`${label}: stored ${ingest.rowsAdded} rows but acknowledged ${ingest.acknowledged}`);
-    return m;
-  } finally {
-    await targets.drop().catch((err) => ctx.log(`could not drop the bench databases: ${String(err)}`));
-  }
+  drops.push(() => targets.drop().catch((err) => ctx.log(`could not drop the bench databases: ${String(err)}`)));
+  const cpu = { value: undefined as Awaited<ReturnType<typeof serverCpu>> | undefined };
+  const ingest = await ingestTwoServers({
+    tmp: ctx.tmp,
+    databaseUrl: targets.databaseUrl,
+    eventsUrl: targets.eventsUrl,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    batch: BATCH,
+    countRows: async () => {
+      // Called right before and right after the load: the database servers' CPU is read over the same span.
+      const n = await countEvents(targets.eventsUrl);
+      cpu.value ??= await serverCpu(servers.databaseUrl, servers.clickhouseUrl);
+      return n;
+    },
+    log: ctx.log,
+    server,
+  });
+  const db = cpu.value?.read() ?? {};
+  const perK = (s: number | undefined) => (s === undefined ? undefined : round1((1000 * s) / (ingest.acknowledged / 1000)));
+  const kohort = ingest.serverCpu.reduce((a, b) => a + b, 0);
+  const m: Measured = {
+    eventsPerSecond: ingest.eventsPerSecond,
+    p50: round1(ingest.p50),
+    p99: round1(ingest.p99),
+    kohortMsPer1k: perK(kohort)!,
+    pgMsPer1k: perK(db.postgres),
+    chMsPer1k: perK(db.clickhouse),
+    equal: ingest.rowsAdded === ingest.acknowledged,
+    note:
+      `${label}: ${ingest.requests} requests (${ingest.failures} failed) over ${CONNECTIONS} connections in ${ingest.seconds.toFixed(1)} s; ` +
+      `${ingest.acknowledged} events acknowledged (${ingest.perServer.join(' + ')}), ${ingest.rowsAdded} rows added to ClickHouse; ` +
+      `CPU s: Kohort ${ingest.serverCpu.map((c) => c.toFixed(1)).join(' + ')} (kernel ${ingest.serverSystemCpu.map((c) => c.toFixed(1)).join(' + ')}), load generators ${ingest.generatorCpu.toFixed(1)}, ` +
+      `PostgreSQL ${db.postgres?.toFixed(1) ?? '?'}, ClickHouse ${db.clickhouse?.toFixed(1) ?? '?'}` +
+      (ingest.errors.length ? `; errors: ${ingest.errors.join(' | ')}` : ''),
+  };
+  ctx.log(m.note);
+  if (!m.equal) throw new Error(`${label}: stored ${ingest.rowsAdded} rows but acknowledged ${ingest.acknowledged}`);
+  return m;
 }
 
 const med = (xs: number[]) => {
@@ -119,15 +121,24 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
   const baseline = process.env.BENCH_BASELINE_ROOT;
   const current: Measured[] = [];
   const before: Measured[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    // Alternating, so both see the same drift of the machine's load.
-    if (baseline) before.push(await once(ctx, { root: baseline, nodeFlags: profile }, `round ${r + 1} baseline (${baseline})`));
-    current.push(await once(ctx, { nodeFlags: profile }, `round ${r + 1} this checkout`));
+  const drops: (() => Promise<void>)[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      // Alternating, and in the other order every other round, so both see the same drift of the machine.
+      const mine = async () => current.push(await once(ctx, { nodeFlags: profile }, `round ${r + 1} this checkout`, drops));
+      const theirs = async () => {
+        if (baseline) before.push(await once(ctx, { root: baseline, nodeFlags: profile }, `round ${r + 1} baseline (${baseline})`, drops));
+      };
+      if (r % 2 === 0) await theirs().then(mine);
+      else await mine().then(theirs);
+    }
+  } finally {
+    for (const drop of drops) await drop();
   }
   const out = figures(current, '', true);
   if (baseline) out.push(...figures(before, 'baseline: ', false));
   const notes = [
-    `${ROUNDS} round(s) of ${SECONDS} s each${baseline ? ', baseline and this checkout alternating' : ''}; figures are medians over rounds (the mean of the middle two for an even count).`,
+    `${ROUNDS} round(s) of ${SECONDS} s each${baseline ? ', baseline and this checkout alternating (baseline first in odd rounds, second in even ones)' : ''}; figures are medians over rounds (the mean of the middle two for an even count).`,
     ...(baseline ? before.map((m) => m.note) : []),
     ...current.map((m) => m.note),
   ];
