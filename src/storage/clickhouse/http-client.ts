@@ -58,7 +58,9 @@ export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOpt
    * which cost as much CPU as building the rows. Idle sockets do not hold the process open.
    */
   const transport = u.protocol === 'https:' ? https : http;
-  const agent = new transport.Agent({ keepAlive: true });
+  // Idle sockets are closed after 2 s, before ClickHouse's own keep-alive timeout (3 s by default)
+  // can close one just as an insert is sent on it.
+  const agent = new transport.Agent({ keepAlive: true, timeout: 2_000 });
   agent.on('free', (socket) => socket.unref());
   function postBody(query: string, body: string): Promise<void> {
     const params = new URLSearchParams({ database, query });
