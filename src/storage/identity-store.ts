@@ -60,7 +60,7 @@ export interface IdentityStore {
    * acknowledged already (a person never becomes unacknowledged again, and an id is only ever
    * moved to another acknowledged person): they are not checked again.
    */
-  resolve(tx: WriteTx, externalIds: readonly string[], published?: ReadonlySet<string>): Promise<Resolved>;
+  resolve(tx: WriteTx, externalIds: readonly string[], published?: { has(id: string): boolean }): Promise<Resolved>;
   alias(tx: WriteTx, previousId: string, userId: string): Promise<AliasChange>;
   /**
    * Holds these people until the transaction ends (writes whose outcome depends on a person's

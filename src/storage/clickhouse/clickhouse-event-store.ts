@@ -29,6 +29,7 @@ import type { IdentityStore, Person } from '../identity-store.js';
 import { WriteTxConflict, type WriteTx } from '../write-tx.js';
 import type { ClickHouseClient } from './client.js';
 import { ClickHouseEventWriter, type ChEvent } from './event-writer.js';
+import { KnownIds } from './known-ids.js';
 import { SeqPool } from './seq-pool.js';
 import { TraitGroup } from './trait-history.js';
 
@@ -53,8 +54,6 @@ export interface ClickHouseEventStore extends EventStore {
 }
 
 const MAX_GROUP_ITEMS = 50_000;
-/** Ids remembered as existing (see `existing`), a few tens of MB at most; forgotten all at once past it. */
-const MAX_KNOWN_IDS = 500_000;
 /** Lock cycles between processes (PostgreSQL picks a victim) are retried this often before failing the group. */
 const CONFLICT_RETRIES = 5;
 
@@ -85,16 +84,10 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
   const writer = await ClickHouseEventWriter.open(client, deps.hot);
   // Large blocks: at 500 events a request, blocks of 1,000 cost a PostgreSQL round trip every other request.
   const seq = new SeqPool(identity, 20_000);
-  // Ids this process knows exist in PostgreSQL (committed; ids are never removed): `prepare` is
-  // skipped for them, so a steady stream of known users costs no extra round trip per group.
-  const existing = new Set<string>();
-  // Ids of tracks and identifies of this process's committed writes: their people are
-  // acknowledged (published), which the resolve then need not check again.
-  const published = new Set<string>();
-  const remember = (ids: Iterable<string>, into = existing) => {
-    if (into.size > MAX_KNOWN_IDS) into.clear();
-    for (const id of ids) into.add(id);
-  };
+  // Ids seen committed in PostgreSQL: `prepare` is skipped for them (no round trip per group for
+  // known users); and ids of this process's committed writes, whose people are acknowledged.
+  const existing = new KnownIds();
+  const published = new KnownIds();
   const listeners = new Set<(events: StoredEvent[]) => void>();
   const queue: Pending[] = [];
   let draining = false;
@@ -237,7 +230,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     }
     try {
       if (plain.size) await identity.prepare([...plain]);
-      remember(plain);
+      existing.addAll(plain);
     } catch (err) {
       for (const p of group) p.reject(err);
       return;
@@ -251,7 +244,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
         inserting = true;
         await insert(rows);
         await tx.commit();
-        remember(written(group), published);
+        published.addAll(written(group));
         group.forEach((p, n) => p.resolve(results[n]));
         if (stored.length && listeners.size) await notify(stored);
         return;

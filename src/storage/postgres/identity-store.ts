@@ -16,7 +16,7 @@ const MAX_ATTEMPTS = 50;
  */
 export function createPgIdentityStore(db: PgDatabase): IdentityStore {
   /** `publish`: inside a write (people returned in `created` count as acknowledged on commit); otherwise `prepare`. */
-  async function resolve(t: PgQueryable, externalIds: readonly string[], publish = true, published?: ReadonlySet<string>): Promise<Resolved> {
+  async function resolve(t: PgQueryable, externalIds: readonly string[], publish = true, published?: { has(id: string): boolean }): Promise<Resolved> {
     const uids = new Map<string, number>();
     const created: Person[] = [];
     let missing = [...new Set(externalIds)];
