@@ -39,7 +39,7 @@ kohort_ch_start() {
   cat >"$KOHORT_CH_DIR/config.xml" <<EOF
 <?xml version="1.0"?>
 <yandex>
-  <logger><level>warning</level><log>$KOHORT_CH_DIR/log/server.log</log><errorlog>$KOHORT_CH_DIR/log/error.log</errorlog><console>0</console></logger>
+  <logger><level>${KOHORT_CH_LOG_LEVEL:-warning}</level><log>$KOHORT_CH_DIR/log/server.log</log><errorlog>$KOHORT_CH_DIR/log/error.log</errorlog><console>0</console></logger>
   <listen_host>127.0.0.1</listen_host>
   <http_port>$http</http_port>
   <tcp_port>$tcp</tcp_port>

@@ -13,7 +13,7 @@
  * numbers the reference implementation gives.
  */
 import { compileDefinition, eventSql, type CompileContext, type EventSql } from '../cohort/cohort-compiler.js';
-import { joinSql, Sql, sql, type SqlParam } from '../cohort/dialect.js';
+import { joinSql, scanPerson, Sql, sql, type ScanPerson, type SqlParam } from '../cohort/dialect.js';
 import { parseInstant, type Duration } from '../schemas/definition.js';
 import type { EventRef, FunnelRequest, RetentionRequest, Segment, SegmentationRequest } from '../schemas/analytics.js';
 import type { AnalyticsDialect } from './analytics-dialect.js';
@@ -42,6 +42,8 @@ function ms(instant: string): number {
 class ChartCompiler {
   private readonly ev: EventSql;
   private readonly events: Sql;
+  /** Each scan's person (the row's key, or the person it was merged into: dialect.ts PersonScan). */
+  private readonly person: ScanPerson;
 
   constructor(
     private readonly d: AnalyticsDialect,
@@ -49,6 +51,8 @@ class ChartCompiler {
   ) {
     this.ev = eventSql(ctx, d.base);
     this.events = raw(d.base.tables.events);
+    this.person = scanPerson(d.base);
+    if (d.base.personScan && !d.shapes) throw new Error('a dialect with a PersonScan writes its own chart shapes');
   }
 
   private at(t: number): Sql {
@@ -110,7 +114,8 @@ class ChartCompiler {
       : m === 'totals' ? raw(', count(*) AS n')
       : m.fn === 'avg' ? sql`, sum(${v!}) AS s, count(${v!}) AS c`
       : sql`, ${raw(m.fn)}(${v!}) AS x`;
-    const perBucket = this.define(ctes, 'm', sql`SELECT e.uid, ${bucket} AS bucket${perUser} FROM ${this.events} e WHERE ${this.inRange(req.event, from, to)} GROUP BY e.uid, ${bucket}`);
+    const { pre, key: person, uid } = this.person;
+    const perBucket = this.define(ctes, 'm', sql`${pre}SELECT ${uid}, ${bucket} AS bucket${perUser} FROM ${this.events} e WHERE ${this.inRange(req.event, from, to)} GROUP BY ${person}, ${bucket}`);
     const agg =
       m === 'uniques' ? raw('count(*)')
       : m === 'totals' ? raw('sum(n)')
@@ -142,7 +147,8 @@ class ChartCompiler {
     const w: Duration = req.conversionWindow;
     const { ctes, member } = this.segments(req.segments);
     const [first, ...rest] = req.steps;
-    const f = [this.define(ctes, 'f1', sql`SELECT e.uid, min(e.ts) AS t1, min(e.ts) AS t FROM ${this.events} e WHERE ${this.inRange(first, from, to)} GROUP BY e.uid`)];
+    const { pre, key: person, uid } = this.person;
+    const f = [this.define(ctes, 'f1', sql`${pre}SELECT ${uid}, min(e.ts) AS t1, min(e.ts) AS t FROM ${this.events} e WHERE ${this.inRange(first, from, to)} GROUP BY ${person}`)];
     // Later steps are after t1 >= from and at or before t1 + window < to + window: implied bounds for zonemap pruning.
     const implied = [sql`e.ts > ${this.at(from)}`, sql`e.ts <= ${this.d.base.addInterval(this.at(to), w.amount, w.unit)}`];
     const shapes = this.d.shapes;
@@ -189,7 +195,7 @@ class ChartCompiler {
     const st = this.define(
       ctes,
       'st',
-      sql`SELECT uid, t0, ${d.bucketMs(raw('t0'), req.period)} AS b FROM (SELECT e.uid, min(e.ts) AS t0 FROM ${this.events} e WHERE ${this.inRange(req.start, from, to)} GROUP BY e.uid)`,
+      sql`SELECT uid, t0, ${d.bucketMs(raw('t0'), req.period)} AS b FROM (${this.person.pre}SELECT ${this.person.uid}, min(e.ts) AS t0 FROM ${this.events} e WHERE ${this.inRange(req.start, from, to)} GROUP BY ${this.person.key})`,
     );
     // A return counts from the start event on, up to the end of bucket B + periods; it is
     // then after `from` and before to + (periods + 1) periods (implied bounds for pruning).

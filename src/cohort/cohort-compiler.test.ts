@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDefinition } from './cohort-compiler';
+import { clickhouseDialect } from './dialects/clickhouse';
 import { duckdbJsonPath, duckdbTimestampText } from './dialects/duckdb';
 import { evaluateDefinition } from './reference-evaluator';
 import { data, DuckDbCohortFixture, ev, one, resolver, trait } from './test-support/duckdb-fixture';
@@ -30,6 +31,29 @@ describe('exact SQL', () => {
         ' AND e.ts >= CAST(? AS TIMESTAMP) GROUP BY e.uid HAVING (count(*) > ?)) AS cohort',
     );
     expect(q.params).toEqual(['purchase', '2024-01-01 00:00:00.000', '/brand', 'something', '/price', 1000, '2023-03-22 00:00:00.000', 1]);
+  });
+
+  it('on ClickHouse the brief example filters the events table itself and maps keys to people after the WHERE', () => {
+    // No resolving subquery as the FROM: 18.16 then uses the (event, ts) sort key and PREWHERE.
+    const q = compileDefinition(
+      one({
+        type: 'event', event: 'purchase',
+        where: [{ property: 'brand', op: 'eq', value: 'something' }, { property: 'price', op: 'gt', value: 1000 }],
+        count: { op: 'gt', value: 1 }, window: { type: 'since', from: '2023-03-22' },
+      }),
+      { ...ctx, materialized: [{ path: ['brand'], text: 'hot1_text', number: 'hot1_num' }] },
+      clickhouseDialect,
+    );
+    const merges =
+      'WITH (SELECT (arrayConcat([toUInt64(0)], groupArray(from_uid)), arrayConcat([toUInt64(0)], groupArray(into_uid)))' +
+      ' FROM (SELECT from_uid, argMax(into_uid, version) AS into_uid FROM person_merges GROUP BY from_uid)) AS kohort_merges';
+    expect(q.sql).toBe(
+      `SELECT uid FROM (${merges} SELECT transform(e.uid, tupleElement(kohort_merges, 1), tupleElement(kohort_merges, 2), e.uid) AS uid` +
+        ' FROM events e WHERE e.event = ? AND e.ts <= toInt64(1704067200000000)' +
+        " AND (e.hot1_text IN (?) AND (arrayElement(arrayPushFront(e.props_num, NULL), indexOf(e.props_keys, ?) + 1) > ?)) AND e.ts >= toInt64(1679443200000000)" +
+        ' GROUP BY uid HAVING (count(*) > ?)) AS cohort',
+    );
+    expect(q.params).toEqual(['purchase', 'something', '["price"]', 1000, 1]);
   });
 
   it('reads hot property columns where the store keeps them, typed tests before JSON type tests', () => {

@@ -36,6 +36,7 @@ export function joinSql(parts: Sql[], separator: string): Sql {
 }
 
 export interface SqlTables {
+  /** The events table itself (scans filter it directly, so an engine can use its sort key); see PersonScan. */
   events: string;
   users: string;
   traits: string;
@@ -105,9 +106,44 @@ export interface QueryShapes {
   toDouble?(x: Sql): Sql;
 }
 
+/**
+ * How a scan of the events table names each row's person, for engines whose rows keep the
+ * key they were written under (ClickHouse: an alias merging two people only records the
+ * merge). `key(e.uid)` is the person a row counts for; it needs `with` before the SELECT
+ * that uses it. Applied in the scanning SELECT itself, after its WHERE, so the filters stay
+ * on the table (sort key, PREWHERE) and only matching rows are mapped.
+ */
+export interface PersonScan {
+  with: Sql;
+  key(column: Sql): Sql;
+}
+
+/** The parts a scan `FROM events e` writes for its rows' person (scanPerson). */
+export interface ScanPerson {
+  /** Put before the SELECT (empty when rows hold their person). */
+  pre: Sql;
+  /** The person of row `e` as the output column `uid`. */
+  uid: Sql;
+  /** The person in a SELECT that outputs `uid`: for GROUP BY and conditions (ClickHouse: the alias itself). */
+  key: Sql;
+  /** The person of row `e` in a SELECT that does not output `uid`. */
+  of: Sql;
+}
+
+export function scanPerson(d: SqlDialect, alias = 'e'): ScanPerson {
+  const column = new Sql(`${alias}.uid`);
+  if (!d.personScan) return { pre: new Sql(''), uid: column, key: column, of: column };
+  const of = d.personScan.key(column);
+  // ClickHouse expands an alias wherever its name appears; repeating the expression instead
+  // would map `uid` inside it once more and no longer match the SELECT's expression.
+  return { pre: sql`${d.personScan.with} `, uid: sql`${of} AS uid`, key: new Sql('uid'), of };
+}
+
 export interface SqlDialect {
   readonly name: string;
   readonly tables: SqlTables;
+  /** Set when rows of `tables.events` keep the key they were written under (see PersonScan). */
+  readonly personScan?: PersonScan;
   /** Set when the engine writes the set operations and sequences its own way (see QueryShapes). */
   readonly shapes?: QueryShapes;
   /** The one audited escaping function: a string literal for this engine. */

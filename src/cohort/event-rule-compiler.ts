@@ -5,7 +5,7 @@
  * `pos` (the rows of the query) or `neg` (the universe minus them).
  */
 import type { Compare, Duration, Filter, Rule, Step, Window } from '../schemas/definition';
-import { bind, joinSql, Sql, sql, type EventRollup, type JsonKind, type SqlDialect } from './dialect';
+import { bind, joinSql, scanPerson, Sql, sql, type EventRollup, type JsonKind, type SqlDialect } from './dialect';
 import { atLeastOne, compareHolds, instant } from './compile-helpers';
 import { rollupRule } from './rollup-rules';
 
@@ -59,7 +59,14 @@ export interface EventRuleParts {
 }
 
 export class EventRuleCompiler {
-  constructor(private readonly p: EventRuleParts) {}
+  /** Each scan's person (the row's key, or the person it was merged into: dialect.ts PersonScan). */
+  private readonly person;
+
+  constructor(private readonly p: EventRuleParts) {
+    // The compiler's own join shapes (SEMI JOIN on e.uid, sequences) read rows' keys as people.
+    if (p.d.personScan && !p.d.shapes) throw new Error('a dialect with a PersonScan writes its own query shapes');
+    this.person = scanPerson(p.d);
+  }
 
   eventRule(rule: Extract<Rule, { type: 'event' }>): SetExpr {
     const { d, events } = this.p;
@@ -69,7 +76,8 @@ export class EventRuleCompiler {
     ];
     const count: Compare = rule.count ?? { op: 'gte', value: 1 };
     const countExpr = rule.countBy === 'days' ? sql`count(DISTINCT ${d.utcDay(raw('e.ts'))})` : raw('count(*)');
-    const base = (having: Sql) => sql`SELECT e.uid FROM ${events} e WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
+    const { pre, key: person, uid } = this.person;
+    const base = (having: Sql) => sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${joinSql(where, ' AND ')} GROUP BY ${person} HAVING ${having}`;
     if (rule.aggregate) {
       const exact = (restrict = raw('')) => this.aggregate(rule, where, countExpr, count, restrict);
       // The store's summaries answer it where they are exact (rollup-rules.ts); the events for the rest.
@@ -82,7 +90,7 @@ export class EventRuleCompiler {
       const query = base(compareSql(countExpr, count));
       // "At least one matching event" (or day: the same users) needs no count where only IN reads it.
       if (!atLeastOne(count)) return { neg: false, query };
-      return { neg: false, query, inQuery: sql`SELECT e.uid FROM ${events} e WHERE ${joinSql(where, ' AND ')}` };
+      return { neg: false, query, inQuery: sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${joinSql(where, ' AND ')}` };
     }
     // The comparison holds at zero (lt 3, eq 0, ...): members are the universe minus those for whom it fails.
     return { neg: true, query: base(sql`NOT (${compareSql(countExpr, count)})`) };
@@ -91,6 +99,7 @@ export class EventRuleCompiler {
   /** An aggregate rule over the events, of the people `restrict` (a join clause on `e`) keeps when given. */
   private aggregate(rule: Extract<Rule, { type: 'event' }>, where: Sql[], countExpr: Sql, count: Compare, restrict: Sql): Sql {
     const { events } = this.p;
+    const { pre, key: person, uid } = this.person;
     const agg = rule.aggregate!;
     const v = this.p.value(raw('e'), agg.property.split('.'));
     let cond: Sql;
@@ -101,7 +110,7 @@ export class EventRuleCompiler {
         // than count(DISTINCT) inside one GROUP BY uid, which keeps a set per group.
         // Restricted to a few people (the summaries' changed ones), the pairs are few already.
         const cand = restrict.text ? { join: raw(''), where: [] } : this.distinctCandidates(where, v, agg);
-        const pairs = sql`SELECT e.uid, ${key} AS kohort_k, count(*) AS kohort_n FROM ${events} e${restrict}${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY e.uid, kohort_k`;
+        const pairs = sql`${pre}SELECT ${uid}, ${key} AS kohort_k, count(*) AS kohort_n FROM ${events} e${restrict}${cand.join} WHERE ${joinSql([...where, ...cand.where], ' AND ')} GROUP BY ${person}, kohort_k`;
         const k = raw('kohort_k');
         return sql`SELECT uid FROM (${pairs}) GROUP BY uid HAVING ${compareSql(raw('sum(kohort_n)'), count)} AND count(${k}) > 0 AND ${compareSql(sql`count(${k})`, agg)}`;
       }
@@ -113,7 +122,7 @@ export class EventRuleCompiler {
     // Users without matching events never satisfy an aggregate, so no complement is needed; every
     // group has a row, so the default count (at least one event) is no condition at all.
     const having = rule.count === undefined && rule.countBy !== 'days' ? cond : sql`${compareSql(countExpr, count)} AND ${cond}`;
-    return sql`SELECT e.uid FROM ${events} e${restrict} WHERE ${joinSql(where, ' AND ')} GROUP BY e.uid HAVING ${having}`;
+    return sql`${pre}SELECT ${uid} FROM ${events} e${restrict} WHERE ${joinSql(where, ' AND ')} GROUP BY ${person} HAVING ${having}`;
   }
 
   /**
@@ -129,9 +138,10 @@ export class EventRuleCompiler {
     if (least < 2) return { join: raw(''), where: [] };
     // A key is NULL wherever the text is (the typed test is a plain column); else count every row.
     const keyed = v.typed ? [sql`${v.text} IS NOT NULL`] : [];
-    const people = sql`SELECT e.uid FROM ${this.p.events} e WHERE ${joinSql([...where, ...keyed], ' AND ')} GROUP BY e.uid HAVING count(*) >= ${bind(least)}`;
+    const { pre, key: person, uid } = this.person;
+    const people = sql`${pre}SELECT ${uid} FROM ${this.p.events} e WHERE ${joinSql([...where, ...keyed], ' AND ')} GROUP BY ${person} HAVING count(*) >= ${bind(least)}`;
     // Engines with their own query shapes (ClickHouse 18.16) have no SEMI JOIN: the same filter as an IN.
-    if (this.p.d.shapes) return { join: raw(''), where: [sql`e.uid IN (${people})`] };
+    if (this.p.d.shapes) return { join: raw(''), where: [sql`${person} IN (${people})`] };
     return { join: sql` SEMI JOIN (${people}) AS kohort_c ON kohort_c.uid = e.uid`, where: [] };
   }
 
@@ -143,14 +153,15 @@ export class EventRuleCompiler {
    */
   firstTime(rule: Extract<Rule, { type: 'first_time' }>): Sql {
     const { events } = this.p;
+    const { pre, key: person, uid } = this.person;
     const where = this.p.conditions(raw('e'), rule.event, rule.where, rule.whereMatch);
-    const inWindow = sql`SELECT e.uid FROM ${events} e WHERE ${joinSql([...where, ...this.windowConditions(raw('e.ts'), rule.window)], ' AND ')} GROUP BY e.uid`;
+    const inWindow = sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${joinSql([...where, ...this.windowConditions(raw('e.ts'), rule.window)], ' AND ')} GROUP BY ${person}`;
     const start = this.windowStart(raw('e.ts'), rule.window);
     if (!start.length) return inWindow;
     const before = sql`${raw('e.ts')} < ${this.windowStartValue(rule.window)}`;
     const shapes = this.p.d.shapes;
     if (shapes) {
-      const earlier = shapes.filtered(sql`SELECT e.uid FROM ${events} e WHERE ${joinSql([...where, before], ' AND ')}`, [inWindow], []);
+      const earlier = shapes.filtered(sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${joinSql([...where, before], ' AND ')}`, [inWindow], []);
       return shapes.filtered(inWindow, [], [earlier]);
     }
     const earlier = sql`SELECT e.uid FROM ${events} e SEMI JOIN (${inWindow}) AS w ON w.uid = e.uid WHERE ${joinSql([...where, before], ' AND ')}`;

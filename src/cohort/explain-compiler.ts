@@ -19,7 +19,7 @@
 import type { Definition, EventRule, Rule } from '../schemas/definition';
 import type { Explained, ExplainedEvent } from '../schemas/cohort-insight';
 import { compileDefinition, compileEventMatch, type CompileContext, type CompiledQuery, type EventMatch } from './cohort-compiler';
-import { bind, joinSql, Sql, sql, type SqlDialect, type SqlParam } from './dialect';
+import { bind, joinSql, scanPerson, Sql, sql, type SqlDialect, type SqlParam } from './dialect';
 import { duckdbDialect } from './dialects/duckdb';
 import { regularlyStart } from './recurrence-compiler';
 
@@ -96,9 +96,10 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
   const events = raw(d.tables.events);
   const asOf = d.timestamp(ctx.asOf);
   const k = (n: number) => sql`CAST(${bind(n)} AS INTEGER)`;
-  const forUser = (conds: Sql[]) => joinSql([...conds, sql`e.uid = ${bind(uid)}`], ' AND ');
+  const person = scanPerson(d);
+  const forUser = (conds: Sql[]) => joinSql([...conds, sql`${person.of} = ${bind(uid)}`], ' AND ');
   const match = (m: EventMatch) => compileEventMatch(m, ctx, d);
-  const scalar = (expr: Sql, conds: Sql[]) => sql`(SELECT ${expr} FROM ${events} e WHERE ${forUser(conds)})`;
+  const scalar = (expr: Sql, conds: Sql[]) => sql`(${person.pre}SELECT ${expr} FROM ${events} e WHERE ${forUser(conds)})`;
 
   const member = (def: Definition) => {
     const q = compileDefinition(def, ctx, d);
@@ -111,7 +112,7 @@ export function compileExplain(definition: Definition, uid: number, ctx: Compile
   const eventRows = (n: number, conds: Sql[], newestFirst = true) => {
     const order = newestFirst ? raw('e.ts DESC, e.seq DESC') : raw('e.ts, e.seq');
     parts.push(
-      sql`SELECT * FROM (SELECT ${k(n)} AS k, NULL AS r, NULL AS c, NULL AS a, NULL AS v, e.event AS event, e.ts AS ts, e.props AS props FROM ${events} e WHERE ${forUser(conds)} ORDER BY ${order} LIMIT ${bind(EXPLAIN_EVENT_LIMIT)}) AS x${raw(String(n))}`,
+      sql`SELECT * FROM (${person.pre}SELECT ${k(n)} AS k, NULL AS r, NULL AS c, NULL AS a, NULL AS v, e.event AS event, e.ts AS ts, e.props AS props FROM ${events} e WHERE ${forUser(conds)} ORDER BY ${order} LIMIT ${bind(EXPLAIN_EVENT_LIMIT)}) AS x${raw(String(n))}`,
     );
   };
 

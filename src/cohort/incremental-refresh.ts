@@ -16,7 +16,7 @@
  */
 import type { Definition, Rule, Unit, Window } from '../schemas/definition';
 import type { CohortResolver } from './cohort-references';
-import { bind, sql, Sql, type SqlDialect } from './dialect';
+import { bind, scanPerson, sql, Sql, type SqlDialect } from './dialect';
 
 export type RefreshPlan =
   | { kind: 'full'; reason: string }
@@ -117,8 +117,9 @@ export function refreshBand(plan: Extract<RefreshPlan, { kind: 'incremental' }>,
     // Calendar months clamp, so the start moves monotonically; both orders are covered anyway (one is empty).
     ranges.push(sql`e.ts >= ${s0} AND e.ts < ${s1}`, sql`e.ts >= ${s1} AND e.ts < ${s0}`);
   }
+  const { pre, uid } = scanPerson(d);
   for (const event of plan.events) {
-    for (const r of ranges) parts.push(sql`SELECT e.uid FROM ${new Sql(d.tables.events)} e WHERE e.event = ${bind(event)} AND ${r}`);
+    for (const r of ranges) parts.push(sql`${pre}SELECT ${uid} FROM ${new Sql(d.tables.events)} e WHERE e.event = ${bind(event)} AND ${r}`);
   }
   for (const key of plan.traitKeys) {
     parts.push(sql`SELECT t.uid FROM ${new Sql(d.tables.traits)} t WHERE t.key = ${bind(key)} AND t.ts > ${t0} AND t.ts <= ${t1}`);

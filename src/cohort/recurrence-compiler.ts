@@ -9,7 +9,7 @@
  * r - active), so month shifts clamp the same way windows do.
  */
 import type { Duration, RecurrenceRule, RegularlyRule } from '../schemas/definition';
-import { joinSql, Sql, sql, bind, type SqlDialect } from './dialect';
+import { joinSql, scanPerson, Sql, sql, bind, type SqlDialect } from './dialect';
 
 export interface RecurrenceParts {
   d: SqlDialect;
@@ -33,20 +33,21 @@ export function recurrenceQuery(rule: RecurrenceRule, p: RecurrenceParts): Sql {
   const { d, events, asOf } = p;
   const where = (extra: Sql[]) => joinSql([...p.conditions, ...extra], ' AND ');
   const ts = new Sql('e.ts');
+  const { pre, key: person, uid } = scanPerson(d);
   switch (rule.type) {
     case 'regularly': {
       const start = regularlyStart(d, asOf, rule);
-      return sql`SELECT e.uid FROM ${events} e WHERE ${where([sql`${ts} >= ${start}`])} GROUP BY e.uid HAVING count(DISTINCT ${d.calendarPeriodStart(ts, rule.period)}) >= ${bind(rule.atLeast)}`;
+      return sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${where([sql`${ts} >= ${start}`])} GROUP BY ${person} HAVING count(DISTINCT ${d.calendarPeriodStart(ts, rule.period)}) >= ${bind(rule.atLeast)}`;
     }
     case 'stopped': {
       // Among events in [r - active, asOf], the latest is before r: none in [r, asOf], one in [r - active, r).
       const r = minus(d, asOf, rule.inactive);
-      return sql`SELECT e.uid FROM ${events} e WHERE ${where([sql`${ts} >= ${minus(d, r, rule.active)}`])} GROUP BY e.uid HAVING max(${ts}) < ${r}`;
+      return sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${where([sql`${ts} >= ${minus(d, r, rule.active)}`])} GROUP BY ${person} HAVING max(${ts}) < ${r}`;
     }
     case 'restarted': {
       const b = minus(d, asOf, rule.returned);
       const a = minus(d, b, rule.inactive);
-      return sql`SELECT e.uid FROM ${events} e WHERE ${where([])} GROUP BY e.uid HAVING max(${ts}) >= ${b} AND min(${ts}) < ${a} AND sum(CASE WHEN ${ts} >= ${a} AND ${ts} < ${b} THEN 1 ELSE 0 END) = 0`;
+      return sql`${pre}SELECT ${uid} FROM ${events} e WHERE ${where([])} GROUP BY ${person} HAVING max(${ts}) >= ${b} AND min(${ts}) < ${a} AND sum(CASE WHEN ${ts} >= ${a} AND ${ts} < ${b} THEN 1 ELSE 0 END) = 0`;
     }
   }
 }

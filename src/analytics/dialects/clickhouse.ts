@@ -8,16 +8,18 @@
  * 18.16 resolves neither qualified right-hand columns nor aliases equal to a column.
  */
 import { clickhouseDialect } from '../../cohort/dialects/clickhouse.js';
-import { bind, joinSql, Sql, sql } from '../../cohort/dialect.js';
+import { bind, joinSql, scanPerson, Sql, sql } from '../../cohort/dialect.js';
 import type { AnalyticsDialect, ChartShapes } from '../analytics-dialect.js';
 
 const raw = (text: string) => new Sql(text);
+/** Rows' person, mapped in each scan after its WHERE (the cohort dialect's PersonScan). */
+const { pre, uid } = scanPerson(clickhouseDialect);
 
 const shapes: ChartShapes = {
   always: raw('1'),
   inline: true,
   funnelStep(events, prev, where, limit) {
-    return sql`SELECT uid, p_t1 AS t1, min(s_ts) AS t FROM (SELECT e.uid AS uid, e.ts AS s_ts FROM ${events} AS e WHERE ${where}) AS s
+    return sql`SELECT uid, p_t1 AS t1, min(s_ts) AS t FROM (${pre}SELECT ${uid}, e.ts AS s_ts FROM ${events} AS e WHERE ${where}) AS s
       ALL INNER JOIN (SELECT uid, t1 AS p_t1, t AS p_t FROM ${prev}) AS p USING uid
       WHERE s_ts > p_t AND s_ts <= ${limit(raw('p_t1'))} GROUP BY uid, p_t1`;
   },
@@ -28,7 +30,7 @@ const shapes: ChartShapes = {
   },
   returns(events, starts, where, before, period) {
     const [ts, b] = [raw('r_ts'), raw('b')];
-    return sql`SELECT DISTINCT uid, ${period(ts, b)} AS n FROM (SELECT e.uid AS uid, e.ts AS r_ts FROM ${events} AS e WHERE ${where}) AS r
+    return sql`SELECT DISTINCT uid, ${period(ts, b)} AS n FROM (${pre}SELECT ${uid}, e.ts AS r_ts FROM ${events} AS e WHERE ${where}) AS r
       ALL INNER JOIN (SELECT uid, t0, b FROM ${starts}) AS s USING uid
       WHERE r_ts >= t0 AND ${before(ts, b)}`;
   },

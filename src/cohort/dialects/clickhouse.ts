@@ -13,12 +13,12 @@
  * literals through the one escaping function (`clickhouse-literals.ts`).
  * Timestamps are Int64 microseconds (`clickhouse-time.ts`).
  */
-import { bind, joinSql, Sql, sql, type JsonKind, type QueryShapes, type SqlDialect } from '../dialect';
+import { bind, joinSql, Sql, sql, type JsonKind, type PersonScan, type QueryShapes, type SqlDialect } from '../dialect';
 import type { CompiledQuery } from '../cohort-compiler';
 import { inlineParams, quoteClickHouseString } from './clickhouse-literals';
 import { addInterval, calendarPeriodStart, constTs, instantMicros, utcDay } from './clickhouse-time';
 // The one place the ClickHouse tables' people are resolved (aliases merging two people), shared with the adapters.
-import { EVENTS, PERSON_KEYS, personOf, TRAITS, WITH_MERGES } from '../../storage/clickhouse/people-sql';
+import { PERSON_KEYS, personOf, TRAITS, WITH_MERGES } from '../../storage/clickhouse/people-sql';
 
 /** The codes of `<column>_kind`: what JSON value a path holds. */
 export const KIND_CODE = { string: 1, number: 2, boolean: 3, object: 4, array: 5 } as const;
@@ -34,9 +34,22 @@ function part(json: Sql, name: 'keys' | 'kind' | 'text' | 'num' | 'dkey'): strin
   return `${json.text}_${name}`;
 }
 
-/** The value of array `name` at the entry of `path` (index 0, the default or NULL, when missing). */
-const at = (json: Sql, path: string[], name: 'kind' | 'text' | 'num' | 'dkey') =>
-  sql`${new Sql(part(json, name))}[indexOf(${new Sql(part(json, 'keys'))}, ${bind(pathKey(path))})]`;
+/**
+ * The element of flattened array `values` at the entry whose key (in `keys`) is `key`: the
+ * default (0, or NULL) when missing. `kind` is a plain array; the others hold Nullable values,
+ * and 18.16 crashes (a NULL read) indexing such an array in a block holding an empty one (an
+ * event without properties), so those are read from a copy with NULL put first (never empty,
+ * the index always in range). Current releases read both forms alike.
+ */
+export function flatElement(values: string, keys: string, key: string, nullable: boolean): string {
+  return nullable ? `arrayElement(arrayPushFront(${values}, NULL), indexOf(${keys}, ${key}) + 1)` : `${values}[indexOf(${keys}, ${key})]`;
+}
+
+/** The value of array `name` at the entry of `path` (0 or NULL when missing). */
+const at = (json: Sql, path: string[], name: 'kind' | 'text' | 'num' | 'dkey') => {
+  const [values, keys] = [part(json, name), part(json, 'keys')];
+  return new Sql(flatElement(values, keys, '?', name !== 'kind'), [pathKey(path)]);
+};
 
 /**
  * Characters whose simple lower case has another UTF-8 length (or, like İ, a longer full
@@ -76,6 +89,16 @@ export const CLICKHOUSE_MEMBER_SETS =
   '(SELECT cohort_id, uid FROM member_set_rows WHERE (cohort_id, version) IN (SELECT cohort_id, max(version) FROM member_set_heads GROUP BY cohort_id HAVING argMax(live, version) = 1)' +
   ' UNION ALL SELECT cohort_id, uid FROM cohort_members WHERE cohort_id NOT IN (SELECT cohort_id FROM member_set_heads) GROUP BY cohort_id, uid HAVING argMax(present, version) = 1)';
 
+/**
+ * Rows count for the person their key was merged into (people-sql.ts), mapped in each scanning
+ * SELECT after its WHERE: the filters stay on the table itself (its (event, ts) sort key, PREWHERE),
+ * where a resolving subquery as the FROM hid them from 18.16 (a full scan) and, read inside
+ * joins of such subqueries, made 18.16 crash (a NULL read) on some empty inputs.
+ */
+const PERSON: PersonScan = { with: new Sql(WITH_MERGES), key: (column) => new Sql(personOf(column.text)) };
+const pre = sql`${PERSON.with} `;
+const uid = sql`${PERSON.key(new Sql('e.uid'))} AS uid`;
+
 const shapes: QueryShapes = {
   filtered(base, inAll, notIn) {
     if (!inAll.length && !notIn.length) return base;
@@ -94,15 +117,15 @@ const shapes: QueryShapes = {
     // Equi-joins on uid (USING, subqueries aliased: what both 18.16 and the current analyzer
     // accept), the order of steps tested in WHERE.
     const [first, ...rest] = steps;
-    const step = (where: Sql) => sql`(SELECT e.uid AS uid, e.ts AS s_ts FROM ${events} AS e WHERE ${where}) AS s`;
+    const step = (where: Sql) => sql`(${pre}SELECT ${uid}, e.ts AS s_ts FROM ${events} AS e WHERE ${where}) AS s`;
     if (!within) {
-      let prev = sql`SELECT e.uid AS uid, min(e.ts) AS t FROM ${events} AS e WHERE ${first} GROUP BY e.uid`;
+      let prev = sql`${pre}SELECT ${uid}, min(e.ts) AS t FROM ${events} AS e WHERE ${first} GROUP BY uid`;
       for (const where of rest) {
         prev = sql`SELECT uid, min(s_ts) AS t FROM ${step(where)} ALL INNER JOIN (SELECT uid, t AS p_t FROM (${prev})) AS p USING uid WHERE s_ts > p_t GROUP BY uid`;
       }
       return sql`SELECT uid FROM (${prev})`;
     }
-    let prev = sql`SELECT DISTINCT e.uid AS uid, e.ts AS t1, e.ts AS t FROM ${events} AS e WHERE ${first}`;
+    let prev = sql`${pre}SELECT DISTINCT ${uid}, e.ts AS t1, e.ts AS t FROM ${events} AS e WHERE ${first}`;
     for (const where of rest) {
       const limit = addInterval(new Sql('p_t1'), within.amount, within.unit);
       prev = sql`SELECT uid, p_t1 AS t1, min(s_ts) AS t FROM ${step(where)} ALL INNER JOIN (SELECT uid, t1 AS p_t1, t AS p_t FROM (${prev})) AS p USING uid WHERE s_ts > p_t AND s_ts <= ${limit} GROUP BY uid, p_t1`;
@@ -113,14 +136,15 @@ const shapes: QueryShapes = {
 
 export const clickhouseDialect: SqlDialect = {
   name: 'clickhouse',
-  // Rows count for the person their key was merged into (people-sql.ts): every scan reads
-  // through the resolving sources, never the raw tables.
+  // Rows count for the person their key was merged into (people-sql.ts): event scans map keys
+  // themselves (PERSON), the other tables are read through the resolving sources.
   tables: {
-    events: EVENTS,
+    events: 'events',
     users: PERSON_KEYS,
     traits: TRAITS,
     cohortMembers: CLICKHOUSE_MEMBER_SETS,
   },
+  personScan: PERSON,
   shapes,
   quoteString: quoteClickHouseString,
   timestamp: (d) => constTs(d),

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from './client';
 import { createClickHouseEventStore, type ClickHouseEventStore, type EventReads } from './clickhouse-event-store';
 import { migrateClickHouse } from './migrations';
-import { EVENTS, PEOPLE, TRAITS } from './people-sql';
+import { PEOPLE, personOf, TRAITS, WITH_MERGES } from './people-sql';
 import { freshClickHouseDatabase, noClickHouse } from './test-support/ch-test-db';
 import { openChdbClient } from './test-support/chdb-client';
 import { compileDefinition } from '../../cohort/cohort-compiler';
@@ -46,10 +46,10 @@ async function chTraits(client: ClickHouseClient): Promise<Record<string, Record
   return out;
 }
 
-/** Events per person (shown user id -> sorted event names), through the resolving sources. */
+/** Events per person (shown user id -> sorted event names), keys mapped as the compiled scans map them. */
 async function chEvents(client: ClickHouseClient): Promise<Record<string, string[]>> {
   const rows = await client.query<{ user_id: string; event: string }>(
-    `SELECT p.user_id AS user_id, e.event AS event FROM (SELECT uid, event FROM ${EVENTS}) AS e ALL INNER JOIN ${PEOPLE} AS p USING uid`,
+    `SELECT p.user_id AS user_id, e.event AS event FROM (${WITH_MERGES} SELECT ${personOf('e.uid')} AS uid, e.event AS event FROM events AS e) AS e ALL INNER JOIN ${PEOPLE} AS p USING uid`,
   );
   const out: Record<string, string[]> = {};
   for (const r of rows) (out[r.user_id] ??= []).push(r.event);

@@ -36,10 +36,6 @@ export function personOf(column: string): string {
 const flat = (prefix: string) => ['keys', 'kind', 'text', 'num', 'dkey'].map((p) => `${prefix}_${p}`).join(', ');
 const hot = Array.from({ length: HOT_SLOTS }, (_, i) => `hot${i + 1}_text, hot${i + 1}_num`).join(', ');
 
-/** `events` with `uid` the person each row counts for now (every column of the table). */
-export const EVENTS =
-  `(${WITH_MERGES} SELECT event, ts, ${personOf('e.uid')} AS uid, seq, message_id, received_at, props, ${flat('props')}, ${hot} FROM events AS e)`;
-
 /** `user_traits` with `uid` the person each row counts for now (every column of the table). */
 export const TRAITS =
   `(${WITH_MERGES} SELECT ${personOf('t.uid')} AS uid, key, ts, seq, value, ${flat('value')}, text, num FROM user_traits AS t)`;

@@ -9,7 +9,7 @@
  * person's keys. `argMax` of a tuple takes it: a bare Nullable argument would
  * make argMax skip the rows where it is NULL and return an older value.
  */
-import { KIND_CODE, pathKey } from '../../cohort/dialects/clickhouse';
+import { flatElement, KIND_CODE, pathKey } from '../../cohort/dialects/clickhouse';
 import { quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
 import type { PropertyValueCount, TraitSummary } from '../event-store';
 import type { ClickHouseClient } from './client';
@@ -21,7 +21,7 @@ const SCALAR_KINDS = `(${KIND_CODE.string}, ${KIND_CODE.number}, ${KIND_CODE.boo
 const KIND_NAME: Record<number, string> = { 1: 'string', 2: 'number', 3: 'boolean', 4: 'object', 5: 'array' };
 
 const at = (prefix: string, part: 'kind' | 'text', path: readonly string[]) =>
-  `${prefix}_${part}[indexOf(${prefix}_keys, ${quoteClickHouseString(pathKey(path))})]`;
+  flatElement(`${prefix}_${part}`, `${prefix}_keys`, quoteClickHouseString(pathKey(path)), part !== 'kind');
 
 function counts(rows: { v: string; n: string }[]): PropertyValueCount[] {
   return rows.map((r) => ({ value: r.v, count: Number(r.n) }));

@@ -143,35 +143,38 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       const ctes = `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
               c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)`;
       const against = opts.against ?? [];
-      const sets = idSetCtes(against);
       if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.against, opts.signal);
-      // Per set, the members of p whose user id is in it. p's user ids come from one
-      // join with users by the integer key, which also gives the samples' ids (one
-      // scan of users, as without sets), matched with each set by hash: no id leaves
-      // the engine. Without sets only the samples are joined with users.
-      const withSets = sets.ctes.length > 0;
-      const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id WHERE pu.in_p)` : '0') + ` AS m${i}`);
+      // Per set, the members of p whose user id is in it. The in-memory identity map (every
+      // person of the store) turns the set's user ids into person keys, an id counting only
+      // where it is the person's shown user id (an alias or a merged-away id names no member
+      // to a destination): the engine then matches integers with p, and only the samples
+      // are joined with users, as without sets. (Joining p with users for its ids read all
+      // of users: diff with one sync 2.4x a preview at 20M events; bench/RESULTS.md.)
+      const keys = against.map((set) => {
+        const out: number[] = [];
+        for (const id of set) {
+          const uid = ids.uidOf(id);
+          if (uid !== undefined && ids.displayOf(uid) === id) out.push(uid);
+        }
+        return out;
+      });
+      const keyCtes = keys.flatMap((k, i) => (k.length ? [`a${i} AS (SELECT CAST(unnest(string_split(?, ',')) AS BIGINT) AS uid)`] : []));
+      const keyParams = keys.filter((k) => k.length).map((k) => k.join(','));
+      const matched = keys.map((k, i) => (k.length ? `(SELECT count(*) FROM p SEMI JOIN a${i} ON a${i}.uid = p.uid)` : '0') + ` AS m${i}`);
       const [row] = await reads.rows<Record<string, unknown>>(
         `${ctes},
               d AS MATERIALIZED (SELECT coalesce(p.uid, c.uid) AS uid, c.uid IS NULL AS added
                                    FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL),
-              x AS MATERIALIZED (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?),${
-                withSets
-                  ? `
-              pu AS MATERIALIZED (SELECT u.uid, u.user_id, k.in_p
-                                    FROM (SELECT uid, true AS in_p FROM p UNION ALL SELECT uid, false FROM x WHERE NOT added) k
-                                    JOIN users u ON u.uid = k.uid),
-              ${sets.ctes.join(', ')},`
-                  : ''
-              }
+              x AS MATERIALIZED (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?),${keyCtes.map((x) => `
+              ${x},`).join('')}
               s AS MATERIALIZED (SELECT list(u.user_id ORDER BY u.user_id) FILTER (WHERE x.added) AS a,
                                         list(u.user_id ORDER BY u.user_id) FILTER (WHERE NOT x.added) AS r
-                                   FROM x JOIN ${withSets ? 'pu' : 'users'} u ON u.uid = x.uid)
+                                   FROM x JOIN users u ON u.uid = x.uid)
          SELECT (SELECT count(*) FROM c) AS current, (SELECT count(*) FROM p) AS proposed,
                 (SELECT count(*) FROM d WHERE added) AS added, (SELECT count(*) FROM d WHERE NOT added) AS removed,
                 (SELECT CAST(to_json(coalesce(a, [])) AS VARCHAR) FROM s) AS sample_added,
                 (SELECT CAST(to_json(coalesce(r, [])) AS VARCHAR) FROM s) AS sample_removed${matched.map((m) => `, ${m}`).join('')}`,
-        [...q.params, cohortId, sampleSize, ...sets.params],
+        [...q.params, cohortId, sampleSize, ...keyParams],
         opts.signal,
       );
       const proposed = Number(row.proposed);
