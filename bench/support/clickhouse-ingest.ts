@@ -19,11 +19,11 @@ interface LoadOutcome {
   errors: string[]; latencies: number[]; cpu: { user: number; system: number };
 }
 
-/** utime + stime of a process in seconds (Linux). */
-function cpuSeconds(pid: number): number {
+/** utime + stime of a process in seconds (Linux); `system`: stime alone. */
+function cpuSeconds(pid: number, system = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return ((system ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
 export interface IngestOutcome {
@@ -38,14 +38,23 @@ export interface IngestOutcome {
   perServer: number[];
   /** CPU seconds of each serving process during the load, and of the load generators together. */
   serverCpu: number[];
+  /** The part of serverCpu spent in the kernel (socket reads and writes). */
+  serverSystemCpu: number[];
   generatorCpu: number;
   errors: string[];
 }
 
-function startServer(tmp: string, env: Record<string, string>): { child: ChildProcess; url: Promise<string>; log: () => string; dir: string } {
+/** Where the serving processes come from: this checkout, or another one (a baseline); node flags (a CPU profile). */
+export interface ServerSource {
+  root?: string;
+  nodeFlags?: string[];
+}
+
+function startServer(tmp: string, env: Record<string, string>, src: ServerSource = {}): { child: ChildProcess; url: Promise<string>; log: () => string; dir: string } {
   const dir = mkdtempSync(join(tmp, 'bench-ch-serve-'));
-  const child = spawn(process.execPath, tsNode('src/cli.ts', ['serve']), {
-    cwd: ROOT,
+  const root = src.root ?? ROOT;
+  const child = spawn(process.execPath, [...(src.nodeFlags ?? []), '--import', 'tsx', join(root, 'src/cli.ts'), 'serve'], {
+    cwd: root,
     env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', KOHORT_DATA_DIR: dir, KOHORT_WRITE_KEY: WRITE_KEY, KOHORT_ADMIN_TOKEN: 'bench-admin-token-0001', KOHORT_SCHEDULER: 'off' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -89,20 +98,23 @@ export async function ingestTwoServers(opts: {
   batch: number;
   countRows: () => Promise<number>;
   log: (line: string) => void;
+  server?: ServerSource;
 }): Promise<IngestOutcome & { rowsAdded: number }> {
   const env = { KOHORT_DATABASE_URL: opts.databaseUrl, KOHORT_EVENTS_URL: opts.eventsUrl };
   // One after the other: the first migrates and holds the migration lock; the second finds it done.
-  const servers = [startServer(opts.tmp, env)];
+  const servers = [startServer(opts.tmp, env, opts.server)];
   try {
     await servers[0].url;
-    servers.push(startServer(opts.tmp, env));
+    servers.push(startServer(opts.tmp, env, opts.server));
     const urls = await Promise.all(servers.map((s) => s.url));
     const before = await opts.countRows();
     const split = [Math.ceil(opts.connections / 2), Math.floor(opts.connections / 2)];
     opts.log(`servers at ${urls.join(', ')}; ${opts.seconds} s over ${split.join(' + ')} connections`);
     const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid!));
+    const sysBefore = servers.map((s) => cpuSeconds(s.child.pid!, true));
     const outcomes = await Promise.all(urls.map((u, i) => load(u, opts.seconds, split[i], opts.batch)));
     const serverCpu = servers.map((s, i) => cpuSeconds(s.child.pid!) - cpuBefore[i]);
+    const serverSystemCpu = servers.map((s, i) => cpuSeconds(s.child.pid!, true) - sysBefore[i]);
     const rowsAdded = (await opts.countRows()) - before;
     const seconds = Math.max(...outcomes.map((o) => o.elapsedMs)) / 1000;
     const acknowledged = outcomes.reduce((n, o) => n + o.stored, 0);
@@ -120,6 +132,7 @@ export async function ingestTwoServers(opts: {
       p99: percentile(latencies, 99),
       perServer: outcomes.map((o) => o.stored),
       serverCpu,
+      serverSystemCpu,
       generatorCpu: outcomes.reduce((n, o) => n + (o.cpu.user + o.cpu.system) / 1e6, 0),
       errors: outcomes.flatMap((o) => o.errors),
       rowsAdded,

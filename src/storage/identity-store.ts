@@ -54,8 +54,13 @@ export interface IdentityStore {
    * PostgreSQL discarded in the events engine, and its retry finds the same people.
    */
   prepare(externalIds: readonly string[]): Promise<void>;
-  /** The person of each id, creating the unknown ones (in bulk, one round trip in the common case). */
-  resolve(tx: WriteTx, externalIds: readonly string[]): Promise<Resolved>;
+  /**
+   * The person of each id, creating the unknown ones (in bulk, one round trip in the common case).
+   * `published`: ids the caller wrote in an earlier committed write, whose people are therefore
+   * acknowledged already (a person never becomes unacknowledged again, and an id is only ever
+   * moved to another acknowledged person): they are not checked again.
+   */
+  resolve(tx: WriteTx, externalIds: readonly string[], published?: { has(id: string): boolean }): Promise<Resolved>;
   alias(tx: WriteTx, previousId: string, userId: string): Promise<AliasChange>;
   /**
    * Holds these people until the transaction ends (writes whose outcome depends on a person's

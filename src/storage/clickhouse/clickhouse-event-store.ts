@@ -29,6 +29,7 @@ import type { IdentityStore, Person } from '../identity-store.js';
 import { WriteTxConflict, type WriteTx } from '../write-tx.js';
 import type { ClickHouseClient } from './client.js';
 import { ClickHouseEventWriter, type ChEvent } from './event-writer.js';
+import { KnownIds } from './known-ids.js';
 import { SeqPool } from './seq-pool.js';
 import { TraitGroup } from './trait-history.js';
 
@@ -81,7 +82,12 @@ interface GroupRows {
 export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps): Promise<ClickHouseEventStore> {
   const { client, identity, dedup, reads } = deps;
   const writer = await ClickHouseEventWriter.open(client, deps.hot);
-  const seq = new SeqPool(identity);
+  // Large blocks: at 500 events a request, blocks of 1,000 cost a PostgreSQL round trip every other request.
+  const seq = new SeqPool(identity, 20_000);
+  // Ids seen committed in PostgreSQL: `prepare` is skipped for them (no round trip per group for
+  // known users); and ids of this process's committed writes, whose people are acknowledged.
+  const existing = new KnownIds();
+  const published = new KnownIds();
   const listeners = new Set<(events: StoredEvent[]) => void>();
   const queue: Pending[] = [];
   let draining = false;
@@ -97,13 +103,21 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       }
     };
     const results = group.map(() => ({ stored: 0, duplicates: 0 }));
-    const flat = group.flatMap((p, i) => p.items.map((item) => ({ item, req: i })));
+    // Every item of the group with the request it came from (parallel arrays: no object per item).
+    const flat: WriteItem[] = [];
+    const reqOf: number[] = [];
+    group.forEach((p, n) => {
+      for (const item of p.items) {
+        flat.push(item);
+        reqOf.push(n);
+      }
+    });
     const stored: StoredRow[] = [];
     // Segments of tracks and identifies between aliases: ids resolved, people locked and
     // message ids claimed in one round trip each; an alias applies at its position.
     let i = 0;
     while (i < flat.length) {
-      const item = flat[i].item;
+      const item = flat[i];
       if (item.kind === 'alias') {
         const change = await identity.alias(tx, item.previousId, item.userId);
         addPeople(change.created);
@@ -117,13 +131,13 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
           const keys = (await identity.keysOf(tx, [change.into])).get(change.into)!;
           rows.traits.merged(change.from, change.into, keys);
         }
-        results[flat[i].req].stored++;
+        results[reqOf[i]].stored++;
         i++;
         continue;
       }
       let j = i;
-      while (j < flat.length && flat[j].item.kind !== 'alias') j++;
-      await segment(tx, flat.slice(i, j), rows, results, stored, addPeople, receivedAt);
+      while (j < flat.length && flat[j].kind !== 'alias') j++;
+      await segment(tx, flat.slice(i, j) as Exclude<WriteItem, { kind: 'alias' }>[], reqOf.slice(i, j), rows, results, stored, addPeople, receivedAt);
       i = j;
     }
     return { results, rows, stored };
@@ -131,15 +145,15 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
 
   async function segment(
     tx: WriteTx,
-    seg: { item: WriteItem; req: number }[],
+    items: Exclude<WriteItem, { kind: 'alias' }>[],
+    reqs: number[],
     rows: GroupRows,
     results: WriteResult[],
     stored: StoredRow[],
     addPeople: (p: Person[]) => void,
     receivedAt: Date,
   ): Promise<void> {
-    const items = seg.map((s) => s.item as Exclude<WriteItem, { kind: 'alias' }>);
-    const { uids, created } = await identity.resolve(tx, items.map((it) => it.externalId));
+    const { uids, created } = await identity.resolve(tx, items.map((it) => it.externalId), published);
     addPeople(created);
     const uidOf = (it: (typeof items)[number]) => uids.get(it.externalId)!;
     // Ordered trait operations read a person's earlier rows: one process at a time per person.
@@ -153,21 +167,30 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       seq.discard();
       locked = new Set([...locked, ...people]);
       // A merge committed before the lock moved the ids to another person: lock that one too.
-      const again = await identity.resolve(tx, traitIds);
+      const again = await identity.resolve(tx, traitIds, published);
       for (const id of traitIds) uids.set(id, again.uids.get(id)!);
     }
     if (traitIds.length) {
       const people = [...new Set(traitIds.map((id) => uids.get(id)!))];
       await rows.traits.load(await identity.keysOf(tx, people));
     }
-    const withId = items.map((it, k) => ({ it, k })).filter((x) => x.it.messageId !== undefined);
-    const fresh = await dedup.claim(tx, withId.map((x) => `${uidOf(x.it)}|${x.it.messageId}`));
-    const repeat = new Set(withId.filter((_, n) => !fresh[n]).map((x) => x.k));
+    // Claim keys of the items with a message id, and where each came from (no object per item).
+    const keys: string[] = [];
+    const keyAt: number[] = [];
+    for (let k = 0; k < items.length; k++) {
+      const id = items[k].messageId;
+      if (id === undefined) continue;
+      keys.push(`${uidOf(items[k])}|${id}`);
+      keyAt.push(k);
+    }
+    const fresh = await dedup.claim(tx, keys);
+    const repeat = new Uint8Array(items.length);
+    for (let n = 0; n < keyAt.length; n++) if (!fresh[n]) repeat[keyAt[n]] = 1;
     await seq.reserve(items.length);
     for (let k = 0; k < items.length; k++) {
       const it = items[k];
-      const r = results[seg[k].req];
-      if (repeat.has(k)) {
+      const r = results[reqs[k]];
+      if (repeat[k]) {
         r.duplicates++;
         continue;
       }
@@ -177,7 +200,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
         await rows.traits.identify(uid, it.traits, it.ops, it.ts);
         continue;
       }
-      await seq.reserve(1);
+      if (seq.available < 1) await seq.reserve(1); // identifies above may have used the block up
       const e: ChEvent = { seq: seq.take(), uid, event: it.event, ts: it.ts, props: it.props, messageId: it.messageId ?? '', receivedAt };
       rows.events.push(e);
       stored.push({ uid, externalId: it.externalId, e });
@@ -199,10 +222,15 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
     // People of tracks and identifies are created (committed) before the write: if it fails,
     // no users row in ClickHouse names a key PostgreSQL then discards. Ids an alias of the group
     // names are left to the alias (creating them first would turn a rename into a merge).
-    const aliased = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind === 'alias' ? [it.previousId, it.userId] : []))));
-    const plain = new Set(group.flatMap((p) => p.items.flatMap((it) => (it.kind !== 'alias' && !aliased.has(it.externalId) ? [it.externalId] : []))));
+    const aliased = new Set<string>();
+    for (const p of group) for (const it of p.items) if (it.kind === 'alias') aliased.add(it.previousId).add(it.userId);
+    const plain = new Set<string>();
+    for (const p of group) {
+      for (const it of p.items) if (it.kind !== 'alias' && !aliased.has(it.externalId) && !existing.has(it.externalId)) plain.add(it.externalId);
+    }
     try {
-      await identity.prepare([...plain]);
+      if (plain.size) await identity.prepare([...plain]);
+      existing.addAll(plain);
     } catch (err) {
       for (const p of group) p.reject(err);
       return;
@@ -216,6 +244,7 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
         inserting = true;
         await insert(rows);
         await tx.commit();
+        published.addAll(written(group));
         group.forEach((p, n) => p.resolve(results[n]));
         if (stored.length && listeners.size) await notify(stored);
         return;
@@ -295,6 +324,11 @@ export async function createClickHouseEventStore(deps: ClickHouseEventStoreDeps)
       while (draining || queue.length) await new Promise((r) => setTimeout(r, 10));
     },
   };
+}
+
+/** The ids of a group's tracks and identifies. */
+function* written(group: readonly Pending[]): Iterable<string> {
+  for (const p of group) for (const it of p.items) if (it.kind !== 'alias') yield it.externalId;
 }
 
 function bindReads(r: EventReads): EventReads {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from './client';
 import { ClickHouseEventWriter } from './event-writer';
-import { flattenJson } from './flatten';
+import { flatColumns, flattenJson, numberOfValue, readPath, textOf } from './flatten';
 import { CLICKHOUSE_MIGRATIONS, migrateClickHouse } from './migrations';
 import { freshClickHouseDatabase, noClickHouse } from './test-support/ch-test-db';
 import { openChdbClient } from './test-support/chdb-client';
@@ -56,6 +56,46 @@ function suite(open: () => Promise<ClickHouseClient>) {
       { path: ['plan'], text: 'hot1_text', number: 'hot1_num' },
       { path: ['price'], text: 'hot2_text', number: 'hot2_num' },
     ]);
+  });
+
+  it('stores in TabSeparated exactly what the JSONEachRow rows stored (escapes, unicode, numbers, nesting)', async () => {
+    const tricky = [
+      { plan: 'tab\there', price: 'new\nline\r\nand \\ back\\slash', q: "it's \"quoted\"", n: '\\N' },
+      { plan: '', price: -0, big: 1e21, tiny: 5e-324, max: 1.7976931348623157e308, neg: -12.5, tenth: 0.1, s: ' 7 ', e: '1e3' },
+      { plan: { deep: { er: ['x', 1, null, { y: "'" }] } }, price: [1, 'two', true], t: true, f: false, z: null },
+      { 'we\tird"key\'': 'é ü 𝄞 ☃', 'a.b': { '': 'empty key', '\\': '\\' }, plan: 'pro' },
+      {},
+    ];
+    const at = new Date('2024-03-01T00:00:00.000Z');
+    const events = tricky.map((props, i) => ({ seq: 500 + i, uid: 40 + i, event: `ev\t'${i}\\`, ts: at, props, messageId: `m\\${i}\n`, receivedAt: at }));
+    await writer.events(events);
+    const hot = writer.materialized();
+    // The rows as the JSONEachRow path built them (flatten.ts), stored under other sequence numbers.
+    await client.insert(
+      'events',
+      events.map((e) => {
+        const row: Record<string, unknown> = {
+          event: e.event, ts: e.ts.getTime() * 1000, uid: e.uid, seq: e.seq + 100, message_id: e.messageId, received_at: e.ts.getTime() * 1000,
+          props: JSON.stringify(e.props), ...flatColumns('props', flattenJson(e.props, false)),
+        };
+        for (const h of hot) {
+          const v = readPath(e.props, h.path);
+          row[h.text] = textOf(v);
+          row[h.number!] = numberOfValue(v);
+        }
+        return row;
+      }),
+    );
+    const read = (from: number) =>
+      client.query<Record<string, unknown>>(
+        `SELECT event, toString(ts) AS ts, toString(uid) AS uid, message_id, toString(received_at) AS r, props, props_keys, props_kind, props_text,
+                props_num, props_dkey, hot1_text, hot1_num, hot2_text, hot2_num, hot3_text FROM events WHERE seq >= ${from} AND seq < ${from + 100} ORDER BY seq`,
+      );
+    const tsv = await read(500);
+    expect(tsv).toHaveLength(tricky.length);
+    expect(tsv).toEqual(await read(600));
+    expect(tsv[0].hot1_text).toBe('tab\there');
+    expect(tsv[3].props_keys).toEqual(flattenJson(tricky[3], false).keys);
   });
 
   it('refuses times that 18.16 cannot partition (before 1970, after 2106)', async () => {

@@ -1,14 +1,15 @@
 /**
  * Appends events, traits, people and member sets to the ClickHouse tables in
- * JSONEachRow batches, computing the flattened and hot property columns the
- * compiler reads. Identity (user id -> uid) is the caller's: this writer takes
+ * batches (events as TabSeparated text, the rest as JSONEachRow), computing the
+ * flattened and hot property columns the compiler reads. Identity (user id -> uid) is the caller's: this writer takes
  * uids. Deduplication of re-sent events across processes is not done here yet.
  */
 import type { MaterializedProperty } from '../../cohort/dialect';
 import { quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
 import { MAX_EVENT_MS, MIN_EVENT_MS } from '../../cohort/dialects/clickhouse-time';
 import type { ClickHouseClient } from './client';
-import { flatColumns, flattenJson, numberOfValue, readPath, textOf } from './flatten';
+import { eventColumns, eventRowsTsv } from './event-rows';
+import { flatColumns, flattenJson, numberOfValue, textOf } from './flatten';
 import { HOT_SLOTS } from './migrations';
 
 export interface ChEvent {
@@ -63,26 +64,17 @@ export class ClickHouseEventWriter {
     return this.hot.map((h) => ({ path: h.path, text: `hot${h.slot}_text`, number: `hot${h.slot}_num` }));
   }
 
+  /** In TabSeparated text built in one pass (event-rows.ts): the ingestion path's cost per event. */
   async events(events: readonly ChEvent[]): Promise<void> {
-    const rows = events.map((e) => {
-      const row: Record<string, unknown> = {
-        event: e.event,
-        ts: micros(e.ts),
-        uid: e.uid,
-        seq: e.seq,
-        message_id: e.messageId,
-        received_at: micros(e.receivedAt ?? e.ts),
-        props: JSON.stringify(e.props),
-        ...flatColumns('props', flattenJson(e.props, false)),
-      };
-      for (const h of this.hot) {
-        const v = readPath(e.props, h.path);
-        row[`hot${h.slot}_text`] = textOf(v);
-        row[`hot${h.slot}_num`] = numberOfValue(v);
-      }
-      return row;
-    });
-    await inBatches(this.client, 'events', rows);
+    const columns = eventColumns(this.hot.map((h) => h.slot));
+    // Every time is checked before anything is sent.
+    for (const e of events) {
+      micros(e.ts);
+      if (e.receivedAt) micros(e.receivedAt);
+    }
+    for (let i = 0; i < events.length; i += BATCH) {
+      await this.client.insertTsv('events', columns, eventRowsTsv(events, i, Math.min(events.length, i + BATCH), this.hot));
+    }
   }
 
   async traits(traits: readonly ChTrait[]): Promise<void> {

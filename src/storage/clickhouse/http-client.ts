@@ -6,8 +6,10 @@
  * is created when missing.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { quoteClickHouseString } from '../../cohort/dialects/clickhouse-literals';
-import { jsonEachRow, parseJsonEachRow, tableName, type ClickHouseClient } from './client';
+import { jsonEachRow, parseJsonEachRow, tableName, tsvInsert, type ClickHouseClient } from './client';
 
 export class ClickHouseHttpError extends Error {
   constructor(
@@ -50,6 +52,40 @@ export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOpt
     return text;
   }
 
+  /*
+   * Inserts of ingestion go through node:http on kept-alive connections: fetch turned each
+   * body of megabytes into a stream of encoded chunks (a copy and many writes per insert),
+   * which cost as much CPU as building the rows. Idle sockets do not hold the process open.
+   */
+  const transport = u.protocol === 'https:' ? https : http;
+  // Idle sockets are closed after 2 s, before ClickHouse's own keep-alive timeout (3 s by default)
+  // can close one just as an insert is sent on it.
+  const agent = new transport.Agent({ keepAlive: true, timeout: 2_000 });
+  agent.on('free', (socket) => socket.unref());
+  function postBody(query: string, body: string): Promise<void> {
+    const params = new URLSearchParams({ database, query });
+    return new Promise((resolve, reject) => {
+      const req = transport.request(
+        `${base}?${params.toString()}`,
+        { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) }, signal: AbortSignal.timeout(timeoutMs) },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve();
+            else reject(new ClickHouseHttpError(status, `ClickHouse error ${status}: ${text.trim().slice(0, 2000)}`));
+          });
+        },
+      );
+      req.on('socket', (socket) => socket.ref());
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   await post(undefined, `CREATE DATABASE IF NOT EXISTS ${database}`, null);
   return {
     async command(sql) {
@@ -76,6 +112,12 @@ export async function connectClickHouseHttp(url: string, opts: ClickHouseHttpOpt
       if (!rows.length) return;
       await post(`INSERT INTO ${tableName(table)} FORMAT JSONEachRow`, jsonEachRow(rows), database);
     },
-    async close() {},
+    async insertTsv(table, columns, text) {
+      if (!text) return;
+      await postBody(tsvInsert(table, columns), text);
+    },
+    async close() {
+      agent.destroy();
+    },
   };
 }

@@ -16,26 +16,35 @@ const MAX_ATTEMPTS = 50;
  */
 export function createPgIdentityStore(db: PgDatabase): IdentityStore {
   /** `publish`: inside a write (people returned in `created` count as acknowledged on commit); otherwise `prepare`. */
-  async function resolve(t: PgQueryable, externalIds: readonly string[], publish = true): Promise<Resolved> {
+  async function resolve(t: PgQueryable, externalIds: readonly string[], publish = true, published?: { has(id: string): boolean }): Promise<Resolved> {
     const uids = new Map<string, number>();
     const created: Person[] = [];
     let missing = [...new Set(externalIds)];
+    // The publication check (a people row read per id) only for ids not known to be published.
+    const check = publish ? (published ? missing.filter((id) => !published.has(id)) : missing) : [];
     for (let attempt = 0; missing.length; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error('could not resolve ids: too many concurrent changes');
       const rows = await t.query<{ external_id: string | null; uid: number; shown: string | null }>(
+        // Index lookups per id, whatever the planner estimates: joined as a set, the batch was
+        // answered by hashing the whole of person_identities and people on every call (a cost
+        // that grew with the number of people). OFFSET 0 keeps the lateral lookup from being
+        // flattened into such a join; the people are found by key through an array.
         `WITH input AS (SELECT DISTINCT x AS external_id FROM unnest($1::text[]) AS x),
-         known AS (SELECT i.external_id, i.uid FROM person_identities i JOIN input USING (external_id)),
+         known AS (SELECT i.external_id, i.uid FROM input
+                     CROSS JOIN LATERAL (SELECT external_id, uid FROM person_identities WHERE external_id = input.external_id OFFSET 0) i),
          fresh AS (SELECT external_id, nextval('person_uid_seq') AS uid
                      FROM (SELECT external_id FROM input WHERE external_id NOT IN (SELECT external_id FROM known) ORDER BY external_id) s),
          ins AS (INSERT INTO person_identities (external_id, uid) SELECT external_id, uid FROM fresh
                  ON CONFLICT (external_id) DO NOTHING RETURNING external_id, uid),
          people_ins AS (INSERT INTO people (uid, user_id, published) SELECT uid, external_id, $2::boolean FROM ins),
-         pub AS (UPDATE people p SET published = true FROM known
-                  WHERE $2::boolean AND p.uid = known.uid AND NOT p.published RETURNING p.uid, p.user_id)
+         pub AS (UPDATE people p SET published = true
+                  WHERE $2::boolean AND NOT p.published
+                    AND p.uid = ANY (ARRAY(SELECT k.uid FROM known k JOIN unnest($3::text[]) AS c(id) ON c.id = k.external_id))
+                  RETURNING p.uid, p.user_id)
          SELECT external_id, uid, NULL AS shown FROM known
          UNION ALL SELECT external_id, uid, external_id FROM ins
          UNION ALL SELECT NULL, uid, user_id FROM pub`,
-        [missing, publish],
+        [missing, publish, check],
       );
       for (const r of rows) {
         if (r.external_id !== null) uids.set(r.external_id, r.uid);
@@ -110,7 +119,7 @@ export function createPgIdentityStore(db: PgDatabase): IdentityStore {
     async prepare(externalIds) {
       if (externalIds.length) await resolve(db, externalIds, false);
     },
-    resolve: (tx: WriteTx, ids) => resolve(pgTx(tx), ids),
+    resolve: (tx: WriteTx, ids, published) => resolve(pgTx(tx), ids, true, published),
     alias: (tx: WriteTx, previousId, userId) => alias(pgTx(tx), previousId, userId),
     async lockPeople(tx, uids) {
       if (!uids.length) return;

@@ -4,7 +4,7 @@
  * session per process (a temp dir, deleted on close); vitest runs each file in
  * its own process.
  */
-import { jsonEachRow, parseJsonEachRow, tableName, type ClickHouseClient } from '../client';
+import { jsonEachRow, parseJsonEachRow, tableName, tsvInsert, type ClickHouseClient } from '../client';
 
 export async function openChdbClient(): Promise<ClickHouseClient> {
   const { Session } = await import('chdb');
@@ -24,6 +24,10 @@ export async function openChdbClient(): Promise<ClickHouseClient> {
     async insert(table, rows) {
       if (!rows.length) return;
       await run(`INSERT INTO ${tableName(table)} FORMAT JSONEachRow\n${jsonEachRow(rows)}`);
+    },
+    async insertTsv(table, columns, text) {
+      if (!text) return;
+      await run(`${tsvInsert(table, columns)}\n${text}`);
     },
     async close() {
       session.close();
