@@ -112,7 +112,9 @@ const shapes: QueryShapes = {
   // 18.16 has no EXISTS.
   // 18.16's UNION ALL finds no common type for UInt64 and Float64.
   toDouble: (x) => sql`toFloat64(${x})`,
-  has: (q, uid) => sql`(toUInt64(${uid}) IN (SELECT uid FROM (${q})))`,
+  // 18.16 folds `const IN (set)` to a constant or not depending on the set, and a UNION ALL of
+  // explain rows with both forms fails ("non constant in source stream"): always a full column.
+  has: (q, uid) => sql`materialize(toUInt64(${uid}) IN (SELECT uid FROM (${q})))`,
   sequence(events, steps, within) {
     // Equi-joins on uid (USING, subqueries aliased: what both 18.16 and the current analyzer
     // accept), the order of steps tested in WHERE.
