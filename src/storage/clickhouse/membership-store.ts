@@ -17,10 +17,12 @@ import type { CompiledQuery, ComputeResult, MembershipStore, PassOutcome } from 
 import type { ClickHouseClient } from './client';
 import { commitVersion, fragment, membersOf, nextVersion, text, versionRows, versions, writeVersion } from './member-sets-sql';
 import { resolveUserIds } from './people-lookup';
-import { PEOPLE } from './people-sql';
+import { PEOPLE, PEOPLE_IN } from './people-sql';
 
 const PAGE = 10_000;
 const people = new Sql(PEOPLE);
+/** The people of the keys `uids` selects (a subquery of `uid`). */
+const peopleIn = (uids: Sql) => sql`${new Sql(PEOPLE_IN[0])}${uids}${new Sql(PEOPLE_IN[1])}`;
 
 /** A SELECT of the uids of `uids` as a constant array (values through the literal function). */
 const uidList = (uids: readonly number[]) => sql`SELECT arrayJoin([${joinSql(uids.map((u) => sql`toUInt64(${bind(u)})`), ', ')}]) AS uid`;
@@ -63,7 +65,7 @@ export function createClickHouseMembershipStore(client: ClickHouseClient): Membe
       const keys = (r?.sample ?? []).map(Number);
       if (!keys.length) return { size: Number(r?.size ?? 0), sample: [] };
       const names = await client.query<{ k: string; user_id: string }>(
-        text(sql`SELECT toString(uid) AS k, user_id FROM ${people} WHERE uid IN (${uidList(keys)})`),
+        text(sql`SELECT toString(uid) AS k, user_id FROM ${peopleIn(uidList(keys))}`),
         { signal },
       );
       const byUid = new Map(names.map((n) => [Number(n.k), n.user_id]));
@@ -111,7 +113,7 @@ export function createClickHouseMembershipStore(client: ClickHouseClient): Membe
     async *streamMembers(cohortId) {
       // One sorted read, handed out in pages (keyset pages would re-read the set each time).
       const rows = await client.query<{ user_id: string }>(
-        text(sql`SELECT user_id FROM ${people} WHERE uid IN (${membersOf(cohortId)}) ORDER BY user_id`),
+        text(sql`SELECT user_id FROM ${peopleIn(membersOf(cohortId))} ORDER BY user_id`),
       );
       for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE).map((r) => r.user_id);
     },

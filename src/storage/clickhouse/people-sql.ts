@@ -20,6 +20,16 @@ export const MERGED =
 export const PEOPLE =
   `(SELECT uid, argMax(user_id, version) AS user_id FROM users WHERE uid NOT IN (SELECT from_uid FROM person_merges) GROUP BY uid)`;
 
+/**
+ * PEOPLE restricted to the keys of a subquery, written between these two parts: the key filter
+ * sits inside the GROUP BY, on the table's sort key. (18.16 does not push an outer
+ * `WHERE uid IN …` into PEOPLE: it grouped every user, ~0.2 s at 1M people, to name 20.)
+ */
+export const PEOPLE_IN = [
+  '(SELECT uid, argMax(user_id, version) AS user_id FROM users WHERE uid IN (',
+  ') AND uid NOT IN (SELECT from_uid FROM person_merges) GROUP BY uid)',
+] as const;
+
 /** Person keys now (merged-away keys left out). */
 export const PERSON_KEYS = '(SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT from_uid FROM person_merges))';
 
