@@ -15,7 +15,7 @@
  * text, which ClickHouse's Float64 parser reads back to the same double.
  */
 import { KIND_CODE } from '../../cohort/dialects/clickhouse';
-import { numberOfValue } from './flatten';
+import { numberOfValue, readPath } from './flatten';
 
 export interface EventRow {
   event: string;
@@ -117,17 +117,6 @@ class FlatWriter {
   columns(): string {
     return `[${this.keys}]\t[${this.kind}]\t[${this.text}]\t[${this.num}]\t[${this.dkey}]`;
   }
-}
-
-/** The value at a path of plain objects (own keys only), as flatten.ts's readPath. */
-function readPath(root: unknown, path: readonly string[]): unknown {
-  let cur = root;
-  for (const seg of path) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
-  }
-  return cur;
 }
 
 const nullableText = (v: unknown) => (v === null || v === undefined ? '\\N' : tsvText(typeof v === 'string' ? v : JSON.stringify(v)));
