@@ -91,9 +91,9 @@ export const CLICKHOUSE_MEMBER_SETS =
 
 /**
  * Rows count for the person their key was merged into (people-sql.ts), mapped in each scanning
- * SELECT after its WHERE: the filters stay on the table itself (its (event, ts) sort key, PREWHERE),
- * where a resolving subquery as the FROM hid them from 18.16 (a full scan) and, read inside
- * joins of such subqueries, made 18.16 crash (a NULL read) on some empty inputs.
+ * SELECT after its WHERE: the filters stay on the table itself (its (event, ts) sort key,
+ * PREWHERE), where a resolving subquery as the FROM hid them from 18.16 (a full scan: the
+ * brief example 2.6x the best hand-written SQL at 2M events, 1.3x after; bench/RESULTS.md).
  */
 const PERSON: PersonScan = { with: new Sql(WITH_MERGES), key: (column) => new Sql(personOf(column.text)) };
 const pre = sql`${PERSON.with} `;
