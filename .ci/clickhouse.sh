@@ -9,7 +9,9 @@
 #   source .ci/clickhouse.sh && kohort_ch_start   # exports the URL; kohort_ch_stop at the end
 #   .ci/clickhouse.sh npx vitest run src/storage/clickhouse   # runs a command with a server, then stops it
 #
-# The server and its data are deleted when it stops.
+# The server and its data are deleted when it stops. KOHORT_CH_LOG_LEVEL (default
+# warning) sets its log level: `debug` logs every statement before it runs, which
+# names the statement of a crash (log/server.log, its query id's last executeQuery).
 
 kohort_ch_bin() {
   local b
@@ -79,8 +81,8 @@ EOF
     chown -R clickhouse: "$KOHORT_CH_DIR"
         as=(setpriv --reuid=clickhouse --regid=clickhouse --init-groups --)
   fi
-  # A supervisor loop: Debian's 18.16 segfaults now and then during the long property runs
-  # (docs/ARCHITECTURE.md, ClickHouse). A server that dies is started again on the same
+  # A supervisor loop: Debian's 18.16 segfaulted during the long property runs (found and
+  # avoided, docs/ARCHITECTURE.md, ClickHouse; kept as a safety net). A server that dies is started again on the same
   # data (its parts are on disk) and counted in log/restarts.log; the tests' client waits for it
   # and retries the statement once. TERM to this loop ends it.
   (
