@@ -4,6 +4,7 @@
  * the rest of the difference is still being read (issue 15: a delta run on a
  * 1M-member cohort spent ~2 s reading both lists whole before its first request).
  */
+import { Handoff } from '../../storage/handoff.js';
 
 /**
  * Code point order, which is UTF-8 byte order: how both stores sort user ids
@@ -143,46 +144,30 @@ export async function* asPages<T>(items: Promise<readonly T[]> | readonly T[], s
  * of the source is thrown to the consumer; `close()` stops reading.
  */
 export function eager<T>(source: AsyncIterable<T>): AsyncIterable<T> & { close(): Promise<void> } {
-  const buf: T[] = [];
-  let done = false;
+  const read = new Handoff<T>();
   let closed = false;
-  let error: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
   const pump = (async () => {
     try {
       for await (const x of source) {
         if (closed) break;
-        buf.push(x);
-        notify();
+        read.push(x);
       }
+      read.end();
     } catch (err) {
-      error = err;
-    } finally {
-      done = true;
-      notify();
+      read.fail(err);
     }
   })();
   return {
     async *[Symbol.asyncIterator]() {
       try {
-        for (;;) {
-          if (buf.length) yield buf.shift()!;
-          else if (error !== null) throw error;
-          else if (done) return;
-          else await new Promise<void>((r) => (wake = r));
-        }
+        yield* read.drain();
       } finally {
         closed = true;
       }
     },
     async close() {
       closed = true;
-      buf.length = 0;
+      read.clear();
       await pump;
     },
   };

@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { Handoff } from '../handoff';
 
 /**
  * The first column (text, never null) of a query's rows, in pages of about `pageSize`, handed out
@@ -15,15 +16,7 @@ export async function* streamTextPages(
   pageSize = 10_000,
   opts: { dropRepeats?: boolean } = {},
 ): AsyncGenerator<string[]> {
-  const pages: string[][] = [];
-  let done = false;
-  let error: unknown = null;
-  let wake: (() => void) | null = null;
-  const notify = () => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const pages = new Handoff<string[]>();
   const reading = use(async (c) => {
     const result = await c.stream(sql, params);
     let page: string[] = [];
@@ -39,28 +32,15 @@ export async function* streamTextPages(
       if (page.length >= pageSize) {
         pages.push(page);
         page = [];
-        notify();
       }
     }
     if (page.length) pages.push(page);
   }).then(
-    () => {
-      done = true;
-      notify();
-    },
-    (err: unknown) => {
-      error = err;
-      done = true;
-      notify();
-    },
+    () => pages.end(),
+    (err: unknown) => pages.fail(err),
   );
   try {
-    for (;;) {
-      if (pages.length) yield pages.shift()!;
-      else if (error !== null) throw error;
-      else if (done) return;
-      else await new Promise<void>((r) => (wake = r));
-    }
+    yield* pages.drain();
   } finally {
     await reading;
   }
