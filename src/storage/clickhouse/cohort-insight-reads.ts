@@ -9,7 +9,7 @@ import type { CompiledQuery } from '../cohort-store';
 import type { ClickHouseClient } from './client';
 import { fragment, membersOf, text } from './member-sets-sql';
 import { resolveUserIds } from './people-lookup';
-import { PEOPLE, PEOPLE_IN } from './people-sql';
+import { PEOPLE, peopleIn } from './people-sql';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const people = new Sql(PEOPLE);
@@ -51,7 +51,7 @@ export function createClickHouseCohortInsightReads(client: ClickHouseClient): Co
   async function userIds(uids: string[], signal?: AbortSignal): Promise<string[]> {
     if (!uids.length) return [];
     const list = sql`SELECT arrayJoin([${new Sql(uids.map(() => 'toUInt64(?)').join(', '), uids)}]) AS uid`;
-    const rows = await client.query<{ user_id: string }>(text(sql`SELECT user_id FROM ${new Sql(PEOPLE_IN[0])}${list}${new Sql(PEOPLE_IN[1])} ORDER BY user_id`), { signal });
+    const rows = await client.query<{ user_id: string }>(text(sql`SELECT user_id FROM ${peopleIn(list)} ORDER BY user_id`), { signal });
     return rows.map((r) => r.user_id);
   }
 

@@ -17,12 +17,10 @@ import type { CompiledQuery, ComputeResult, MembershipStore, PassOutcome } from 
 import type { ClickHouseClient } from './client';
 import { commitVersion, fragment, membersOf, nextVersion, text, versionRows, versions, writeVersion } from './member-sets-sql';
 import { resolveUserIds } from './people-lookup';
-import { PEOPLE, PEOPLE_IN } from './people-sql';
+import { PEOPLE, peopleIn } from './people-sql';
 
 const PAGE = 10_000;
 const people = new Sql(PEOPLE);
-/** The people of the keys `uids` selects (a subquery of `uid`). */
-const peopleIn = (uids: Sql) => sql`${new Sql(PEOPLE_IN[0])}${uids}${new Sql(PEOPLE_IN[1])}`;
 
 /** A SELECT of the uids of `uids` as a constant array (values through the literal function). */
 const uidList = (uids: readonly number[]) => sql`SELECT arrayJoin([${joinSql(uids.map((u) => sql`toUInt64(${bind(u)})`), ', ')}]) AS uid`;

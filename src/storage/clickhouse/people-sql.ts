@@ -10,6 +10,7 @@
  * no join, so a scan keeps its shape, and with no merges the list holds only the unused
  * key 0 (`transform` refuses empty lists). Written for 18.16 and current releases alike.
  */
+import { sql, Sql } from '../../cohort/dialect';
 import { HOT_SLOTS } from './migrations';
 
 /** The current merge target of each merged-away person key. */
@@ -21,14 +22,13 @@ export const PEOPLE =
   `(SELECT uid, argMax(user_id, version) AS user_id FROM users WHERE uid NOT IN (SELECT from_uid FROM person_merges) GROUP BY uid)`;
 
 /**
- * PEOPLE restricted to the keys of a subquery, written between these two parts: the key filter
- * sits inside the GROUP BY, on the table's sort key. (18.16 does not push an outer
+ * PEOPLE restricted to the keys `uids` selects (a subquery of `uid`): the key filter sits
+ * inside the GROUP BY, on the table's sort key. (18.16 does not push an outer
  * `WHERE uid IN …` into PEOPLE: it grouped every user, ~0.2 s at 1M people, to name 20.)
  */
-export const PEOPLE_IN = [
-  '(SELECT uid, argMax(user_id, version) AS user_id FROM users WHERE uid IN (',
-  ') AND uid NOT IN (SELECT from_uid FROM person_merges) GROUP BY uid)',
-] as const;
+export function peopleIn(uids: Sql): Sql {
+  return sql`(SELECT uid, argMax(user_id, version) AS user_id FROM users WHERE uid IN (${uids}) AND uid NOT IN (SELECT from_uid FROM person_merges) GROUP BY uid)`;
+}
 
 /** Person keys now (merged-away keys left out). */
 export const PERSON_KEYS = '(SELECT DISTINCT uid FROM users WHERE uid NOT IN (SELECT from_uid FROM person_merges))';
