@@ -204,29 +204,63 @@ export const median = (xs: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+export interface SuiteRun {
+  items: { label: string }[];
+  /** Per item: timed samples (ms), and the cohort size it found. */
+  times: number[][];
+  sizes: number[];
+}
+
+/**
+ * Compiles SUITE (plus `extra` items) against the open store as the server does, and runs
+ * them round-robin through `preview(q, 20)`: one warm-up round, then `rounds` timed ones.
+ * Shared by cohort-preview and cohort-preview-scaling.
+ */
+export async function runSuite(
+  ctx: BenchContext,
+  ro: ReadOnlyStore,
+  rounds: number,
+  extra: { label: string; q: CompiledQuery }[] = [],
+  asOf = new Date(),
+): Promise<SuiteRun> {
+  const items = [
+    ...SUITE.map((s) => ({ label: s.label, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized, rollup: ro.rollup }) })),
+    ...extra,
+  ];
+  const times = items.map(() => [] as number[]);
+  const sizes = items.map(() => -1);
+  for (let round = 0; round <= rounds; round++) {
+    for (const [i, it] of items.entries()) {
+      const t0 = performance.now();
+      const r = await ro.store.preview(it.q, 20);
+      const ms = performance.now() - t0;
+      if (sizes[i] >= 0 && sizes[i] !== r.size) throw new Error(`${it.label}: size changed between rounds (${sizes[i]} -> ${r.size})`);
+      sizes[i] = r.size;
+      if (round > 0) times[i].push(ms); // round 0 warms the buffer pool
+    }
+    ctx.log(`round ${round}/${rounds} done`);
+  }
+  return { items, times, sizes };
+}
+
+/** What the notes say about a store's hot columns and summaries. */
+export function storeNotes(ro: ReadOnlyStore): string[] {
+  return [
+    `Hot property columns of the file: ${ro.materialized.map((m) => m.path.join('.')).join(', ') || 'none'}.`,
+    ro.rollup
+      ? `Per-(event, person) summaries up to seq ${ro.rollup.seq}: numbers of ${ro.rollup.numbers.map((m) => m.path.join('.')).join(', ') || 'none'}; keys of ${ro.rollup.keys.map((k) => k.path.join('.')).join(', ') || 'none'}.`
+      : 'No per-(event, person) summaries in the file.',
+  ];
+}
+
 export async function run(ctx: BenchContext): Promise<CaseResult> {
   const dir = await data20m(ctx);
   const ro = await openReadOnlyStore(join(dir, 'kohort.duckdb'));
   try {
     const asOf = new Date();
     await ro.run(TYPED_SORTED_TABLE);
-    const items = [
-      ...SUITE.map((s) => ({ label: s.label, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized, rollup: ro.rollup }) })),
-      ...[...handWritten(asOf, ro.materialized), handWrittenTyped(asOf)].map((h) => ({ label: `hand-written: ${h.label}`, q: h.q })),
-    ];
-    const times = items.map(() => [] as number[]);
-    const sizes = items.map(() => -1);
-    for (let round = 0; round <= ROUNDS; round++) {
-      for (const [i, it] of items.entries()) {
-        const t0 = performance.now();
-        const r = await ro.store.preview(it.q, 20);
-        const ms = performance.now() - t0;
-        if (sizes[i] >= 0 && sizes[i] !== r.size) throw new Error(`${it.label}: size changed between rounds (${sizes[i]} -> ${r.size})`);
-        sizes[i] = r.size;
-        if (round > 0) times[i].push(ms); // round 0 warms the buffer pool
-      }
-      ctx.log(`round ${round}/${ROUNDS} done`);
-    }
+    const hand = [...handWritten(asOf, ro.materialized), handWrittenTyped(asOf)].map((h) => ({ label: `hand-written: ${h.label}`, q: h.q }));
+    const { items, times, sizes } = await runSuite(ctx, ro, ROUNDS, hand, asOf);
     const med = times.map(median);
     const briefIdx = 0;
     const handIdx = items.findIndex((it) => it.label.startsWith('hand-written'));
@@ -246,10 +280,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
     return {
       figures,
       notes: [
-        `Hot property columns of the file: ${ro.materialized.map((m) => m.path.join('.')).join(', ') || 'none'}.`,
-        ro.rollup
-          ? `Per-(event, person) summaries up to seq ${ro.rollup.seq}: numbers of ${ro.rollup.numbers.map((m) => m.path.join('.')).join(', ') || 'none'}; keys of ${ro.rollup.keys.map((k) => k.path.join('.')).join(', ') || 'none'}.`
-          : 'No per-(event, person) summaries in the file.',
+        ...storeNotes(ro),
         `${ROUNDS} timed rounds after one warm-up round; per-definition samples (ms) and sizes below.`,
         ...items.map((it, i) => `${it.label}: size ${sizes[i].toLocaleString('en-US')}; ${times[i].map((t) => t.toFixed(0)).join(', ')}`),
       ],

@@ -160,4 +160,42 @@ describe('reorganization into sorted runs', () => {
       await db2.close();
     }
   });
+
+  it('appends a run with no merge meanwhile straight into events (no events_sorted copy), in order, emptying the tail', async () => {
+    const db2 = await openDatabase(':memory:');
+    const s2 = await openDuckDBEventStore(db2, { fullRewriteBelow: 3 });
+    try {
+      await s2.write([track('a', 'view', '2024-01-05T00:00:00Z'), track('b', 'cart', '2024-01-01T00:00:00Z'), track('c', 'view', '2024-01-02T00:00:00Z')]);
+      await s2.reorganize();
+      await s2.write([track('d', 'view', '2024-01-03T00:00:00Z'), track('e', 'cart', '2024-01-04T00:00:00Z'), track('e', 'apply', '2024-01-01T00:00:00Z')]);
+      expect(await s2.reorganize()).toEqual({ moved: 3 });
+      const rows = await db2.reads.rows<{ event: string; user_id: string }>('SELECT e.event, u.user_id FROM events e JOIN users u USING (uid) ORDER BY e.rowid');
+      expect(rows.map((r) => `${r.event}:${r.user_id}`)).toEqual(['cart:b', 'view:c', 'view:a', 'apply:e', 'cart:e', 'view:d']);
+      const [left] = await db2.reads.rows<{ tail: bigint; sorted: bigint }>(
+        "SELECT (SELECT count(*) FROM events_tail) AS tail, (SELECT count(*) FROM duckdb_tables() WHERE table_name = 'events_sorted') AS sorted",
+      );
+      expect([Number(left.tail), Number(left.sorted)]).toEqual([0, 0]);
+      // Nothing left to sort: the next call moves nothing.
+      expect(await s2.reorganize()).toEqual({ moved: 0 });
+    } finally {
+      await s2.close();
+      await db2.close();
+    }
+  });
+
+  it('with summaries: false sorts only; the next plain reorganization builds the summaries', async () => {
+    const db2 = await openDatabase(':memory:');
+    const s2 = await openDuckDBEventStore(db2, { hotPolicy: { maxSlots: 8, minShare: 0.05, minRows: 0 }, rollupPolicy: { minRows: 0, staleShare: 0.1 } });
+    try {
+      await s2.write([track('a', 'purchase', '2024-01-05T00:00:00Z', { price: 5 }), track('b', 'purchase', '2024-01-01T00:00:00Z', { price: 7 })]);
+      expect(await s2.reorganize({ summaries: false })).toEqual({ moved: 2 });
+      expect(s2.materializedProperties().map((m) => m.path)).toEqual([['price']]);
+      expect(s2.eventRollup()).toBeUndefined();
+      expect(await s2.reorganize()).toEqual({ moved: 0 });
+      expect(s2.eventRollup()?.numbers.map((n) => n.path)).toEqual([['price']]);
+    } finally {
+      await s2.close();
+      await db2.close();
+    }
+  });
 });

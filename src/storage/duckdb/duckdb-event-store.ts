@@ -15,6 +15,8 @@ export interface DuckDBEventStore extends EventStore {
   startBackground(intervalMs?: number): void;
   /** Appends large batches through DuckDB data chunks, between group commits (seed, imports). */
   bulkLoad(batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>, onProgress?: (r: BulkLoadResult) => void): Promise<BulkLoadResult>;
+  /** As EventStore's; `summaries: false` sorts only, leaving the summaries to a later call (bulk loads in slices). */
+  reorganize(opts?: { summaries?: boolean }): Promise<{ moved: number }>;
   /** Property paths kept in typed columns, complete: pass to the cohort compiler (`materialized`). */
   materializedProperties(): MaterializedProperty[];
   /** The per-(event, person) summaries the store keeps now, if any: pass to the cohort compiler (`rollup`). */
@@ -51,7 +53,7 @@ export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions
     traitValues: (q) => traitValues(db.reads, q),
     traitNames: () => traitNames(db.reads),
     subscribe: (l: (e: StoredEvent[]) => void) => writer.subscribe(l),
-    reorganize: () => reorganizer.reorganize(),
+    reorganize: (o) => reorganizer.reorganize(o),
     materializedProperties: () => reorganizer.hotColumns.materialized(),
     eventRollup: () => reorganizer.rollupState?.forCompiler(reorganizer.hotColumns),
     bulkLoad: (batches, onProgress) => writer.exclusive((c) => bulkLoad(c, writer, batches, onProgress)),

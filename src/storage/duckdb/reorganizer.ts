@@ -40,6 +40,8 @@ export class Reorganizer {
   private rollup: RollupState | undefined;
   /** When a summaries build last failed: not retried for a while (each try reads every event). */
   private rollupFailedAt = 0;
+  /** The hot set grew during a reorganization that skipped the summaries: the next build is due. */
+  private rollupDeferred = false;
 
   constructor(
     private readonly writer: EventWriter,
@@ -87,19 +89,31 @@ export class Reorganizer {
     await this.running?.catch(() => undefined);
   }
 
-  reorganize(): Promise<{ moved: number }> {
+  /**
+   * Sorts the committed tail into `events`, then rebuilds the summaries when due.
+   * `summaries: false` leaves them for a later call: a bulk load that reorganizes
+   * after every slice (the seed) builds them once at the end instead of once per slice.
+   * While one runs, a call returns the running one.
+   */
+  reorganize(opts: { summaries?: boolean } = {}): Promise<{ moved: number }> {
     if (!this.running) {
-      this.running = this.run().finally(() => {
+      this.running = this.run(opts.summaries ?? true).finally(() => {
         this.running = null;
       });
     }
     return this.running;
   }
 
-  private async run(): Promise<{ moved: number }> {
+  private async run(summaries: boolean): Promise<{ moved: number }> {
     const grew = this.hot;
     const r = await this.sortTail();
-    if (this.rollupDue(this.hot !== grew)) await this.rebuildRollup();
+    const hotGrew = this.hot !== grew;
+    if (!summaries) {
+      if (hotGrew) this.rollupDeferred = true; // the skipped build would have been due for the new slots
+    } else if (this.rollupDue(hotGrew || this.rollupDeferred)) {
+      await this.rebuildRollup();
+      this.rollupDeferred = false;
+    }
     return r;
   }
 
@@ -128,14 +142,56 @@ export class Reorganizer {
     }
   }
 
+  /**
+   * The common case (a sorted run appended to a large `events`) without the copy through
+   * `events_sorted`: the run is inserted straight into `events` in a transaction of the
+   * background connection, and at the hand-over (writer held, so no group commit interleaves)
+   * the same transaction trims the tail and commits. Writing the rows once instead of twice
+   * was a third of the seed's reorganization. A person merge committed meanwhile updated tail
+   * rows this transaction deletes (a write conflict) and changed uids the run carries: then it
+   * rolls back and returns undefined, and the caller takes the path through `events_sorted`,
+   * which replays merges.
+   */
+  private async appendRunInPlace(tailRun: string, next: HotColumns, upTo: number, mergesSeen: number): Promise<{ moved: number } | undefined> {
+    const cols = next.allColumns();
+    // The whole transaction in one use() of the background lane, so nothing else queued on
+    // it (recordMetadataEngine) runs inside. Waiting for the writer meanwhile cannot deadlock:
+    // no holder of the writer waits for the background lane.
+    return this.background.use(async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      let open = true;
+      try {
+        await c.run(`INSERT INTO events (${cols}) ${tailRun}`, [upTo]);
+        return await this.writer.exclusive(async () => {
+          if (this.writer.merges.length !== mergesSeen) return undefined;
+          const moved = Number((await c.run('DELETE FROM events_tail WHERE seq <= ?', [upTo])).rowsChanged);
+          await c.run('COMMIT');
+          open = false;
+          const [m] = (await c.runAndReadAll('SELECT count(*) AS n FROM events')).getRowObjects();
+          this.mainRows = Number(m.n);
+          this.hotDue = false;
+          this.writer.tailRows = Math.max(0, this.writer.tailRows - moved);
+          return { moved };
+        });
+      } finally {
+        if (open) await c.run('ROLLBACK').catch(() => undefined);
+      }
+    });
+  }
+
   private async sortTail(): Promise<{ moved: number }> {
-    // Only this lane changes the hot set, so it can be read off the writer (it counts events per name).
-    const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
-    const { upTo, mergesSeen } = await this.writer.exclusive(async () => ({
+    // What to sort is fixed first, in the call itself: the writer's queue is FIFO, so this
+    // runs before whatever the caller queues next (the seed's next slice), and the sort of
+    // the rows committed so far overlaps the next load instead of waiting for it to finish.
+    const { upTo, mergesSeen, tail } = await this.writer.exclusive(async () => ({
       upTo: this.writer.lastSeq,
       mergesSeen: this.writer.merges.length,
+      tail: this.writer.tailRows,
     }));
+    // Only this lane changes the hot set, so it can be read off the writer (it counts events per name).
+    const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     const grows = next !== this.hot;
+    if (tail === 0 && !grows) return { moved: 0 }; // nothing to sort in, no column to add
     const rewrite = this.mainRows < this.fullRewriteBelow;
     // rewrite: everything sorted again; rebuild: `events` copied in its order with the new
     // columns, then the tail's sorted run; otherwise the tail's sorted run is appended.
@@ -160,6 +216,8 @@ export class Reorganizer {
       await this.background.run(`CREATE TABLE events_sorted AS ${next.withValues('events')}`);
       await this.background.run(`INSERT INTO events_sorted ${tailRun}`, [upTo]);
     } else {
+      const done = await this.appendRunInPlace(tailRun, next, upTo, mergesSeen);
+      if (done) return done;
       await this.background.run(`CREATE TABLE events_sorted AS ${tailRun}`, [upTo]);
     }
     try {
