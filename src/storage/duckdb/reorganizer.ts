@@ -1,5 +1,6 @@
 import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
+import { currentTraitsUnsorted, sortCurrentTraits } from './current-traits-sort.js';
 import { adoptRollup, buildRollup, DEFAULT_ROLLUP_POLICY, RollupState, type RollupPolicy } from './event-rollup.js';
 import { BASE_COLUMNS, DEFAULT_HOT_POLICY, type HotColumns, type HotPolicy } from './hot-columns.js';
 
@@ -40,6 +41,8 @@ export class Reorganizer {
   private rollup: RollupState | undefined;
   /** When a summaries build last failed: not retried for a while (each try reads every event). */
   private rollupFailedAt = 0;
+  /** The current-traits table has lost its key order (current-traits-sort.ts). */
+  private traitsDue = false;
 
   constructor(
     private readonly writer: EventWriter,
@@ -67,12 +70,13 @@ export class Reorganizer {
     const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     this.hotDue = next !== this.hot;
     this.rollup = await RollupState.load(this.background);
+    this.traitsDue = await currentTraitsUnsorted(this.background);
   }
 
   /** Worth doing: the unsorted tail is big in absolute terms or relative to the sorted part, or new hot columns are due. */
   due(): boolean {
     const tail = this.writer.tailRows;
-    return this.hotDue || this.rollupDue() || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
+    return this.hotDue || this.traitsDue || this.rollupDue() || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
   }
 
   /** Summaries are missing or stale (or, with `hotGrew`, lack the new hot slots), and the store is big enough for them. */
@@ -100,6 +104,11 @@ export class Reorganizer {
     const grew = this.hot;
     const r = await this.sortTail();
     if (this.rollupDue(this.hot !== grew)) await this.rebuildRollup();
+    // Checked after each reorganization (trait rows arrive with the events it follows).
+    if (this.traitsDue || (await currentTraitsUnsorted(this.background))) {
+      await sortCurrentTraits(this.background, this.writer);
+      this.traitsDue = false;
+    }
     return r;
   }
 
