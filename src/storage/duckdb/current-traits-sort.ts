@@ -1,4 +1,4 @@
-import { applyTraitRows, CURRENT_TRAITS_TABLE, recomputeCurrentTraits } from './current-traits.js';
+import { CURRENT_TRAITS_TABLE, recomputeCurrentTraits, recomputePeople } from './current-traits.js';
 import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
 
@@ -39,10 +39,10 @@ export async function currentTraitsUnsorted(c: SerialConnection): Promise<boolea
  * the sorted copy is built on the background connection, then, between two group
  * commits, brought up to date and swapped in.
  *
- * Bringing it up to date: the copy was read at some snapshot after `upTo`; commits
- * since `upTo` are applied again (applying a trait row twice changes nothing: the
- * latest (ts, seq) per person and key wins either way) and the people of merges made
- * since are recomputed from the history, as a group commit would have done.
+ * Bringing it up to date: the copy was read at some snapshot after `upTo`. Every person
+ * a commit since `upTo` wrote trait rows for is recomputed from the history (which also
+ * covers an ordered operation that rewrote that person's earlier rows), and so are both
+ * people of each merge made since: what those group commits did to the old table.
  */
 export async function sortCurrentTraits(background: SerialConnection, writer: EventWriter): Promise<void> {
   const { upTo, mergesSeen } = await writer.exclusive(async () => ({ upTo: writer.lastSeq, mergesSeen: writer.merges.length }));
@@ -59,7 +59,7 @@ export async function handOver(writer: EventWriter, upTo: number, mergesSeen: nu
   await writer.exclusive(async (c) => {
     await c.run('BEGIN TRANSACTION');
     try {
-      await applyTraitRows(c, 'seq > ?', [upTo], NEXT);
+      await recomputePeople(c, 'uid IN (SELECT uid FROM user_traits WHERE seq > ?)', [upTo], NEXT);
       const merged = writer.merges.slice(mergesSeen).flatMap((m) => [m.from, m.into]);
       await recomputeCurrentTraits(c, [...new Set(merged)], NEXT);
       await c.run(`DROP TABLE ${CURRENT_TRAITS_TABLE}`);

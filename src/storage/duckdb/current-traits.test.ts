@@ -36,6 +36,8 @@ const valueArb = fc.oneof(fc.constantFrom('pro', 'free', '1.5', ' 2', 'true', ''
 const tsArb = fc.integer({ min: 0, max: 5 }).map((k) => new Date(Date.UTC(2024, 0, 1 + k)));
 const itemArb: fc.Arbitrary<WriteItem> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ externalId: fc.constantFrom(...USERS), traits: fc.dictionary(fc.constantFrom('plan', 'score'), valueArb), ts: tsArb }).map((r) => ({ kind: 'identify' as const, ...r })) },
+  // Ordered operations: a late one rewrites the person's later rows (trait-op-writer.ts).
+  { weight: 1, arbitrary: fc.record({ externalId: fc.constantFrom(...USERS), add: fc.integer({ min: -2, max: 2 }), ts: tsArb }).map(({ add, ...r }) => ({ kind: 'identify' as const, traits: {}, ops: [{ op: '$add' as const, key: 'score', value: add }], ...r })) },
   { weight: 1, arbitrary: fc.record({ previousId: fc.constantFrom(...USERS), userId: fc.constantFrom(...USERS), ts: tsArb }).map((r) => ({ kind: 'alias' as const, ...r })) },
   { weight: 1, arbitrary: fc.record({ externalId: fc.constantFrom(...USERS), ts: tsArb }).map((r) => ({ kind: 'track' as const, event: 'e', props: {}, ...r })) },
 );

@@ -63,7 +63,11 @@ export async function applyTraitRows(c: DuckDBConnection, where: string, params:
 /** After history rows of `uids` changed owner (a merge): their current rows from the history again. */
 export async function recomputeCurrentTraits(c: DuckDBConnection, uids: number[], table = CURRENT_TRAITS_TABLE): Promise<void> {
   if (!uids.length) return;
-  const list = uids.map(() => '?').join(', ');
-  await c.run(`DELETE FROM ${table} WHERE uid IN (${list})`, uids);
-  await c.run(`INSERT INTO ${table} ${withTyped(latest(`uid IN (${list})`))}`, uids);
+  await recomputePeople(c, `uid IN (${uids.map(() => '?').join(', ')})`, uids, table);
+}
+
+/** The current rows of the people matching `people` (a predicate on `uid`, `?` parameters) from the history again. */
+export async function recomputePeople(c: DuckDBConnection, people: string, params: (string | number)[], table = CURRENT_TRAITS_TABLE): Promise<void> {
+  await c.run(`DELETE FROM ${table} WHERE ${people}`, params as never);
+  await c.run(`INSERT INTO ${table} ${withTyped(latest(people))}`, params as never);
 }
