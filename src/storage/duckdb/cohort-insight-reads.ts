@@ -156,13 +156,16 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       // change. Samples are drawn by a hash of the person key (spread over the change,
       // the same on every run, as previews draw theirs) and named as the preview names
       // its sample (the identity map; no scan of users), then shown by user id.
-      const ctes = `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
+      // A compiled definition returns distinct person keys (cohort-compiler.ts), as the
+      // preview counts them: no DISTINCT over p (a hash of the whole answer once more).
+      const ctes = `WITH p AS MATERIALIZED (SELECT uid FROM (${q.sql}) AS q),
               c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)`;
       const against = opts.against ?? [];
       if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.against, opts.signal);
       // Per set, the members of p whose user id is in it: p's user ids from one join of
-      // users with p by the integer key (one scan of users, whatever the number of sets),
-      // matched with each set by hash; no id leaves the engine.
+      // users with p by the integer key (one scan of users, whatever the number of sets;
+      // an inner join, one row per person on both sides, measured cheaper than the semi
+      // join), matched with each set by hash; no id leaves the engine.
       const sets = idSetCtes(against);
       const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id)` : '0') + ` AS m${i}`);
       const sample = (added: boolean) =>
@@ -173,7 +176,7 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
                                    FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL)${
                 sets.ctes.length
                   ? `,
-              pu AS MATERIALIZED (SELECT u.user_id FROM users u SEMI JOIN p ON p.uid = u.uid),
+              pu AS MATERIALIZED (SELECT u.user_id FROM p JOIN users u ON u.uid = p.uid),
               ${sets.ctes.join(', ')}`
                   : ''
               }
