@@ -107,3 +107,19 @@ describe('what each sync would send, counted in the engine against its acknowled
     expect((await reads.membershipDiff('c1', q, 5, { memberIds: true, against: [] })).against).toEqual([]);
   });
 });
+
+it('samples are named from the identity map and shown in code point order, as the engine sorts user ids', async () => {
+  const store = await openDatabase(':memory:');
+  try {
+    // UTF-16 order would put the astral id (a surrogate pair, 0xD83D...) before U+FF5E.
+    await store.writer.run(`INSERT INTO users VALUES (1, 'a' || chr(128512), TIMESTAMP '2024-01-01'), (2, 'a' || chr(65374), TIMESTAMP '2024-01-01'), (3, 'a~', TIMESTAMP '2024-01-01')`);
+    await store.writer.run(`INSERT INTO identities SELECT user_id, uid FROM users`);
+    const reads = createDuckDBCohortInsightReads(store.reads, await IdentityMap.load(store.writer));
+    const q = { sql: 'SELECT uid FROM users WHERE uid > ?', params: [0] };
+    const r = await reads.membershipDiff('none', q, 20);
+    expect(r.sampleAdded).toEqual(['a~', 'a\uFF5E', 'a\u{1F600}']);
+    expect((await reads.membershipDiff('none', q, 20, { memberIds: true })).memberIds).toEqual(r.sampleAdded);
+  } finally {
+    await store.close();
+  }
+});
