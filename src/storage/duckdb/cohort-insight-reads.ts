@@ -167,7 +167,7 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       // an inner join, one row per person on both sides, measured cheaper than the semi
       // join), matched with each set by hash; no id leaves the engine.
       const sets = idSetCtes(against);
-      const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id)` : '0') + ` AS m${i}`);
+      const matched = against.map((set, i) => (set.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id)` : '0') + ` AS m${i}`);
       const sample = (added: boolean) =>
         `(SELECT CAST(to_json(coalesce(list(uid), [])) AS VARCHAR) FROM (SELECT uid FROM d WHERE ${added ? '' : 'NOT '}added ORDER BY ${SAMPLE_ORDER} LIMIT ?))`;
       const [row] = await reads.rows<Record<string, unknown>>(
@@ -195,7 +195,7 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
         removed: Number(row.removed),
         sampleAdded: await named(row.sample_added),
         sampleRemoved: await named(row.sample_removed),
-        ...(opts.against ? { against: against.map((ids, i) => setChange(proposed, ids.length, Number(row[`m${i}`]))) } : {}),
+        ...(opts.against ? { against: against.map((set, i) => setChange(proposed, set.length, Number(row[`m${i}`]))) } : {}),
       };
     },
   };
