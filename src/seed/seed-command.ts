@@ -85,10 +85,10 @@ export async function seed(
       // waits for group commits when serving.
       const batches = generateShopData({ users: o.users, events: o.events, days: o.days, seed: o.seed, end: opts.end ?? new Date() });
       let sorting: Promise<number> | undefined;
-      // Summaries (per-(event, person) rollups) read every event: built once at the end, not per slice.
-      const sortLoaded = (summaries: boolean) => {
+      // The upkeep (per-(event, person) summaries, current-traits order) reads whole tables: once at the end, not per slice.
+      const sortLoaded = (upkeep: boolean) => {
         const t = performance.now();
-        return store.reorganize({ summaries }).then(() => performance.now() - t);
+        return store.reorganize({ upkeep }).then(() => performance.now() - t);
       };
       for (const slice of slices(batches, opts.sliceEvents ?? SLICE_EVENTS)) {
         const base = { ...loaded };
@@ -109,7 +109,7 @@ export async function seed(
       // Only the last sort runs alone; the time sorts spent alongside loads counts as sorting.
       const lastSortStarted = performance.now();
       if (sorting) reorganizeMs += await sorting;
-      reorganizeMs += await sortLoaded(true); // nothing left to sort in: the summaries
+      reorganizeMs += await sortLoaded(true); // nothing left to sort in: the upkeep
       const loadMs = lastSortStarted - started;
       await store.close();
       await db.close();

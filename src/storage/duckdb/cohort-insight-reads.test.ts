@@ -17,7 +17,9 @@ afterAll(() => db?.close());
 const uidsOf = (ids: string[]) => ids.map((u) => Number(u.slice(1)));
 
 it('counts the change once, samples at most N of each side spread over it (not the lowest ids), and agrees with the member-id path', async () => {
-  const reads = createDuckDBCohortInsightReads(db.reads, {} as IdentityMap);
+  // A map that lacks everyone: the samples are named by the users table then (people merged
+  // away since the map was read); the next test names them from a loaded map.
+  const reads = createDuckDBCohortInsightReads(db.reads, new IdentityMap());
   const q = { sql: 'SELECT uid FROM users WHERE uid % ? = 0', params: [2] };
   const plain = await reads.membershipDiff('c1', q, 20);
   const withIds = await reads.membershipDiff('c1', q, 20, { memberIds: true });
@@ -36,7 +38,7 @@ it('counts the change once, samples at most N of each side spread over it (not t
 });
 
 it('an empty change and an empty cohort', async () => {
-  const reads = createDuckDBCohortInsightReads(db.reads, {} as IdentityMap);
+  const reads = createDuckDBCohortInsightReads(db.reads, await IdentityMap.load(db.writer));
   const same = { sql: 'SELECT uid FROM users WHERE uid <= ?', params: [120] };
   for (const memberIds of [false, true]) {
     expect(await reads.membershipDiff('c1', same, 20, { memberIds })).toMatchObject({ current: 120, proposed: 120, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [] });
@@ -99,9 +101,25 @@ describe('what each sync would send, counted in the engine against its acknowled
   }
 
   it('without sets asked for, none are answered; an empty list of sets answers an empty list', async () => {
-    const reads = createDuckDBCohortInsightReads(store.reads, {} as IdentityMap);
+    const reads = createDuckDBCohortInsightReads(store.reads, idMap);
     expect((await reads.membershipDiff('c1', q, 5)).against).toBeUndefined();
     expect((await reads.membershipDiff('c1', q, 5, { against: [] })).against).toEqual([]);
     expect((await reads.membershipDiff('c1', q, 5, { memberIds: true, against: [] })).against).toEqual([]);
   });
+});
+
+it('samples are named from the identity map and shown in code point order, as the engine sorts user ids', async () => {
+  const store = await openDatabase(':memory:');
+  try {
+    // UTF-16 order would put the astral id (a surrogate pair, 0xD83D...) before U+FF5E.
+    await store.writer.run(`INSERT INTO users VALUES (1, 'a' || chr(128512), TIMESTAMP '2024-01-01'), (2, 'a' || chr(65374), TIMESTAMP '2024-01-01'), (3, 'a~', TIMESTAMP '2024-01-01')`);
+    await store.writer.run(`INSERT INTO identities SELECT user_id, uid FROM users`);
+    const reads = createDuckDBCohortInsightReads(store.reads, await IdentityMap.load(store.writer));
+    const q = { sql: 'SELECT uid FROM users WHERE uid > ?', params: [0] };
+    const r = await reads.membershipDiff('none', q, 20);
+    expect(r.sampleAdded).toEqual(['a~', 'a\uFF5E', 'a\u{1F600}']);
+    expect((await reads.membershipDiff('none', q, 20, { memberIds: true })).memberIds).toEqual(r.sampleAdded);
+  } finally {
+    await store.close();
+  }
 });

@@ -4,6 +4,7 @@ import type { CompiledQuery } from '../cohort-store.js';
 import { CURRENT_TRAITS_TABLE } from './current-traits.js';
 import { paramTypes, type ReadPool } from './database.js';
 import type { IdentityMap } from './identity-map.js';
+import { userIdsOf } from './user-ids.js';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -57,6 +58,11 @@ const SAMPLE_ORDER = 'hash(uid, 0::BIGINT), uid';
  * parsing took ~35 ms and a list parameter ~130 ms (bench/RESULTS.md,
  * cohort-explain-diff). Newline-separated unless an id holds a newline (user
  * ids may hold any character), then as a JSON array. An empty set is no CTE.
+ *
+ * The text is read from a materialized CTE, not split where it is bound: split
+ * straight from the parameter, the planner folded the split into a constant list
+ * of 70k values and copied it through binding, the optimizers and the physical
+ * plan, single-threaded (≈ 0.2 s of planning at load 13; bench/RESULTS.md).
  */
 export function idSetCtes(sets: readonly (readonly string[])[]): { ctes: string[]; params: string[] } {
   const ctes: string[] = [];
@@ -64,11 +70,21 @@ export function idSetCtes(sets: readonly (readonly string[])[]): { ctes: string[
   sets.forEach((ids, i) => {
     if (!ids.length) return;
     const plain = !ids.some((u) => u.includes('\n'));
-    ctes.push(`a${i} AS (SELECT unnest(${plain ? "string_split(?, chr(10))" : `from_json(?, '["VARCHAR"]')`}) AS user_id)`);
+    ctes.push(
+      `t${i} AS MATERIALIZED (SELECT CAST(? AS VARCHAR) AS s), ` +
+        `a${i} AS (SELECT unnest(${plain ? 'string_split(s, chr(10))' : `from_json(s, '["VARCHAR"]')`}) AS user_id FROM t${i})`,
+    );
     params.push(plain ? ids.join('\n') : JSON.stringify(ids));
   });
   return { ctes, params };
 }
+
+/** User ids in code point order (UTF-8 byte order: the engine's binary collation, as the samples were sorted in SQL). */
+const byCodePoint = (userIds: string[]): string[] =>
+  userIds
+    .map((u) => [u, Buffer.from(u)] as const)
+    .sort((a, b) => Buffer.compare(a[1], b[1]))
+    .map(([u]) => u);
 
 /** A set of `size` distinct ids of which `matched` are user ids of the `proposed` members. */
 const setChange = (proposed: number, size: number, matched: number): SetChange => ({ wouldAdd: proposed - matched, wouldRemove: size - matched });
@@ -138,51 +154,48 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
     async membershipDiff(cohortId, q, sampleSize, opts = {}) {
       // The definition runs once (p); members in only one of p and c (stored) are the
       // change. Samples are drawn by a hash of the person key (spread over the change,
-      // the same on every run, as previews draw theirs), then shown by user id: only
-      // those few are joined with users, not the whole change.
-      const ctes = `WITH p AS MATERIALIZED (SELECT DISTINCT uid FROM (${q.sql}) AS q),
+      // the same on every run, as previews draw theirs) and named as the preview names
+      // its sample (the identity map; no scan of users), then shown by user id.
+      // A compiled definition returns distinct person keys (cohort-compiler.ts), as the
+      // preview counts them: no DISTINCT over p (a hash of the whole answer once more).
+      const ctes = `WITH p AS MATERIALIZED (SELECT uid FROM (${q.sql}) AS q),
               c AS MATERIALIZED (SELECT uid FROM cohort_members WHERE cohort_id = ?)`;
       const against = opts.against ?? [];
-      const sets = idSetCtes(against);
       if (opts.memberIds) return diffWithMemberIds(ctes, [...q.params, cohortId], sampleSize, opts.against, opts.signal);
-      // Per set, the members of p whose user id is in it. p's user ids come from one
-      // join with users by the integer key, which also gives the samples' ids (one
-      // scan of users, as without sets), matched with each set by hash: no id leaves
-      // the engine. Without sets only the samples are joined with users.
-      const withSets = sets.ctes.length > 0;
-      const matched = against.map((ids, i) => (ids.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id WHERE pu.in_p)` : '0') + ` AS m${i}`);
+      // Per set, the members of p whose user id is in it: p's user ids from one join of
+      // users with p by the integer key (one scan of users, whatever the number of sets;
+      // an inner join, one row per person on both sides, measured cheaper than the semi
+      // join), matched with each set by hash; no id leaves the engine.
+      const sets = idSetCtes(against);
+      const matched = against.map((set, i) => (set.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id)` : '0') + ` AS m${i}`);
+      const sample = (added: boolean) =>
+        `(SELECT CAST(to_json(coalesce(list(uid), [])) AS VARCHAR) FROM (SELECT uid FROM d WHERE ${added ? '' : 'NOT '}added ORDER BY ${SAMPLE_ORDER} LIMIT ?))`;
       const [row] = await reads.rows<Record<string, unknown>>(
         `${ctes},
               d AS MATERIALIZED (SELECT coalesce(p.uid, c.uid) AS uid, c.uid IS NULL AS added
-                                   FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL),
-              x AS MATERIALIZED (SELECT uid, added FROM d QUALIFY row_number() OVER (PARTITION BY added ORDER BY ${SAMPLE_ORDER}) <= ?),${
-                withSets
-                  ? `
-              pu AS MATERIALIZED (SELECT u.uid, u.user_id, k.in_p
-                                    FROM (SELECT uid, true AS in_p FROM p UNION ALL SELECT uid, false FROM x WHERE NOT added) k
-                                    JOIN users u ON u.uid = k.uid),
-              ${sets.ctes.join(', ')},`
+                                   FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL)${
+                sets.ctes.length
+                  ? `,
+              pu AS MATERIALIZED (SELECT u.user_id FROM p JOIN users u ON u.uid = p.uid),
+              ${sets.ctes.join(', ')}`
                   : ''
               }
-              s AS MATERIALIZED (SELECT list(u.user_id ORDER BY u.user_id) FILTER (WHERE x.added) AS a,
-                                        list(u.user_id ORDER BY u.user_id) FILTER (WHERE NOT x.added) AS r
-                                   FROM x JOIN ${withSets ? 'pu' : 'users'} u ON u.uid = x.uid)
          SELECT (SELECT count(*) FROM c) AS current, (SELECT count(*) FROM p) AS proposed,
                 (SELECT count(*) FROM d WHERE added) AS added, (SELECT count(*) FROM d WHERE NOT added) AS removed,
-                (SELECT CAST(to_json(coalesce(a, [])) AS VARCHAR) FROM s) AS sample_added,
-                (SELECT CAST(to_json(coalesce(r, [])) AS VARCHAR) FROM s) AS sample_removed${matched.map((m) => `, ${m}`).join('')}`,
-        [...q.params, cohortId, sampleSize, ...sets.params],
+                ${sample(true)} AS sample_added, ${sample(false)} AS sample_removed${matched.map((m) => `, ${m}`).join('')}`,
+        [...q.params, cohortId, ...sets.params, sampleSize, sampleSize],
         opts.signal,
       );
       const proposed = Number(row.proposed);
+      const named = async (v: unknown) => byCodePoint(await userIdsOf(reads, ids, JSON.parse(v as string) as number[]));
       return {
         current: Number(row.current),
         proposed,
         added: Number(row.added),
         removed: Number(row.removed),
-        sampleAdded: JSON.parse(row.sample_added as string) as string[],
-        sampleRemoved: JSON.parse(row.sample_removed as string) as string[],
-        ...(opts.against ? { against: against.map((ids, i) => setChange(proposed, ids.length, Number(row[`m${i}`]))) } : {}),
+        sampleAdded: await named(row.sample_added),
+        sampleRemoved: await named(row.sample_removed),
+        ...(opts.against ? { against: against.map((set, i) => setChange(proposed, set.length, Number(row[`m${i}`]))) } : {}),
       };
     },
   };

@@ -183,12 +183,12 @@ describe('reorganization into sorted runs', () => {
     }
   });
 
-  it('with summaries: false sorts only; the next plain reorganization builds the summaries', async () => {
+  it('with upkeep: false sorts only; the next plain reorganization builds the summaries', async () => {
     const db2 = await openDatabase(':memory:');
     const s2 = await openDuckDBEventStore(db2, { hotPolicy: { maxSlots: 8, minShare: 0.05, minRows: 0 }, rollupPolicy: { minRows: 0, staleShare: 0.1 } });
     try {
       await s2.write([track('a', 'purchase', '2024-01-05T00:00:00Z', { price: 5 }), track('b', 'purchase', '2024-01-01T00:00:00Z', { price: 7 })]);
-      expect(await s2.reorganize({ summaries: false })).toEqual({ moved: 2 });
+      expect(await s2.reorganize({ upkeep: false })).toEqual({ moved: 2 });
       expect(s2.materializedProperties().map((m) => m.path)).toEqual([['price']]);
       expect(s2.eventRollup()).toBeUndefined();
       expect(await s2.reorganize()).toEqual({ moved: 0 });

@@ -15,8 +15,8 @@ export interface DuckDBEventStore extends EventStore {
   startBackground(intervalMs?: number): void;
   /** Appends large batches through DuckDB data chunks, between group commits (seed, imports). */
   bulkLoad(batches: Iterable<BulkBatch> | AsyncIterable<BulkBatch>, onProgress?: (r: BulkLoadResult) => void): Promise<BulkLoadResult>;
-  /** As EventStore's; `summaries: false` sorts only, leaving the summaries to a later call (bulk loads in slices). */
-  reorganize(opts?: { summaries?: boolean }): Promise<{ moved: number }>;
+  /** As EventStore's; `upkeep: false` sorts only, leaving the summaries and the current-traits order to a later call (bulk loads in slices). */
+  reorganize(opts?: { upkeep?: boolean }): Promise<{ moved: number }>;
   /** Property paths kept in typed columns, complete: pass to the cohort compiler (`materialized`). */
   materializedProperties(): MaterializedProperty[];
   /** The per-(event, person) summaries the store keeps now, if any: pass to the cohort compiler (`rollup`). */

@@ -3,6 +3,7 @@ import type { CompiledQuery, MembershipStore } from '../membership-store.js';
 import { paramTypes, type Database, type SerialConnection } from './database.js';
 import type { IdentityMap } from './identity-map.js';
 import { refreshManyWith } from './member-set-pass.js';
+import { userIdsOf } from './user-ids.js';
 import { forgetState, refreshSet, replaceAll } from './member-set-refresh.js';
 
 const PAGE = 10_000;
@@ -20,25 +21,6 @@ export function createDuckDBMembershipStore(
 ): MembershipStore {
   const reads = db.reads;
 
-  /**
-   * The user ids of a few people, in order: from the identity map (the process's own, kept with
-   * every commit), so a preview does not scan the users table for 20 names (≈ 6 ms CPU at 1M
-   * people); the table answers for any the map lacks (merged away since the query's snapshot).
-   * People gone from both are left out.
-   */
-  async function userIdsOf(uids: number[]): Promise<string[]> {
-    const known = new Map(uids.map((u) => [u, ids?.displayOf(u)]));
-    const missing = uids.filter((u) => known.get(u) === undefined);
-    if (missing.length) {
-      const found = await reads.rows<{ uid: number; user_id: string }>(
-        `SELECT uid, user_id FROM users WHERE uid IN (${missing.map(() => '?').join(', ')})`,
-        missing,
-      );
-      for (const r of found) known.set(Number(r.uid), r.user_id);
-    }
-    return uids.map((u) => known.get(u)).filter((u): u is string => u !== undefined);
-  }
-
   return {
     async preview(q: CompiledQuery, sampleSize: number, sampleSeed = 0, signal?: AbortSignal) {
       // The sample is ordered by a hash of the person key and the seed: spread
@@ -53,7 +35,7 @@ export function createDuckDBMembershipStore(
         signal,
       );
       const uids = rows.map((r) => r.uid).filter((u): u is number => u !== null);
-      return { size: Number(rows[0]?.size ?? 0), sample: await userIdsOf(uids) };
+      return { size: Number(rows[0]?.size ?? 0), sample: await userIdsOf(reads, ids, uids) };
     },
 
     async replaceMembers(cohortId, q) {

@@ -1,5 +1,6 @@
 import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
+import { currentTraitsUnsorted, sortCurrentTraits } from './current-traits-sort.js';
 import { adoptRollup, buildRollup, DEFAULT_ROLLUP_POLICY, RollupState, type RollupPolicy } from './event-rollup.js';
 import { BASE_COLUMNS, DEFAULT_HOT_POLICY, type HotColumns, type HotPolicy } from './hot-columns.js';
 
@@ -42,6 +43,8 @@ export class Reorganizer {
   private rollupFailedAt = 0;
   /** The hot set grew during a reorganization that skipped the summaries: the next build is due. */
   private rollupDeferred = false;
+  /** The current-traits table has lost its key order (current-traits-sort.ts). */
+  private traitsDue = false;
 
   constructor(
     private readonly writer: EventWriter,
@@ -69,12 +72,13 @@ export class Reorganizer {
     const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     this.hotDue = next !== this.hot;
     this.rollup = await RollupState.load(this.background);
+    this.traitsDue = await currentTraitsUnsorted(this.background);
   }
 
   /** Worth doing: the unsorted tail is big in absolute terms or relative to the sorted part, or new hot columns are due. */
   due(): boolean {
     const tail = this.writer.tailRows;
-    return this.hotDue || this.rollupDue() || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
+    return this.hotDue || this.traitsDue || this.rollupDue() || tail >= 1_000_000 || (tail >= 20_000 && tail >= this.mainRows * 0.1);
   }
 
   /** Summaries are missing or stale (or, with `hotGrew`, lack the new hot slots), and the store is big enough for them. */
@@ -90,29 +94,37 @@ export class Reorganizer {
   }
 
   /**
-   * Sorts the committed tail into `events`, then rebuilds the summaries when due.
-   * `summaries: false` leaves them for a later call: a bulk load that reorganizes
-   * after every slice (the seed) builds them once at the end instead of once per slice.
+   * Sorts the committed tail into `events`, then does the upkeep that reads whole tables
+   * when due: rebuilding the summaries, sorting the current traits again. `upkeep: false`
+   * leaves it for a later call: a bulk load that reorganizes after every slice (the seed)
+   * does it once at the end instead of once per slice.
    * While one runs, a call returns the running one.
    */
-  reorganize(opts: { summaries?: boolean } = {}): Promise<{ moved: number }> {
+  reorganize(opts: { upkeep?: boolean } = {}): Promise<{ moved: number }> {
     if (!this.running) {
-      this.running = this.run(opts.summaries ?? true).finally(() => {
+      this.running = this.run(opts.upkeep ?? true).finally(() => {
         this.running = null;
       });
     }
     return this.running;
   }
 
-  private async run(summaries: boolean): Promise<{ moved: number }> {
+  private async run(upkeep: boolean): Promise<{ moved: number }> {
     const grew = this.hot;
     const r = await this.sortTail();
     const hotGrew = this.hot !== grew;
-    if (!summaries) {
+    if (!upkeep) {
       if (hotGrew) this.rollupDeferred = true; // the skipped build would have been due for the new slots
-    } else if (this.rollupDue(hotGrew || this.rollupDeferred)) {
+      return r;
+    }
+    if (this.rollupDue(hotGrew || this.rollupDeferred)) {
       await this.rebuildRollup();
       this.rollupDeferred = false;
+    }
+    // Checked after each reorganization (trait rows arrive with the events it follows).
+    if (this.traitsDue || (await currentTraitsUnsorted(this.background))) {
+      await sortCurrentTraits(this.background, this.writer);
+      this.traitsDue = false;
     }
     return r;
   }
