@@ -36,8 +36,13 @@ function suite(open: () => Promise<ClickHouseClient>) {
         expect(t.sample).toHaveLength(Math.min(n, size));
       }
     }
-    // Large answers use a tier below the whole one (a few rows sorted, not every row).
+    // Large answers use a tier below the whole one (a few rows sorted, not every row), also for
+    // the largest sample the API allows.
     expect(Number((await tiered(300_000, 20, 0)).tier)).toBeLessThan(4);
+    const [t, f] = [await tiered(300_000, 1000, 5), await full(300_000, 1000, 5)];
+    expect(Number(t.tier)).toBeGreaterThan(0);
+    expect(Number(t.tier)).toBeLessThan(5);
+    expect({ size: t.size, sample: t.sample }).toEqual(f);
   }, 120_000);
 
   it('says tier 0 when no tier qualifies (every tier too full for its cap)', async () => {

@@ -7,8 +7,8 @@
  * (a groupArray of 950k tuples sorted for 20 of them: seconds on 18.16; ORDER BY … LIMIT would
  * need a second run of the query for the size). So one pass keeps, beside the count, the rows
  * under a few hash thresholds (tiers T = 2^40, 2^46, 2^52, 2^58, then every row), each up to
- * CAP + 1 rows. Every row under T sorts before every row at or above it, so a tier that kept
- * all its rows (at most CAP) and at least `n` of them (or the whole answer) holds the same
+ * cap + 1 rows. Every row under T sorts before every row at or above it, so a tier that kept
+ * all its rows (at most cap) and at least `n` of them (or the whole answer) holds the same
  * first `n` as the full sort: only that tier is sorted, the smallest such one. With 64x
  * between tiers some tier qualifies for any answer up to ~10^10 rows but by a freak of the
  * hashes; when none does (tier 0), the caller runs `fullSortSampleSql`, the same sample the long way.
@@ -18,8 +18,13 @@
  */
 import { bind, joinSql, Sql, sql } from '../../cohort/dialect';
 
-/** Rows a tier may hold to be used (each keeps one more, which tells it is incomplete). */
+/**
+ * Rows a tier may hold to be used (each keeps one more, which tells it is incomplete): at least
+ * this, and 128 times the sample (up to 1,000), so that a tier of 64x fewer rows than the next
+ * always has room between `n` and the cap.
+ */
 export const TIER_CAP = 4096;
+export const tierCap = (n: number) => Math.max(TIER_CAP, 128 * n);
 /** log2 of the tiers' hash thresholds, smallest first (64x apart), before the tier of every row. */
 const TIER_BITS = [40, 46, 52, 58];
 
@@ -28,15 +33,15 @@ const names = (tuples: Sql, n: number) => sql`arrayMap(t -> toString(tupleElemen
 
 /**
  * Columns `size` (count), `tier` (the tier used, 0: none qualified, see fullSortSampleSql) and
- * `sample` (uids as text). `cap` is TIER_CAP but in tests of the fallback.
+ * `sample` (uids as text). `cap` is tierCap(n) but in tests of the fallback.
  */
-export function tieredSampleSql(q: Sql, n: number, seed: number, cap = TIER_CAP): Sql {
+export function tieredSampleSql(q: Sql, n: number, seed: number, cap = tierCap(n)): Sql {
   const keep = bind(cap + 1);
   const tiers = joinSql(
     [...TIER_BITS.map((b) => sql`groupArrayIf(${keep})((kohort_h, uid), kohort_h < ${new Sql((1n << BigInt(b)).toString())})`), sql`groupArray(${keep})((kohort_h, uid))`],
     ', ',
   );
-  // A tier is complete when it kept at most TIER_CAP rows; usable when it has `n` of them or the whole answer.
+  // A tier is complete when it kept at most `cap` rows; usable when it has `n` of them or the whole answer.
   const pick = sql`arrayFirstIndex(a -> length(a) <= ${bind(cap)} AND (length(a) >= ${bind(n)} OR length(a) = kohort_n), kohort_tiers)`;
   return sql`SELECT toString(kohort_n) AS size, toString(kohort_tier) AS tier, ${names(sql`arrayElement(kohort_tiers, kohort_tier)`, n)} AS sample
                FROM (SELECT kohort_n, kohort_tiers, ${pick} AS kohort_tier
