@@ -56,6 +56,21 @@ describe('exact SQL', () => {
     expect(q.params).toEqual(['purchase', 'something', '["price"]', 1000, 1]);
   });
 
+  it('on ClickHouse a property rule keeps the matching trait rows that are their person\'s latest (no sort of every row)', () => {
+    const q = compileDefinition(one({ type: 'property', property: 'plan', op: 'eq', value: 'pro' }), ctx, clickhouseDialect);
+    const merges =
+      'WITH (SELECT (arrayConcat([toUInt64(0)], groupArray(from_uid)), arrayConcat([toUInt64(0)], groupArray(into_uid)))' +
+      ' FROM (SELECT from_uid, argMax(into_uid, version) AS into_uid FROM person_merges GROUP BY from_uid)) AS kohort_merges';
+    const person = 'transform(t.uid, tupleElement(kohort_merges, 1), tupleElement(kohort_merges, 2), t.uid) AS person';
+    const rows = `${merges} SELECT ${person}, ts, seq, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM user_traits AS t WHERE t.key = ? AND t.ts <= toInt64(1704067200000000)`;
+    const matching = `SELECT person, ts, seq FROM (${rows}) AS tr WHERE coalesce(tr.text IN (?), 0)`;
+    const latest = `${merges} SELECT ${person}, max((ts, seq)) AS kohort_latest FROM user_traits AS t WHERE t.key = ? AND t.ts <= toInt64(1704067200000000) AND person IN (SELECT person FROM (${matching})) GROUP BY person`;
+    expect(q.sql).toBe(
+      `SELECT uid FROM (SELECT DISTINCT person AS uid FROM (${matching}) WHERE (person, ts, seq) IN (SELECT person, tupleElement(kohort_latest, 1), tupleElement(kohort_latest, 2) FROM (${latest}))) AS cohort`,
+    );
+    expect(q.params).toEqual(['plan', 'pro', 'plan', 'plan', 'pro']);
+  });
+
   it('reads hot property columns where the store keeps them, typed tests before JSON type tests', () => {
     const brief = one({
       type: 'event', event: 'purchase',

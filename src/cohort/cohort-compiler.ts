@@ -198,11 +198,10 @@ class CohortCompiler {
         const json = this.jsonValue(raw('tr.value'), rest);
         // A top-level trait reads the typed columns the current rows carry.
         const v: PropValue = rest.length ? json : { ...json, text: raw('tr.text'), number: raw('tr.num'), typed: true };
+        const where = (pred: Sql) => this.d.currentTraitsWhere?.(bind(key), this.asOf(), pred) ?? sql`SELECT uid FROM ${traits} AS tr WHERE ${pred}`;
         // is_not_set is the only op that holds on a missing value: compute it as a complement.
-        if (rule.op === 'is_not_set') {
-          return { neg: true, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(v, 'is_set', undefined)}` };
-        }
-        return { neg: false, query: sql`SELECT uid FROM ${traits} AS tr WHERE ${this.valuePredicate(v, rule.op, rule.value)}` };
+        if (rule.op === 'is_not_set') return { neg: true, query: where(this.valuePredicate(v, 'is_set', undefined)) };
+        return { neg: false, query: where(this.valuePredicate(v, rule.op, rule.value)) };
       }
       case 'regularly':
       case 'stopped':

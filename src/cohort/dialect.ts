@@ -185,6 +185,13 @@ export interface SqlDialect {
    * per uid with ts <= asOf; `text` / `num` are `jsonText` / `jsonNumber` of the value at the root.
    */
   currentTraits(key: Sql, asOf: Sql): Sql;
+  /**
+   * A SELECT of the distinct `uid`s whose current trait row (as `currentTraits`, alias `tr`) meets
+   * `where`, for engines that find them faster than by filtering every current row (ClickHouse:
+   * the matching rows first, then whether each is its person's latest). Absent: the compiler
+   * filters `currentTraits`. `where` never holds for a NULL value (is_not_set is a complement).
+   */
+  currentTraitsWhere?(key: Sql, asOf: Sql, where: Sql): Sql;
   /** RE2 search (unanchored) of pattern in text. */
   regexFind(text: Sql, pattern: Sql): Sql;
 }

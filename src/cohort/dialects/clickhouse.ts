@@ -136,6 +136,26 @@ const shapes: QueryShapes = {
   },
 };
 
+const TRAIT_VALUE = new Sql('value_keys, value_kind, value_text, value_num, value_dkey, text, num');
+/** The rows of trait `key` up to asOf with the person each counts for now (keys resolved in the scan, on the table's sort key). */
+const traitRows = (key: Sql, asOf: Sql) =>
+  sql`${new Sql(WITH_MERGES)} SELECT ${new Sql(personOf('t.uid'))} AS person, ts, seq, ${TRAIT_VALUE} FROM user_traits AS t WHERE t.key = ${key} AND t.ts <= ${asOf}`;
+
+/**
+ * People whose latest row of a trait meets `where`: the rows meeting it, kept when no later row
+ * of the person exists, found by the latest (ts, seq) of those people only. Sorting every row of
+ * the trait to take each person's latest (currentTraits) cost ~1 s at 1M people on 18.16 and is
+ * the same work however few people match; this reads the trait's rows twice (a scan of the sort
+ * key's range) and groups only the people with a matching row (a third of the time for `plan eq`,
+ * no worse when most match). A NULL latest value meets no `where` and still hides older rows.
+ * (ts, seq) is a row's own; the DISTINCT keeps the answer distinct even for a row stored twice.
+ */
+function currentTraitsWhere(key: Sql, asOf: Sql, where: Sql): Sql {
+  const matching = sql`SELECT person, ts, seq FROM (${traitRows(key, asOf)}) AS tr WHERE ${where}`;
+  const latest = sql`${new Sql(WITH_MERGES)} SELECT ${new Sql(personOf('t.uid'))} AS person, max((ts, seq)) AS kohort_latest FROM user_traits AS t WHERE t.key = ${key} AND t.ts <= ${asOf} AND person IN (SELECT person FROM (${matching})) GROUP BY person`;
+  return sql`SELECT DISTINCT person AS uid FROM (${matching}) WHERE (person, ts, seq) IN (SELECT person, tupleElement(kohort_latest, 1), tupleElement(kohort_latest, 2) FROM (${latest}))`;
+}
+
 export const clickhouseDialect: SqlDialect = {
   name: 'clickhouse',
   // Rows count for the person their key was merged into (people-sql.ts): event scans map keys
@@ -166,8 +186,8 @@ export const clickhouseDialect: SqlDialect = {
   endsWith: (t, s) => sql`endsWith(${t}, ${s})`,
   // The latest (ts, seq) row per person with ts <= asOf; a NULL value hides older ones, as in the reference.
   // Keys are resolved to people inside the scan (not through TRAITS) so the key filter stays on the table's sort key.
-  currentTraits: (key, asOf) =>
-    sql`(SELECT person AS uid, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM (${new Sql(WITH_MERGES)} SELECT ${new Sql(personOf('t.uid'))} AS person, ts, seq, value_keys, value_kind, value_text, value_num, value_dkey, text, num FROM user_traits AS t WHERE t.key = ${key} AND t.ts <= ${asOf}) ORDER BY person, ts DESC, seq DESC LIMIT 1 BY person)`,
+  currentTraits: (key, asOf) => sql`(SELECT person AS uid, ${TRAIT_VALUE} FROM (${traitRows(key, asOf)}) ORDER BY person, ts DESC, seq DESC LIMIT 1 BY person)`,
+  currentTraitsWhere,
   // ClickHouse compiles patterns with dot matching newline; the language's RE2 default (as the
   // reference) does not, so the pattern's group turns it off: `(?-s:`.
   regexFind: (t, p) => sql`match(${t}, concat('(?-s:', ${p}, ${NO_PREFILTER}))`,

@@ -18,6 +18,7 @@ import type { ClickHouseClient } from './client';
 import { commitVersion, fragment, membersOf, nextVersion, text, versionRows, versions, writeVersion } from './member-sets-sql';
 import { resolveUserIds } from './people-lookup';
 import { PEOPLE, peopleIn } from './people-sql';
+import { fullSortSampleSql, tieredSampleSql } from './preview-sample';
 
 const PAGE = 10_000;
 const people = new Sql(PEOPLE);
@@ -51,15 +52,10 @@ export function createClickHouseMembershipStore(client: ClickHouseClient): Membe
 
   return {
     async preview(q: CompiledQuery, sampleSize: number, sampleSeed = 0, signal?: AbortSignal) {
-      // The sample is ordered by a hash of the person key and the seed: spread over the
-      // whole cohort rather than its lowest keys, and the same for the same seed. One run
-      // of the definition gives the size and the sampled keys.
-      const [r] = await client.query<{ size: string; sample: string[] }>(
-        text(sql`SELECT toString(count()) AS size,
-                        arrayMap(t -> toString(tupleElement(t, 2)), arraySlice(arraySort(groupArray((cityHash64(uid, toUInt64(${bind(sampleSeed)})), uid))), 1, ${bind(sampleSize)})) AS sample
-                   FROM (SELECT DISTINCT uid FROM (${fragment(q)}))`),
-        { signal },
-      );
+      // One run of the definition gives the size and the sampled keys (preview-sample.ts);
+      // the query's uids are distinct already (cohort-compiler.ts), so no DISTINCT on top.
+      const [t] = await client.query<{ size: string; tier: string; sample: string[] }>(text(tieredSampleSql(fragment(q), sampleSize, sampleSeed)), { signal });
+      const r = t && t.tier === '0' ? (await client.query<{ size: string; sample: string[] }>(text(fullSortSampleSql(fragment(q), sampleSize, sampleSeed)), { signal }))[0] : t;
       const keys = (r?.sample ?? []).map(Number);
       if (!keys.length) return { size: Number(r?.size ?? 0), sample: [] };
       const names = await client.query<{ k: string; user_id: string }>(
