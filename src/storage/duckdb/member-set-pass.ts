@@ -12,7 +12,10 @@
  *   is per person, so a larger candidate set costs time, never correctness;
  * - with enough cohorts in the pass, the candidates' events, users and traits copied once
  *   into temp tables, which every compiled definition then reads instead of the
- *   whole store (one scan of the events instead of one per cohort);
+ *   whole store (one scan of the events instead of one per cohort); only the events,
+ *   columns and trait keys the definitions read (`member-set-pass-copy.ts`);
+ * - definitions compiled over the candidates ignore the store's per-person summaries
+ *   (`fewPeople`): read whole, they cost far more than the candidates' own rows;
  * - one difference against `cohort_members` for all cohorts, one state write.
  * Cohorts that need a full recompute run in the same transaction, one by one.
  * If the transaction fails, each cohort is refreshed again alone, so one
@@ -23,6 +26,7 @@ import { Sql, type SqlDialect } from '../../cohort/dialect.js';
 import { duckdbCurrentTraits, duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { PassOutcome, RefreshItem, RefreshResult } from '../membership-store.js';
 import { paramTypes } from './database.js';
+import { COPIES, copyCandidateRows } from './member-set-pass-copy.js';
 import { forgetState, MERGED_SINCE, one, readTouched, refreshSet, replaceAll, run, watermark, type State } from './member-set-refresh.js';
 
 const CANDIDATES = 'kohort_pass_candidates';
@@ -32,10 +36,11 @@ const FULL_SHARE = 0.1;
 const COPY_FROM = 3;
 
 /** Every table a compiled definition reads, narrowed to the candidates (exact: membership is per person). */
-function narrowed(copied: boolean): SqlDialect {
+export function narrowed(copied: boolean): SqlDialect {
   const only = `uid IN (SELECT uid FROM ${CANDIDATES})`;
   return {
     ...duckdbDialect,
+    fewPeople: true,
     tables: {
       ...duckdbDialect.tables,
       events: copied ? 'kohort_pass_events' : `(SELECT * FROM events_all WHERE ${only})`,
@@ -85,7 +90,7 @@ export async function refreshPass(c: DuckDBConnection, items: RefreshItem[]): Pr
       const each = (performance.now() - started) / incremental.length;
       for (const [id, result] of results) out.set(id, { ok: true, result, ms: each });
     }
-    for (const t of [CANDIDATES, 'kohort_pass_events', 'kohort_pass_users', 'kohort_pass_traits_current', 'kohort_pass_traits']) await run(c, `DROP TABLE IF EXISTS ${t}`);
+    for (const t of [CANDIDATES, ...COPIES]) await run(c, `DROP TABLE IF EXISTS ${t}`);
   }
   for (const item of items) {
     if (out.has(item.cohortId)) continue;
@@ -155,22 +160,7 @@ async function shared(c: DuckDBConnection, inc: Incremental[]): Promise<{ mark: 
 async function incrementalSets(c: DuckDBConnection, inc: Incremental[], candidates: number): Promise<Map<string, RefreshResult>> {
   const copied = inc.length >= COPY_FROM;
   const queries = inc.map((i) => i.incremental.compile(narrowed(copied)));
-  if (copied) {
-    await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_users AS SELECT * FROM users WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    // Only the columns some definition names: the scan reads every row of each column copied (all of them took ~3x as long at 20M).
-    // A column left out that a definition needed would fail the pass (then redone cohort by cohort), never change a result.
-    const text = queries.map((q) => q.sql).join('\n');
-    const columns = (await rows<{ column_name: string }>(c, 'SELECT column_name FROM (DESCRIBE events_all)'))
-      .map((r) => r.column_name)
-      .filter((col) => col === 'uid' || new RegExp(`\\b${col.replace(/\W/g, '')}\\b`).test(text));
-    const list = columns.map((col) => `"${col.replace(/"/g, '""')}"`).join(', ');
-    await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_events AS SELECT ${list} FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    // Property rules: the candidates' current traits and trait history, once for all (each rule scanned both tables).
-    if (text.includes('kohort_pass_traits')) {
-      await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_traits_current AS SELECT * FROM user_traits_current WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-      await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_traits AS SELECT * FROM user_traits WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    }
-  }
+  if (copied) await copyCandidateRows(c, inc.map((i, k) => ({ incremental: i.incremental, sql: queries[k].sql })), CANDIDATES, narrowed(true));
   await run(c, 'CREATE OR REPLACE TEMP TABLE kohort_pass_new (cohort_id VARCHAR NOT NULL, uid INTEGER NOT NULL)');
   for (const [k, i] of inc.entries()) {
     const q = queries[k];

@@ -19,6 +19,7 @@ const CANDIDATES = 'kohort_candidates';
  */
 const narrowed: SqlDialect = {
   ...duckdbDialect,
+  fewPeople: true,
   tables: {
     ...duckdbDialect.tables,
     events: `(SELECT * FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
