@@ -38,7 +38,11 @@ async function columnsOf(c: DuckDBConnection, table: string): Promise<string[]> 
   return (r.getRowObjects() as { column_name: string }[]).map((x) => x.column_name);
 }
 
-/** The columns of `all` some text names (as a word). A column left out that a query needs fails it (binding), never changes a result. */
+/**
+ * The columns of `all` some text names (as a word): a superset of what the SQL reads (the
+ * compiler never selects `*` from the events). Per event, a column the rules reading it need
+ * is therefore never left NULL; one no definition names is not in the table at all (binding fails).
+ */
 function named(all: string[], texts: string[], always: string[]): string[] {
   const text = texts.join('\n');
   return all.filter((col) => always.includes(col) || new RegExp(`\\b${col.replace(/\W/g, '')}\\b`).test(text));
