@@ -36,7 +36,7 @@ const last = (amount: number, unit: string) => ({ type: 'last', amount, unit });
  * 50 definitions over the seeded data, built when each cohort is created:
  * `ref(name)` is the id of a cohort created earlier in the list.
  */
-function definitions(ref: (name: string) => string): { name: string; definition: () => Def }[] {
+export function definitions(ref: (name: string) => string): { name: string; definition: () => Def }[] {
   const out: { name: string; definition: () => Def }[] = [];
   const add = (n: string, definition: Def | (() => Def)) => out.push({ name: n, definition: typeof definition === 'function' ? definition : () => definition });
   for (const brand of ['something', 'stark', 'hooli', 'initech', 'wayne']) {
@@ -187,7 +187,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
 }
 
 /** A realistic increment: events of random seeded people within the last hour, and a few plan changes. */
-function increment(round: number): WriteItem[] {
+export function increment(round: number): WriteItem[] {
   let x = 0x9e3779b9 ^ (round + 1);
   const rnd = () => {
     x ^= x << 13;

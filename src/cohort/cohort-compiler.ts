@@ -99,7 +99,7 @@ class CohortCompiler {
       asOf: this.asOf(),
       conditions: (alias, event, where, whereMatch) => this.eventConditions(alias, event, where, whereMatch),
       value: (alias, path) => this.eventValue(alias, path),
-      rollup: ctx.rollup && checkedRollup(ctx.rollup),
+      rollup: ctx.rollup && !d.fewPeople ? checkedRollup(ctx.rollup) : undefined,
     });
   }
 

@@ -146,6 +146,12 @@ export interface SqlDialect {
   readonly personScan?: PersonScan;
   /** Set when the engine writes the set operations and sequences its own way (see QueryShapes). */
   readonly shapes?: QueryShapes;
+  /**
+   * Set when the tables hold only a few people's rows (a refresh re-evaluating some people):
+   * the compiler then ignores the store's summaries (`CompileContext.rollup`), which cover
+   * everyone and would be read whole to answer for a few (the events alone give the same answer).
+   */
+  readonly fewPeople?: boolean;
   /** The one audited escaping function: a string literal for this engine. */
   quoteString(s: string): string;
   /** A timestamp (UTC) value. */

@@ -30,6 +30,8 @@ export type RefreshPlan =
       windows: { amount: number; unit: Unit }[];
       /** Top-level trait keys property rules read. */
       traitKeys: string[];
+      /** The rules that read events (references expanded), each with the event names it reads. */
+      scans: { events: string[]; rule: Rule }[];
     };
 
 class FullRecompute extends Error {}
@@ -51,6 +53,7 @@ export function refreshPlan(definition: Definition, resolve: CohortResolver): Re
   const events = new Set<string>();
   const traitKeys = new Set<string>();
   const windows = new Map<string, { amount: number; unit: Unit }>();
+  const scans: { events: string[]; rule: Rule }[] = [];
   const addWindow = (w: Window | undefined) => {
     if (w?.type === 'last') windows.set(`${w.amount} ${w.unit}`, { amount: w.amount, unit: w.unit });
   };
@@ -63,10 +66,12 @@ export function refreshPlan(definition: Definition, resolve: CohortResolver): Re
         case 'first_time':
           events.add(r.event);
           addWindow(r.window);
+          scans.push({ events: [r.event], rule: r });
           return r;
         case 'sequence':
           for (const s of r.steps) events.add(s.event);
           addWindow(r.window);
+          scans.push({ events: [...new Set(r.steps.map((s) => s.event))], rule: r });
           return r;
         case 'property':
           traitKeys.add(r.property.split('.')[0]);
@@ -92,11 +97,30 @@ export function refreshPlan(definition: Definition, resolve: CohortResolver): Re
       events: [...events].sort(),
       windows: [...windows.values()],
       traitKeys: [...traitKeys].sort(),
+      scans,
     };
   } catch (err) {
     if (err instanceof FullRecompute) return { kind: 'full', reason: err.message };
     throw err;
   }
+}
+
+/**
+ * What a refresh of the plan's definition reads, for a store that copies rows
+ * (`IncrementalRefresh.reads`): the event names and trait keys, and each
+ * event-reading rule compiled alone (`compile`: a definition over `dialect`).
+ * Rules compile independently of their neighbours (a group only combines their
+ * uid sets), so the columns a rule's SQL names are all its scans read of its events' rows.
+ */
+export function refreshReads(
+  plan: Extract<RefreshPlan, { kind: 'incremental' }>,
+  compile: (definition: Definition, dialect: SqlDialect) => { sql: string },
+): { events: readonly string[]; traitKeys: readonly string[]; scans(dialect: SqlDialect): { events: readonly string[]; sql: string }[] } {
+  return {
+    events: plan.events,
+    traitKeys: plan.traitKeys,
+    scans: (dialect) => plan.scans.map((s) => ({ events: s.events, sql: compile({ match: 'all', rules: [s.rule] }, dialect).sql })),
+  };
 }
 
 /**

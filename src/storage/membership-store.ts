@@ -30,6 +30,14 @@ export interface IncrementalRefresh {
   compile(dialect: SqlDialect): CompiledQuery;
   /** People whose membership time alone may change between asOf `from` and `asOf`: SELECTs of uids, to be unioned. */
   band(from: Date, dialect: SqlDialect): Sql[];
+  /**
+   * What the compiled definition reads (references expanded): the event names its rules
+   * scan, the top-level trait keys of its property rules, and each event-reading rule
+   * compiled alone over `dialect` with the event names it reads (`refreshReads`). A store
+   * copying rows for a refresh may copy only these, per event only the columns the rules
+   * reading it name; absent, it must assume anything.
+   */
+  reads?: { events: readonly string[]; traitKeys: readonly string[]; scans(dialect: SqlDialect): { events: readonly string[]; sql: string }[] };
 }
 
 export interface RefreshResult extends ComputeResult {

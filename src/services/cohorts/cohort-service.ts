@@ -18,7 +18,7 @@ import { listCohorts } from './cohort-list.js';
 import { referencedCohortIds, type CohortResolver } from '../../cohort/cohort-references.js';
 import { assertHeldReferences, checkReferencedCohorts, type ReferenceHolder } from './cohort-reference-checks.js';
 import type { SqlDialect } from '../../cohort/dialect.js';
-import { refreshBand, refreshPlan } from '../../cohort/incremental-refresh.js';
+import { refreshBand, refreshPlan, refreshReads } from '../../cohort/incremental-refresh.js';
 
 export type CompileFn = (definition: Definition, ctx: { asOf: Date; resolveCohort: CohortResolver }, dialect?: SqlDialect) => CompiledQuery;
 
@@ -117,7 +117,13 @@ export function createCohortService(deps: CohortServiceDeps) {
       full: compile(def, ctx),
       incremental:
         plan.kind === 'incremental'
-          ? { asOf, fingerprint: plan.fingerprint, compile: (dialect) => compile(def, ctx, dialect), band: (from, dialect) => refreshBand(plan, from, asOf, dialect) }
+          ? {
+              asOf,
+              fingerprint: plan.fingerprint,
+              compile: (dialect) => compile(def, ctx, dialect),
+              band: (from, dialect) => refreshBand(plan, from, asOf, dialect),
+              reads: refreshReads(plan, (d, dialect) => compile(d, ctx, dialect)),
+            }
           : null,
     };
   }

@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileDefinition } from '../../cohort/cohort-compiler.js';
-import { refreshBand, refreshPlan } from '../../cohort/incremental-refresh.js';
+import { refreshBand, refreshPlan, refreshReads } from '../../cohort/incremental-refresh.js';
 import type { CohortResolver } from '../../cohort/cohort-references.js';
 import { parseDefinition, type Definition } from '../../schemas/definition.js';
 import type { WriteItem } from '../event-store.js';
@@ -187,7 +187,7 @@ describe('incremental cohort refresh', () => {
     let shared = 0;
     let copied = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(definitionArb, { minLength: 1, maxLength: 4 }), referencedArb, fc.integer({ min: 10, max: 120 }), incrementsArb, async (definitions, referenced, startStep, increments) => {
+      fc.asyncProperty(fc.array(definitionArb, { minLength: 1, maxLength: 4 }), referencedArb, fc.integer({ min: 10, max: 120 }), incrementsArb, fc.boolean(), async (definitions, referenced, startStep, increments, withReads) => {
         const r = ++run;
         const id = (p: string) => `r${r}-${p}`;
         const resolve: CohortResolver = (c) => (c === 'D' ? { kind: 'dynamic', definition: referenced } : undefined);
@@ -211,6 +211,8 @@ describe('incremental cohort refresh', () => {
               fingerprint: plans[k].fingerprint,
               compile: (dialect: SqlDialect) => compileDefinition(d, ctx, dialect),
               band: (from: Date, dialect: SqlDialect) => refreshBand(plans[k], from, asOf, dialect),
+              // With what it reads, a pass copies only those events and trait keys (per event, only the columns read).
+              ...(withReads ? { reads: refreshReads(plans[k], (d, dialect) => compileDefinition(d, ctx, dialect)) } : {}),
             },
           }]));
           items.push({ ...items[0], cohortId: `pass-${r}-none`, incremental: null as never });

@@ -12,7 +12,10 @@
  *   is per person, so a larger candidate set costs time, never correctness;
  * - with enough cohorts in the pass, the candidates' events, users and traits copied once
  *   into temp tables, which every compiled definition then reads instead of the
- *   whole store (one scan of the events instead of one per cohort);
+ *   whole store (one scan of the events instead of one per cohort); only the events,
+ *   columns and trait keys the definitions read (`member-set-pass-copy.ts`);
+ * - definitions compiled over the candidates ignore the store's per-person summaries
+ *   (`fewPeople`): read whole, they cost far more than the candidates' own rows;
  * - one difference against `cohort_members` for all cohorts, one state write.
  * Cohorts that need a full recompute run in the same transaction, one by one.
  * If the transaction fails, each cohort is refreshed again alone, so one
@@ -23,7 +26,8 @@ import { Sql, type SqlDialect } from '../../cohort/dialect.js';
 import { duckdbCurrentTraits, duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { PassOutcome, RefreshItem, RefreshResult } from '../membership-store.js';
 import { paramTypes } from './database.js';
-import { forgetState, MERGED_SINCE, one, readTouched, refreshSet, replaceAll, run, watermark, type State } from './member-set-refresh.js';
+import { COPIES, copyCandidateRows } from './member-set-pass-copy.js';
+import { forgetState, MERGED_SINCE, one, readTouched, refreshSet, replaceAll, run, STATE_COLUMNS, watermark, type State } from './member-set-refresh.js';
 
 const CANDIDATES = 'kohort_pass_candidates';
 /** Above this share of all people among the candidates, recomputing in full reads less than copying their rows. */
@@ -32,10 +36,11 @@ const FULL_SHARE = 0.1;
 const COPY_FROM = 3;
 
 /** Every table a compiled definition reads, narrowed to the candidates (exact: membership is per person). */
-function narrowed(copied: boolean): SqlDialect {
+export function narrowed(copied: boolean): SqlDialect {
   const only = `uid IN (SELECT uid FROM ${CANDIDATES})`;
   return {
     ...duckdbDialect,
+    fewPeople: true,
     tables: {
       ...duckdbDialect.tables,
       events: copied ? 'kohort_pass_events' : `(SELECT * FROM events_all WHERE ${only})`,
@@ -85,7 +90,7 @@ export async function refreshPass(c: DuckDBConnection, items: RefreshItem[]): Pr
       const each = (performance.now() - started) / incremental.length;
       for (const [id, result] of results) out.set(id, { ok: true, result, ms: each });
     }
-    for (const t of [CANDIDATES, 'kohort_pass_events', 'kohort_pass_users', 'kohort_pass_traits_current', 'kohort_pass_traits']) await run(c, `DROP TABLE IF EXISTS ${t}`);
+    for (const t of [CANDIDATES, ...COPIES]) await run(c, `DROP TABLE IF EXISTS ${t}`);
   }
   for (const item of items) {
     if (out.has(item.cohortId)) continue;
@@ -100,11 +105,16 @@ export async function refreshPass(c: DuckDBConnection, items: RefreshItem[]): Pr
   const keep = items.filter((i) => i.incremental);
   if (keep.length) {
     mark ??= await watermark(c, minSeq([...states.values()]));
-    const values = keep.map(() => '(?, ?, ?, ?, ?)').join(', ');
+    const values = keep.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+    // Sizes: kept where the pass knows the row count (incrementally: the stored count plus the changes).
+    const size = (id: string) => {
+      const o = out.get(id);
+      return o?.ok && o.result.reevaluated !== null ? BigInt(o.result.size) : null;
+    };
     await run(
       c,
-      `INSERT INTO cohort_refresh_state VALUES ${values}`,
-      keep.flatMap((i) => [i.cohortId, BigInt(i.incremental!.asOf.getTime()), mark!.seq, mark!.maxUid, i.incremental!.fingerprint]),
+      `INSERT INTO cohort_refresh_state ${STATE_COLUMNS} VALUES ${values}`,
+      keep.flatMap((i) => [i.cohortId, BigInt(i.incremental!.asOf.getTime()), mark!.seq, mark!.maxUid, i.incremental!.fingerprint, size(i.cohortId)]),
     );
   }
   return ids.map((id) => out.get(id)!);
@@ -155,22 +165,7 @@ async function shared(c: DuckDBConnection, inc: Incremental[]): Promise<{ mark: 
 async function incrementalSets(c: DuckDBConnection, inc: Incremental[], candidates: number): Promise<Map<string, RefreshResult>> {
   const copied = inc.length >= COPY_FROM;
   const queries = inc.map((i) => i.incremental.compile(narrowed(copied)));
-  if (copied) {
-    await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_users AS SELECT * FROM users WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    // Only the columns some definition names: the scan reads every row of each column copied (all of them took ~3x as long at 20M).
-    // A column left out that a definition needed would fail the pass (then redone cohort by cohort), never change a result.
-    const text = queries.map((q) => q.sql).join('\n');
-    const columns = (await rows<{ column_name: string }>(c, 'SELECT column_name FROM (DESCRIBE events_all)'))
-      .map((r) => r.column_name)
-      .filter((col) => col === 'uid' || new RegExp(`\\b${col.replace(/\W/g, '')}\\b`).test(text));
-    const list = columns.map((col) => `"${col.replace(/"/g, '""')}"`).join(', ');
-    await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_events AS SELECT ${list} FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    // Property rules: the candidates' current traits and trait history, once for all (each rule scanned both tables).
-    if (text.includes('kohort_pass_traits')) {
-      await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_traits_current AS SELECT * FROM user_traits_current WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-      await run(c, `CREATE OR REPLACE TEMP TABLE kohort_pass_traits AS SELECT * FROM user_traits WHERE uid IN (SELECT uid FROM ${CANDIDATES})`);
-    }
-  }
+  if (copied) await copyCandidateRows(c, inc.map((i, k) => ({ incremental: i.incremental, sql: queries[k].sql })), CANDIDATES, narrowed(true));
   await run(c, 'CREATE OR REPLACE TEMP TABLE kohort_pass_new (cohort_id VARCHAR NOT NULL, uid INTEGER NOT NULL)');
   for (const [k, i] of inc.entries()) {
     const q = queries[k];
@@ -198,17 +193,41 @@ async function incrementalSets(c: DuckDBConnection, inc: Incremental[], candidat
     `INSERT INTO cohort_members SELECT cohort_id, uid FROM kohort_pass_entered
      UNION ALL SELECT r.cohort_id, r.uid FROM kohort_pass_repeated r SEMI JOIN kohort_pass_new n ON n.cohort_id = r.cohort_id AND n.uid = r.uid`,
   );
-  const counts = await rows<{ cohort_id: string; size: bigint; entered: bigint; exited: bigint }>(
-    c,
-    `SELECT s.cohort_id, s.size, coalesce(e.n, 0) AS entered, coalesce(x.n, 0) AS exited
-       FROM (SELECT i.id AS cohort_id, count(m.uid) AS size FROM (SELECT unnest(string_split(?, chr(31))) AS id) i
-               LEFT JOIN cohort_members m ON m.cohort_id = i.id GROUP BY i.id) s
-       LEFT JOIN (SELECT cohort_id, count(*) AS n FROM kohort_pass_entered GROUP BY cohort_id) e USING (cohort_id)
-       LEFT JOIN (SELECT cohort_id, count(*) AS n FROM kohort_pass_exited GROUP BY cohort_id) x USING (cohort_id)`,
-    [ids],
+  // Per cohort: who entered and exited, and the rows written (entered, repeated people's one row) and deleted
+  // (every stored row of an exited or repeated person: all among the old rows read above).
+  const changes = new Map(
+    (
+      await rows<{ cohort_id: string; entered: bigint; exited: bigint; inserted: bigint; deleted: bigint }>(
+        c,
+        `SELECT cohort_id, sum(entered) AS entered, sum(exited) AS exited, sum(inserted) AS inserted, sum(deleted) AS deleted FROM (
+           SELECT cohort_id, count(*) AS entered, 0 AS exited, count(*) AS inserted, 0 AS deleted FROM kohort_pass_entered GROUP BY cohort_id
+           UNION ALL SELECT cohort_id, 0, count(*), 0, 0 FROM kohort_pass_exited GROUP BY cohort_id
+           UNION ALL SELECT r.cohort_id, 0, 0, count(*), 0 FROM kohort_pass_repeated r SEMI JOIN kohort_pass_new n ON n.cohort_id = r.cohort_id AND n.uid = r.uid GROUP BY r.cohort_id
+           UNION ALL SELECT o.cohort_id, 0, 0, 0, count(*) FROM kohort_pass_old o
+             SEMI JOIN (SELECT cohort_id, uid FROM kohort_pass_exited UNION ALL SELECT cohort_id, uid FROM kohort_pass_repeated) g ON g.cohort_id = o.cohort_id AND g.uid = o.uid
+             GROUP BY o.cohort_id)
+         GROUP BY cohort_id`,
+      )
+    ).map((r) => [r.cohort_id, r]),
   );
+  // Sizes: the state's row count plus the changes; counted only for sets whose state holds none.
+  const unknown = inc.filter((i) => i.state.size === null).map((i) => i.cohortId);
+  const counted = new Map(
+    unknown.length
+      ? (await rows<{ cohort_id: string; n: bigint }>(c, `SELECT cohort_id, count(*) AS n FROM cohort_members WHERE cohort_id IN ${IN_IDS} GROUP BY cohort_id`, [idList(unknown)])).map(
+          (r) => [r.cohort_id, Number(r.n)],
+        )
+      : [],
+  );
+  const out = new Map<string, RefreshResult>();
+  for (const i of inc) {
+    const ch = changes.get(i.cohortId);
+    const n = (k: 'entered' | 'exited' | 'inserted' | 'deleted') => Number(ch?.[k] ?? 0);
+    const size = i.state.size === null ? (counted.get(i.cohortId) ?? 0) : Number(i.state.size) + n('inserted') - n('deleted');
+    out.set(i.cohortId, { size, entered: n('entered'), exited: n('exited'), reevaluated: candidates });
+  }
   for (const t of ['kohort_pass_new', 'kohort_pass_old', 'kohort_pass_entered', 'kohort_pass_exited', 'kohort_pass_repeated']) await run(c, `DROP TABLE ${t}`);
-  return new Map(counts.map((r) => [r.cohort_id, { size: Number(r.size), entered: Number(r.entered), exited: Number(r.exited), reevaluated: candidates }]));
+  return out;
 }
 
 /**

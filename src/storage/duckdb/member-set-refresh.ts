@@ -19,6 +19,7 @@ const CANDIDATES = 'kohort_candidates';
  */
 const narrowed: SqlDialect = {
   ...duckdbDialect,
+  fewPeople: true,
   tables: {
     ...duckdbDialect.tables,
     events: `(SELECT * FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
@@ -92,7 +93,12 @@ export interface State {
   seq: bigint;
   max_uid: number;
   fingerprint: string;
+  /** Rows of the cohort's set when the state was written; null: not known. */
+  size: bigint | null;
 }
+
+/** The state row's columns, named (the table gained `size` later). */
+export const STATE_COLUMNS = '(cohort_id, as_of_ms, seq, max_uid, fingerprint, size)';
 
 export async function forgetState(c: DuckDBConnection, cohortId: string): Promise<void> {
   await run(c, 'DELETE FROM cohort_refresh_state WHERE cohort_id = ?', [cohortId]);
@@ -128,7 +134,7 @@ export async function watermark(c: DuckDBConnection, after: bigint | null): Prom
 
 /** Inside a transaction: the incremental refresh when the stored state allows it, else a full recompute. */
 export async function refreshSet(c: DuckDBConnection, cohortId: string, full: CompiledQuery, inc: IncrementalRefresh): Promise<RefreshResult> {
-  const state = await one<State | undefined>(c, 'SELECT as_of_ms, seq, max_uid, fingerprint FROM cohort_refresh_state WHERE cohort_id = ?', [cohortId]);
+  const state = await one<State | undefined>(c, 'SELECT as_of_ms, seq, max_uid, fingerprint, size FROM cohort_refresh_state WHERE cohort_id = ?', [cohortId]);
   const asOfMs = BigInt(inc.asOf.getTime());
   const usable = state && state.fingerprint === inc.fingerprint && state.as_of_ms <= asOfMs;
   let mark: { seq: bigint; maxUid: number };
@@ -163,6 +169,8 @@ export async function refreshSet(c: DuckDBConnection, cohortId: string, full: Co
     result = { size: Number(size), ...diff, reevaluated: Number(n) };
   }
   await forgetState(c, cohortId);
-  await run(c, 'INSERT INTO cohort_refresh_state VALUES (?, ?, ?, ?, ?)', [cohortId, asOfMs, mark.seq, mark.maxUid, inc.fingerprint]);
+  // The size is kept only where it was counted (a full recompute's is its distinct members).
+  const size = result.reevaluated === null ? null : BigInt(result.size);
+  await run(c, `INSERT INTO cohort_refresh_state ${STATE_COLUMNS} VALUES (?, ?, ?, ?, ?, ?)`, [cohortId, asOfMs, mark.seq, mark.maxUid, inc.fingerprint, size]);
   return result;
 }

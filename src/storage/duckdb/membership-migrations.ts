@@ -16,4 +16,10 @@ export const MEMBERSHIP_MIGRATIONS: Migration[] = [
   CREATE TABLE cohort_refresh_state (cohort_id VARCHAR NOT NULL, as_of_ms BIGINT NOT NULL, seq BIGINT NOT NULL, max_uid INTEGER NOT NULL, fingerprint VARCHAR NOT NULL);
   `,
   },
+  {
+    // The set's row count when the state was written (NULL: not known, counted at the next refresh),
+    // so a refresh pass adds its changes to it instead of counting every set's rows.
+    id: 'membership-002-refresh-state-size',
+    sql: `ALTER TABLE cohort_refresh_state ADD COLUMN size BIGINT;`,
+  },
 ];
