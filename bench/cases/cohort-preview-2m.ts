@@ -1,6 +1,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
+import { upgrade } from './seed-20m.js';
 import type { BenchContext, CaseResult } from '../harness.js';
 import { runCli } from '../support/processes.js';
 import { BRIEF, handWritten, handWrittenTyped, median, openReadOnlyStore, resolveSaved, TYPED_SORTED_TABLE } from './cohort-preview.js';
@@ -17,7 +18,10 @@ const ROUNDS = 15;
 
 export async function data2m(ctx: BenchContext): Promise<string> {
   const dir = join(ctx.tmp, 'bench-2m');
-  if (existsSync(join(dir, 'kohort.duckdb'))) return dir;
+  if (existsSync(join(dir, 'kohort.duckdb'))) {
+    await upgrade(ctx, join(dir, 'kohort.duckdb'));
+    return dir;
+  }
   const next = `${dir}.next`;
   rmSync(next, { recursive: true, force: true });
   await runCli(['seed', '--users', '100000', '--events', '2000000', '--days', '1460', '--seed', '1'], { KOHORT_DATA_DIR: next }, ctx.log);

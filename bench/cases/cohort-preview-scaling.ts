@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { median, openReadOnlyStore, runSuite, storeNotes, SUITE } from './cohort-preview.js';
 import { data2m } from './cohort-preview-2m.js';
-import { data20m, parseSeedOutput, seedInto, type SeedReport } from './seed-20m.js';
+import { data20m, parseSeedOutput, seedInto, upgrade, type SeedReport } from './seed-20m.js';
 
 export const name = 'cohort-preview-scaling';
 export const description =
@@ -35,6 +35,7 @@ export async function data100m(ctx: BenchContext): Promise<{ dir: string; seed?:
     const report: Seed100m = { ...parseSeedOutput(output), ms, memoryLimit, at: new Date().toISOString() };
     writeFileSync(reportFile, JSON.stringify(report, null, 2));
   }
+  await upgrade(ctx, join(dir, 'kohort.duckdb'));
   return { dir, seed: existsSync(reportFile) ? (JSON.parse(readFileSync(reportFile, 'utf8')) as Seed100m) : undefined };
 }
 

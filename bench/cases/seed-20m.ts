@@ -24,7 +24,11 @@ export async function data20m(ctx: BenchContext): Promise<string> {
   return dir;
 }
 
-async function upgrade(ctx: BenchContext, file: string): Promise<void> {
+/**
+ * Brings a seeded file from an earlier version up to the current layout (tail sorted in, hot
+ * columns, summaries, current traits in key order), untimed: what opening it in a server does.
+ */
+export async function upgrade(ctx: BenchContext, file: string): Promise<void> {
   const started = performance.now();
   const db = await openDatabase(file);
   try {
