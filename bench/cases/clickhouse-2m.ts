@@ -6,7 +6,7 @@ import type { CompiledQuery, MembershipStore } from '../../src/storage/membershi
 import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { benchServers, countEvents, freshTargets, mergeParts, migrateInto, openClickHouseSide } from '../support/clickhouse-bench-stores.js';
 import { ingestTwoServers } from '../support/clickhouse-ingest.js';
-import { median, openReadOnlyStore, resolveSaved, SUITE } from './cohort-preview.js';
+import { median, openReadOnlyStore, previewRounds, resolveSaved, SUITE } from './cohort-preview.js';
 import { data2m } from './cohort-preview-2m.js';
 
 export const name = 'clickhouse-2m';
@@ -113,19 +113,7 @@ export async function runClickHouseCase(
         items.push({ label: s.label, engine: 'clickhouse', store: ch.engine.members, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: chMaterialized }, clickhouseDialect) });
       }
       for (const h of handWrittenClickHouse(asOf, chMaterialized)) items.push({ label: `hand-written: ${h.label}`, engine: 'clickhouse', store: ch.engine.members, q: h.q });
-      const times = items.map(() => [] as number[]);
-      const sizes = items.map(() => -1);
-      for (let round = 0; round <= ROUNDS; round++) {
-        for (const [i, it] of items.entries()) {
-          const t0 = performance.now();
-          const r = await it.store.preview(it.q, 20);
-          const ms = performance.now() - t0;
-          if (sizes[i] >= 0 && sizes[i] !== r.size) throw new Error(`${it.engine} ${it.label}: size changed between rounds (${sizes[i]} -> ${r.size})`);
-          sizes[i] = r.size;
-          if (round > 0) times[i].push(ms); // round 0 warms caches
-        }
-        ctx.log(`round ${round}/${ROUNDS} done`);
-      }
+      const { times, sizes } = await previewRounds(ctx, items.map((it) => ({ ...it, label: `${it.engine} ${it.label}` })), ROUNDS);
       const med = times.map(median);
       const pairs = SUITE.map((s, k) => ({ label: s.label, duck: 2 * k, ch: 2 * k + 1 }));
       const unequal = pairs.filter((p) => sizes[p.duck] !== sizes[p.ch]);

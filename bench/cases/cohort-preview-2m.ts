@@ -4,7 +4,7 @@ import { compileDefinition } from '../../src/cohort/cohort-compiler.js';
 import { upgrade } from './seed-20m.js';
 import type { BenchContext, CaseResult } from '../harness.js';
 import { runCli } from '../support/processes.js';
-import { BRIEF, handWritten, handWrittenTyped, median, openReadOnlyStore, resolveSaved, TYPED_SORTED_TABLE } from './cohort-preview.js';
+import { BRIEF, handWritten, handWrittenTyped, median, openReadOnlyStore, previewRounds, resolveSaved, TYPED_SORTED_TABLE } from './cohort-preview.js';
 
 export const name = 'cohort-preview-2m';
 export const description =
@@ -40,16 +40,7 @@ export async function run(ctx: BenchContext): Promise<CaseResult> {
       { label: 'brief example, compiled', q: compileDefinition(BRIEF, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized }) },
       ...[handWrittenTyped(asOf), ...handWritten(asOf, ro.materialized)].map((h) => ({ label: `hand-written: ${h.label}`, q: h.q })),
     ];
-    const times = items.map(() => [] as number[]);
-    const sizes = items.map(() => -1);
-    for (let round = 0; round <= ROUNDS; round++) {
-      for (const [i, it] of items.entries()) {
-        const t0 = performance.now();
-        const r = await ro.store.preview(it.q, 20);
-        if (round > 0) times[i].push(performance.now() - t0);
-        sizes[i] = r.size;
-      }
-    }
+    const { times, sizes } = await previewRounds(ctx, items.map((it) => ({ ...it, store: ro.store })), ROUNDS);
     const med = times.map(median);
     const hands = med.slice(1);
     const best = Math.min(...hands);

@@ -227,20 +227,33 @@ export async function runSuite(
     ...SUITE.map((s) => ({ label: s.label, q: compileDefinition(s.definition, { asOf, resolveCohort: resolveSaved, materialized: ro.materialized, rollup: ro.rollup }) })),
     ...extra,
   ];
+  return { items, ...(await previewRounds(ctx, items.map((it) => ({ ...it, store: ro.store })), rounds)) };
+}
+
+/**
+ * Runs each item's `preview(q, 20)` round-robin (so load changes hit all alike): one warm-up
+ * round (buffer pools, caches), then `rounds` timed ones. A size that changes between rounds
+ * is an error. Shared by every preview case.
+ */
+export async function previewRounds(
+  ctx: BenchContext,
+  items: { label: string; q: CompiledQuery; store: Pick<MembershipStore, 'preview'> }[],
+  rounds: number,
+): Promise<{ times: number[][]; sizes: number[] }> {
   const times = items.map(() => [] as number[]);
   const sizes = items.map(() => -1);
   for (let round = 0; round <= rounds; round++) {
     for (const [i, it] of items.entries()) {
       const t0 = performance.now();
-      const r = await ro.store.preview(it.q, 20);
+      const r = await it.store.preview(it.q, 20);
       const ms = performance.now() - t0;
       if (sizes[i] >= 0 && sizes[i] !== r.size) throw new Error(`${it.label}: size changed between rounds (${sizes[i]} -> ${r.size})`);
       sizes[i] = r.size;
-      if (round > 0) times[i].push(ms); // round 0 warms the buffer pool
+      if (round > 0) times[i].push(ms);
     }
     ctx.log(`round ${round}/${rounds} done`);
   }
-  return { items, times, sizes };
+  return { times, sizes };
 }
 
 /** What the notes say about a store's hot columns and summaries. */
