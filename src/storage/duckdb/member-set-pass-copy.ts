@@ -54,8 +54,10 @@ export interface PassCopyItem {
   sql: string;
 }
 
-/** Creates the copies every compiled definition of the pass reads instead of the store's tables (`candidates`: a table of uids). */
-/** `dialect`: the one the definitions were compiled over (the copies' names). */
+/**
+ * Creates the copies every compiled definition of the pass reads instead of the store's tables
+ * (`candidates`: a table of uids; `dialect`: the one the definitions were compiled over, which names the copies).
+ */
 export async function copyCandidateRows(c: DuckDBConnection, items: PassCopyItem[], candidates: string, dialect: SqlDialect): Promise<void> {
   const among = `uid IN (SELECT uid FROM ${candidates})`;
   const texts = items.map((i) => i.sql);
