@@ -31,10 +31,6 @@ const validTime = (v: unknown): number | undefined => {
  * collected, and one problem rejects the request before anything is stored.
  */
 export function createIngestService(store: EventStore, clock: Clock = () => new Date()) {
-  // One receive time per request (normalize is synchronous): a clock read and a Date per event
-  // were a measurable part of ingesting a batch.
-  let received: Date | undefined;
-  const now = () => received ?? clock();
   function checkSize(raw: unknown, index: number, issues: FieldIssue[]): boolean {
     // Serializing every event only to measure it cost as much as validating it: a cheap upper bound settles most.
     if (jsonBytesBound(raw) <= INGEST_LIMITS.eventBytes) return true;
@@ -59,8 +55,8 @@ export function createIngestService(store: EventStore, clock: Clock = () => new 
     return d;
   }
 
-  function timestamp(value: string | number | undefined, index: number, issues: FieldIssue[], field: string): Date {
-    const received = now();
+  /** `received`: the request's receive time, read once per request (a clock read and a Date per event were a measurable part of a batch). */
+  function timestamp(value: string | number | undefined, received: Date, index: number, issues: FieldIssue[], field: string): Date {
     if (value === undefined) return received;
     return checkTime(new Date(value), received, index, issues, field);
   }
@@ -69,17 +65,16 @@ export function createIngestService(store: EventStore, clock: Clock = () => new 
    * Segment's clock-skew correction: without `timestamp`, the device's clock
    * error is sentAt - originalTimestamp measured against our receive time.
    */
-  function segmentTime(item: BatchItem, index: number, issues: FieldIssue[], batchSentAt: unknown): Date {
-    if (item.timestamp !== undefined || item.type === 'alias') return timestamp(item.timestamp, index, issues, 'timestamp');
-    const received = now();
+  function segmentTime(item: BatchItem, received: Date, index: number, issues: FieldIssue[], batchSentAt: unknown): Date {
+    if (item.timestamp !== undefined || item.type === 'alias') return timestamp(item.timestamp, received, index, issues, 'timestamp');
     const sentAt = validTime(item.sentAt ?? batchSentAt);
     const original = validTime(item.originalTimestamp);
     if (sentAt === undefined || original === undefined) return received;
     return checkTime(new Date(received.getTime() - (sentAt - original)), received, index, issues, 'originalTimestamp');
   }
 
-  function fromSegment(item: BatchItem, index: number, issues: FieldIssue[], batchSentAt?: unknown): WriteItem | undefined {
-    const ts = segmentTime(item, index, issues, batchSentAt);
+  function fromSegment(item: BatchItem, received: Date, index: number, issues: FieldIssue[], batchSentAt?: unknown): WriteItem | undefined {
+    const ts = segmentTime(item, received, index, issues, batchSentAt);
     const messageId = item.messageId ?? undefined;
     if (item.type === 'alias') return { kind: 'alias', previousId: item.previousId, userId: item.userId, ts, messageId };
     const externalId = item.userId ?? item.anonymousId;
@@ -112,7 +107,7 @@ export function createIngestService(store: EventStore, clock: Clock = () => new 
   function normalize<T>(
     raws: unknown[],
     schema: z.ZodType<T>,
-    convert: (v: T, i: number, issues: FieldIssue[]) => WriteItem[],
+    convert: (v: T, received: Date, i: number, issues: FieldIssue[]) => WriteItem[],
     bodyBytes?: number,
     fast?: (raw: unknown) => T | undefined,
   ): WriteItem[] {
@@ -122,27 +117,23 @@ export function createIngestService(store: EventStore, clock: Clock = () => new 
     const issues: FieldIssue[] = [];
     const items: WriteItem[] = [];
     let oversize = false;
-    received = clock();
-    try {
-      raws.forEach((raw, index) => {
-        // No event can be larger than a body within the event limit: skip measuring each one.
-        const small = bodyBytes !== undefined && bodyBytes <= INGEST_LIMITS.eventBytes;
-        if (!small && !checkSize(raw, index, issues)) {
-          oversize = true;
-          return;
-        }
-        const quick = fast?.(raw);
-        if (quick !== undefined) {
-          items.push(...convert(quick, index, issues));
-          return;
-        }
-        const parsed = schema.safeParse(raw);
-        if (!parsed.success) issues.push(...zodIssues(parsed.error.issues, index));
-        else items.push(...convert(parsed.data, index, issues));
-      });
-    } finally {
-      received = undefined;
-    }
+    const received = clock();
+    raws.forEach((raw, index) => {
+      // No event can be larger than a body within the event limit: skip measuring each one.
+      const small = bodyBytes !== undefined && bodyBytes <= INGEST_LIMITS.eventBytes;
+      if (!small && !checkSize(raw, index, issues)) {
+        oversize = true;
+        return;
+      }
+      const quick = fast?.(raw);
+      if (quick !== undefined) {
+        items.push(...convert(quick, received, index, issues));
+        return;
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) issues.push(...zodIssues(parsed.error.issues, index));
+      else items.push(...convert(parsed.data, received, index, issues));
+    });
     if (oversize) throw tooLarge('an event is larger than 32 KiB', issues);
     if (issues.length) {
       throw invalidInput(`${new Set(issues.map((i) => i.index)).size} of ${raws.length} events are invalid; nothing was stored`, issues);
@@ -150,15 +141,15 @@ export function createIngestService(store: EventStore, clock: Clock = () => new 
     return items;
   }
 
-  const single = (type: BatchItem['type']) => (raw: unknown, i: number, issues: FieldIssue[]) => {
-    const w = fromSegment({ ...(raw as object), type } as BatchItem, i, issues);
+  const single = (type: BatchItem['type']) => (raw: unknown, received: Date, i: number, issues: FieldIssue[]) => {
+    const w = fromSegment({ ...(raw as object), type } as BatchItem, received, i, issues);
     return w ? [w] : [];
   };
   // The single routes take the type from the route (a `type` in the body is ignored, as the schema strips it).
   const fastTrack = (raw: unknown) => fastSegmentItem(raw, 'track') as z.infer<typeof trackSchema> | undefined;
   const fastIdentify = (raw: unknown) => fastSegmentItem(raw, 'identify') as z.infer<typeof identifySchema> | undefined;
   const amplitudeTime = <T extends { time?: number }>(convert: (v: T, i: number, issues: FieldIssue[], ts: Date) => WriteItem[]) =>
-    (v: T, i: number, issues: FieldIssue[]) => convert(v, i, issues, timestamp(v.time, i, issues, 'time'));
+    (v: T, received: Date, i: number, issues: FieldIssue[]) => convert(v, i, issues, timestamp(v.time, received, i, issues, 'time'));
   const bodyObject = (body: unknown): Record<string, unknown> => {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalidInput('The body must be a JSON object');
     return body as Record<string, unknown>;
@@ -176,8 +167,8 @@ export function createIngestService(store: EventStore, clock: Clock = () => new 
       const b = o.batch;
       if (!Array.isArray(b)) throw invalidInput('batch must be an array of events', [{ field: 'batch', message: 'expected an array' }]);
       // analytics-node puts sentAt on the batch, not on each message.
-      return store.write(normalize(b, batchItemSchema, (v, i, issues) => {
-        const w = fromSegment(v, i, issues, o.sentAt);
+      return store.write(normalize(b, batchItemSchema, (v, received, i, issues) => {
+        const w = fromSegment(v, received, i, issues, o.sentAt);
         return w ? [w] : [];
       }, bodyBytes, fastSegmentItem));
     },
