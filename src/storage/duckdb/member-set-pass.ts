@@ -27,7 +27,7 @@ import { duckdbCurrentTraits, duckdbDialect } from '../../cohort/dialects/duckdb
 import type { PassOutcome, RefreshItem, RefreshResult } from '../membership-store.js';
 import { paramTypes } from './database.js';
 import { COPIES, copyCandidateRows } from './member-set-pass-copy.js';
-import { forgetState, MERGED_SINCE, one, readTouched, refreshSet, replaceAll, run, STATE_COLUMNS, watermark, type State } from './member-set-refresh.js';
+import { forgetState, MERGED_SINCE, narrowedTo, one, readTouched, refreshSet, replaceAll, run, STATE_COLUMNS, watermark, type State } from './member-set-refresh.js';
 
 const CANDIDATES = 'kohort_pass_candidates';
 /** Above this share of all people among the candidates, recomputing in full reads less than copying their rows. */
@@ -35,21 +35,14 @@ const FULL_SHARE = 0.1;
 /** From this many incremental cohorts on, the candidates' rows are copied once; below, each definition reads them through a filter. */
 const COPY_FROM = 3;
 
-/** Every table a compiled definition reads, narrowed to the candidates (exact: membership is per person). */
+/** Every table a compiled definition reads, narrowed to the candidates: filtered views, or the pass's copies (member-set-pass-copy.ts). */
 export function narrowed(copied: boolean): SqlDialect {
-  const only = `uid IN (SELECT uid FROM ${CANDIDATES})`;
+  const views = narrowedTo(CANDIDATES);
+  if (!copied) return views;
   return {
-    ...duckdbDialect,
-    fewPeople: true,
-    tables: {
-      ...duckdbDialect.tables,
-      events: copied ? 'kohort_pass_events' : `(SELECT * FROM events_all WHERE ${only})`,
-      users: copied ? 'kohort_pass_users' : `(SELECT * FROM users WHERE ${only})`,
-    },
-    currentTraits: (key, asOf) =>
-      copied
-        ? duckdbCurrentTraits(key, asOf, { current: 'kohort_pass_traits_current', history: 'kohort_pass_traits' })
-        : duckdbCurrentTraits(key, asOf, { only: new Sql(`SELECT uid FROM ${CANDIDATES}`) }),
+    ...views,
+    tables: { ...views.tables, events: 'kohort_pass_events', users: 'kohort_pass_users' },
+    currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, { current: 'kohort_pass_traits_current', history: 'kohort_pass_traits' }),
   };
 }
 

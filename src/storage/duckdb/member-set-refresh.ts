@@ -13,20 +13,22 @@ import { paramTypes } from './database.js';
 const CANDIDATES = 'kohort_candidates';
 
 /**
- * The engine's tables narrowed to the candidates: every scan of the compiled
- * definition reads only their rows. (Exact because membership is per person;
- * the caller keeps only candidates from the result anyway.)
+ * The engine's tables narrowed to the people of `candidates` (a table of uids): every
+ * scan of the compiled definition reads only their rows, and the store's per-person
+ * summaries, which cover everyone, are not read (`fewPeople`). Exact because membership
+ * is per person; the caller keeps only candidates from the result anyway.
  */
-const narrowed: SqlDialect = {
-  ...duckdbDialect,
-  fewPeople: true,
-  tables: {
-    ...duckdbDialect.tables,
-    events: `(SELECT * FROM events_all WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
-    users: `(SELECT * FROM users WHERE uid IN (SELECT uid FROM ${CANDIDATES}))`,
-  },
-  currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, { only: new Sql(`SELECT uid FROM ${CANDIDATES}`) }),
-};
+export function narrowedTo(candidates: string): SqlDialect {
+  const only = `uid IN (SELECT uid FROM ${candidates})`;
+  return {
+    ...duckdbDialect,
+    fewPeople: true,
+    tables: { ...duckdbDialect.tables, events: `(SELECT * FROM events_all WHERE ${only})`, users: `(SELECT * FROM users WHERE ${only})` },
+    currentTraits: (key, asOf) => duckdbCurrentTraits(key, asOf, { only: new Sql(`SELECT uid FROM ${candidates}`) }),
+  };
+}
+
+const narrowed = narrowedTo(CANDIDATES);
 
 export async function run(c: DuckDBConnection, text: string, params: readonly unknown[] = []): Promise<void> {
   await c.run(text, params as never, paramTypes(params) as never);
