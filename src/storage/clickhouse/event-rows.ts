@@ -15,17 +15,8 @@
  * text, which ClickHouse's Float64 parser reads back to the same double.
  */
 import { KIND_CODE } from '../../cohort/dialects/clickhouse';
+import type { ChEvent } from './event-writer';
 import { numberOfValue, readPath } from './flatten';
-
-export interface EventRow {
-  event: string;
-  ts: Date;
-  uid: number;
-  seq: number;
-  messageId: string;
-  receivedAt?: Date;
-  props: Record<string, unknown>;
-}
 
 const NEEDS_ESCAPE = /[\\\t\n\r']/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', "'": "\\'" };
@@ -39,29 +30,24 @@ export function tsvText(s: string): string {
 const nullableNumber = (n: number | null) => (n === null ? 'NULL' : String(n));
 
 /**
- * Quoted `props_keys` entries by the JSON text of their path: the same few property names
- * come on every event, so each path is escaped once per process (bounded: cleared when full).
+ * `fn` remembered per argument: the same few property names come on every event, so each
+ * is escaped once per process (bounded: forgotten at once when full).
  */
-const pathKeys = new Map<string, string>();
-function quotedPath(pathJson: string): string {
-  let q = pathKeys.get(pathJson);
-  if (q === undefined) {
-    if (pathKeys.size > 10_000) pathKeys.clear();
-    q = `'${tsvText(`${pathJson}]`)}'`;
-    pathKeys.set(pathJson, q);
-  }
-  return q;
+function memo(fn: (s: string) => string): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    let v = seen.get(s);
+    if (v === undefined) {
+      if (seen.size > 10_000) seen.clear();
+      v = fn(s);
+      seen.set(s, v);
+    }
+    return v;
+  };
 }
-const keyJson = new Map<string, string>();
-function jsonKey(k: string): string {
-  let j = keyJson.get(k);
-  if (j === undefined) {
-    if (keyJson.size > 10_000) keyJson.clear();
-    j = JSON.stringify(k);
-    keyJson.set(k, j);
-  }
-  return j;
-}
+/** A quoted `props_keys` entry by the JSON text of its path (without its closing `]`). */
+const quotedPath = memo((pathJson) => `'${tsvText(`${pathJson}]`)}'`);
+const jsonKey = memo((k) => JSON.stringify(k));
 
 /** The flattened property arrays of one props object: `[keys]\t[kind]\t[text]\t[num]\t[dkey]`. */
 class FlatWriter {
@@ -134,7 +120,7 @@ export function eventColumns(hotSlots: readonly number[]): string[] {
  * Rows `from` to `to` of `events`, one line each, in the order of `eventColumns(hot.map(h => h.slot))`;
  * times in microseconds (the caller has checked their range); no receive time: the event's.
  */
-export function eventRowsTsv(rows: readonly EventRow[], from: number, to: number, hot: readonly { slot: number; path: readonly string[] }[]): string {
+export function eventRowsTsv(rows: readonly ChEvent[], from: number, to: number, hot: readonly { slot: number; path: readonly string[] }[]): string {
   let out = '';
   for (let i = from; i < to; i++) {
     const r = rows[i];
