@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { percentile, ROOT, type BenchContext, type CaseResult } from '../harness.js';
 import { exited, tsNode } from '../support/processes.js';
+import { cpuSeconds } from '../support/server-cpu.js';
 
 export const name = 'http-ingest';
 export const description =
@@ -16,13 +17,6 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 8);
 const BATCH = 500;
 const WRITE_KEY = 'bench-write-key-0001';
-
-/** utime + stime of a process in seconds (Linux). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 /** Peak resident memory of a process in MiB (Linux VmHWM). */
 function peakMiB(pid: number): number {

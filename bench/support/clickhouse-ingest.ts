@@ -7,23 +7,17 @@
  * after and compared with the events the servers acknowledged.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentile, ROOT } from '../harness.js';
 import { exited, tsNode } from './processes.js';
+import { cpuSeconds } from './server-cpu.js';
 
 const WRITE_KEY = 'bench-write-key-0001';
 
 interface LoadOutcome {
   elapsedMs: number; requests: number; sent: number; stored: number; duplicates: number; failures: number;
   errors: string[]; latencies: number[]; cpu: { user: number; system: number };
-}
-
-/** utime + stime of a process in seconds (Linux); `system`: stime alone. */
-function cpuSeconds(pid: number, system = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((system ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
 export interface IngestOutcome {

@@ -8,13 +8,24 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import pg from 'pg';
 
+/** The fields of /proc/<pid>/stat after the command name (field 3 on is index 0 on); throws once the process is gone. */
+function statFields(pid: number): string[] {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ');
+}
+
 function stat(pid: number): string[] | undefined {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return statFields(pid);
   } catch {
     return undefined;
   }
+}
+
+/** utime + stime of a running process in seconds (`system`: stime alone, the kernel's part). */
+export function cpuSeconds(pid: number, system = false): number {
+  const f = statFields(pid);
+  return ((system ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
 /** utime + stime (+ the waited-for children's) of a process in seconds; 0 once gone. */
