@@ -2,6 +2,7 @@ import type { BenchContext, CaseResult, Figure } from '../harness.js';
 import { benchServers, countEvents, freshTargets } from '../support/clickhouse-bench-stores.js';
 import { ingestTwoServers, type ServerSource } from '../support/clickhouse-ingest.js';
 import { serverCpu } from '../support/server-cpu.js';
+import { median } from './cohort-preview.js';
 
 export const name = 'clickhouse-ingest';
 export const description =
@@ -81,16 +82,10 @@ async function once(ctx: BenchContext, server: ServerSource, label: string, drop
   return m;
 }
 
-const med = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = (s.length - 1) / 2;
-  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
-};
-
 function figures(runs: Measured[], prefix: string, target: boolean): Figure[] {
   const pick = (f: (m: Measured) => number | undefined) => {
     const xs = runs.map(f).filter((x): x is number => x !== undefined);
-    return xs.length ? round1(med(xs)) : NaN;
+    return xs.length ? round1(median(xs)) : NaN;
   };
   return [
     {
