@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DedupIndex, fingerprint } from './dedup-index.js';
+import { DedupIndex, fingerprint, messageFingerprint } from './dedup-index.js';
 
 const DAY = 86_400_000;
 
@@ -23,6 +23,30 @@ describe('DedupIndex', () => {
         for (const [, key] of ops) expect(idx.has(key, 0)).toBe(model.has(key));
       }),
     );
+  });
+
+  it('addIfNew agrees with has-then-add of a set, across days of the window, under random keys and days', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 11 })), { maxLength: 300 }), (ops) => {
+        const idx = new DedupIndex(3 * DAY);
+        const model = new Map<number, number>(); // key -> day added
+        for (const [key, day] of ops.sort((a, b) => a[1] - b[1])) {
+          const at = day * DAY + 1000;
+          const inWindow = model.has(key) && model.get(key)! >= Math.floor((at - 3 * DAY) / DAY);
+          expect(idx.addIfNew(key + 1, at)).toBe(!inWindow);
+          if (!inWindow) model.set(key, day);
+        }
+      }),
+    );
+  });
+
+  it('messageFingerprint(uid, id) is the fingerprint of `${uid}|${id}` (keys loaded at start and keys written agree)', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.string({ maxLength: 40 }), (uid, id) => {
+        expect(messageFingerprint(uid, id)).toBe(fingerprint(`${uid}|${id}`));
+      }),
+    );
+    expect(messageFingerprint(12, 'a')).not.toBe(messageFingerprint(1, '2a'));
   });
 
   it('keeps keys for the window and forgets them after', () => {

@@ -183,6 +183,28 @@ describe('reorganization into sorted runs', () => {
     }
   });
 
+  it('appends a tail of at least minRunRows as a run even while the table is small; a smaller tail still rewrites it', async () => {
+    const db2 = await openDatabase(':memory:');
+    const s2 = await openDuckDBEventStore(db2, { fullRewriteBelow: 100, minRunRows: 3 });
+    const order = async () =>
+      (await db2.reads.rows<{ e: string }>("SELECT e.event || ':' || u.user_id AS e FROM events e JOIN users u USING (uid) ORDER BY e.rowid")).map((r) => r.e);
+    try {
+      await s2.write([track('a', 'view', '2024-01-05T00:00:00Z'), track('b', 'cart', '2024-01-01T00:00:00Z'), track('c', 'view', '2024-01-02T00:00:00Z')]);
+      expect(await s2.reorganize()).toEqual({ moved: 3 });
+      await s2.write([track('d', 'view', '2024-01-03T00:00:00Z'), track('e', 'cart', '2024-01-04T00:00:00Z'), track('e', 'apply', '2024-01-01T00:00:00Z')]);
+      expect(await s2.reorganize()).toEqual({ moved: 3 });
+      // 3 sorted rows < fullRewriteBelow, but the tail of 3 is a run of its own: appended, not merged in.
+      expect(await order()).toEqual(['cart:b', 'view:c', 'view:a', 'apply:e', 'cart:e', 'view:d']);
+      await s2.write([track('f', 'apply', '2024-01-02T00:00:00Z'), track('f', 'view', '2024-01-01T00:00:00Z')]);
+      expect(await s2.reorganize()).toEqual({ moved: 2 });
+      // A tail of 2: the small table is rewritten in one global order.
+      expect(await order()).toEqual(['apply:e', 'apply:f', 'cart:b', 'cart:e', 'view:f', 'view:c', 'view:d', 'view:a']);
+    } finally {
+      await s2.close();
+      await db2.close();
+    }
+  });
+
   it('with upkeep: false sorts only; the next plain reorganization builds the summaries', async () => {
     const db2 = await openDatabase(':memory:');
     const s2 = await openDuckDBEventStore(db2, { hotPolicy: { maxSlots: 8, minShare: 0.05, minRows: 0 }, rollupPolicy: { minRows: 0, staleShare: 0.1 } });

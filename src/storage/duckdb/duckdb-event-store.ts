@@ -26,6 +26,8 @@ export interface DuckDBEventStore extends EventStore {
 export interface EventStoreOptions {
   /** Table size under which reorganizing rewrites everything (tests lower it). */
   fullRewriteBelow?: number;
+  /** Tail size from which the tail is appended as a sorted run even below `fullRewriteBelow` (tests lower it). */
+  minRunRows?: number;
   /** Which properties get typed columns (tests pick their own). */
   hotPolicy?: HotPolicy;
   /** When the per-(event, person) summaries are built (tests pick their own). */
@@ -37,7 +39,7 @@ export interface EventStoreOptions {
 export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventStore> {
   const writer = await EventWriter.open(db.writer);
   const hot = await writer.exclusive((c) => HotColumns.load(c));
-  const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY, opts.rollupPolicy);
+  const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY, opts.rollupPolicy, opts.minRunRows);
   await reorganizer.init();
   let timer: NodeJS.Timeout | undefined;
   let lastPrune = Date.now();

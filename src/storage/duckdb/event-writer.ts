@@ -2,7 +2,7 @@ import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from
 import { appendEventRows, ChunkAppender, emptyEventRows } from './bulk-loader.js';
 import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
-import { DedupIndex } from './dedup-index.js';
+import { DedupIndex, messageFingerprint } from './dedup-index.js';
 import { IdentityMap } from './identity-map.js';
 import { applyTraitRows, recomputeCurrentTraits } from './current-traits.js';
 import { PropertyCatalog } from './property-catalog.js';
@@ -33,7 +33,7 @@ export class EventWriter {
   private queue: Pending[] = [];
   private draining = false;
   private seq = 0;
-  /** `${uid}|${messageId}` of the last 7 days (by receive time): repeats are skipped. */
+  /** (uid, messageId) of the last 7 days (by receive time): repeats are skipped. */
   private readonly seen = new DedupIndex(DEDUP_WINDOW_MS);
   private readonly catalog = new PropertyCatalog();
   private readonly listeners = new Set<(events: StoredEvent[]) => void>();
@@ -58,7 +58,7 @@ export class EventWriter {
         WHERE message_id IS NOT NULL AND coalesce(received_at, ts) >= CAST(? AS TIMESTAMP)`,
       [since, since],
     );
-    for (const r of recent) w.seen.add(`${r.uid}|${r.message_id}`, Number(r.r));
+    for (const r of recent) w.seen.addFingerprint(messageFingerprint(r.uid, r.message_id), Number(r.r));
     for (const r of await conn.rows<{ event: string; property: string; type: string }>('SELECT * FROM event_properties')) {
       w.catalog.add(r.event, r.property, r.type);
     }
@@ -129,9 +129,10 @@ export class EventWriter {
 
   private async commitGroup(group: Pending[]): Promise<void> {
     const receivedAt = new Date();
+    const receivedMs = receivedAt.getTime();
     const seqBefore = this.seq;
     const mergesBefore = this.merges.length;
-    const newSeen: string[] = [];
+    const newSeen: number[] = [];
     const newCatalog: [string, string, string][] = [];
     // Stored events are built only for live subscribers (SSE); ingestion alone needs none.
     const notify = this.listeners.size > 0;
@@ -173,13 +174,12 @@ export class EventWriter {
               }
               const uid = this.ids.resolve(item.externalId, created);
               if (item.messageId !== undefined) {
-                const key = `${uid}|${item.messageId}`;
-                if (this.seen.has(key)) {
+                const fp = messageFingerprint(uid, item.messageId);
+                if (!this.seen.addIfNew(fp, receivedMs)) {
                   r.duplicates++;
                   continue;
                 }
-                this.seen.add(key, receivedAt.getTime());
-                newSeen.push(key);
+                newSeen.push(fp);
               }
               r.stored++;
               if (item.kind === 'identify') {
@@ -237,7 +237,7 @@ export class EventWriter {
       this.traitOps.rollback();
       this.seq = seqBefore;
       this.merges.length = mergesBefore;
-      for (const k of newSeen) this.seen.remove(k, receivedAt.getTime());
+      for (const fp of newSeen) this.seen.removeFingerprint(fp, receivedMs);
       for (const [e, p, t] of newCatalog) this.catalog.delete(e, p, t);
       for (const p of group) p.reject(err);
     }
