@@ -28,6 +28,16 @@ export function cpuSeconds(pid: number, system = false): number {
   return ((system ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
+/**
+ * utime + stime of a process's main thread in seconds (its task of the same id): for Node the
+ * JavaScript thread, as opposed to the libuv pool, V8's helpers and native libraries' threads.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 /** utime + stime (+ the waited-for children's) of a process in seconds; 0 once gone. */
 function cpuOf(pid: number): number {
   const f = stat(pid);

@@ -11,14 +11,15 @@ const ROLLUP_RETRY_MS = 10 * 60_000;
 const FULL_REWRITE_BELOW = 2_000_000;
 
 /**
- * A tail at least this large is appended as a sorted run of its own even while the table is
- * below FULL_REWRITE_BELOW: such a run fills two of DuckDB's row groups (122,880 rows each), so
- * it keeps zone maps as useful as a rewrite would. Under heavy ingestion (100k events/s gives
- * 500k rows between two 5 s checks) rewriting the whole table at every reorganization meant
- * sorting each row many times on the way to 2M (7.6M rows sorted to store 2.5M in the
- * http-ingest bench, about a quarter of the server's CPU); now each row is sorted once.
+ * A tail at least this large (one of DuckDB's row groups) is appended as a sorted run of its
+ * own even while the table is below FULL_REWRITE_BELOW: every row group then holds at most two
+ * runs' worth of each event, so zone maps keep most of their use, and such a table is small
+ * enough that scanning a few more row groups costs milliseconds. Under heavy ingestion (100k
+ * events/s gives 500k rows between two 5 s checks) rewriting the whole table at every
+ * reorganization sorted each row many times on the way to 2M (7.6M rows sorted to store 2.5M
+ * in the http-ingest bench, about a quarter of the server's CPU); now each is sorted once.
  */
-const MIN_RUN_ROWS = 250_000;
+const MIN_RUN_ROWS = 122_880;
 
 /**
  * Keeps `events` physically ordered by (event, ts), the layout that lets
