@@ -205,6 +205,25 @@ describe('reorganization into sorted runs', () => {
     }
   });
 
+  it('rebuilds stale summaries no sooner than `spacing` times the last build took; without spacing at once', async () => {
+    const hotPolicy = { maxSlots: 8, minShare: 0.05, minRows: 0 };
+    for (const [spacing, rebuilt] of [[1e6, false], [undefined, true]] as const) {
+      const db2 = await openDatabase(':memory:');
+      const s2 = await openDuckDBEventStore(db2, { hotPolicy, rollupPolicy: { minRows: 0, staleShare: 0.1, spacing } });
+      try {
+        await s2.write([track('a', 'purchase', '2024-01-05T00:00:00Z', { price: 5 }), track('b', 'purchase', '2024-01-01T00:00:00Z', { price: 7 })]);
+        await s2.reorganize();
+        const first = s2.eventRollup()!.seq;
+        await s2.write([track('c', 'purchase', '2024-01-06T00:00:00Z', { price: 9 })]); // a third more: stale
+        expect(await s2.reorganize()).toEqual({ moved: 1 });
+        expect(s2.eventRollup()!.seq > first).toBe(rebuilt);
+      } finally {
+        await s2.close();
+        await db2.close();
+      }
+    }
+  });
+
   it('with upkeep: false sorts only; the next plain reorganization builds the summaries', async () => {
     const db2 = await openDatabase(':memory:');
     const s2 = await openDuckDBEventStore(db2, { hotPolicy: { maxSlots: 8, minShare: 0.05, minRows: 0 }, rollupPolicy: { minRows: 0, staleShare: 0.1 } });

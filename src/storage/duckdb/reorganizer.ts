@@ -53,6 +53,8 @@ export class Reorganizer {
   private rollup: RollupState | undefined;
   /** When a summaries build last failed: not retried for a while (each try reads every event). */
   private rollupFailedAt = 0;
+  /** When the last build of the summaries may be followed by the next (RollupPolicy.spacing). */
+  private rollupNotBefore = 0;
   /** The hot set grew during a reorganization that skipped the summaries: the next build is due. */
   private rollupDeferred = false;
   /** The current-traits table has lost its key order (current-traits-sort.ts). */
@@ -98,7 +100,8 @@ export class Reorganizer {
   private rollupDue(hotGrew = false): boolean {
     const rows = this.mainRows + this.writer.tailRows;
     if (rows < this.rollupPolicy.minRows || Date.now() - this.rollupFailedAt < ROLLUP_RETRY_MS) return false;
-    return hotGrew || !this.rollup || this.rollup.stale(rows, this.rollupPolicy);
+    if (hotGrew || !this.rollup) return true;
+    return Date.now() >= this.rollupNotBefore && this.rollup.stale(rows, this.rollupPolicy);
   }
 
   /** Resolves once no reorganization is in progress. */
@@ -144,6 +147,7 @@ export class Reorganizer {
 
   /** New summaries of every event committed so far, swapped in between two group commits. */
   private async rebuildRollup(): Promise<void> {
+    const started = Date.now();
     const upTo = await this.writer.exclusive(async () => this.writer.lastSeq);
     try {
       const next = await buildRollup(this.background, this.hot, upTo);
@@ -158,6 +162,8 @@ export class Reorganizer {
         }
       });
       this.rollup = next;
+      const now = Date.now();
+      this.rollupNotBefore = now + (this.rollupPolicy.spacing ?? 0) * (now - started);
     } catch (err) {
       this.rollupFailedAt = Date.now();
       throw err;
