@@ -110,6 +110,16 @@ async function applyMigrations(conn: SerialConnection, lists: readonly (readonly
 }
 
 /**
+ * WAL size at which a commit checkpoints (DuckDB's default is 16 MB). Under heavy ingestion
+ * 16 MB is 80-100k events, so commits stalled every 2-4 s for a checkpoint of tail rows that
+ * the next reorganization deletes; the reorganizer checkpoints after each hand-over instead,
+ * when they are gone (reorganizer.ts). This is the backstop between reorganizations: a tail of
+ * 1M events (the most before one is due) is about 200 MB of WAL. The price is recovery after
+ * a crash replaying up to this much WAL; a clean shutdown checkpoints.
+ */
+const CHECKPOINT_THRESHOLD = '256MB';
+
+/**
  * Opens (creating if needed) the DuckDB file and applies every module's
  * migrations. `path` may be ':memory:' for tests.
  */
@@ -119,7 +129,10 @@ export async function openDatabase(
   opts: { readConnections?: number; memoryLimit?: string } = {},
 ): Promise<Database> {
   // A memory limit makes DuckDB spill big sorts (reorganization, seeding) to disk instead of growing.
-  const instance = await DuckDBInstance.create(path, opts.memoryLimit ? { memory_limit: opts.memoryLimit } : undefined);
+  const instance = await DuckDBInstance.create(path, {
+    checkpoint_threshold: CHECKPOINT_THRESHOLD,
+    ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}),
+  });
   const connect = async () => new SerialConnection(await instance.connect());
   const writer = await connect();
   const background = await connect();
