@@ -124,6 +124,30 @@ describe('DuckDB event store', () => {
   });
 });
 
+describe('tail rows written by a group commit', () => {
+  it('keep event names, message ids, props text and times exactly, whatever characters they hold', async () => {
+    const odd = ['quote " and \\ backslash', 'tab\tnew\nline', 'nul \u0000 and \u001f', 'é中😀 \u2028\u2029', '</script>', 'x'.repeat(2000)];
+    const props = { a: odd[0], nested: { b: odd[3], c: [1.5, -0, 1e21, 5e-324, true, null] }, [odd[1]]: odd[2], big: 9007199254740991 };
+    const items = odd.map((text, i) => track(`u${i}`, text, new Date(Date.UTC(1970 + i * 11, i, 1, 2, 3, 4, 5 + i)).toISOString(), { ...props, text }, i % 2 ? text : undefined));
+    await store.write(items);
+    const rows = await db.reads.rows<{ event: string; ms: bigint; props: string; message_id: string | null; seq: bigint }>(
+      'SELECT event, epoch_ms(ts) AS ms, props::VARCHAR AS props, message_id, seq FROM events_tail ORDER BY seq',
+    );
+    expect(rows.map((r) => r.event)).toEqual(odd);
+    expect(rows.map((r) => Number(r.ms))).toEqual(items.map((i) => i.ts.getTime()));
+    expect(rows.map((r) => r.props)).toEqual(items.map((i) => JSON.stringify((i as { props: unknown }).props)));
+    expect(rows.map((r) => r.message_id)).toEqual(odd.map((t, i) => (i % 2 ? t : null)));
+    expect(new Set(rows.map((r) => r.seq)).size).toBe(odd.length);
+  });
+
+  it('store props with lone surrogates (valid input, escaped by JSON.stringify) as their text, beside plain events of the same commit', async () => {
+    const items = [track('u1', 'view', '2024-01-01T00:00:00Z', { a: 'x\ud874', '\udfff\ud800': 1 }), track('u2', 'view', '2024-01-01T00:00:00Z', { b: 'plain \\ud800 text' })];
+    expect(await store.write(items)).toEqual({ stored: 2, duplicates: 0 });
+    const rows = await db.reads.rows<{ props: string }>('SELECT props::VARCHAR AS props FROM events_tail ORDER BY seq');
+    expect(rows.map((r) => r.props)).toEqual(items.map((i) => JSON.stringify(i.props)));
+  });
+});
+
 describe('user properties in bulk', () => {
   it('returns the merged traits of known users and leaves unknown ids out', async () => {
     await store.write([

@@ -1,5 +1,6 @@
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { appendEventRows, ChunkAppender, emptyEventRows } from './bulk-loader.js';
+import { emptyEventRows } from './bulk-loader.js';
+import { insertEventRows } from './tail-insert.js';
 import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
 import { DedupIndex, messageFingerprint } from './dedup-index.js';
@@ -146,17 +147,15 @@ export class EventWriter {
     try {
       const results = await this.conn.transaction(async (c) => {
         let created: { uid: number; userId: string }[] = [];
-        // Events are gathered in columns and appended a data chunk at a time: one appender call per value was the largest part of a commit in profiles.
-        const ev = new ChunkAppender(await c.createAppender('events_tail'));
+        // Events are gathered in columns and inserted by one statement per flush (tail-insert.ts).
         let rows = emptyEventRows();
         const tr = await c.createAppender('user_traits');
         // Statements see appended rows only once flushed: flush before an alias touches them.
         const flush = async () => {
           if (rows.seq.length) {
-            appendEventRows(ev, rows, receivedAt.getTime());
+            await insertEventRows(c, rows, receivedMs);
             rows = emptyEventRows();
           }
-          ev.appender.flushSync();
           tr.flushSync();
           await appendPeople(c, created, receivedAt);
           created = [];
@@ -217,7 +216,6 @@ export class EventWriter {
           }
           await flush();
         } finally {
-          ev.close();
           tr.closeSync();
         }
         if (traits) await applyTraitRows(c, 'seq > ?', [seqBefore]);
