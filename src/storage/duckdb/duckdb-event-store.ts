@@ -8,6 +8,7 @@ import { EventWriter } from './event-writer.js';
 import { DEFAULT_HOT_POLICY, HotColumns, type HotPolicy } from './hot-columns.js';
 import { Reorganizer } from './reorganizer.js';
 import type { RollupPolicy } from './event-rollup.js';
+import { sortedViewStatements } from './sorted-events.js';
 
 export interface DuckDBEventStore extends EventStore {
   readonly writer: EventWriter;
@@ -36,7 +37,12 @@ export interface EventStoreOptions {
 
 export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventStore> {
   const writer = await EventWriter.open(db.writer);
-  const hot = await writer.exclusive((c) => HotColumns.load(c));
+  const hot = await writer.exclusive(async (c) => {
+    const loaded = await HotColumns.load(c);
+    // Created on open too: stores made before the view existed get it here (see sorted-events.ts).
+    for (const sql of sortedViewStatements(loaded.allColumns())) await c.run(sql);
+    return loaded;
+  });
   const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY, opts.rollupPolicy);
   await reorganizer.init();
   let timer: NodeJS.Timeout | undefined;
