@@ -136,4 +136,30 @@ describe('summaries built a part per slice of a bulk load', () => {
     const [n] = await db.reads.rows<{ n: bigint }>(`SELECT count(*) AS n FROM event_rollup r JOIN users u USING (uid) WHERE u.user_id = 'late_user'`);
     expect(n.n).toBe(1n);
   });
+
+  it('are built whole when a slot became hot after the first part', async () => {
+    const { db, store } = await open();
+    const slice = (from: number, users: number, event: string, props: (i: number) => string) => {
+      const b = emptyBatch();
+      b.properties = [[event, Object.keys(JSON.parse(props(0)))[0], typeof JSON.parse(props(0))[Object.keys(JSON.parse(props(0)))[0]]]];
+      for (let u = from; u < from + users; u++) {
+        for (let i = 0; i < 8; i++) {
+          b.events.externalId.push(`u${u}`);
+          b.events.event.push(event);
+          b.events.ts.push(END.getTime() - (u * 8 + i) * 60_000);
+          b.events.props.push(props(i));
+        }
+      }
+      return [b];
+    };
+    // Views first (brand keys); carts with a number later: a new hot slot the first parts never had.
+    await loadInSlices(store, [
+      slice(0, 150, 'view', (i) => `{"brand":"b${i % 3}"}`),
+      slice(150, 150, 'view', (i) => `{"brand":"b${i % 4}"}`),
+      slice(300, 150, 'cart', (i) => `{"quantity":${i}}`),
+    ]);
+    expect(store.eventRollup()!.numbers.map((m) => m.path)).toEqual([['quantity']]);
+    expect(store.rollupBuiltFrom()).toBe('whole');
+    await expectSameAsFullBuild(db, store);
+  });
 });

@@ -7,9 +7,8 @@ import {
   numberColumns,
   rollupRowsSql,
   RollupState,
-  slotStatsSql,
+  slotStats,
   type KeySlotPolicy,
-  type SlotStats,
 } from './event-rollup.js';
 import type { HotColumns } from './hot-columns.js';
 
@@ -75,7 +74,7 @@ export class RollupParts {
     if (merges !== this.mergesAtStart) return this.giveUp();
     const range = 'seq > ? AND seq <= ?';
     const params = [this.seq, upTo];
-    const [stats] = await this.bg.rows<SlotStats>(slotStatsSql(hot, range), params);
+    const stats = await slotStats(this.bg, hot, range, params, this.keyPolicy);
     const rows = Number(stats.rows);
     const hotNow = new Set(hot.slots.map((s) => s.slot));
     this.considered = this.considered ? new Set([...this.considered].filter((s) => hotNow.has(s))) : hotNow;
@@ -83,7 +82,7 @@ export class RollupParts {
       if (Number(stats.min_uid) <= this.maxUid) return this.giveUp();
       const { numSlots, keySlots } = chooseSlots(hot, stats, this.keyPolicy, Math.floor(this.keyPolicy.maxValues * KEY_MARGIN));
       // A text slot without rows in this part has no key rows to add: complete for it.
-      const noTexts = hot.slots.filter((s) => Number(stats[`d${s.slot}`]) === 0 && Number(stats[`n${s.slot}`]) === 0).map((s) => s.slot);
+      const noTexts = hot.slots.filter((s) => Number(stats[`d${s.slot}`] ?? 1) === 0).map((s) => s.slot);
       const keyed = new Set([...keySlots, ...noTexts]);
       this.keySlots = this.keySlots ? new Set([...this.keySlots].filter((s) => keyed.has(s))) : keyed;
       for (const s of numSlots.filter((x) => !this.numSlots.includes(x))) {
@@ -112,7 +111,7 @@ export class RollupParts {
       await this.add(hot, upTo, merges);
       if (this.broken || this.seq !== upTo) return undefined;
       // The full build's choice of slots, from the same scan of every event.
-      const [stats] = await this.bg.rows<SlotStats>(slotStatsSql(hot, 'seq <= ?'), [upTo]);
+      const stats = await slotStats(this.bg, hot, 'seq <= ?', [upTo], this.keyPolicy);
       if (Number(stats.rows) !== this.rows) return undefined;
       const { numSlots, keySlots } = chooseSlots(hot, stats, this.keyPolicy);
       if (!numSlots.every((s) => this.considered?.has(s)) || !keySlots.every((s) => this.keySlots?.has(s))) return undefined;

@@ -87,19 +87,30 @@ export class RollupState {
   }
 }
 
-/** The one scan that decides which slots the summaries have: slots holding numbers, and texts few enough for key rows. */
-export function slotStatsSql(hot: HotColumns, where: string): string {
-  const probe = hot.slots.map((s) => `count(hot${s.slot}_num) AS n${s.slot}, approx_count_distinct(hot${s.slot}_text) AS d${s.slot}`);
-  return `SELECT count(*) AS rows, min(uid) AS min_uid, max(uid) AS max_uid${probe.length ? ', ' + probe.join(', ') : ''} FROM events_all WHERE ${where}`;
-}
-
 export type SlotStats = Record<string, bigint | number | null>;
+
+/**
+ * What decides which slots the summaries have, of the events matching `where`: the rows and
+ * their people (`rows`, `min_uid`, `max_uid`), per slot the values that are numbers (`n<slot>`)
+ * and, for slots that may get key rows, the approximate count of distinct texts (`d<slot>`).
+ * Two scans: the counts cost next to nothing, the distinct texts a hash of every text, which a
+ * slot holding numbers skips (it gets no key rows unless the policy wants numbers keyed).
+ */
+export async function slotStats(bg: SerialConnection, hot: HotColumns, where: string, params: unknown[], keyPolicy: KeySlotPolicy): Promise<SlotStats> {
+  const counts = hot.slots.map((s) => `, count(hot${s.slot}_num) AS n${s.slot}`).join('');
+  const [stats] = await bg.rows<SlotStats>(`SELECT count(*) AS rows, min(uid) AS min_uid, max(uid) AS max_uid${counts} FROM events_all WHERE ${where}`, params);
+  const texts = hot.slots.filter((s) => keyPolicy.numbers || Number(stats[`n${s.slot}`]) === 0);
+  if (!texts.length || Number(stats.rows) === 0) return stats;
+  const distinct = texts.map((s) => `approx_count_distinct(hot${s.slot}_text) AS d${s.slot}`).join(', ');
+  const [d] = await bg.rows<SlotStats>(`SELECT ${distinct} FROM events_all WHERE ${where}`, params);
+  return { ...stats, ...d };
+}
 
 /** Slots holding numbers (sums etc.), and text slots with at most `maxValues` (approximate) texts for key rows. */
 export function chooseSlots(hot: HotColumns, stats: SlotStats, keyPolicy: KeySlotPolicy, maxValues = keyPolicy.maxValues): { numSlots: number[]; keySlots: number[] } {
   const numSlots = hot.slots.filter((s) => Number(stats[`n${s.slot}`]) > 0).map((s) => s.slot);
   const keySlots = hot.slots
-    .filter((s) => (keyPolicy.numbers || !numSlots.includes(s.slot)) && Number(stats[`d${s.slot}`]) > 0 && Number(stats[`d${s.slot}`]) <= maxValues)
+    .filter((s) => (keyPolicy.numbers || !numSlots.includes(s.slot)) && Number(stats[`d${s.slot}`] ?? 0) > 0 && Number(stats[`d${s.slot}`]) <= maxValues)
     .map((s) => s.slot);
   return { numSlots, keySlots };
 }
@@ -143,7 +154,7 @@ export const EMPTY_KEYS_TABLE = '(event VARCHAR, slot INTEGER, uid INTEGER, key 
  * (on the background connection; the caller swaps them in with `adoptRollup`).
  */
 export async function buildRollup(bg: SerialConnection, hot: HotColumns, upTo: number, keyPolicy = DEFAULT_KEY_SLOTS): Promise<RollupState> {
-  const [stats] = await bg.rows<SlotStats>(slotStatsSql(hot, 'seq <= ?'), [upTo]);
+  const stats = await slotStats(bg, hot, 'seq <= ?', [upTo], keyPolicy);
   const { numSlots, keySlots } = chooseSlots(hot, stats, keyPolicy);
   await bg.run('DROP TABLE IF EXISTS event_rollup_next');
   await bg.run('DROP TABLE IF EXISTS event_rollup_keys_next');
