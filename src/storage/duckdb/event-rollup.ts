@@ -17,7 +17,8 @@ import type { Migration } from './migrations.js';
  * - `event_rollup_state`: the seq covered and which slots each table has (no row: none yet).
  *
  * Built whole by the reorganizer on its background connection from `events_all` rows with
- * `seq <= upTo` and swapped in at a hand-over. Nothing else writes them: ingestion and merges
+ * `seq <= upTo` (or, during a bulk load in slices, from parts equal to that: event-rollup-parts.ts)
+ * and swapped in at a hand-over. Nothing else writes them: ingestion and merges
  * after `upTo` make them stale, which compiled queries handle by reading the people concerned
  * from the events (the summaries are never wrong, only less useful until the next build).
  */
