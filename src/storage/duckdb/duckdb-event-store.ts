@@ -21,7 +21,7 @@ export interface DuckDBEventStore extends EventStore {
   materializedProperties(): MaterializedProperty[];
   /** The per-(event, person) summaries the store keeps now, if any: pass to the cohort compiler (`rollup`). */
   eventRollup(): EventRollup | undefined;
-  /** How the summaries were last built since opening: from the parts of a bulk load, or reading every event (seed's log, tests). */
+  /** How the summaries were last built since opening: from the parts of a bulk load, or reading every event (tests, diagnostics). */
   rollupBuiltFrom(): 'parts' | 'whole' | undefined;
 }
 
