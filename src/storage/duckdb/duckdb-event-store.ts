@@ -22,6 +22,8 @@ export interface DuckDBEventStore extends EventStore {
   materializedProperties(): MaterializedProperty[];
   /** The per-(event, person) summaries the store keeps now, if any: pass to the cohort compiler (`rollup`). */
   eventRollup(): EventRollup | undefined;
+  /** How the summaries were last built since opening: from the parts of a bulk load, or reading every event (tests, diagnostics). */
+  rollupBuiltFrom(): 'parts' | 'whole' | undefined;
 }
 
 export interface EventStoreOptions {
@@ -62,6 +64,7 @@ export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions
     reorganize: (o) => reorganizer.reorganize(o),
     materializedProperties: () => reorganizer.hotColumns.materialized(),
     eventRollup: () => reorganizer.rollupState?.forCompiler(reorganizer.hotColumns),
+    rollupBuiltFrom: () => reorganizer.rollupBuiltFrom,
     bulkLoad: (batches, onProgress) => writer.exclusive((c) => bulkLoad(c, writer, batches, onProgress)),
     startBackground(intervalMs = 5_000) {
       timer = setInterval(() => {
