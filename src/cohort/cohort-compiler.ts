@@ -117,7 +117,7 @@ class CohortCompiler {
     // a DISTINCT on top would only hash the whole answer once more. A set query selects `uid`
     // alone (sets are combined through `uid IN (…)`), so engines with their own shapes take it
     // as it is: 18.16 analyses a SELECT again for each level around it (running its scalar
-    // subqueries each time), and the brief example's preview took ~8% longer with the wrapper.
+    // subqueries each time), and the brief example's preview took 2-8% longer with the wrapper.
     const q = set.neg && this.d.shapes
       ? this.d.shapes.filtered(this.universe(), [], [forIn(set)])
       : set.neg

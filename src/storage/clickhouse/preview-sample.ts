@@ -36,7 +36,7 @@ const TIER_BITS = [40, 46, 52, 58];
  * of up to 1M rows may use the cache, and none do unless `use_uncompressed_cache` is set. Larger
  * reads stay out of it: they would flush it and gain less (their time is mostly elsewhere).
  */
-export const PREVIEW_SETTINGS = 'SETTINGS use_uncompressed_cache = 1, merge_tree_max_rows_to_use_cache = 4000000';
+const PREVIEW_SETTINGS = 'SETTINGS use_uncompressed_cache = 1, merge_tree_max_rows_to_use_cache = 4000000';
 const settings = new Sql(PREVIEW_SETTINGS);
 const hashed = (q: Sql, seed: number) => sql`SELECT cityHash64(uid, toUInt64(${bind(seed)})) AS kohort_h, uid FROM (${q})`;
 const names = (tuples: Sql, n: number) => sql`arrayMap(t -> toString(tupleElement(t, 2)), arraySlice(arraySort(${tuples}), 1, ${bind(n)}))`;
