@@ -48,10 +48,10 @@ describe('exact SQL', () => {
       'WITH (SELECT (arrayConcat([toUInt64(0)], groupArray(from_uid)), arrayConcat([toUInt64(0)], groupArray(into_uid)))' +
       ' FROM (SELECT from_uid, argMax(into_uid, version) AS into_uid FROM person_merges GROUP BY from_uid)) AS kohort_merges';
     expect(q.sql).toBe(
-      `SELECT uid FROM (${merges} SELECT transform(e.uid, tupleElement(kohort_merges, 1), tupleElement(kohort_merges, 2), e.uid) AS uid` +
+      `${merges} SELECT transform(e.uid, tupleElement(kohort_merges, 1), tupleElement(kohort_merges, 2), e.uid) AS uid` +
         ' FROM events e WHERE e.event = ? AND e.ts <= toInt64(1704067200000000)' +
         " AND (e.hot1_text IN (?) AND (arrayElement(arrayPushFront(e.props_num, NULL), indexOf(e.props_keys, ?) + 1) > ?)) AND e.ts >= toInt64(1679443200000000)" +
-        ' GROUP BY uid HAVING (count(*) > ?)) AS cohort',
+        ' GROUP BY uid HAVING (count(*) > ?)',
     );
     expect(q.params).toEqual(['purchase', 'something', '["price"]', 1000, 1]);
   });
@@ -66,7 +66,7 @@ describe('exact SQL', () => {
     const matching = `SELECT person, ts, seq FROM (${rows}) AS tr WHERE coalesce(tr.text IN (?), 0)`;
     const latest = `${merges} SELECT ${person}, max((ts, seq)) AS kohort_latest FROM user_traits AS t WHERE t.key = ? AND t.ts <= toInt64(1704067200000000) AND person IN (SELECT person FROM (${matching})) GROUP BY person`;
     expect(q.sql).toBe(
-      `SELECT uid FROM (SELECT DISTINCT person AS uid FROM (${matching}) WHERE (person, ts, seq) IN (SELECT person, tupleElement(kohort_latest, 1), tupleElement(kohort_latest, 2) FROM (${latest}))) AS cohort`,
+      `SELECT DISTINCT person AS uid FROM (${matching}) WHERE (person, ts, seq) IN (SELECT person, tupleElement(kohort_latest, 1), tupleElement(kohort_latest, 2) FROM (${latest}))`,
     );
     expect(q.params).toEqual(['plan', 'pro', 'plan', 'plan', 'pro']);
   });

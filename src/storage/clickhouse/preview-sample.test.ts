@@ -15,7 +15,8 @@ const text = (s: Sql) => toClickHouseSql({ sql: s.text, params: [...s.params] })
 /** n distinct uids, spaced (18.16 hangs on numbers(0), so the empty answer is a filtered one). */
 const uids = (n: number) => new Sql(`SELECT number * 7 + 3 AS uid FROM numbers(${n + 1}) WHERE number < ${n}`);
 
-function suite(open: () => Promise<ClickHouseClient>) {
+/** `cache`: the server has an uncompressed cache (the test server: 256 MB; chdb's is 0, off). */
+function suite(open: () => Promise<ClickHouseClient>, cache: boolean) {
   let client: ClickHouseClient;
   beforeAll(async () => {
     client = await open();
@@ -52,7 +53,23 @@ function suite(open: () => Promise<ClickHouseClient>) {
     // The whole answer within the cap still qualifies.
     expect((await tiered(3, 5, 0, 3)).tier).not.toBe('0');
   });
+
+  // The preview's statements read through the server's uncompressed cache, also above the
+  // default 1M-row limit of its use (PREVIEW_SETTINGS): a second preview of the same 1.2M rows
+  // finds their blocks there.
+  it('reads 1.2M rows through the uncompressed cache, found there the second time', async () => {
+    await client.command('CREATE TABLE preview_cache (uid UInt64) ENGINE = MergeTree ORDER BY uid');
+    await client.command('INSERT INTO preview_cache SELECT number FROM numbers(1200000)');
+    const hits = async () =>
+      Number((await client.query<{ n: string }>("SELECT toString(sum(value)) AS n FROM system.events WHERE event = 'UncompressedCacheHits'"))[0].n);
+    const preview = async () => (await client.query<{ size: string }>(text(tieredSampleSql(new Sql('SELECT uid FROM preview_cache'), 20, 0))))[0];
+    expect((await preview()).size).toBe('1200000');
+    const before = await hits();
+    expect((await preview()).size).toBe('1200000');
+    // 1.2M rows are ~147 granules: the second read finds (nearly) all of their blocks.
+    if (cache) expect((await hits()) - before).toBeGreaterThanOrEqual(100);
+  });
 }
 
-describe.skipIf(noClickHouse())('preview sample on the ClickHouse server', () => suite(freshClickHouseDatabase));
-describe('preview sample on chdb', () => suite(openChdbClient));
+describe.skipIf(noClickHouse())('preview sample on the ClickHouse server', () => suite(freshClickHouseDatabase, true));
+describe('preview sample on chdb', () => suite(openChdbClient, false));

@@ -4,6 +4,7 @@ import type { CompiledQuery } from '../cohort-store.js';
 import { CURRENT_TRAITS_TABLE } from './current-traits.js';
 import { paramTypes, type ReadPool } from './database.js';
 import type { IdentityMap } from './identity-map.js';
+import { rowsOverEvents } from './sorted-events.js';
 import { userIdsOf } from './user-ids.js';
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -148,7 +149,7 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
 
     async explainRows(uid, q, events, signal) {
       const e = duckdbExplainQuery(uid, q, events);
-      return (await reads.rows<Record<string, unknown>>(e.sql, e.params, signal)).map(toExplainRow);
+      return (await rowsOverEvents<Record<string, unknown>>(reads, e.sql, e.params, signal)).map(toExplainRow);
     },
 
     async membershipDiff(cohortId, q, sampleSize, opts = {}) {
@@ -170,7 +171,8 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
       const matched = against.map((set, i) => (set.length ? `(SELECT count(*) FROM pu SEMI JOIN a${i} ON a${i}.user_id = pu.user_id)` : '0') + ` AS m${i}`);
       const sample = (added: boolean) =>
         `(SELECT CAST(to_json(coalesce(list(uid), [])) AS VARCHAR) FROM (SELECT uid FROM d WHERE ${added ? '' : 'NOT '}added ORDER BY ${SAMPLE_ORDER} LIMIT ?))`;
-      const [row] = await reads.rows<Record<string, unknown>>(
+      const [row] = await rowsOverEvents<Record<string, unknown>>(
+        reads,
         `${ctes},
               d AS MATERIALIZED (SELECT coalesce(p.uid, c.uid) AS uid, c.uid IS NULL AS added
                                    FROM p FULL OUTER JOIN c ON p.uid = c.uid WHERE p.uid IS NULL OR c.uid IS NULL)${

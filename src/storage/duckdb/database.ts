@@ -16,6 +16,19 @@ export function paramTypes(params: readonly unknown[]): (DuckDBType | undefined)
   return types;
 }
 
+/** One statement's rows on a connection held with `use`; aborting `signal` interrupts it. */
+export async function rowsOn<T = Record<string, unknown>>(c: DuckDBConnection, sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<T[]> {
+  signal?.throwIfAborted();
+  const interrupt = () => c.interrupt();
+  signal?.addEventListener('abort', interrupt, { once: true });
+  try {
+    const r = await c.runAndReadAll(sql, params as never, paramTypes(params) as never);
+    return r.getRowObjects() as T[];
+  } finally {
+    signal?.removeEventListener('abort', interrupt);
+  }
+}
+
 /**
  * Serializes the statements sent on one connection: a DuckDB connection runs
  * one statement at a time, and async callers must not interleave transactions.
@@ -33,17 +46,7 @@ export class SerialConnection {
 
   /** `signal`: aborting it interrupts the statement (only ours: it runs alone on this connection). */
   async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<T[]> {
-    return this.use(async (c) => {
-      signal?.throwIfAborted();
-      const interrupt = () => c.interrupt();
-      signal?.addEventListener('abort', interrupt, { once: true });
-      try {
-        const r = await c.runAndReadAll(sql, params as never, paramTypes(params) as never);
-        return r.getRowObjects() as T[];
-      } finally {
-        signal?.removeEventListener('abort', interrupt);
-      }
-    });
+    return this.use((c) => rowsOn<T>(c, sql, params, signal));
   }
 
   async run(sql: string, params: unknown[] = []): Promise<void> {

@@ -8,6 +8,7 @@ import { EventWriter } from './event-writer.js';
 import { DEFAULT_HOT_POLICY, HotColumns, type HotPolicy } from './hot-columns.js';
 import { Reorganizer } from './reorganizer.js';
 import type { RollupPolicy } from './event-rollup.js';
+import { sortedViewStatements } from './sorted-events.js';
 
 export interface DuckDBEventStore extends EventStore {
   readonly writer: EventWriter;
@@ -21,6 +22,8 @@ export interface DuckDBEventStore extends EventStore {
   materializedProperties(): MaterializedProperty[];
   /** The per-(event, person) summaries the store keeps now, if any: pass to the cohort compiler (`rollup`). */
   eventRollup(): EventRollup | undefined;
+  /** How the summaries were last built since opening: from the parts of a bulk load, or reading every event (tests, diagnostics). */
+  rollupBuiltFrom(): 'parts' | 'whole' | undefined;
 }
 
 export interface EventStoreOptions {
@@ -38,7 +41,12 @@ export interface EventStoreOptions {
 
 export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions = {}): Promise<DuckDBEventStore> {
   const writer = await EventWriter.open(db.writer);
-  const hot = await writer.exclusive((c) => HotColumns.load(c));
+  const hot = await writer.exclusive(async (c) => {
+    const loaded = await HotColumns.load(c);
+    // Created on open too: stores made before the view existed get it here (see sorted-events.ts).
+    for (const sql of sortedViewStatements(loaded.allColumns())) await c.run(sql);
+    return loaded;
+  });
   const reorganizer = new Reorganizer(writer, db.background, hot, opts.fullRewriteBelow, opts.hotPolicy ?? DEFAULT_HOT_POLICY, opts.rollupPolicy, opts.minRunRows);
   await reorganizer.init();
   let timer: NodeJS.Timeout | undefined;
@@ -58,6 +66,7 @@ export async function openDuckDBEventStore(db: Database, opts: EventStoreOptions
     reorganize: (o) => reorganizer.reorganize(o),
     materializedProperties: () => reorganizer.hotColumns.materialized(),
     eventRollup: () => reorganizer.rollupState?.forCompiler(reorganizer.hotColumns),
+    rollupBuiltFrom: () => reorganizer.rollupBuiltFrom,
     bulkLoad: (batches, onProgress) => writer.exclusive((c) => bulkLoad(c, writer, batches, onProgress)),
     startBackground(intervalMs = 5_000) {
       timer = setInterval(() => {

@@ -3,6 +3,7 @@ import type { CompiledQuery, MembershipStore } from '../membership-store.js';
 import { paramTypes, type Database, type SerialConnection } from './database.js';
 import type { IdentityMap } from './identity-map.js';
 import { refreshManyWith } from './member-set-pass.js';
+import { rowsOverEvents } from './sorted-events.js';
 import { userIdsOf } from './user-ids.js';
 import { forgetState, refreshSet, replaceAll } from './member-set-refresh.js';
 
@@ -26,7 +27,8 @@ export function createDuckDBMembershipStore(
       // The sample is ordered by a hash of the person key and the seed: spread
       // over the whole cohort rather than its lowest keys, and the same for
       // the same seed (the service passes asOf), so a re-run shows the same people.
-      const rows = await reads.rows<{ size: bigint; uid: number | null }>(
+      const rows = await rowsOverEvents<{ size: bigint; uid: number | null }>(
+        reads,
         `WITH m AS MATERIALIZED (${q.sql})
          SELECT (SELECT count(*) FROM m) AS size, s.uid
            FROM (SELECT 1) one LEFT JOIN (SELECT uid, hash(uid, ?::BIGINT) AS h FROM m ORDER BY h, uid LIMIT ?) s ON true

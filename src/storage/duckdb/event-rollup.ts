@@ -17,7 +17,8 @@ import type { Migration } from './migrations.js';
  * - `event_rollup_state`: the seq covered and which slots each table has (no row: none yet).
  *
  * Built whole by the reorganizer on its background connection from `events_all` rows with
- * `seq <= upTo` and swapped in at a hand-over. Nothing else writes them: ingestion and merges
+ * `seq <= upTo` (or, during a bulk load in slices, from parts equal to that: event-rollup-parts.ts)
+ * and swapped in at a hand-over. Nothing else writes them: ingestion and merges
  * after `upTo` make them stale, which compiled queries handle by reading the people concerned
  * from the events (the summaries are never wrong, only less useful until the next build).
  */
@@ -95,49 +96,81 @@ export class RollupState {
   }
 }
 
+export type SlotStats = Record<string, bigint | number | null>;
+
 /**
- * Builds `event_rollup_next` and `event_rollup_keys_next` from the events with seq <= upTo
- * (on the background connection; the caller swaps them in with `adoptRollup`).
+ * What decides which slots the summaries have, of the events matching `where`: the rows and
+ * their people (`rows`, `min_uid`, `max_uid`), per slot the values that are numbers (`n<slot>`)
+ * and, for slots that may get key rows, the approximate count of distinct texts (`d<slot>`).
+ * Two scans: the counts cost next to nothing, the distinct texts a hash of every text, which a
+ * slot holding numbers skips (it gets no key rows unless the policy wants numbers keyed).
  */
-export async function buildRollup(bg: SerialConnection, hot: HotColumns, upTo: number, keyPolicy = DEFAULT_KEY_SLOTS): Promise<RollupState> {
-  const slots = hot.slots;
-  // Which slots hold numbers, and which have few enough texts for key rows: one scan.
-  const probe = slots.map((s) => `count(hot${s.slot}_num) AS n${s.slot}, approx_count_distinct(hot${s.slot}_text) AS d${s.slot}`);
-  const [stats] = await bg.rows<Record<string, bigint>>(
-    `SELECT count(*) AS rows${probe.length ? ', ' + probe.join(', ') : ''} FROM events_all WHERE seq <= ?`,
-    [upTo],
-  );
-  const numSlots = slots.filter((s) => Number(stats[`n${s.slot}`]) > 0).map((s) => s.slot);
-  const keySlots = slots
-    .filter((s) => (keyPolicy.numbers || !numSlots.includes(s.slot)) && Number(stats[`d${s.slot}`]) > 0 && Number(stats[`d${s.slot}`]) <= keyPolicy.maxValues)
+export async function slotStats(bg: SerialConnection, hot: HotColumns, where: string, params: unknown[], keyPolicy: KeySlotPolicy): Promise<SlotStats> {
+  const counts = hot.slots.map((s) => `, count(hot${s.slot}_num) AS n${s.slot}`).join('');
+  const [stats] = await bg.rows<SlotStats>(`SELECT count(*) AS rows, min(uid) AS min_uid, max(uid) AS max_uid${counts} FROM events_all WHERE ${where}`, params);
+  const texts = hot.slots.filter((s) => keyPolicy.numbers || Number(stats[`n${s.slot}`]) === 0);
+  if (!texts.length || Number(stats.rows) === 0) return stats;
+  const distinct = texts.map((s) => `approx_count_distinct(hot${s.slot}_text) AS d${s.slot}`).join(', ');
+  const [d] = await bg.rows<SlotStats>(`SELECT ${distinct} FROM events_all WHERE ${where}`, params);
+  return { ...stats, ...d };
+}
+
+/** Slots holding numbers (sums etc.), and text slots with at most `maxValues` (approximate) texts for key rows. */
+export function chooseSlots(hot: HotColumns, stats: SlotStats, keyPolicy: KeySlotPolicy, maxValues = keyPolicy.maxValues): { numSlots: number[]; keySlots: number[] } {
+  const numSlots = hot.slots.filter((s) => Number(stats[`n${s.slot}`]) > 0).map((s) => s.slot);
+  const keySlots = hot.slots
+    .filter((s) => (keyPolicy.numbers || !numSlots.includes(s.slot)) && Number(stats[`d${s.slot}`] ?? 0) > 0 && Number(stats[`d${s.slot}`]) <= maxValues)
     .map((s) => s.slot);
+  return { numSlots, keySlots };
+}
+
+/** The `event_rollup` rows of the events matching `where` (the caller adds `ORDER BY`). */
+export function rollupRowsSql(numSlots: readonly number[], where: string): string {
   const aggs = numSlots.flatMap((s) => [
     `sum(hot${s}_num) AS ${col('sum', s)}`,
     `count(hot${s}_num) AS ${col('cnt', s)}`,
     `min(hot${s}_num) AS ${col('min', s)}`,
     `max(hot${s}_num) AS ${col('max', s)}`,
   ]);
+  return `SELECT event, uid, count(*) AS n, max(ts) AS max_ts${aggs.map((a) => ', ' + a).join('')} FROM events_all WHERE ${where} GROUP BY event, uid`;
+}
+
+/** The `event_rollup` columns a slot holding numbers adds, with their types (what the aggregates give). */
+export const numberColumns = (slot: number) =>
+  [`${col('sum', slot)} DOUBLE`, `${col('cnt', slot)} BIGINT DEFAULT 0`, `${col('min', slot)} DOUBLE`, `${col('max', slot)} DOUBLE`];
+
+/**
+ * The `event_rollup_keys` rows of the events matching `where` (with its params), or undefined
+ * without key slots: the key each row of a slot has, as the compiled rule computes it
+ * (distinctKeyOfText of the typed text), and the latest ts per (event, slot, uid, key).
+ */
+export function keyRowsSql(hot: HotColumns, keySlots: readonly number[], where: string, whereParams: unknown[]): { text: string; params: unknown[] } | undefined {
+  if (!keySlots.length) return undefined;
+  const parts = keySlots.map((s) => {
+    const key = duckdbDialect.distinctKeyOfText(new Sql(`hot${s}_text`), duckdbDialect.jsonDistinctKey(new Sql('props'), hot.slots.find((x) => x.slot === s)!.path));
+    return { text: `SELECT event, ${s} AS slot, uid, ${key.text} AS key, ts FROM events_all WHERE ${where} AND hot${s}_text IS NOT NULL`, params: [...key.params, ...whereParams] };
+  });
+  return {
+    text: `SELECT event, slot, uid, key, max(ts) AS max_ts FROM (${parts.map((p) => p.text).join(' UNION ALL ')}) GROUP BY event, slot, uid, key`,
+    params: parts.flatMap((p) => p.params),
+  };
+}
+
+export const EMPTY_KEYS_TABLE = '(event VARCHAR, slot INTEGER, uid INTEGER, key VARCHAR, max_ts TIMESTAMP)';
+
+/**
+ * Builds `event_rollup_next` and `event_rollup_keys_next` from the events with seq <= upTo
+ * (on the background connection; the caller swaps them in with `adoptRollup`).
+ */
+export async function buildRollup(bg: SerialConnection, hot: HotColumns, upTo: number, keyPolicy = DEFAULT_KEY_SLOTS): Promise<RollupState> {
+  const stats = await slotStats(bg, hot, 'seq <= ?', [upTo], keyPolicy);
+  const { numSlots, keySlots } = chooseSlots(hot, stats, keyPolicy);
   await bg.run('DROP TABLE IF EXISTS event_rollup_next');
   await bg.run('DROP TABLE IF EXISTS event_rollup_keys_next');
-  await bg.run(
-    `CREATE TABLE event_rollup_next AS SELECT event, uid, count(*) AS n, max(ts) AS max_ts${aggs.map((a) => ', ' + a).join('')}
-       FROM events_all WHERE seq <= ? GROUP BY event, uid ORDER BY event, uid`,
-    [upTo],
-  );
-  // The key each row of a slot has, as the compiled rule computes it (distinctKeyOfText of the typed text).
-  const parts = keySlots.map((s) => {
-    const key = duckdbDialect.distinctKeyOfText(new Sql(`hot${s}_text`), duckdbDialect.jsonDistinctKey(new Sql('props'), slots.find((x) => x.slot === s)!.path));
-    return { text: `SELECT event, ${s} AS slot, uid, ${key.text} AS key, ts FROM events_all WHERE seq <= ? AND hot${s}_text IS NOT NULL`, params: [...key.params, upTo] };
-  });
-  if (parts.length) {
-    await bg.run(
-      `CREATE TABLE event_rollup_keys_next AS SELECT event, slot, uid, key, max(ts) AS max_ts
-         FROM (${parts.map((p) => p.text).join(' UNION ALL ')}) GROUP BY event, slot, uid, key ORDER BY event, slot, max_ts`,
-      parts.flatMap((p) => p.params),
-    );
-  } else {
-    await bg.run('CREATE TABLE event_rollup_keys_next (event VARCHAR, slot INTEGER, uid INTEGER, key VARCHAR, max_ts TIMESTAMP)');
-  }
+  await bg.run(`CREATE TABLE event_rollup_next AS ${rollupRowsSql(numSlots, 'seq <= ?')} ORDER BY event, uid`, [upTo]);
+  const keys = keyRowsSql(hot, keySlots, 'seq <= ?', [upTo]);
+  if (keys) await bg.run(`CREATE TABLE event_rollup_keys_next AS ${keys.text} ORDER BY event, slot, max_ts`, keys.params);
+  else await bg.run(`CREATE TABLE event_rollup_keys_next ${EMPTY_KEYS_TABLE}`);
   return new RollupState(upTo, Number(stats.rows), numSlots, keySlots);
 }
 

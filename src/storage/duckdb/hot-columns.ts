@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { MaterializedProperty } from '../../cohort/dialect.js';
 import { duckdbMaterialized } from '../../cohort/dialects/duckdb.js';
+import { sortedViewStatements } from './sorted-events.js';
 
 /**
  * Hot property columns: the most frequent scalar event property paths are kept
@@ -131,5 +132,6 @@ export class HotColumns {
       if (!known.has(s.slot)) await c.run('INSERT INTO hot_properties VALUES (?, ?)', [s.slot, JSON.stringify(s.path)]);
     }
     await c.run(next.viewSql());
+    for (const sql of sortedViewStatements(next.allColumns())) await c.run(sql);
   }
 }

@@ -3,6 +3,7 @@ import type { SerialConnection } from './database.js';
 import type { EventWriter } from './event-writer.js';
 import { currentTraitsUnsorted, sortCurrentTraits } from './current-traits-sort.js';
 import { adoptRollup, buildRollup, DEFAULT_ROLLUP_POLICY, RollupState, type RollupPolicy } from './event-rollup.js';
+import { dropParts, RollupParts } from './event-rollup-parts.js';
 import { BASE_COLUMNS, DEFAULT_HOT_POLICY, type HotColumns, type HotPolicy } from './hot-columns.js';
 
 /** After a failed build of the summaries, the next try waits this long (queries read the events meanwhile). */
@@ -74,6 +75,10 @@ export class Reorganizer {
   private rollupDeferred = false;
   /** The current-traits table has lost its key order (current-traits-sort.ts). */
   private traitsDue = false;
+  /** Summaries built a part per deferred run (event-rollup-parts.ts), for the next build. */
+  private parts: RollupParts | undefined;
+  /** How the summaries were last built since opening (from the parts, or reading every event). */
+  rollupBuiltFrom: 'parts' | 'whole' | undefined;
 
   constructor(
     private readonly writer: EventWriter,
@@ -97,6 +102,7 @@ export class Reorganizer {
 
   async init(): Promise<void> {
     await this.background.run('DROP TABLE IF EXISTS events_sorted'); // left by a crash mid-sort
+    await dropParts(this.background);
     const [m] = await this.background.rows<{ n: bigint }>('SELECT count(*) AS n FROM events');
     this.mainRows = Number(m.n);
     const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
@@ -128,7 +134,8 @@ export class Reorganizer {
    * Sorts the committed tail into `events`, then does the upkeep that reads whole tables
    * when due: rebuilding the summaries, sorting the current traits again. `upkeep: false`
    * leaves it for a later call: a bulk load that reorganizes after every slice (the seed)
-   * does it once at the end instead of once per slice.
+   * does it once at the end instead of once per slice. Such a run summarizes the rows it
+   * sorted in (event-rollup-parts.ts), so the end's build only adds the last part.
    * While one runs, a call returns the running one.
    */
   reorganize(opts: { upkeep?: boolean } = {}): Promise<{ moved: number }> {
@@ -142,16 +149,20 @@ export class Reorganizer {
 
   private async run(upkeep: boolean): Promise<{ moved: number }> {
     const grew = this.hot;
-    const r = await this.sortTail();
+    const { moved, upTo } = await this.sortTail();
+    const r = { moved };
     const hotGrew = this.hot !== grew;
     if (!upkeep) {
       if (hotGrew) this.rollupDeferred = true; // the skipped build would have been due for the new slots
+      await this.addPart(upTo);
       return r;
     }
     if (this.rollupDue(hotGrew || this.rollupDeferred)) {
       await this.rebuildRollup();
       this.rollupDeferred = false;
     }
+    await this.parts?.giveUp(); // not used by a build: stale from now on
+    this.parts = undefined;
     // Checked after each reorganization (trait rows arrive with the events it follows).
     if (this.traitsDue || (await currentTraitsUnsorted(this.background))) {
       await sortCurrentTraits(this.background, this.writer);
@@ -160,12 +171,35 @@ export class Reorganizer {
     return r;
   }
 
+  /**
+   * The summaries of the rows a deferred run sorted in, once the store is big enough to have
+   * them. A failure only costs the parts: the build at the upkeep then reads every event.
+   */
+  private async addPart(upTo: number): Promise<void> {
+    if (this.mainRows + this.writer.tailRows < this.rollupPolicy.minRows) return;
+    try {
+      this.parts ??= await RollupParts.start(this.background, this.writer.merges.length);
+      if (this.parts.usable) await this.parts.add(this.hot, upTo, this.writer.merges.length);
+    } catch {
+      await this.parts?.giveUp().catch(() => undefined);
+    }
+  }
+
+  /** The summaries from the parts when they equal a full build (undefined otherwise, or on failure). */
+  private async fromParts(upTo: number): Promise<RollupState | undefined> {
+    const parts = this.parts;
+    this.parts = undefined;
+    if (!parts?.usable) return undefined;
+    return parts.finish(this.hot, upTo, this.writer.merges.length).catch(() => undefined);
+  }
+
   /** New summaries of every event committed so far, swapped in between two group commits. */
   private async rebuildRollup(): Promise<void> {
     const started = Date.now();
     const upTo = await this.writer.exclusive(async () => this.writer.lastSeq);
     try {
-      const next = await buildRollup(this.background, this.hot, upTo);
+      const fromParts = await this.fromParts(upTo);
+      const next = fromParts ?? (await buildRollup(this.background, this.hot, upTo));
       await this.writer.exclusive(async (c) => {
         await c.run('BEGIN TRANSACTION');
         try {
@@ -177,6 +211,7 @@ export class Reorganizer {
         }
       });
       this.rollup = next;
+      this.rollupBuiltFrom = fromParts ? 'parts' : 'whole';
       const now = Date.now();
       this.rollupNotBefore = now + (this.rollupPolicy.spacing ?? 0) * (now - started);
     } catch (err) {
@@ -198,7 +233,7 @@ export class Reorganizer {
    * rolls back and returns undefined, and the caller takes the path through `events_sorted`,
    * which replays merges.
    */
-  private async appendRunInPlace(tailRun: string, next: HotColumns, upTo: number, mergesSeen: number): Promise<{ moved: number } | undefined> {
+  private async appendRunInPlace(tailRun: string, next: HotColumns, upTo: number, mergesSeen: number): Promise<{ moved: number; upTo: number } | undefined> {
     const cols = next.allColumns();
     // The whole transaction in one use() of the background lane, so nothing else queued on
     // it (recordMetadataEngine) runs inside. Waiting for the writer meanwhile cannot deadlock:
@@ -218,7 +253,7 @@ export class Reorganizer {
           this.mainRows = Number(m.n);
           this.hotDue = false;
           this.writer.tailRows = Math.max(0, this.writer.tailRows - moved);
-          return { moved };
+          return { moved, upTo };
         });
       } finally {
         if (open) await c.run('ROLLBACK').catch(() => undefined);
@@ -226,7 +261,8 @@ export class Reorganizer {
     });
   }
 
-  private async sortTail(): Promise<{ moved: number }> {
+  /** Sorts the tail in; `upTo`: the last seq of the rows sorted in (every event up to it is in `events`). */
+  private async sortTail(): Promise<{ moved: number; upTo: number }> {
     // What to sort is fixed first, in the call itself: the writer's queue is FIFO, so this
     // runs before whatever the caller queues next (the seed's next slice), and the sort of
     // the rows committed so far overlaps the next load instead of waiting for it to finish.
@@ -238,7 +274,7 @@ export class Reorganizer {
     // Only this lane changes the hot set, so it can be read off the writer (it counts events per name).
     const next = await this.background.use((c) => this.hot.next(c, this.hotPolicy));
     const grows = next !== this.hot;
-    if (tail === 0 && !grows) return { moved: 0 }; // nothing to sort in, no column to add
+    if (tail === 0 && !grows) return { moved: 0, upTo }; // nothing to sort in, no column to add
     const rewrite = this.mainRows < this.fullRewriteBelow && tail < this.minRunRows;
     // rewrite: everything sorted again; rebuild: `events` copied in its order with the new
     // columns, then the tail's sorted run; otherwise the tail's sorted run is appended.
@@ -292,7 +328,7 @@ export class Reorganizer {
           const [m] = (await c.runAndReadAll('SELECT count(*) AS n FROM events')).getRowObjects();
           this.mainRows = Number(m.n);
           this.writer.tailRows = Math.max(0, this.writer.tailRows - moved);
-          return { moved };
+          return { moved, upTo };
         } catch (err) {
           await c.run('ROLLBACK').catch(() => undefined);
           throw err;
