@@ -140,7 +140,7 @@ describe('tail rows written by a group commit', () => {
     expect(new Set(rows.map((r) => r.seq)).size).toBe(odd.length);
   });
 
-  it('store props with lone surrogates (valid input, escaped by JSON.stringify) as their text, beside plain events of the same commit', async () => {
+  it('store props with lone surrogates (valid input, escaped by JSON.stringify) as their text, beside plain events of the same commit (a JSON cast would reject them)', async () => {
     const items = [track('u1', 'view', '2024-01-01T00:00:00Z', { a: 'x\ud874', '\udfff\ud800': 1 }), track('u2', 'view', '2024-01-01T00:00:00Z', { b: 'plain \\ud800 text' })];
     expect(await store.write(items)).toEqual({ stored: 2, duplicates: 0 });
     const rows = await db.reads.rows<{ props: string }>('SELECT props::VARCHAR AS props FROM events_tail ORDER BY seq');

@@ -1,6 +1,5 @@
 import { DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { emptyEventRows } from './bulk-loader.js';
-import { insertEventRows } from './tail-insert.js';
+import { appendEventRows, ChunkAppender, emptyEventRows } from './bulk-loader.js';
 import type { StoredEvent, WriteItem, WriteResult } from '../event-store.js';
 import type { SerialConnection } from './database.js';
 import { DedupIndex, messageFingerprint } from './dedup-index.js';
@@ -147,15 +146,17 @@ export class EventWriter {
     try {
       const results = await this.conn.transaction(async (c) => {
         let created: { uid: number; userId: string }[] = [];
-        // Events are gathered in columns and inserted by one statement per flush (tail-insert.ts).
+        // Events are gathered in columns and appended a data chunk at a time: one appender call per value was the largest part of a commit in profiles.
+        const ev = new ChunkAppender(await c.createAppender('events_tail'));
         let rows = emptyEventRows();
         const tr = await c.createAppender('user_traits');
         // Statements see appended rows only once flushed: flush before an alias touches them.
         const flush = async () => {
           if (rows.seq.length) {
-            await insertEventRows(c, rows, receivedMs);
+            appendEventRows(ev, rows, receivedAt.getTime());
             rows = emptyEventRows();
           }
+          ev.appender.flushSync();
           tr.flushSync();
           await appendPeople(c, created, receivedAt);
           created = [];
@@ -216,6 +217,7 @@ export class EventWriter {
           }
           await flush();
         } finally {
+          ev.close();
           tr.closeSync();
         }
         if (traits) await applyTraitRows(c, 'seq > ?', [seqBefore]);
