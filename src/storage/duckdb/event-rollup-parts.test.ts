@@ -3,34 +3,17 @@
  * full build's: same rows, same slots, same watermark. Where that is not certain (people in
  * two parts, a merge, a slot not hot throughout) the store must build them whole instead.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyBatch, generateShopData } from '../../seed/seed-data.js';
 import type { BulkBatch } from './bulk-loader.js';
-import { openDatabase, type Database } from './database.js';
-import { openDuckDBEventStore, type DuckDBEventStore } from './duckdb-event-store.js';
+import type { Database } from './database.js';
+import type { DuckDBEventStore } from './duckdb-event-store.js';
 import { buildRollup } from './event-rollup.js';
-import { DEFAULT_HOT_POLICY, HotColumns } from './hot-columns.js';
-
-let opened: { db: Database; store: DuckDBEventStore }[] = [];
-afterEach(async () => {
-  for (const { db, store } of opened) {
-    await store.close();
-    await db.close();
-  }
-  opened = [];
-});
+import { HotColumns } from './hot-columns.js';
+import { rollupStores } from './test-support/rollup-store.js';
 
 /** A store with hot columns and summaries from the first event on, appending sorted runs early. */
-async function open() {
-  const db = await openDatabase(':memory:');
-  const store = await openDuckDBEventStore(db, {
-    fullRewriteBelow: 1_500,
-    hotPolicy: { ...DEFAULT_HOT_POLICY, minRows: 0 },
-    rollupPolicy: { minRows: 0, staleShare: 0.1 },
-  });
-  opened.push({ db, store });
-  return { db, store };
-}
+const open = rollupStores({ fullRewriteBelow: 1_500 });
 
 const END = new Date('2026-01-01T00:00:00Z');
 const shop = (users: number, events: number, seed: number) => [...generateShopData({ users, events, days: 60, seed, end: END, batchEvents: 1_000 })];

@@ -4,13 +4,13 @@
  * merges after it, rows later than asOf. Every answer is checked against the same definition
  * compiled without summaries (the events alone), and the summaries must actually be read.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileDefinition, type CompileContext } from '../../cohort/cohort-compiler.js';
 import { resolver } from '../../cohort/test-support/duckdb-fixture.js';
 import { parseDefinition, type Definition } from '../../schemas/definition.js';
-import { openDatabase, type Database } from './database.js';
-import { openDuckDBEventStore, type DuckDBEventStore } from './duckdb-event-store.js';
-import { DEFAULT_HOT_POLICY } from './hot-columns.js';
+import type { Database } from './database.js';
+import type { DuckDBEventStore } from './duckdb-event-store.js';
+import { rollupStores } from './test-support/rollup-store.js';
 
 const at = (s: string) => new Date(s);
 const track = (externalId: string, event: string, ts: string, props: Record<string, unknown> = {}) =>
@@ -26,22 +26,8 @@ const SUM = one({ type: 'event', event: 'cart', count: { op: 'gte', value: 2 }, 
 const DISTINCT = one({ type: 'event', event: 'view', aggregate: { fn: 'distinct', property: 'category', op: 'gte', value: 2 }, window: { type: 'last', amount: 30, unit: 'day' } });
 const ALL = [AVG, SUM, DISTINCT];
 
-let opened: { db: Database; store: DuckDBEventStore }[] = [];
-afterEach(async () => {
-  for (const { db, store } of opened) {
-    await store.close();
-    await db.close();
-  }
-  opened = [];
-});
-
 /** A store that keeps hot columns and summaries from the first event on. */
-async function open() {
-  const db = await openDatabase(':memory:');
-  const store = await openDuckDBEventStore(db, { hotPolicy: { ...DEFAULT_HOT_POLICY, minRows: 0 }, rollupPolicy: { minRows: 0, staleShare: 0.1 } });
-  opened.push({ db, store });
-  return { db, store };
-}
+const open = rollupStores();
 
 async function members(db: Database, store: DuckDBEventStore, d: Definition, ctx: CompileContext): Promise<string[]> {
   const q = compileDefinition(d, ctx);
