@@ -2,7 +2,7 @@ import { duckdbDialect } from '../../cohort/dialects/duckdb.js';
 import type { CohortInsightReads, ExplainRow, MembershipDiff, SetChange } from '../cohort-insight-reads.js';
 import type { CompiledQuery } from '../cohort-store.js';
 import { CURRENT_TRAITS_TABLE } from './current-traits.js';
-import { paramTypes, type ReadPool } from './database.js';
+import { interruptible, paramTypes, type ReadPool } from './database.js';
 import type { IdentityMap } from './identity-map.js';
 import { rowsOverEvents } from './sorted-events.js';
 import { userIdsOf } from './user-ids.js';
@@ -106,26 +106,20 @@ export function createDuckDBCohortInsightReads(reads: ReadPool, ids: IdentityMap
     const against = given ?? [];
     const sets = idSetCtes(against);
     const inSets = against.map((ids, i) => (ids.length ? `u.user_id IN (SELECT user_id FROM a${i})` : 'false') + ` AS in_a${i}`);
-    const [ids, inP, inC, n, ...inA] = await reads.pick().use(async (c) => {
-      signal?.throwIfAborted();
-      // Only this statement runs on the connection: interrupting it stops nothing else.
-      const interrupt = () => c.interrupt();
-      signal?.addEventListener('abort', interrupt, { once: true });
-      try {
-      const r = await c.runAndReadAll(
-        `${ctes},
-              d AS (SELECT coalesce(p.uid, c.uid) AS uid, p.uid IS NOT NULL AS in_p, c.uid IS NOT NULL AS in_c FROM p FULL OUTER JOIN c ON p.uid = c.uid)${sets.ctes.map((x) => `, ${x}`).join('')}
-         SELECT u.user_id, d.in_p, d.in_c,
-                CASE WHEN d.in_p <> d.in_c THEN row_number() OVER (PARTITION BY d.in_p, d.in_c ORDER BY hash(d.uid, 0::BIGINT), d.uid) END AS n${inSets.map((x) => `, ${x}`).join('')}
-           FROM d JOIN users u ON u.uid = d.uid ORDER BY u.user_id`,
-        [...params, ...sets.params] as never,
-        paramTypes([...params, ...sets.params]) as never,
-      );
-      return r.getColumnsJS() as unknown as [string[], boolean[], boolean[], (bigint | number | null)[], ...boolean[][]];
-      } finally {
-        signal?.removeEventListener('abort', interrupt);
-      }
-    });
+    const [ids, inP, inC, n, ...inA] = await reads.pick().use((c) =>
+      interruptible(c, signal, async () => {
+        const r = await c.runAndReadAll(
+          `${ctes},
+                d AS (SELECT coalesce(p.uid, c.uid) AS uid, p.uid IS NOT NULL AS in_p, c.uid IS NOT NULL AS in_c FROM p FULL OUTER JOIN c ON p.uid = c.uid)${sets.ctes.map((x) => `, ${x}`).join('')}
+           SELECT u.user_id, d.in_p, d.in_c,
+                  CASE WHEN d.in_p <> d.in_c THEN row_number() OVER (PARTITION BY d.in_p, d.in_c ORDER BY hash(d.uid, 0::BIGINT), d.uid) END AS n${inSets.map((x) => `, ${x}`).join('')}
+             FROM d JOIN users u ON u.uid = d.uid ORDER BY u.user_id`,
+          [...params, ...sets.params] as never,
+          paramTypes([...params, ...sets.params]) as never,
+        );
+        return r.getColumnsJS() as unknown as [string[], boolean[], boolean[], (bigint | number | null)[], ...boolean[][]];
+      }),
+    );
     const out: MembershipDiff & { memberIds: string[]; against?: SetChange[] } = { current: 0, proposed: 0, added: 0, removed: 0, sampleAdded: [], sampleRemoved: [], memberIds: [] };
     const matched = against.map(() => 0);
     for (let i = 0; i < (ids?.length ?? 0); i++) {

@@ -1,6 +1,6 @@
 import { listValue, LIST, VARCHAR } from '@duckdb/node-api';
 import type { ContactPageQuery, ContactReads, ContactRow } from '../contact-reads.js';
-import { paramTypes, type ReadPool, type SerialConnection } from './database.js';
+import { interruptible, rowsOn, type ReadPool, type SerialConnection } from './database.js';
 
 /**
  * People with a current trait value containing `q` (any case). The current value
@@ -67,24 +67,20 @@ type Rows = <T>(sql: string, params: unknown[]) => Promise<T[]>;
  * The cost is loading the step's ids on every request that filters by it.
  */
 async function withScope<T>(conn: SerialConnection, inUsers: () => AsyncIterable<string[]>, fn: (rows: Rows) => Promise<T>, signal?: AbortSignal): Promise<T> {
-  return conn.use(async (c) => {
-    signal?.throwIfAborted();
-    // Only this request's statements run on the connection: interrupting it stops nothing else.
-    const interrupt = () => c.interrupt();
-    signal?.addEventListener('abort', interrupt, { once: true });
-    const rows: Rows = async <R>(sql: string, params: unknown[]) =>
-      (await c.runAndReadAll(sql, params as never, paramTypes(params) as never)).getRowObjects() as R[];
-    await c.run('CREATE OR REPLACE TEMP TABLE contact_scope (user_id VARCHAR NOT NULL)');
-    try {
-      for await (const page of inUsers()) {
-        if (page.length) await c.run('INSERT INTO contact_scope SELECT unnest(?)', [listValue(page)] as never, [LIST(VARCHAR)] as never);
+  return conn.use((c) =>
+    interruptible(c, signal, async () => {
+      const rows: Rows = <R>(sql: string, params: unknown[]) => rowsOn<R>(c, sql, params);
+      await c.run('CREATE OR REPLACE TEMP TABLE contact_scope (user_id VARCHAR NOT NULL)');
+      try {
+        for await (const page of inUsers()) {
+          if (page.length) await c.run('INSERT INTO contact_scope SELECT unnest(?)', [listValue(page)] as never, [LIST(VARCHAR)] as never);
+        }
+        return await fn(rows);
+      } finally {
+        await c.run('DROP TABLE IF EXISTS contact_scope').catch(() => undefined);
       }
-      return await fn(rows);
-    } finally {
-      signal?.removeEventListener('abort', interrupt);
-      await c.run('DROP TABLE IF EXISTS contact_scope').catch(() => undefined);
-    }
-  });
+    }),
+  );
 }
 
 const whereClause = (w: Where) => (w.conds.length ? `WHERE ${w.conds.join(' AND ')}` : '');

@@ -16,17 +16,24 @@ export function paramTypes(params: readonly unknown[]): (DuckDBType | undefined)
   return types;
 }
 
-/** One statement's rows on a connection held with `use`; aborting `signal` interrupts it. */
-export async function rowsOn<T = Record<string, unknown>>(c: DuckDBConnection, sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<T[]> {
+/**
+ * Runs `fn` on a connection held with `use`; aborting `signal` meanwhile interrupts the
+ * statement running on it (only the holder's: nothing else runs on the connection).
+ */
+export async function interruptible<T>(c: DuckDBConnection, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   signal?.throwIfAborted();
   const interrupt = () => c.interrupt();
   signal?.addEventListener('abort', interrupt, { once: true });
   try {
-    const r = await c.runAndReadAll(sql, params as never, paramTypes(params) as never);
-    return r.getRowObjects() as T[];
+    return await fn();
   } finally {
     signal?.removeEventListener('abort', interrupt);
   }
+}
+
+/** One statement's rows on a connection held with `use`; aborting `signal` interrupts it. */
+export function rowsOn<T = Record<string, unknown>>(c: DuckDBConnection, sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<T[]> {
+  return interruptible(c, signal, async () => (await c.runAndReadAll(sql, params as never, paramTypes(params) as never)).getRowObjects() as T[]);
 }
 
 /**
